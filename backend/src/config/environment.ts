@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { Transform, Type, plainToInstance } from 'class-transformer';
 import {
   IsBoolean,
