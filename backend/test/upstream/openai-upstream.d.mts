@@ -23,6 +23,8 @@ export interface RecordedUpstreamRequest {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   body: any;
   receivedAt: number;
+  /** True once the connection closed before the answer was complete (client abort, hang, cut). */
+  aborted: boolean;
 }
 
 export interface OpenAIUpstream {

@@ -1,3 +1,4 @@
+// @ts-self-types="./openai-upstream.d.mts"
 // A local stand-in for the OpenAI Chat Completions API, for tests and benchmarks only.
 // Plain ESM on node: built-ins so Node and Deno (node compat) can both import it.
 import http from 'node:http';
@@ -278,7 +279,12 @@ export async function startOpenAIUpstream({ port = 0, host = '127.0.0.1', apiKey
       sendJson(res, 400, errorBody(400, 'We could not parse the JSON body of your request.'));
       return;
     }
-    requests.push({ headers: { ...req.headers }, body, receivedAt: Date.now() });
+    const record = { headers: { ...req.headers }, body, receivedAt: Date.now(), aborted: false };
+    requests.push(record);
+    // Lets tests prove a client gave up (and so stopped the upstream work) before the answer finished.
+    res.on('close', () => {
+      if (!res.writableFinished) record.aborted = true;
+    });
 
     if (apiKey !== undefined && req.headers.authorization !== `Bearer ${apiKey}`) {
       sendJson(res, 401, errorBody(401, 'Incorrect API key provided.'));
