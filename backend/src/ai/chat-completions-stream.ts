@@ -1,0 +1,138 @@
+import { EventSourceParserStream } from 'eventsource-parser/stream';
+import { AiProviderError, type AiStreamEvent, type AiUsage } from './ai-provider.js';
+
+/**
+ * Reads an OpenAI `chat.completion.chunk` event stream (what the Chat Completions API and
+ * the Pulse edge function send with `stream: true`) as AiStreamEvents.
+ *
+ * Deltas are yielded as they arrive, so when the stream later turns out to be broken the
+ * caller already holds the partial text. `onEvent` is called for every SSE event so the
+ * caller can run its idle clock. Errors of the body itself (a cut connection, an abort)
+ * are rethrown untouched for the caller to map, because only it knows why the read failed.
+ */
+export async function* readChatCompletionStream(
+  body: ReadableStream<Uint8Array>,
+  onEvent: () => void = () => {},
+): AsyncGenerator<AiStreamEvent> {
+  const events = body.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream());
+  let finishReason: string | undefined;
+  let usage: AiUsage | undefined;
+  let model: string | undefined;
+  let sawDone = false;
+  let sawText = false;
+
+  for await (const event of events) {
+    onEvent();
+    if (event.data.trim() === '[DONE]') {
+      sawDone = true;
+      break;
+    }
+    const chunk = parseChunk(event.data);
+    if (typeof chunk.model === 'string' && chunk.model) model = chunk.model;
+    if (chunk.usage) usage = mapUsage(chunk.usage) ?? usage;
+    for (const choice of chunk.choices) {
+      if (!isRecord(choice) || (choice.index !== undefined && choice.index !== 0)) continue;
+      const delta = isRecord(choice.delta) ? choice.delta : undefined;
+      if (typeof delta?.content === 'string' && delta.content !== '') {
+        sawText = true;
+        yield { type: 'delta', text: delta.content };
+      }
+      if (typeof choice.finish_reason === 'string' && choice.finish_reason) finishReason = choice.finish_reason;
+    }
+  }
+
+  if (!sawDone && !finishReason) {
+    throw new AiProviderError('UPSTREAM_BAD_RESPONSE', 'The AI provider’s answer stopped before it was complete.');
+  }
+  if (!finishReason && !sawText) {
+    throw new AiProviderError('UPSTREAM_BAD_RESPONSE', 'The AI provider sent an empty answer.');
+  }
+  yield { type: 'done', finishReason: finishReason ?? 'stop', usage, model };
+}
+
+/** A non-streaming `chat.completion` object as the same events: one delta and a done. */
+export function chatCompletionEvents(json: unknown): AiStreamEvent[] {
+  const choice = isRecord(json) && Array.isArray(json.choices) ? json.choices[0] : undefined;
+  const message = isRecord(choice) && isRecord(choice.message) ? choice.message : undefined;
+  if (!isRecord(json) || typeof message?.content !== 'string') {
+    throw new AiProviderError('UPSTREAM_BAD_RESPONSE', 'The AI provider’s answer had no message.');
+  }
+  return answerEvents(message.content, {
+    finishReason: isRecord(choice) ? choice.finish_reason : undefined,
+    usage: json.usage,
+    model: json.model,
+  });
+}
+
+/** One complete answer as a delta (when it has text) followed by the done event. */
+export function answerEvents(
+  text: string,
+  meta: { finishReason?: unknown; usage?: unknown; model?: unknown },
+): AiStreamEvent[] {
+  const done: AiStreamEvent = {
+    type: 'done',
+    finishReason: typeof meta.finishReason === 'string' && meta.finishReason ? meta.finishReason : 'stop',
+    usage: mapUsage(meta.usage),
+    model: typeof meta.model === 'string' && meta.model ? meta.model : undefined,
+  };
+  return text === '' ? [done] : [{ type: 'delta', text }, done];
+}
+
+/** OpenAI's snake_case usage; undefined when absent or not numeric. */
+export function mapUsage(raw: unknown): AiUsage | undefined {
+  if (!isRecord(raw)) return undefined;
+  const promptTokens = toCount(raw.prompt_tokens);
+  const completionTokens = toCount(raw.completion_tokens);
+  if (promptTokens === undefined && completionTokens === undefined) return undefined;
+  const total = toCount(raw.total_tokens) ?? (promptTokens ?? 0) + (completionTokens ?? 0);
+  return { promptTokens: promptTokens ?? 0, completionTokens: completionTokens ?? 0, totalTokens: total };
+}
+
+/** A short, machine-style reason from an OpenAI error body (`invalid_api_key`), never its prose. */
+export function shortErrorReason(body: unknown): string | undefined {
+  const error = isRecord(body) ? body.error : undefined;
+  const source = isRecord(error) ? error : isRecord(body) ? body : {};
+  return [source.code, source.type].find((c): c is string => typeof c === 'string' && /^[\w.-]{1,60}$/.test(c));
+}
+
+interface ParsedChunk {
+  model?: unknown;
+  usage?: unknown;
+  choices: unknown[];
+}
+
+function parseChunk(data: string): ParsedChunk {
+  let chunk: unknown;
+  try {
+    chunk = JSON.parse(data);
+  } catch (error) {
+    throw new AiProviderError('UPSTREAM_BAD_RESPONSE', 'The AI provider sent a chunk that is not JSON.', undefined, {
+      cause: error,
+    });
+  }
+  if (!isRecord(chunk)) {
+    throw new AiProviderError('UPSTREAM_BAD_RESPONSE', 'The AI provider sent an unexpected chunk.');
+  }
+  // Some OpenAI-compatible servers report a failure inside an already started stream.
+  if (chunk.error !== undefined) {
+    const reason = shortErrorReason(chunk);
+    throw new AiProviderError(
+      'UPSTREAM_ERROR',
+      `The AI provider reported an error mid-answer${reason ? ` (${reason})` : ''}.`,
+      undefined,
+      { cause: chunk.error },
+    );
+  }
+  if (!Array.isArray(chunk.choices)) {
+    throw new AiProviderError('UPSTREAM_BAD_RESPONSE', 'The AI provider sent a chunk without choices.');
+  }
+  return { model: chunk.model, usage: chunk.usage, choices: chunk.choices };
+}
+
+function toCount(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? Math.round(value) : undefined;
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
