@@ -1,0 +1,65 @@
+import 'reflect-metadata';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Logger } from 'nestjs-pino';
+import { AppModule, type AppOptions } from './app.module.js';
+import { createValidationPipe } from './common/validation.js';
+import type { AppConfig } from './config/app-config.js';
+import { setupOpenApi } from './openapi.js';
+
+const WIDGET_DIST = fileURLToPath(new URL('../../widget/dist', import.meta.url));
+const DEMO_SITE = fileURLToPath(new URL('../../widget/demo', import.meta.url));
+
+/** The strict policy the demo page runs under, to show the widget needs nothing looser. */
+const DEMO_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+  "base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'";
+
+/** Builds the whole application (not yet listening): used by main.ts and the e2e tests alike. */
+export async function createApp(config: AppConfig, options: AppOptions = {}): Promise<NestExpressApplication> {
+  const problems = config.crossCheck();
+  if (problems.length) throw new Error(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, options), {
+    bufferLogs: true,
+    bodyParser: false,
+  });
+  app.useLogger(app.get(Logger));
+  app.useBodyParser('json', { limit: '256kb' });
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.useGlobalPipes(createValidationPipe());
+  app.enableShutdownHooks();
+
+  const origins = config.env.CORS_ORIGINS;
+  app.enableCors({
+    origin: origins.includes('*') ? '*' : origins,
+    methods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'Accept', 'Idempotency-Key', 'X-Request-Id', 'Last-Event-ID'],
+    exposedHeaders: ['X-Request-Id'],
+    maxAge: 600,
+  });
+
+  // The embeddable script and its lazy chunks, loadable from any site (module chunks need CORS).
+  if (existsSync(WIDGET_DIST)) {
+    app.useStaticAssets(WIDGET_DIST, {
+      prefix: '/widget/',
+      maxAge: '5m',
+      setHeaders: (res) => res.setHeader('Access-Control-Allow-Origin', '*'),
+    });
+  }
+  if (config.demoMode && existsSync(DEMO_SITE)) {
+    app.useStaticAssets(DEMO_SITE, {
+      prefix: '/demo/',
+      setHeaders: (res) => {
+        res.setHeader('Content-Security-Policy', DEMO_CSP);
+        res.setHeader('Cache-Control', 'no-cache');
+      },
+    });
+  }
+
+  setupOpenApi(app);
+  return app;
+}

@@ -1,0 +1,69 @@
+import { Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import jwt from 'jsonwebtoken';
+import { JwksClient } from 'jwks-rsa';
+import { ExtractJwt, Strategy } from 'passport-jwt';
+import { AppError } from '../common/app-error.js';
+import { AppConfig } from '../config/app-config.js';
+import type { AuthUser } from './auth-user.js';
+import { UsersService } from './users.service.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const ASYMMETRIC = ['RS256', 'ES256'] as const;
+
+/** Which algorithms this deployment accepts: never `none`, and HS only with a shared secret. */
+export function allowedAlgorithms(config: AppConfig): jwt.Algorithm[] {
+  const algs = new Set<jwt.Algorithm>();
+  const configured = config.env.JWT_ALGORITHM as jwt.Algorithm;
+  if (configured.startsWith('HS') && config.jwtSecret) algs.add(configured);
+  if (config.env.JWT_JWKS_URL) {
+    for (const a of ASYMMETRIC) algs.add(a);
+  }
+  return [...algs];
+}
+
+/**
+ * Verifies the host site's token: HS* with JWT_SECRET_KEY, RS256/ES256 with a key from
+ * JWT_JWKS_URL chosen by `kid`. The key is picked by the token's algorithm family, so an
+ * HS token can never be checked against a public key (algorithm confusion).
+ */
+@Injectable()
+export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
+  constructor(
+    config: AppConfig,
+    private readonly users: UsersService,
+  ) {
+    const algorithms = allowedAlgorithms(config);
+    const jwks = config.env.JWT_JWKS_URL
+      ? new JwksClient({ jwksUri: config.env.JWT_JWKS_URL, cache: true, rateLimit: true, jwksRequestsPerMinute: 10 })
+      : undefined;
+    super({
+      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+      algorithms,
+      issuer: config.env.JWT_ISSUER,
+      audience: config.env.JWT_AUDIENCE,
+      ignoreExpiration: false,
+      jsonWebTokenOptions: { clockTolerance: config.env.JWT_CLOCK_TOLERANCE_SECONDS },
+      secretOrKeyProvider: (_req: unknown, raw: string, done: (err: unknown, key?: string) => void) => {
+        const header = jwt.decode(raw, { complete: true })?.header;
+        const alg = header?.alg as jwt.Algorithm | undefined;
+        if (!alg || !algorithms.includes(alg)) return done(new jwt.JsonWebTokenError('algorithm not allowed'));
+        if (alg.startsWith('HS')) return done(null, config.jwtSecret);
+        if (!jwks) return done(new jwt.JsonWebTokenError('no key set configured'));
+        jwks.getSigningKey(header?.kid).then(
+          (key) => done(null, key.getPublicKey()),
+          () => done(new jwt.JsonWebTokenError('unknown signing key')),
+        );
+      },
+    });
+  }
+
+  async validate(payload: Record<string, unknown>): Promise<AuthUser> {
+    const sub = payload.sub;
+    if (typeof sub !== 'string' || !UUID.test(sub)) {
+      throw new AppError('UNAUTHORIZED', 'The token has no valid `sub` (a public.users id).');
+    }
+    await this.users.ensureKnown(sub.toLowerCase());
+    return { id: sub.toLowerCase(), claims: payload };
+  }
+}

@@ -1,0 +1,74 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { AppError, type ErrorCode } from './app-error.js';
+
+const CODE_BY_STATUS: Record<number, ErrorCode> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'RATE_LIMITED',
+};
+
+export interface ErrorBody {
+  statusCode: number;
+  code: ErrorCode;
+  message: string;
+  requestId: string;
+  field?: string;
+  errors?: unknown[];
+}
+
+/** Maps every error to the one JSON shape; unknown errors leak nothing but the request id. */
+@Catch()
+export class HttpErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HttpErrorFilter');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const ctx = host.switchToHttp();
+    const req = ctx.getRequest<Request & { id?: string }>();
+    const res = ctx.getResponse<Response>();
+    const body = this.toBody(exception, String(req.id ?? ''));
+    if (body.statusCode >= 500 && !(exception instanceof AppError)) {
+      this.logger.error({ err: exception, requestId: body.requestId }, 'unhandled error');
+    }
+    if (res.headersSent) {
+      // A streamed response already started; the stream reports its own errors.
+      res.end();
+      return;
+    }
+    res.status(body.statusCode).json(body);
+  }
+
+  toBody(exception: unknown, requestId: string): ErrorBody {
+    if (exception instanceof AppError) {
+      return {
+        statusCode: exception.status,
+        code: exception.code,
+        message: exception.message,
+        requestId,
+        ...(exception.details ?? {}),
+      };
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const cause = exception.cause as { type?: string } | undefined;
+      const parseFailure = status === 400 && /JSON/i.test(exception.message);
+      const code: ErrorCode = parseFailure ? 'MALFORMED_JSON' : (CODE_BY_STATUS[status] ?? 'INTERNAL_ERROR');
+      const message =
+        status === 404 ? 'No such route.' : parseFailure ? 'The request body is not valid JSON.' : exception.message;
+      void cause;
+      return { statusCode: status >= 500 ? 500 : status, code, message, requestId };
+    }
+    const status = (exception as { status?: number; type?: string })?.status;
+    if (status === 413) return { statusCode: 413, code: 'PAYLOAD_TOO_LARGE', message: 'The request body is too large.', requestId };
+    if (status === 400 && (exception as { type?: string }).type === 'entity.parse.failed') {
+      return { statusCode: 400, code: 'MALFORMED_JSON', message: 'The request body is not valid JSON.', requestId };
+    }
+    if (status === 415) return { statusCode: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Unsupported content type.', requestId };
+    return { statusCode: 500, code: 'INTERNAL_ERROR', message: 'Something went wrong on our side.', requestId };
+  }
+}

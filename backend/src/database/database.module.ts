@@ -1,0 +1,46 @@
+import { Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { AppConfig } from '../config/app-config.js';
+import { Database } from './database.js';
+import { runMigrations } from './migrations.js';
+import { PgliteDatabase } from './pglite.database.js';
+import { PostgresDatabase } from './postgres.database.js';
+
+export async function openDatabase(config: AppConfig): Promise<Database> {
+  const { env } = config;
+  return env.DATABASE_URL
+    ? new PostgresDatabase(env.DATABASE_URL, env.DATABASE_POOL_SIZE)
+    : PgliteDatabase.open(env.PGLITE_DATA_DIR);
+}
+
+@Global()
+@Module({
+  providers: [
+    {
+      provide: Database,
+      inject: [AppConfig],
+      useFactory: async (config: AppConfig) => {
+        const logger = new Logger('Database');
+        const db = await openDatabase(config);
+        try {
+          const applied = await runMigrations(db);
+          logger.log(
+            `${db.kind === 'pglite' ? `embedded PGlite at ${config.env.PGLITE_DATA_DIR}` : 'Postgres'}; ` +
+              `${applied.length ? `applied ${applied.join(', ')}` : 'migrations up to date'}`,
+          );
+        } catch (err) {
+          await db.close();
+          throw err;
+        }
+        return db;
+      },
+    },
+  ],
+  exports: [Database],
+})
+export class DatabaseModule implements OnApplicationShutdown {
+  constructor(@Inject(Database) private readonly db: Database) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.db.close();
+  }
+}

@@ -1,0 +1,45 @@
+export interface QueryResult<T> {
+  rows: T[];
+  rowCount: number;
+}
+
+/** Something SQL can be sent to: the pool/embedded database, or one open transaction. */
+export interface Queryable {
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<T>>;
+}
+
+export type DatabaseKind = 'postgres' | 'pglite';
+
+/**
+ * The one database seam. Repositories only ever get a Queryable; services choose
+ * the scope (a user's RLS-checked transaction, or the service role for users/health).
+ */
+export abstract class Database implements Queryable {
+  abstract readonly kind: DatabaseKind;
+
+  /** A statement as the connecting (service) role: bypasses RLS, so only for users, health and migrations. */
+  abstract query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<T>>;
+
+  /** Runs several statements (a migration file) in one round trip, no parameters. */
+  abstract execScript(sql: string): Promise<void>;
+
+  /** One transaction: committed when fn resolves, rolled back when it throws. */
+  abstract transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+
+  abstract close(): Promise<void>;
+
+  /**
+   * One transaction as role `authenticated` with the caller's claims set the way
+   * PostgREST sets them, so row-level security checks every statement even if the
+   * API forgot a `where user_id = ...`.
+   */
+  asUser<T>(userId: string, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    return this.transaction(async (tx) => {
+      await tx.query(
+        `select set_config('role', 'authenticated', true), set_config('request.jwt.claims', $1, true)`,
+        [JSON.stringify({ sub: userId, role: 'authenticated' })],
+      );
+      return fn(tx);
+    });
+  }
+}

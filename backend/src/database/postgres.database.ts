@@ -1,0 +1,64 @@
+import pg from 'pg';
+import { Database, type QueryResult, type Queryable } from './database.js';
+
+/** Any Postgres server reached through DATABASE_URL (a Supabase project, or a local server). */
+export class PostgresDatabase extends Database {
+  readonly kind = 'postgres' as const;
+  private readonly pool: pg.Pool;
+
+  constructor(connectionString: string, poolSize: number) {
+    super();
+    this.pool = new pg.Pool({ connectionString, max: poolSize, application_name: 'pulse' });
+    // An idle client losing its connection must not crash the process; the pool replaces it.
+    this.pool.on('error', () => undefined);
+  }
+
+  async query<T>(sql: string, params: unknown[] = []): Promise<QueryResult<T>> {
+    const res = await this.pool.query(sql, params);
+    return { rows: res.rows as T[], rowCount: res.rowCount ?? 0 };
+  }
+
+  async execScript(sql: string): Promise<void> {
+    await this.pool.query(sql);
+  }
+
+  async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('begin');
+      const tx: Queryable = {
+        query: async <R>(sql: string, params: unknown[] = []) => {
+          const res = await client.query(sql, params);
+          return { rows: res.rows as R[], rowCount: res.rowCount ?? 0 };
+        },
+      };
+      const result = await fn(tx);
+      await client.query('commit');
+      return result;
+    } catch (err) {
+      await client.query('rollback').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** Runs fn on one dedicated connection (for session-level advisory locks). */
+  async withConnection<T>(fn: (conn: Queryable) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      return await fn({
+        query: async <R>(sql: string, params: unknown[] = []) => {
+          const res = await client.query(sql, params);
+          return { rows: res.rows as R[], rowCount: res.rowCount ?? 0 };
+        },
+      });
+    } finally {
+      client.release();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}

@@ -1,0 +1,34 @@
+import { Controller, Get, HttpCode } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { Public } from '../auth/public.decorator.js';
+import { AppError } from '../common/app-error.js';
+import { Database } from '../database/database.js';
+
+@ApiTags('health')
+@Controller('health')
+export class HealthController {
+  constructor(private readonly db: Database) {}
+
+  @Public()
+  @Get()
+  @ApiOperation({ summary: 'Liveness: the process answers' })
+  @ApiOkResponse({ schema: { example: { status: 'ok' } } })
+  live() {
+    return { status: 'ok' };
+  }
+
+  @Public()
+  @Get('ready')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Readiness: the database answers' })
+  @ApiOkResponse({ schema: { example: { status: 'ok', database: 'pglite' } } })
+  @ApiServiceUnavailableResponse({ description: 'DATABASE_UNAVAILABLE' })
+  async ready() {
+    try {
+      await this.db.query('select 1');
+    } catch {
+      throw new AppError('DATABASE_UNAVAILABLE', 'The database does not answer.');
+    }
+    return { status: 'ok', database: this.db.kind };
+  }
+}

@@ -1,0 +1,55 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
+import { LIMITS } from './limits.js';
+
+const toBool = ({ value }: { value: unknown }) =>
+  value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
+
+export class ListSessionsQuery {
+  @ApiPropertyOptional({ minimum: 1, maximum: LIMITS.sessionsPage.max, default: LIMITS.sessionsPage.default })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(LIMITS.sessionsPage.max)
+  limit: number = LIMITS.sessionsPage.default;
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'Cursor: the last_id of the previous page.' })
+  @IsOptional()
+  @IsUUID()
+  after?: string;
+
+  @ApiPropertyOptional({ default: false, description: 'Include archived (is_active=false) sessions.' })
+  @IsOptional()
+  @Transform(toBool)
+  @IsBoolean()
+  include_archived: boolean = false;
+}
+
+export class GetSessionQuery {
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: LIMITS.messagesPage.max,
+    default: LIMITS.messagesPage.default,
+    description: 'How many of the latest messages to include.',
+  })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(LIMITS.messagesPage.max)
+  limit: number = LIMITS.messagesPage.default;
+}
+
+export class ListMessagesQuery extends GetSessionQuery {
+  @ApiPropertyOptional({ format: 'uuid', description: 'Cursor: a message id; the page continues after it in `order`.' })
+  @IsOptional()
+  @IsUUID()
+  after?: string;
+
+  @ApiPropertyOptional({ enum: ['asc', 'desc'], default: 'desc' })
+  @IsOptional()
+  @IsIn(['asc', 'desc'])
+  order: 'asc' | 'desc' = 'desc';
+}

@@ -1,0 +1,53 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+
+export class SessionDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty() title: string;
+  @ApiProperty({ nullable: true, type: String }) system_prompt: string | null;
+  @ApiProperty({ description: 'false = archived (hidden from the list unless include_archived=true).' })
+  is_active: boolean;
+  @ApiProperty({ format: 'date-time' }) created_at: string;
+  @ApiProperty({ format: 'date-time', description: 'Changes on every edit and every new message.' })
+  updated_at: string;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) last_message_at: string | null;
+  @ApiProperty({ type: 'object', additionalProperties: true }) metadata: Record<string, unknown>;
+}
+
+export class MessageDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ format: 'uuid' }) session_id: string;
+  @ApiProperty({ description: 'Position in the session (1, 2, ...).' }) seq: number;
+  @ApiProperty({ enum: ['system', 'user', 'assistant'] }) role: 'system' | 'user' | 'assistant';
+  @ApiProperty() content: string;
+  @ApiProperty({ format: 'date-time' }) created_at: string;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description: 'provider, model, usage, latency_ms, finish_reason, interrupted (assistant messages).',
+  })
+  metadata: Record<string, unknown>;
+}
+
+export class SessionWithMessagesDto extends SessionDto {
+  @ApiProperty({ type: [MessageDto], description: 'The latest `limit` messages, oldest first.' })
+  messages: MessageDto[];
+  @ApiProperty({ description: 'Older messages exist: page them with GET /api/chat/sessions/{id}/messages.' })
+  has_more: boolean;
+}
+
+export class SessionListDto {
+  @ApiProperty({ enum: ['list'] }) object: 'list';
+  @ApiProperty({ type: [SessionDto] }) data: SessionDto[];
+  @ApiPropertyOptional({ format: 'uuid', nullable: true, type: String }) first_id: string | null;
+  @ApiPropertyOptional({ format: 'uuid', nullable: true, type: String, description: 'Pass as `after` for the next page.' })
+  last_id: string | null;
+  @ApiProperty() has_more: boolean;
+}
+
+export class MessageListDto {
+  @ApiProperty({ enum: ['list'] }) object: 'list';
+  @ApiProperty({ type: [MessageDto] }) data: MessageDto[];
+  @ApiPropertyOptional({ format: 'uuid', nullable: true, type: String }) first_id: string | null;
+  @ApiPropertyOptional({ format: 'uuid', nullable: true, type: String }) last_id: string | null;
+  @ApiProperty() has_more: boolean;
+}

@@ -1,0 +1,28 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsOptional, IsString, MaxLength, MinLength, ValidateIf } from 'class-validator';
+import { LIMITS } from './limits.js';
+
+const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+
+export class UpdateSessionDto {
+  @ApiPropertyOptional({ maxLength: LIMITS.titleLength })
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(LIMITS.titleLength)
+  title?: string;
+
+  @ApiPropertyOptional({ maxLength: LIMITS.systemPromptLength, nullable: true, type: String, description: 'null clears it.' })
+  @ValidateIf((_o, v) => v !== null)
+  @IsOptional()
+  @IsString()
+  @MaxLength(LIMITS.systemPromptLength)
+  system_prompt?: string | null;
+
+  @ApiPropertyOptional({ description: 'false archives the session; true restores it.' })
+  @IsOptional()
+  @IsBoolean()
+  is_active?: boolean;
+}

@@ -1,0 +1,82 @@
+import { Injectable } from '@nestjs/common';
+import type { Queryable } from '../database/database.js';
+import type { MessageDto } from './dto/session.dto.js';
+
+const COLUMNS = `id, session_id, seq::int as seq, role, content, created_at, metadata`;
+
+export type Role = 'system' | 'user' | 'assistant';
+
+/**
+ * SQL for chat_messages. All reads walk the (session_id, seq) index backwards or
+ * forwards, so a session with 100,000 messages costs the same as one with ten.
+ */
+@Injectable()
+export class MessagesRepository {
+  /** The latest `limit` messages, oldest first, plus one row beyond to tell has_more. */
+  async latest(tx: Queryable, sessionId: string, limit: number): Promise<{ messages: MessageDto[]; hasMore: boolean }> {
+    const { rows } = await tx.query<MessageDto>(
+      `select ${COLUMNS} from public.chat_messages where session_id = $1 order by seq desc limit $2`,
+      [sessionId, limit + 1],
+    );
+    const hasMore = rows.length > limit;
+    return { messages: rows.slice(0, limit).reverse(), hasMore };
+  }
+
+  /** A keyset page in `order`, continuing after the message with id `after`. */
+  async page(
+    tx: Queryable,
+    sessionId: string,
+    opts: { limit: number; order: 'asc' | 'desc'; afterSeq?: number },
+  ): Promise<MessageDto[]> {
+    const params: unknown[] = [sessionId, opts.limit + 1];
+    let where = 'session_id = $1';
+    if (opts.afterSeq !== undefined) {
+      params.push(opts.afterSeq);
+      where += opts.order === 'desc' ? ' and seq < $3' : ' and seq > $3';
+    }
+    const { rows } = await tx.query<MessageDto>(
+      `select ${COLUMNS} from public.chat_messages where ${where} order by seq ${opts.order} limit $2`,
+      params,
+    );
+    return rows;
+  }
+
+  async seqOf(tx: Queryable, sessionId: string, id: string): Promise<number | undefined> {
+    const { rows } = await tx.query<{ seq: number }>(
+      'select seq::int as seq from public.chat_messages where id = $1 and session_id = $2',
+      [id, sessionId],
+    );
+    return rows[0]?.seq;
+  }
+
+  /**
+   * Appends a message at the session's next position. Bumping last_seq takes the
+   * session's row lock, so concurrent appends get distinct, gapless, commit-ordered seqs.
+   */
+  async append(
+    tx: Queryable,
+    sessionId: string,
+    role: Role,
+    content: string,
+    metadata: Record<string, unknown> = {},
+  ): Promise<MessageDto> {
+    const { rows } = await tx.query<MessageDto>(
+      `with s as (
+         update public.chat_sessions
+            set last_seq = last_seq + 1, last_message_at = now(), updated_at = now()
+          where id = $1
+          returning last_seq
+       )
+       insert into public.chat_messages (session_id, seq, role, content, metadata)
+       select $1, s.last_seq, $2, $3, $4::jsonb from s
+       returning ${COLUMNS}`,
+      [sessionId, role, content, JSON.stringify(metadata)],
+    );
+    return rows[0];
+  }
+
+  async clear(tx: Queryable, sessionId: string): Promise<number> {
+    const { rowCount } = await tx.query('delete from public.chat_messages where session_id = $1', [sessionId]);
+    return rowCount;
+  }
+}

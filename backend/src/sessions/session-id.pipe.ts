@@ -1,0 +1,12 @@
+import { Injectable, type PipeTransform } from '@nestjs/common';
+import { isUUID } from 'class-validator';
+import { AppError } from '../common/app-error.js';
+
+/** A malformed id is a 400 naming the field, not a database error or a 404. */
+@Injectable()
+export class SessionIdPipe implements PipeTransform<string, string> {
+  transform(value: string): string {
+    if (!isUUID(value)) throw new AppError('INVALID_ID', 'The session id must be a UUID.', { field: 'session_id' });
+    return value.toLowerCase();
+  }
+}

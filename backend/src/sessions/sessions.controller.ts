@@ -1,0 +1,90 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { AuthUser } from '../auth/auth-user.js';
+import { CurrentUser } from '../auth/current-user.decorator.js';
+import { CreateSessionDto } from './dto/create-session.dto.js';
+import { GetSessionQuery, ListMessagesQuery, ListSessionsQuery } from './dto/list-sessions.query.js';
+import { MessageListDto, SessionDto, SessionListDto, SessionWithMessagesDto } from './dto/session.dto.js';
+import { UpdateSessionDto } from './dto/update-session.dto.js';
+import { SessionIdPipe } from './session-id.pipe.js';
+import { SessionsService } from './sessions.service.js';
+
+@ApiTags('sessions')
+@ApiBearerAuth()
+@Controller('api/chat/sessions')
+export class SessionsController {
+  constructor(private readonly sessions: SessionsService) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Create a chat session' })
+  @ApiCreatedResponse({ type: SessionDto })
+  create(@CurrentUser() user: AuthUser, @Body() body: CreateSessionDto): Promise<SessionDto> {
+    return this.sessions.create(user, body);
+  }
+
+  @Get()
+  @ApiOperation({
+    summary: "List the caller's sessions, most recently active first",
+    description: 'Keyset pagination: pass the previous page\'s `last_id` as `after`. Archived sessions are hidden unless include_archived=true.',
+  })
+  @ApiOkResponse({ type: SessionListDto })
+  list(@CurrentUser() user: AuthUser, @Query() query: ListSessionsQuery): Promise<SessionListDto> {
+    return this.sessions.list(user, query);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'A session with its latest messages' })
+  @ApiOkResponse({ type: SessionWithMessagesDto })
+  get(
+    @CurrentUser() user: AuthUser,
+    @Param('id', SessionIdPipe) id: string,
+    @Query() query: GetSessionQuery,
+  ): Promise<SessionWithMessagesDto> {
+    return this.sessions.get(user, id, query);
+  }
+
+  @Get(':id/messages')
+  @ApiOperation({ summary: "Page through a session's messages (newest first by default)" })
+  @ApiOkResponse({ type: MessageListDto })
+  messages(
+    @CurrentUser() user: AuthUser,
+    @Param('id', SessionIdPipe) id: string,
+    @Query() query: ListMessagesQuery,
+  ): Promise<MessageListDto> {
+    return this.sessions.listMessages(user, id, query);
+  }
+
+  @Put(':id')
+  @ApiOperation({ summary: 'Rename, change the system prompt, archive (is_active=false) or restore' })
+  @ApiOkResponse({ type: SessionDto })
+  update(
+    @CurrentUser() user: AuthUser,
+    @Param('id', SessionIdPipe) id: string,
+    @Body() body: UpdateSessionDto,
+  ): Promise<SessionDto> {
+    return this.sessions.update(user, id, body);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a session and all its messages for good (to keep it, archive it instead)' })
+  @ApiNoContentResponse()
+  remove(@CurrentUser() user: AuthUser, @Param('id', SessionIdPipe) id: string): Promise<void> {
+    return this.sessions.remove(user, id);
+  }
+
+  @Post(':id/clear')
+  @HttpCode(204)
+  @ApiOperation({ summary: "Delete all of a session's messages, keeping the session" })
+  @ApiNoContentResponse()
+  clear(@CurrentUser() user: AuthUser, @Param('id', SessionIdPipe) id: string): Promise<void> {
+    return this.sessions.clear(user, id);
+  }
+}
