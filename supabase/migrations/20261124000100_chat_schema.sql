@@ -4,13 +4,14 @@
 -- Roles that Supabase provides; created here so the same SQL runs on any Postgres.
 do $$
 begin
+  -- A concurrent run creating the same role fails on pg_authid's unique index instead.
   begin
     create role anon nologin noinherit;
-  exception when duplicate_object then null;
+  exception when duplicate_object or unique_violation then null;
   end;
   begin
     create role authenticated nologin noinherit;
-  exception when duplicate_object then null;
+  exception when duplicate_object or unique_violation then null;
   end;
   -- The connecting role must be able to `set role authenticated` (Supabase's postgres already can).
   begin
