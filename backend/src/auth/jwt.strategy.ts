@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import jwt from 'jsonwebtoken';
-import { JwksClient } from 'jwks-rsa';
+import { createRemoteJWKSet } from 'jose';
+import { KeyObject } from 'node:crypto';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { AppError } from '../common/app-error.js';
 import { AppConfig } from '../config/app-config.js';
@@ -34,8 +35,9 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     private readonly users: UsersService,
   ) {
     const algorithms = allowedAlgorithms(config);
+    // jose caches the key set and refetches it (at most every 30 s) when an unknown `kid` shows up.
     const jwks = config.env.JWT_JWKS_URL
-      ? new JwksClient({ jwksUri: config.env.JWT_JWKS_URL, cache: true, rateLimit: true, jwksRequestsPerMinute: 10 })
+      ? createRemoteJWKSet(new URL(config.env.JWT_JWKS_URL), { cooldownDuration: 30_000, timeoutDuration: 5_000 })
       : undefined;
     super({
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
@@ -44,14 +46,15 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       audience: config.env.JWT_AUDIENCE,
       ignoreExpiration: false,
       jsonWebTokenOptions: { clockTolerance: config.env.JWT_CLOCK_TOLERANCE_SECONDS },
-      secretOrKeyProvider: (_req: unknown, raw: string, done: (err: unknown, key?: string) => void) => {
+      secretOrKeyProvider: (_req: unknown, raw: string, done: (err: unknown, key?: string | Buffer) => void) => {
         const header = jwt.decode(raw, { complete: true })?.header;
         const alg = header?.alg as jwt.Algorithm | undefined;
         if (!alg || !algorithms.includes(alg)) return done(new jwt.JsonWebTokenError('algorithm not allowed'));
         if (alg.startsWith('HS')) return done(null, config.jwtSecret);
         if (!jwks) return done(new jwt.JsonWebTokenError('no key set configured'));
-        jwks.getSigningKey(header?.kid).then(
-          (key) => done(null, key.getPublicKey()),
+        jwks({ alg, kid: header?.kid }).then(
+          // jsonwebtoken verifies with a KeyObject too; passport-jwt's types only name string | Buffer.
+          (key) => done(null, KeyObject.from(key as globalThis.CryptoKey) as unknown as Buffer),
           () => done(new jwt.JsonWebTokenError('unknown signing key')),
         );
       },

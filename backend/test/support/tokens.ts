@@ -1,0 +1,35 @@
+import { randomUUID } from 'node:crypto';
+import { SignJWT } from 'jose';
+
+export const TEST_SECRET = 'test-secret-that-is-long-enough-0123456789';
+
+export interface TokenOptions {
+  secret?: string;
+  alg?: string;
+  expiresIn?: number | string;
+  issuer?: string;
+  audience?: string;
+  claims?: Record<string, unknown>;
+  subject?: string | null;
+}
+
+/** A host-site token as the e2e tests need it: HS256 with the test secret unless told otherwise. */
+export async function signToken(userId: string, opts: TokenOptions = {}): Promise<string> {
+  let jwt = new SignJWT({ role: 'authenticated', ...opts.claims })
+    .setProtectedHeader({ alg: opts.alg ?? 'HS256', typ: 'JWT' })
+    .setIssuedAt()
+    .setExpirationTime(opts.expiresIn ?? '10m');
+  if (opts.subject !== null) jwt = jwt.setSubject(opts.subject ?? userId);
+  if (opts.issuer) jwt = jwt.setIssuer(opts.issuer);
+  if (opts.audience) jwt = jwt.setAudience(opts.audience);
+  return jwt.sign(new TextEncoder().encode(opts.secret ?? TEST_SECRET));
+}
+
+/** An unsigned `alg: none` token, which must always be refused. */
+export function unsignedToken(userId: string): string {
+  const enc = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  return `${enc({ alg: 'none', typ: 'JWT' })}.${enc({ sub: userId, iat: now, exp: now + 600 })}.`;
+}
+
+export const newUserId = () => randomUUID();
