@@ -54,7 +54,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
         if (!jwks) return done(new jwt.JsonWebTokenError('no key set configured'));
         jwks({ alg, kid: header?.kid }).then(
           // jsonwebtoken verifies with a KeyObject too; passport-jwt's types only name string | Buffer.
-          (key) => done(null, KeyObject.from(key as globalThis.CryptoKey) as unknown as Buffer),
+          (key) => done(null, KeyObject.from(key as Parameters<typeof KeyObject.from>[0]) as unknown as Buffer),
           () => done(new jwt.JsonWebTokenError('unknown signing key')),
         );
       },
