@@ -1,0 +1,309 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { once } from 'node:events';
+import { startOpenAIUpstream, type OpenAIUpstream } from '../../test/upstream/openai-upstream.mjs';
+import { AiProviderError, type AiRequest, type AiStreamEvent } from './ai-provider.js';
+import { OpenAiProvider } from './openai.provider.js';
+
+const messages: AiRequest['messages'] = [
+  { role: 'system', content: 'You are terse.' },
+  { role: 'user', content: 'My name is Ada.' },
+  { role: 'assistant', content: 'Hello Ada.' },
+  { role: 'user', content: 'What is my name?' },
+];
+
+function request(overrides: Partial<AiRequest> = {}): AiRequest {
+  return {
+    messages,
+    systemPrompt: 'You are terse.',
+    temperature: 0.3,
+    maxTokens: 123,
+    signal: new AbortController().signal,
+    timeoutMs: 5000,
+    ...overrides,
+  };
+}
+
+/** Drains a stream, keeping what arrived before a failure the way the chat service does. */
+async function drain(stream: AsyncIterable<AiStreamEvent>) {
+  const events: AiStreamEvent[] = [];
+  let error: unknown;
+  try {
+    for await (const event of stream) events.push(event);
+  } catch (e) {
+    error = e;
+  }
+  const text = events.map((e) => (e.type === 'delta' ? e.text : '')).join('');
+  return { events, text, error, done: events.find((e) => e.type === 'done') };
+}
+
+function expectCode(error: unknown, code: AiProviderError['code']): AiProviderError {
+  expect(error).toBeInstanceOf(AiProviderError);
+  expect((error as AiProviderError).code).toBe(code);
+  return error as AiProviderError;
+}
+
+describe('OpenAiProvider against an OpenAI-compatible upstream', () => {
+  let upstream: OpenAIUpstream;
+  let provider: OpenAiProvider;
+
+  beforeAll(async () => {
+    upstream = await startOpenAIUpstream({ apiKey: 'sk-test' });
+    provider = new OpenAiProvider({ baseUrl: upstream.url, apiKey: 'sk-test', model: 'gpt-test' });
+  });
+  afterEach(() => upstream.reset());
+  afterAll(() => upstream.close());
+
+  it('streams the upstream text and maps usage, finish reason and model', async () => {
+    const text = 'Your name is Ada, as you told me a moment ago.';
+    upstream.enqueue({ kind: 'text', text, usage: { prompt_tokens: 21, completion_tokens: 11, total_tokens: 32 } });
+
+    const result = await drain(provider.stream(request()));
+
+    expect(result.error).toBeUndefined();
+    expect(result.text).toBe(text);
+    expect(result.events.filter((e) => e.type === 'delta').length).toBeGreaterThan(3);
+    expect(result.events.at(-1)).toEqual({
+      type: 'done',
+      finishReason: 'stop',
+      model: 'gpt-test',
+      usage: { promptTokens: 21, completionTokens: 11, totalTokens: 32 },
+    });
+  });
+
+  it('sends the exact Chat Completions body and the bearer key', async () => {
+    await drain(provider.stream(request()));
+
+    expect(upstream.requests).toHaveLength(1);
+    const { body, headers } = upstream.requests[0];
+    expect(body).toEqual({
+      model: 'gpt-test',
+      messages,
+      temperature: 0.3,
+      max_tokens: 123,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    expect(headers.authorization).toBe('Bearer sk-test');
+  });
+
+  it('reports a length cut-off as the finish reason', async () => {
+    upstream.enqueue({ kind: 'text', text: 'Once upon a', finishReason: 'length' });
+    const result = await drain(provider.stream(request()));
+    expect(result.text).toBe('Once upon a');
+    expect(result.done).toMatchObject({ finishReason: 'length' });
+  });
+
+  it('sends no Authorization header when no key is configured', async () => {
+    const open = await startOpenAIUpstream();
+    try {
+      const keyless = new OpenAiProvider({ baseUrl: `${open.url}/`, model: 'llama3' });
+      const result = await drain(keyless.stream(request()));
+      expect(result.text).toBe('Echo: What is my name?');
+      expect(open.requests[0].headers.authorization).toBeUndefined();
+    } finally {
+      await open.close();
+    }
+  });
+
+  it('maps an HTTP 500 to UPSTREAM_ERROR without the upstream’s wording', async () => {
+    upstream.enqueue({ kind: 'error', status: 500, message: 'internal secret stack trace' });
+    const { error, events } = await drain(provider.stream(request()));
+    const e = expectCode(error, 'UPSTREAM_ERROR');
+    expect(e.upstreamStatus).toBe(500);
+    expect(e.message).toContain('500');
+    expect(e.message).not.toContain('secret');
+    expect(events).toEqual([]);
+  });
+
+  it('maps a rejected key to UPSTREAM_ERROR 401 with only the short reason', async () => {
+    const wrongKey = new OpenAiProvider({ baseUrl: upstream.url, apiKey: 'sk-wrong', model: 'gpt-test' });
+    const e = expectCode((await drain(wrongKey.stream(request()))).error, 'UPSTREAM_ERROR');
+    expect(e.upstreamStatus).toBe(401);
+    expect(e.message).toContain('invalid_api_key');
+    expect(e.message).not.toContain('Incorrect API key');
+  });
+
+  it('maps an unparseable chunk to UPSTREAM_BAD_RESPONSE', async () => {
+    upstream.enqueue({ kind: 'garbage' });
+    expectCode((await drain(provider.stream(request()))).error, 'UPSTREAM_BAD_RESPONSE');
+  });
+
+  it('maps a stream without choices or finish reason to UPSTREAM_BAD_RESPONSE', async () => {
+    upstream.enqueue({ kind: 'empty' });
+    const result = await drain(provider.stream(request()));
+    expectCode(result.error, 'UPSTREAM_BAD_RESPONSE');
+    expect(result.done).toBeUndefined();
+  });
+
+  it('keeps the deltas of a cut stream, then fails with UPSTREAM_BAD_RESPONSE', async () => {
+    upstream.enqueue({ kind: 'cut', afterChunks: 3, text: 'one two three four five six' });
+    const result = await drain(provider.stream(request()));
+    expect(result.text).toBe('one two three');
+    expect(result.done).toBeUndefined();
+    expectCode(result.error, 'UPSTREAM_BAD_RESPONSE');
+  });
+
+  it('times out a silent upstream after about timeoutMs', async () => {
+    upstream.enqueue({ kind: 'hang' });
+    const started = Date.now();
+    const { error } = await drain(provider.stream(request({ timeoutMs: 300 })));
+    const elapsed = Date.now() - started;
+    expectCode(error, 'UPSTREAM_TIMEOUT');
+    expect(elapsed).toBeGreaterThanOrEqual(280);
+    expect(elapsed).toBeLessThan(1500);
+  });
+
+  it('times out on a pause between chunks, keeping the text before it', async () => {
+    upstream.enqueue({ kind: 'text', chunks: ['fast ', 'then ', 'stuck'], chunkDelayMs: 1000 });
+    const result = await drain(provider.stream(request({ timeoutMs: 300 })));
+    expect(result.text).toBe('fast ');
+    expectCode(result.error, 'UPSTREAM_TIMEOUT');
+  });
+
+  it('lets a slow but steady stream run longer than timeoutMs in total', async () => {
+    upstream.enqueue({ kind: 'text', chunks: ['a ', 'b ', 'c ', 'd ', 'e ', 'f'], chunkDelayMs: 100 });
+    const result = await drain(provider.stream(request({ timeoutMs: 300 })));
+    expect(result.error).toBeUndefined();
+    expect(result.text).toBe('a b c d e f');
+  });
+
+  it('times out a first token that comes too late', async () => {
+    upstream.enqueue({ kind: 'text', text: 'late', firstTokenDelayMs: 1000 });
+    expectCode((await drain(provider.stream(request({ timeoutMs: 300 })))).error, 'UPSTREAM_TIMEOUT');
+  });
+
+  it('maps an unreachable upstream to UPSTREAM_ERROR', async () => {
+    const closed = await startOpenAIUpstream();
+    const url = closed.url;
+    await closed.close();
+    const unreachable = new OpenAiProvider({ baseUrl: url, model: 'x' });
+    const e = expectCode((await drain(unreachable.stream(request()))).error, 'UPSTREAM_ERROR');
+    expect(e.upstreamStatus).toBeUndefined();
+  });
+});
+
+/**
+ * A server that starts a stream and never finishes it, recording when the client's
+ * socket closes: the proof that an abort reached the network, not just our iterator.
+ */
+async function startStallingServer(respond: (res: http.ServerResponse) => void) {
+  const closes: Promise<unknown>[] = [];
+  const server = http.createServer((req, res) => {
+    closes.push(once(req.socket, 'close'));
+    req.resume();
+    respond(res);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/v1`,
+    closes,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+function withinMs<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return Promise.race([
+    promise,
+    new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`not within ${ms} ms`)), ms)),
+  ]);
+}
+
+const sseChunk = (content: string) =>
+  `data: ${JSON.stringify({ object: 'chat.completion.chunk', model: 'm', choices: [{ index: 0, delta: { content }, finish_reason: null }] })}\n\n`;
+
+describe('OpenAiProvider cancellation', () => {
+  it('aborts the upstream request when the caller’s signal aborts mid-stream', async () => {
+    const server = await startStallingServer((res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(sseChunk('partial '));
+    });
+    try {
+      const provider = new OpenAiProvider({ baseUrl: server.url, model: 'm' });
+      const controller = new AbortController();
+      const events: AiStreamEvent[] = [];
+      let error: unknown;
+      try {
+        for await (const event of provider.stream(request({ signal: controller.signal }))) {
+          events.push(event);
+          controller.abort();
+        }
+      } catch (e) {
+        error = e;
+      }
+      expect(events).toEqual([{ type: 'delta', text: 'partial ' }]);
+      expectCode(error, 'UPSTREAM_ABORTED');
+      await withinMs(server.closes[0], 1000);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('aborts while still waiting for the upstream’s headers', async () => {
+    const server = await startStallingServer(() => {});
+    try {
+      const provider = new OpenAiProvider({ baseUrl: server.url, model: 'm' });
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), 100);
+      const started = Date.now();
+      const { error } = await drain(provider.stream(request({ signal: controller.signal })));
+      expectCode(error, 'UPSTREAM_ABORTED');
+      expect(Date.now() - started).toBeLessThan(1000);
+      await withinMs(server.closes[0], 1000);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('closes the upstream connection when the consumer stops reading', async () => {
+    const server = await startStallingServer((res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(sseChunk('first '));
+    });
+    try {
+      const provider = new OpenAiProvider({ baseUrl: server.url, model: 'm' });
+      for await (const event of provider.stream(request())) {
+        expect(event).toEqual({ type: 'delta', text: 'first ' });
+        break;
+      }
+      await withinMs(server.closes[0], 1000);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('turns a server that ignores stream:true into one delta and done', async () => {
+    const server = await startStallingServer((res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          object: 'chat.completion',
+          model: 'json-model',
+          choices: [{ index: 0, message: { role: 'assistant', content: 'Whole answer.' }, finish_reason: 'stop' }],
+          usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 },
+        }),
+      );
+    });
+    try {
+      const provider = new OpenAiProvider({ baseUrl: server.url, model: 'm' });
+      const { events, error } = await drain(provider.stream(request()));
+      expect(error).toBeUndefined();
+      expect(events).toEqual([
+        { type: 'delta', text: 'Whole answer.' },
+        {
+          type: 'done',
+          finishReason: 'stop',
+          model: 'json-model',
+          usage: { promptTokens: 5, completionTokens: 2, totalTokens: 7 },
+        },
+      ]);
+    } finally {
+      await server.close();
+    }
+  });
+});
