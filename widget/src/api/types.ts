@@ -1,0 +1,42 @@
+/** Shapes of the Pulse API (see backend `/api/chat/*`). */
+export interface Session {
+  id: string;
+  title: string | null;
+  system_prompt: string | null;
+  is_active: boolean;
+  created_at: string;
+  updated_at: string;
+  last_message_at: string | null;
+  metadata: Record<string, unknown> | null;
+}
+
+export interface Message {
+  id: string;
+  session_id: string;
+  seq: number;
+  role: 'user' | 'assistant' | 'system';
+  content: string;
+  created_at: string;
+  metadata: { interrupted?: boolean } | null;
+}
+
+export interface List<T> {
+  object: 'list';
+  data: T[];
+  first_id: string | null;
+  last_id: string | null;
+  has_more: boolean;
+}
+
+export type SessionWithMessages = Session & { messages: Message[]; has_more: boolean };
+
+/** Parts of the AI SDK UI message stream (v1) that the widget reads. */
+export type StreamPart =
+  | { type: 'start'; messageId?: string }
+  | { type: 'data-session'; data: { session_id: string; title: string | null; user_message_id: string } }
+  | { type: 'text-start' | 'text-end'; id: string }
+  | { type: 'text-delta'; id: string; delta: string }
+  | { type: 'data-message'; data: { assistant_message_id: string; finish_reason: string; interrupted: boolean } }
+  | { type: 'data-error'; data: { code: string; message: string } }
+  | { type: 'error'; errorText: string }
+  | { type: 'finish' };

@@ -1,0 +1,261 @@
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import { ApiError, json, streamSend } from '../../api/client.js';
+import type { List, Message, Session, SessionWithMessages } from '../../api/types.js';
+import type { PulseChat } from '../pulse-chat/pulse-chat.js';
+
+export interface ChatMessage {
+  id: string;
+  role: 'user' | 'assistant';
+  content: string;
+  status: 'done' | 'streaming' | 'failed' | 'interrupted';
+  /** Idempotency-Key of a user message, reused when it is retried. */
+  key?: string;
+  error?: string;
+}
+
+export type AuthState = 'unknown' | 'ok' | 'none';
+
+const uuid = (): string =>
+  crypto.randomUUID?.() ??
+  // randomUUID only exists in secure contexts; a plain-http host page still needs unique keys.
+  '10000000-1000-4000-8000-100000000000'.replace(/[018]/g, (c) =>
+    (+c ^ (crypto.getRandomValues(new Uint8Array(1))[0]! & (15 >> (+c / 4)))).toString(16),
+  );
+
+const fromApi = (m: Message): ChatMessage => ({
+  id: m.id,
+  role: m.role === 'user' ? 'user' : 'assistant',
+  content: m.content,
+  status: m.metadata?.interrupted ? 'interrupted' : 'done',
+});
+
+/**
+ * The conversation state and every request the panel makes: sessions, history, sending
+ * with streaming, stop and retry. The panel only renders what this holds.
+ */
+export class ChatController implements ReactiveController {
+  messages: ChatMessage[] = [];
+  sessionId: string | null = null;
+  hasEarlier = false;
+  streaming = false;
+  auth: AuthState = 'unknown';
+  sessions: Session[] = [];
+  sessionsMore = false;
+  /** Text for the polite live region: finished answers and errors. */
+  announcement = '';
+  #abort: AbortController | null = null;
+  #stopped = false;
+
+  constructor(
+    private readonly host: ReactiveControllerHost,
+    private readonly chat: () => PulseChat,
+  ) {
+    host.addController(this);
+  }
+
+  hostConnected(): void {
+    void this.checkAuth();
+  }
+
+  #update(): void {
+    this.host.requestUpdate();
+  }
+
+  #fail(e: unknown): void {
+    const code = e instanceof ApiError ? e.code : 'NETWORK_ERROR';
+    if (e instanceof ApiError && e.status === 401) this.auth = 'none';
+    const s = this.chat().strings;
+    const text = code === 'RATE_LIMITED' ? s.rateLimited : s.failed;
+    this.announcement = text;
+    this.chat().emit('pulse-error', { code, message: e instanceof Error ? e.message : String(e) });
+    this.#update();
+  }
+
+  /** Asks the host for a token; on success restores the user's remembered chat once. */
+  async checkAuth(): Promise<void> {
+    const before = this.auth;
+    const token = await this.chat()
+      .resolveToken()
+      .catch(() => null);
+    this.auth = token ? 'ok' : 'none';
+    this.#update();
+    if (this.auth === 'ok' && before !== 'ok' && !this.sessionId && !this.messages.length) {
+      const key = await this.chat().sessionKey();
+      const remembered = key && localStorage.getItem(key);
+      if (remembered) await this.openSession(remembered, false);
+    }
+  }
+
+  async #remember(id: string | null): Promise<void> {
+    if (id === this.sessionId) return;
+    this.sessionId = id;
+    const key = await this.chat().sessionKey();
+    try {
+      if (key && id) localStorage.setItem(key, id);
+      else if (key) localStorage.removeItem(key);
+    } catch {
+      // Storage can be disabled (private mode, sandboxed frames); remembering is optional.
+    }
+    this.chat().emit('pulse-session-change', { sessionId: id });
+  }
+
+  async openSession(id: string, reportErrors = true): Promise<void> {
+    try {
+      const s = await json<SessionWithMessages>(this.chat(), `/api/chat/sessions/${encodeURIComponent(id)}?limit=50`);
+      this.messages = s.messages.filter((m) => m.role !== 'system').map(fromApi);
+      this.hasEarlier = s.has_more;
+      await this.#remember(s.id);
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 404) await this.#remember(null);
+      else if (reportErrors) this.#fail(e);
+    }
+    this.#update();
+  }
+
+  async loadEarlier(): Promise<void> {
+    const first = this.messages[0];
+    if (!this.sessionId || !first) return;
+    try {
+      const page = await json<List<Message>>(
+        this.chat(),
+        `/api/chat/sessions/${encodeURIComponent(this.sessionId)}/messages?limit=50&after=${encodeURIComponent(first.id)}&order=desc`,
+      );
+      this.messages = [
+        ...page.data
+          .filter((m) => m.role !== 'system')
+          .reverse()
+          .map(fromApi),
+        ...this.messages,
+      ];
+      this.hasEarlier = page.has_more;
+    } catch (e) {
+      this.#fail(e);
+    }
+    this.#update();
+  }
+
+  newChat(): void {
+    this.stop();
+    this.messages = [];
+    this.hasEarlier = false;
+    void this.#remember(null);
+    this.#update();
+  }
+
+  async listSessions(more = false): Promise<void> {
+    const after = more && this.sessions.at(-1) ? `&after=${encodeURIComponent(this.sessions.at(-1)!.id)}` : '';
+    try {
+      const page = await json<List<Session>>(this.chat(), `/api/chat/sessions?limit=20&include_archived=false${after}`);
+      this.sessions = more ? [...this.sessions, ...page.data] : page.data;
+      this.sessionsMore = page.has_more;
+    } catch (e) {
+      this.#fail(e);
+    }
+    this.#update();
+  }
+
+  async renameSession(id: string, title: string): Promise<void> {
+    try {
+      const updated = await json<Session>(this.chat(), `/api/chat/sessions/${encodeURIComponent(id)}`, 'PUT', { title });
+      this.sessions = this.sessions.map((s) => (s.id === id ? updated : s));
+    } catch (e) {
+      this.#fail(e);
+    }
+    this.#update();
+  }
+
+  async deleteSession(id: string): Promise<void> {
+    try {
+      await json(this.chat(), `/api/chat/sessions/${encodeURIComponent(id)}`, 'DELETE');
+      this.sessions = this.sessions.filter((s) => s.id !== id);
+      if (id === this.sessionId) this.newChat();
+    } catch (e) {
+      this.#fail(e);
+    }
+    this.#update();
+  }
+
+  async send(text: string): Promise<void> {
+    text = text.trim();
+    if (!text || this.streaming || !this.chat().emit('pulse-request-send', { text }, true)) return;
+    const user: ChatMessage = { id: uuid(), role: 'user', content: text, status: 'done', key: uuid() };
+    this.messages = [...this.messages, user];
+    await this.#run(user);
+  }
+
+  /** Sends a failed message again with the same Idempotency-Key, so the server can de-duplicate. */
+  async retry(user: ChatMessage): Promise<void> {
+    if (this.streaming) return;
+    const i = this.messages.indexOf(user);
+    this.messages = [...this.messages.slice(0, i), { ...user, status: 'done', error: undefined }];
+    await this.#run(this.messages[i]!);
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    this.#abort?.abort();
+  }
+
+  async #run(user: ChatMessage): Promise<void> {
+    const chat = this.chat();
+    const reply: ChatMessage = { id: uuid(), role: 'assistant', content: '', status: 'streaming' };
+    this.messages = [...this.messages, reply];
+    this.streaming = true;
+    this.#stopped = false;
+    this.#abort = new AbortController();
+    this.#update();
+    chat.emit('pulse-message-sent', { text: user.content, sessionId: this.sessionId, idempotencyKey: user.key });
+    const replace = (patch: Partial<ChatMessage>) => {
+      Object.assign(reply, patch);
+      this.messages = this.messages.map((m) => (m.id === reply.id || m === reply ? { ...reply } : m));
+      this.#update();
+    };
+    let interrupted = false;
+    try {
+      await streamSend(
+        chat,
+        { message: user.content, session_id: this.sessionId ?? undefined, system_prompt: chat.systemPrompt },
+        user.key!,
+        this.#abort.signal,
+        (part) => {
+          if (part.type === 'data-session') void this.#remember(part.data.session_id);
+          else if (part.type === 'text-delta') replace({ content: reply.content + part.delta });
+          else if (part.type === 'data-message') {
+            interrupted = part.data.interrupted;
+            this.messages = this.messages.map((m) => (m.id === reply.id ? { ...m, id: part.data.assistant_message_id } : m));
+            reply.id = part.data.assistant_message_id;
+          } else if (part.type === 'data-error') throw new ApiError(0, part.data.code, part.data.message);
+          else if (part.type === 'error') throw new ApiError(0, 'STREAM_ERROR', part.errorText);
+        },
+      );
+      replace({ status: interrupted ? 'interrupted' : 'done' });
+      this.#received(reply, interrupted);
+    } catch (e) {
+      if (this.#stopped) {
+        replace({ status: 'interrupted' });
+        this.#received(reply, true);
+      } else {
+        const failed = this.messages.indexOf(this.messages.find((m) => m.id === user.id)!);
+        this.messages = this.messages
+          .filter((m) => m.id !== reply.id)
+          .map((m, i) => (i === failed ? { ...m, status: 'failed', error: e instanceof ApiError ? e.code : 'NETWORK_ERROR' } : m));
+        this.#fail(e);
+      }
+    } finally {
+      this.streaming = false;
+      this.#abort = null;
+      this.#update();
+    }
+  }
+
+  #received(reply: ChatMessage, interrupted: boolean): void {
+    this.announcement = reply.content;
+    this.chat().notifyAnswer();
+    this.chat().emit('pulse-message-received', {
+      text: reply.content,
+      sessionId: this.sessionId,
+      messageId: reply.id,
+      interrupted,
+    });
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * Plain CSS text adopted as a constructable stylesheet: the bubble ships without Lit so that
+ * it stays inside the 6 KB first-paint budget, and adoptedStyleSheets work under a strict CSP.
+ */
+export const styles = `
+:host {
+  --pulse-accent: #1d4ed8;
+  --pulse-on-accent: #fff;
+  --pulse-bg: #fff;
+  --pulse-fg: #111827;
+  --pulse-muted: #4b5563;
+  --pulse-surface: #f3f4f6;
+  --pulse-border: #d1d5db;
+  --pulse-danger: #b91c1c;
+  --pulse-focus: #1d4ed8;
+  --pulse-radius: 16px;
+  --pulse-font: system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif;
+  --accent: var(--pulse-accent);
+  --launcher-size: 56px;
+  --panel-width: 380px;
+  --panel-height: min(600px, calc(100vh - 120px));
+  --z-index: 2147483000;
+  font: 15px/1.45 var(--pulse-font);
+  color: var(--pulse-fg);
+  color-scheme: light;
+}
+:host([theme='dark']) {
+  --pulse-accent: #2563eb;
+  --pulse-bg: #111827;
+  --pulse-fg: #f3f4f6;
+  --pulse-muted: #9ca3af;
+  --pulse-surface: #1f2937;
+  --pulse-border: #4b5563;
+  --pulse-danger: #fca5a5;
+  --pulse-focus: #93c5fd;
+  color-scheme: dark;
+}
+@media (prefers-color-scheme: dark) {
+  :host(:not([theme='light'], [theme='dark'])) {
+    --pulse-accent: #2563eb;
+    --pulse-bg: #111827;
+    --pulse-fg: #f3f4f6;
+    --pulse-muted: #9ca3af;
+    --pulse-surface: #1f2937;
+    --pulse-border: #4b5563;
+    --pulse-danger: #fca5a5;
+    --pulse-focus: #93c5fd;
+    color-scheme: dark;
+  }
+}
+:host([hidden]) { display: none; }
+:host(:not([inline])) {
+  position: fixed;
+  inset-block-end: 20px;
+  inset-inline-end: 20px;
+  z-index: var(--z-index);
+}
+:host([position='bottom-left']) { inset-inline: 20px auto; }
+:host([inline]) { display: block; height: 100%; }
+.launcher {
+  width: var(--launcher-size);
+  height: var(--launcher-size);
+  border: 0;
+  border-radius: 50%;
+  background: var(--accent);
+  color: var(--pulse-on-accent);
+  cursor: pointer;
+  display: grid;
+  place-items: center;
+  position: relative;
+  box-shadow: 0 4px 14px rgb(0 0 0 / 0.25);
+  transition: transform 0.15s ease;
+}
+.launcher:hover { transform: scale(1.05); }
+:host([inline]) .launcher { display: none; }
+.launcher:focus-visible, .panel:focus-visible { outline: 3px solid var(--pulse-focus); outline-offset: 3px; }
+.launcher svg, .launcher img { width: 28px; height: 28px; }
+.badge {
+  position: absolute;
+  inset-block-start: -4px;
+  inset-inline-end: -4px;
+  min-width: 20px;
+  height: 20px;
+  padding: 0 5px;
+  box-sizing: border-box;
+  border-radius: 10px;
+  background: #b91c1c;
+  color: #fff;
+  font-size: 12px;
+  line-height: 20px;
+  font-weight: 600;
+}
+.badge[hidden] { display: none; }
+.panel {
+  position: absolute;
+  inset-block-end: calc(var(--launcher-size) + 16px);
+  inset-inline-end: 0;
+  width: var(--panel-width);
+  height: var(--panel-height);
+  background: var(--pulse-bg);
+  border: 1px solid var(--pulse-border);
+  border-radius: var(--pulse-radius);
+  box-shadow: 0 12px 40px rgb(0 0 0 / 0.3);
+  overflow: hidden;
+  opacity: 0;
+  transform: translateY(12px) scale(0.98);
+  visibility: hidden;
+  transition: opacity 0.2s ease, transform 0.2s ease, visibility 0s linear 0.2s;
+}
+:host([position='bottom-left']) .panel { inset-inline: 0 auto; }
+:host([open]) .panel {
+  opacity: 1;
+  transform: none;
+  visibility: visible;
+  transition: opacity 0.2s ease, transform 0.2s ease;
+}
+:host([inline]) .panel {
+  position: static;
+  width: 100%;
+  height: 100%;
+  opacity: 1;
+  transform: none;
+  visibility: visible;
+  box-shadow: none;
+}
+@media (prefers-reduced-motion: reduce) {
+  .panel, :host([open]) .panel, .launcher { transition: none; }
+}
+@media (max-width: 480px) {
+  :host(:not([inline])[open]) .panel {
+    position: fixed;
+    inset: 0;
+    width: 100%;
+    height: 100%;
+    border-radius: 0;
+    border: 0;
+  }
+  :host(:not([inline])[open]) .launcher { visibility: hidden; }
+}
+`;

@@ -1,0 +1,35 @@
+/** Detail payloads of the events `<pulse-chat>` dispatches (all bubble and are composed). */
+export interface PulseMessageSentDetail {
+  text: string;
+  sessionId: string | null;
+  idempotencyKey: string;
+}
+export interface PulseMessageReceivedDetail {
+  text: string;
+  sessionId: string | null;
+  messageId: string | null;
+  interrupted: boolean;
+}
+export interface PulseErrorDetail {
+  code: string;
+  message: string;
+}
+export interface PulseSessionChangeDetail {
+  sessionId: string | null;
+}
+export interface PulseRequestSendDetail {
+  text: string;
+}
+
+declare global {
+  interface GlobalEventHandlersEventMap {
+    'pulse-open': CustomEvent<void>;
+    'pulse-close': CustomEvent<void>;
+    /** Cancelable: call `preventDefault()` to stop the message from being sent. */
+    'pulse-request-send': CustomEvent<PulseRequestSendDetail>;
+    'pulse-message-sent': CustomEvent<PulseMessageSentDetail>;
+    'pulse-message-received': CustomEvent<PulseMessageReceivedDetail>;
+    'pulse-error': CustomEvent<PulseErrorDetail>;
+    'pulse-session-change': CustomEvent<PulseSessionChangeDetail>;
+  }
+}

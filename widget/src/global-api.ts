@@ -1,0 +1,60 @@
+import type { PulseChat, PulseChatOptions, TokenProvider } from './components/pulse-chat/pulse-chat.js';
+
+/** `window.PulseChat`: the script-tag API. Every method mounts the bubble if it is not there yet. */
+export interface PulseChatApi {
+  readonly version: string;
+  /** Mounts (once) and configures the widget. Safe to call again to change options. */
+  init(options?: PulseChatOptions): PulseChat;
+  open(): Promise<void>;
+  close(): void;
+  toggle(): Promise<void> | void;
+  send(text: string): Promise<void>;
+  /** Sets a fixed token, or a provider that is called again after a 401. `null` signs out. */
+  setToken(token: string | TokenProvider | null): void;
+  /** Removes the widget from the page; `init()` mounts it again. */
+  destroy(): void;
+  readonly element: PulseChat | null;
+}
+
+declare global {
+  interface Window {
+    PulseChat?: PulseChatApi;
+  }
+}
+
+const DATA_OPTIONS = ['apiUrl', 'token', 'position', 'theme', 'locale', 'heading', 'greeting', 'starters', 'signInText', 'iconUrl', 'systemPrompt'];
+
+/** Reads `data-*` options from the embedding script tag; `data-api-url` alone mounts the bubble. */
+export function createGlobalApi(data: DOMStringMap | undefined, version: string): PulseChatApi {
+  let el: PulseChat | null = null;
+  const mount = (options: PulseChatOptions = {}): PulseChat => {
+    if (!el?.isConnected) {
+      el = document.querySelector('pulse-chat') ?? document.createElement('pulse-chat');
+      if (!el.isConnected) document.body.append(el);
+    }
+    return el.configure(options);
+  };
+  if (data?.apiUrl !== undefined) {
+    const options: Record<string, unknown> = {};
+    for (const key of DATA_OPTIONS) if (data[key] !== undefined) options[key] = data[key];
+    const go = () => void mount(options as PulseChatOptions);
+    if (document.body) go();
+    else document.addEventListener('DOMContentLoaded', go, { once: true });
+  }
+  return {
+    version,
+    init: mount,
+    open: () => mount().open(),
+    close: () => mount().close(),
+    toggle: () => mount().toggle(),
+    send: (text) => mount().send(text),
+    setToken: (token) => void mount(typeof token === 'function' ? { getToken: token, token: null } : { token, getToken: undefined }),
+    destroy: () => {
+      el?.remove();
+      el = null;
+    },
+    get element() {
+      return el;
+    },
+  };
+}
