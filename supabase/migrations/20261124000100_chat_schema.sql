@@ -21,14 +21,6 @@ begin
 end
 $$;
 
--- Our users keep their own table; this minimal one exists only where they have none.
-create table if not exists public.users (
-  id uuid primary key,
-  email text,
-  display_name text,
-  created_at timestamptz not null default now()
-);
-
 -- The caller's user id as PostgREST/Supabase expose it: the `sub` claim of request.jwt.claims.
 create or replace function public.requesting_user_id()
 returns uuid
@@ -47,6 +39,29 @@ $$;
 
 comment on function public.requesting_user_id() is
   'The id of the user making the request: the sub claim of the JWT that PostgREST or Pulse set in request.jwt.claims.';
+
+-- Our users keep their own table; this minimal one exists only where they have none.
+-- Created here, it gets row-level security too: on Supabase, new tables are readable by
+-- anon/authenticated through the Data API by default, and emails must not leak.
+do $$
+begin
+  if to_regclass('public.users') is null then
+    create table public.users (
+      id uuid primary key,
+      email text,
+      display_name text,
+      created_at timestamptz not null default now()
+    );
+    comment on table public.users is 'Pulse''s minimal user table, used only where the host project has none.';
+    alter table public.users enable row level security;
+    revoke all on public.users from anon;
+    grant select on public.users to authenticated;
+    create policy "Users can read their own profile"
+      on public.users for select to authenticated
+      using (id = (select public.requesting_user_id()));
+  end if;
+end
+$$;
 
 create table public.chat_sessions (
   id uuid primary key default gen_random_uuid(),
