@@ -1,0 +1,174 @@
+import { AiProviderError, type AiStreamEvent } from './ai-provider.js';
+import { chatCompletionEvents, mapUsage, readChatCompletionStream, shortErrorReason } from './chat-completions-stream.js';
+
+/** A body delivered in exactly these pieces, to exercise events split across reads. */
+function body(...pieces: string[]): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  return new ReadableStream({
+    start(controller) {
+      for (const piece of pieces) controller.enqueue(encoder.encode(piece));
+      controller.close();
+    },
+  });
+}
+
+const chunk = (delta: Record<string, unknown>, finish: string | null = null, extra: Record<string, unknown> = {}) =>
+  `data: ${JSON.stringify({ object: 'chat.completion.chunk', model: 'm1', choices: [{ index: 0, delta, finish_reason: finish }], ...extra })}\n\n`;
+
+async function read(stream: ReadableStream<Uint8Array>) {
+  const events: AiStreamEvent[] = [];
+  let error: unknown;
+  try {
+    for await (const event of readChatCompletionStream(stream)) events.push(event);
+  } catch (e) {
+    error = e;
+  }
+  return { events, error };
+}
+
+describe('readChatCompletionStream', () => {
+  it('reassembles events split across reads, including a multi-byte character', async () => {
+    const whole = chunk({ role: 'assistant', content: '' }) + chunk({ content: 'Grüß ' }) + chunk({ content: 'dich' }) + chunk({}, 'stop') + 'data: [DONE]\n\n';
+    const bytes = new TextEncoder().encode(whole);
+    const split = new ReadableStream<Uint8Array>({
+      start(controller) {
+        // One byte at a time: the ü and ß are cut in the middle of their UTF-8 sequences.
+        for (const byte of bytes) controller.enqueue(new Uint8Array([byte]));
+        controller.close();
+      },
+    });
+    const { events, error } = await read(split);
+    expect(error).toBeUndefined();
+    expect(events).toEqual([
+      { type: 'delta', text: 'Grüß ' },
+      { type: 'delta', text: 'dich' },
+      { type: 'done', finishReason: 'stop', model: 'm1', usage: undefined },
+    ]);
+  });
+
+  it('takes usage from the trailing usage-only chunk and ignores comments', async () => {
+    const { events } = await read(
+      body(
+        ': keep-alive\n\n',
+        chunk({ content: 'Hi' }),
+        chunk({}, 'stop'),
+        `data: ${JSON.stringify({ choices: [], usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 } })}\n\n`,
+        'data: [DONE]\n\n',
+      ),
+    );
+    expect(events.at(-1)).toEqual({
+      type: 'done',
+      finishReason: 'stop',
+      model: 'm1',
+      usage: { promptTokens: 3, completionTokens: 1, totalTokens: 4 },
+    });
+  });
+
+  it('accepts a stream that ends after its finish reason without [DONE]', async () => {
+    const { events, error } = await read(body(chunk({ content: 'ok' }), chunk({}, 'length')));
+    expect(error).toBeUndefined();
+    expect(events.at(-1)).toMatchObject({ type: 'done', finishReason: 'length' });
+  });
+
+  it('accepts [DONE] after text without a finish reason, as stop', async () => {
+    const { events } = await read(body(chunk({ content: 'ok' }), 'data: [DONE]\n\n'));
+    expect(events.at(-1)).toMatchObject({ type: 'done', finishReason: 'stop' });
+  });
+
+  it('ignores choices other than the first', async () => {
+    const other = `data: ${JSON.stringify({ choices: [{ index: 1, delta: { content: 'B' }, finish_reason: null }] })}\n\n`;
+    const { events } = await read(body(chunk({ content: 'A' }), other, chunk({}, 'stop')));
+    expect(events.filter((e) => e.type === 'delta')).toEqual([{ type: 'delta', text: 'A' }]);
+  });
+
+  it('fails with UPSTREAM_BAD_RESPONSE after yielding the text when the stream just ends', async () => {
+    const { events, error } = await read(body(chunk({ content: 'half ' }), chunk({ content: 'an answer' })));
+    expect(events).toEqual([
+      { type: 'delta', text: 'half ' },
+      { type: 'delta', text: 'an answer' },
+    ]);
+    expect(error).toMatchObject({ code: 'UPSTREAM_BAD_RESPONSE' });
+  });
+
+  it('rejects chunks that are not JSON or have no choices', async () => {
+    expect((await read(body('data: {"choices": [\n\n'))).error).toMatchObject({ code: 'UPSTREAM_BAD_RESPONSE' });
+    expect((await read(body('data: {"id": "x"}\n\n'))).error).toMatchObject({ code: 'UPSTREAM_BAD_RESPONSE' });
+    expect((await read(body('data: []\n\n'))).error).toMatchObject({ code: 'UPSTREAM_BAD_RESPONSE' });
+  });
+
+  it('rejects a stream that ends with [DONE] but never said anything', async () => {
+    const { error } = await read(body(`data: ${JSON.stringify({ choices: [] })}\n\n`, 'data: [DONE]\n\n'));
+    expect(error).toMatchObject({ code: 'UPSTREAM_BAD_RESPONSE' });
+  });
+
+  it('reports an error object inside the stream as UPSTREAM_ERROR with its short code', async () => {
+    const { events, error } = await read(
+      body(chunk({ content: 'so far' }), `data: ${JSON.stringify({ error: { message: 'overloaded: internal', type: 'server_error' } })}\n\n`),
+    );
+    expect(events).toEqual([{ type: 'delta', text: 'so far' }]);
+    expect(error).toBeInstanceOf(AiProviderError);
+    expect((error as AiProviderError).code).toBe('UPSTREAM_ERROR');
+    expect((error as AiProviderError).message).toContain('server_error');
+    expect((error as AiProviderError).message).not.toContain('overloaded');
+  });
+
+  it('rethrows a failing body untouched for the caller to classify', async () => {
+    const cut = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode(chunk({ content: 'before' })));
+      },
+      pull(controller) {
+        controller.error(new TypeError('terminated'));
+      },
+    });
+    const { events, error } = await read(cut);
+    expect(events).toEqual([{ type: 'delta', text: 'before' }]);
+    expect(error).toBeInstanceOf(TypeError);
+  });
+
+  it('calls onEvent for every event so the caller can keep its idle clock', async () => {
+    let calls = 0;
+    const events = readChatCompletionStream(body(chunk({ content: 'a' }), chunk({}, 'stop'), 'data: [DONE]\n\n'), () => {
+      calls += 1;
+    });
+    const received: AiStreamEvent[] = [];
+    for await (const event of events) received.push(event);
+    expect(received).toHaveLength(2);
+    expect(calls).toBe(3);
+  });
+});
+
+describe('chat completion helpers', () => {
+  it('turns a chat.completion into one delta and done', () => {
+    expect(
+      chatCompletionEvents({
+        model: 'm',
+        choices: [{ message: { content: 'Hi' }, finish_reason: 'stop' }],
+        usage: { prompt_tokens: 1, completion_tokens: 1 },
+      }),
+    ).toEqual([
+      { type: 'delta', text: 'Hi' },
+      { type: 'done', finishReason: 'stop', model: 'm', usage: { promptTokens: 1, completionTokens: 1, totalTokens: 2 } },
+    ]);
+    expect(() => chatCompletionEvents({ choices: [] })).toThrow(AiProviderError);
+  });
+
+  it('maps usage only when it holds counts', () => {
+    expect(mapUsage(null)).toBeUndefined();
+    expect(mapUsage({ prompt_tokens: 'x' })).toBeUndefined();
+    expect(mapUsage({ prompt_tokens: 2, completion_tokens: 3, total_tokens: 5 })).toEqual({
+      promptTokens: 2,
+      completionTokens: 3,
+      totalTokens: 5,
+    });
+  });
+
+  it('extracts only a short machine reason from error bodies', () => {
+    expect(shortErrorReason({ error: { message: 'Incorrect API key sk-123', code: 'invalid_api_key' } })).toBe(
+      'invalid_api_key',
+    );
+    expect(shortErrorReason({ error: { message: 'x', type: 'server_error', code: null } })).toBe('server_error');
+    expect(shortErrorReason({ error: 'a long sentence with spaces' })).toBeUndefined();
+    expect(shortErrorReason('<html>')).toBeUndefined();
+  });
+});

@@ -1,0 +1,57 @@
+import { AiProviderError } from './ai-provider.js';
+import { UpstreamCall } from './upstream-call.js';
+
+const reasonOf = (call: UpstreamCall) => call.signal.reason as AiProviderError;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('UpstreamCall', () => {
+  it('aborts with UPSTREAM_TIMEOUT when nothing happens for timeoutMs', async () => {
+    const call = new UpstreamCall(new AbortController().signal, 50);
+    await sleep(80);
+    expect(call.signal.aborted).toBe(true);
+    expect(reasonOf(call).code).toBe('UPSTREAM_TIMEOUT');
+    call.end();
+  });
+
+  it('keeps a call alive while it is touched more often than timeoutMs', async () => {
+    const call = new UpstreamCall(new AbortController().signal, 60);
+    for (let i = 0; i < 5; i += 1) {
+      await sleep(30);
+      call.touch();
+    }
+    expect(call.signal.aborted).toBe(false);
+    call.end();
+  });
+
+  it('aborts with UPSTREAM_ABORTED when the caller’s signal aborts, even beforehand', () => {
+    const caller = new AbortController();
+    const call = new UpstreamCall(caller.signal, 1000);
+    caller.abort();
+    expect(reasonOf(call).code).toBe('UPSTREAM_ABORTED');
+    call.end();
+
+    const early = new UpstreamCall(AbortSignal.abort(), 1000);
+    expect(reasonOf(early).code).toBe('UPSTREAM_ABORTED');
+    early.end();
+  });
+
+  it('prefers its own abort reason over the error fetch raised', () => {
+    const caller = new AbortController();
+    const call = new UpstreamCall(caller.signal, 1000);
+    const fallback = () => new AiProviderError('UPSTREAM_ERROR', 'fallback');
+    expect(call.failure(new TypeError('fetch failed'), fallback).code).toBe('UPSTREAM_ERROR');
+    caller.abort();
+    expect(call.failure(new DOMException('aborted', 'AbortError'), fallback).code).toBe('UPSTREAM_ABORTED');
+    call.end();
+  });
+
+  it('releases the connection when ended, and no longer follows the caller', () => {
+    const caller = new AbortController();
+    const call = new UpstreamCall(caller.signal, 30);
+    call.end();
+    expect(call.signal.aborted).toBe(true);
+    expect(reasonOf(call).message).toBe('The answer was no longer needed.');
+    caller.abort();
+    expect(reasonOf(call).message).toBe('The answer was no longer needed.');
+  });
+});
