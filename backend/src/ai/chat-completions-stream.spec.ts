@@ -112,6 +112,12 @@ describe('readChatCompletionStream', () => {
     expect((error as AiProviderError).message).not.toContain('overloaded');
   });
 
+  it('keeps a relayed UPSTREAM_TIMEOUT code from the edge function', async () => {
+    const relayed = { error: { message: 'Upstream did not answer', type: 'upstream_error', code: 'UPSTREAM_TIMEOUT' } };
+    const { error } = await read(body(chunk({ content: 'x' }), `data: ${JSON.stringify(relayed)}\n\n`));
+    expect(error).toMatchObject({ code: 'UPSTREAM_TIMEOUT' });
+  });
+
   it('rethrows a failing body untouched for the caller to classify', async () => {
     const cut = new ReadableStream<Uint8Array>({
       start(controller) {

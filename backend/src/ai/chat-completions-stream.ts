@@ -1,5 +1,5 @@
 import { EventSourceParserStream } from 'eventsource-parser/stream';
-import { AiProviderError, type AiStreamEvent, type AiUsage } from './ai-provider.js';
+import { AiProviderError, type AiProviderErrorCode, type AiStreamEvent, type AiUsage } from './ai-provider.js';
 
 /**
  * Reads an OpenAI `chat.completion.chunk` event stream (what the Chat Completions API and
@@ -95,6 +95,15 @@ export function shortErrorReason(body: unknown): string | undefined {
   return [source.code, source.type].find((c): c is string => typeof c === 'string' && /^[\w.-]{1,60}$/.test(c));
 }
 
+/**
+ * The Pulse edge function relays its own upstream's failures with our codes
+ * (`UPSTREAM_TIMEOUT`, `UPSTREAM_BAD_RESPONSE`); those keep their meaning, anything else
+ * is an upstream error.
+ */
+export function relayedErrorCode(reason: string | undefined): AiProviderErrorCode {
+  return reason === 'UPSTREAM_TIMEOUT' || reason === 'UPSTREAM_BAD_RESPONSE' ? reason : 'UPSTREAM_ERROR';
+}
+
 interface ParsedChunk {
   model?: unknown;
   usage?: unknown;
@@ -117,7 +126,7 @@ function parseChunk(data: string): ParsedChunk {
   if (chunk.error !== undefined) {
     const reason = shortErrorReason(chunk);
     throw new AiProviderError(
-      'UPSTREAM_ERROR',
+      relayedErrorCode(reason),
       `The AI provider reported an error mid-answer${reason ? ` (${reason})` : ''}.`,
       undefined,
       { cause: chunk.error },

@@ -228,6 +228,23 @@ describe('SupabaseProvider against an edge function', () => {
     expect(e.message).not.toContain('hunter2');
   });
 
+  it('keeps the codes the function relays: its 504 is UPSTREAM_TIMEOUT', async () => {
+    edge.answer(json(504, { error: 'Upstream did not answer within 30000 ms', code: 'UPSTREAM_TIMEOUT' }));
+    const e = expectCode((await drain(provider.stream(request()))).error, 'UPSTREAM_TIMEOUT');
+    expect(e.upstreamStatus).toBe(504);
+  });
+
+  it('keeps the text before an in-band failure the function relays mid-stream', async () => {
+    edge.answer((res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(deltaChunk('You live '));
+      res.end(sseChunk({ error: { message: 'Upstream stream broke off', type: 'upstream_error', code: 'UPSTREAM_BAD_RESPONSE' } }));
+    });
+    const result = await drain(provider.stream(request()));
+    expect(result.text).toBe('You live ');
+    expectCode(result.error, 'UPSTREAM_BAD_RESPONSE');
+  });
+
   it('maps a relay error to UPSTREAM_ERROR', async () => {
     edge.answer(json(502, { message: 'relay' }, { 'x-relay-error': 'true' }));
     const e = expectCode((await drain(provider.stream(request()))).error, 'UPSTREAM_ERROR');

@@ -1,5 +1,5 @@
 import { AiProviderError } from './ai-provider.js';
-import { shortErrorReason } from './chat-completions-stream.js';
+import { relayedErrorCode, shortErrorReason } from './chat-completions-stream.js';
 
 /**
  * The lifetime of one upstream request. Its signal goes to fetch, so one abort covers
@@ -69,7 +69,7 @@ export class UpstreamCall {
 }
 
 /**
- * An HTTP error answer as UPSTREAM_ERROR. The user sees the status and at most a short
+ * An HTTP error answer, as UPSTREAM_ERROR unless it relays one of our codes. The user sees the status and at most a short
  * code (`invalid_api_key`); the upstream's full body stays in `cause` for the logs.
  */
 export async function httpError(response: Response, call: UpstreamCall): Promise<AiProviderError> {
@@ -87,7 +87,7 @@ export async function httpError(response: Response, call: UpstreamCall): Promise
   }
   const reason = shortErrorReason(body);
   return new AiProviderError(
-    'UPSTREAM_ERROR',
+    relayedErrorCode(reason),
     `The AI provider answered HTTP ${response.status}${reason ? ` (${reason})` : ''}.`,
     response.status,
     { cause: body },
