@@ -3,6 +3,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { AuthModule } from './auth/auth.module.js';
+import { ChatModule } from './chat/chat.module.js';
 import { HttpErrorFilter } from './common/http-error.filter.js';
 import { loggerParams } from './common/logging.js';
 import { AppConfig } from './config/app-config.js';
@@ -28,6 +29,7 @@ export class AppModule {
         DatabaseModule,
         AuthModule,
         SessionsModule,
+        ChatModule,
         HealthModule,
         ...(config.demoMode ? [DemoModule] : []),
       ],

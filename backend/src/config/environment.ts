@@ -133,6 +133,10 @@ export class EnvironmentVariables {
   @IsString() @MinLength(1)
   OPENAI_MODEL = 'gpt-4o-mini';
 
+  /** Seconds between SSE heartbeat comments, so proxies keep an idle stream open. */
+  @Type(() => Number) @IsNumber() @Min(0.05) @Max(300)
+  SSE_HEARTBEAT_SECONDS = 15;
+
   // --- Abuse limits ---
   @Type(() => Number) @IsInt() @Min(0) @Max(100000)
   RATE_LIMIT_PER_MINUTE = 120;

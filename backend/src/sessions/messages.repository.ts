@@ -59,7 +59,8 @@ export class MessagesRepository {
     role: Role,
     content: string,
     metadata: Record<string, unknown> = {},
-  ): Promise<MessageDto> {
+    id?: string,
+  ): Promise<MessageDto | undefined> {
     const { rows } = await tx.query<MessageDto>(
       `with s as (
          update public.chat_sessions
@@ -67,10 +68,31 @@ export class MessagesRepository {
           where id = $1
           returning last_seq
        )
-       insert into public.chat_messages (session_id, seq, role, content, metadata)
-       select $1, s.last_seq, $2, $3, $4::jsonb from s
+       insert into public.chat_messages (id, session_id, seq, role, content, metadata)
+       select coalesce($5::uuid, gen_random_uuid()), $1, s.last_seq, $2, $3, $4::jsonb from s
        returning ${COLUMNS}`,
-      [sessionId, role, content, JSON.stringify(metadata)],
+      [sessionId, role, content, JSON.stringify(metadata), id ?? null],
+    );
+    return rows[0];
+  }
+
+  /**
+   * The model's memory: the `count` messages up to and including position `uptoSeq`,
+   * oldest first, read backwards along the (session_id, seq) index in one query.
+   */
+  async window(tx: Queryable, sessionId: string, uptoSeq: number, count: number): Promise<MessageDto[]> {
+    const { rows } = await tx.query<MessageDto>(
+      `select ${COLUMNS} from public.chat_messages
+        where session_id = $1 and seq <= $2 order by seq desc limit $3`,
+      [sessionId, uptoSeq, count],
+    );
+    return rows.reverse();
+  }
+
+  async findById(tx: Queryable, sessionId: string, id: string): Promise<MessageDto | undefined> {
+    const { rows } = await tx.query<MessageDto>(
+      `select ${COLUMNS} from public.chat_messages where id = $1 and session_id = $2`,
+      [id, sessionId],
     );
     return rows[0];
   }

@@ -1,0 +1,131 @@
+import { Body, Controller, Headers, Post, Req, Res } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import type { AuthUser } from '../auth/auth-user.js';
+import { CurrentUser } from '../auth/current-user.decorator.js';
+import { AppError } from '../common/app-error.js';
+import { HttpErrorFilter } from '../common/http-error.filter.js';
+import { AppConfig } from '../config/app-config.js';
+import { ChatService } from './chat.service.js';
+import { SendMessageDto } from './dto/send-message.dto.js';
+import { SendResultDto } from './dto/send-result.dto.js';
+import { toUiFinishReason, UiMessageStream } from './ui-message-stream.js';
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+@ApiTags('chat')
+@ApiBearerAuth()
+@Controller('api/chat')
+export class ChatController {
+  private readonly errors = new HttpErrorFilter();
+
+  constructor(
+    private readonly chat: ChatService,
+    private readonly config: AppConfig,
+  ) {}
+
+  @Post('send')
+  @ApiOperation({
+    summary: 'Send a message and get the assistant\'s answer',
+    description:
+      'Without session_id a new session is created, titled from the message. The user\'s message is stored ' +
+      'before the model is called. With `Accept: text/event-stream` the answer streams as Server-Sent Events in ' +
+      'the AI SDK UI message stream protocol v1 (start, data-session, text-start/-delta/-end, data-message, ' +
+      'finish, [DONE]; data-error + error on failure), usable with the AI SDK\'s useChat. ' +
+      'Errors: 404 SESSION_NOT_FOUND, 504 UPSTREAM_TIMEOUT, 502 UPSTREAM_ERROR/UPSTREAM_BAD_RESPONSE, ' +
+      '409 IDEMPOTENCY_KEY_REUSED/IDEMPOTENCY_KEY_IN_USE.',
+  })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: 'Makes a retry safe: the same key returns the first result and stores nothing twice.',
+  })
+  @ApiProduces('application/json', 'text/event-stream')
+  @ApiOkResponse({ type: SendResultDto })
+  async send(
+    @CurrentUser() user: AuthUser,
+    @Body() body: SendMessageDto,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Req() req: Request & { id?: string },
+    @Res() res: Response,
+  ): Promise<void> {
+    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+      throw new AppError('VALIDATION_FAILED', 'Idempotency-Key must be 1 to 255 visible ASCII characters.', {
+        field: 'Idempotency-Key',
+      });
+    }
+    const abort = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) abort.abort();
+    });
+
+    if (!(req.headers.accept ?? '').includes('text/event-stream')) {
+      const result = await this.chat.send(user, body, { idempotencyKey, signal: abort.signal });
+      res.status(200).json(result);
+      return;
+    }
+
+    const stream = new UiMessageStream(res, this.config.env.SSE_HEARTBEAT_SECONDS * 1000);
+    const textId = (id: string) => `text-${id}`;
+    let assistantId = '';
+    const begin = (p: Omit<SendResultDto, 'response' | 'finish_reason' | 'interrupted' | 'usage' | 'provider' | 'model' | 'replayed'>) => {
+      assistantId = p.assistant_message_id;
+      stream.open();
+      stream.write({ type: 'start', messageId: p.assistant_message_id });
+      stream.write({
+        type: 'data-session',
+        data: {
+          session_id: p.session_id,
+          title: p.title,
+          created_session: p.created_session,
+          user_message_id: p.user_message_id,
+        },
+      });
+      stream.write({ type: 'text-start', id: textId(p.assistant_message_id) });
+    };
+    try {
+      const result = await this.chat.send(user, body, {
+        idempotencyKey,
+        signal: abort.signal,
+        onPrepared: begin,
+        onDelta: (delta) => stream.write({ type: 'text-delta', id: textId(assistantId), delta }),
+      });
+      if (result.replayed) {
+        begin(result);
+        if (result.response) stream.write({ type: 'text-delta', id: textId(assistantId), delta: result.response });
+      }
+      stream.write({ type: 'text-end', id: textId(assistantId) });
+      stream.write({
+        type: 'data-message',
+        data: {
+          assistant_message_id: result.assistant_message_id,
+          finish_reason: result.finish_reason,
+          interrupted: result.interrupted,
+          usage: result.usage,
+          provider: result.provider,
+          model: result.model,
+          replayed: result.replayed,
+        },
+      });
+      stream.write({ type: 'finish', finishReason: toUiFinishReason(result.finish_reason) });
+      stream.end();
+    } catch (err) {
+      // Before the stream opened, the error is an ordinary JSON response with its status.
+      if (!stream.opened) throw err;
+      const body = this.errors.toBody(err, String(req.id ?? ''));
+      stream.write({ type: 'text-end', id: textId(assistantId) });
+      stream.write({ type: 'data-error', data: { code: body.code, message: body.message, requestId: body.requestId } });
+      stream.write({ type: 'error', errorText: body.message });
+      stream.end();
+    } finally {
+      stream.dispose();
+    }
+  }
+}

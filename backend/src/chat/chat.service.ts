@@ -1,0 +1,240 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { createHash, randomUUID } from 'node:crypto';
+import { AI_PROVIDER, AiProviderError, type AiProvider, type AiUsage } from '../ai/ai-provider.js';
+import type { AuthUser } from '../auth/auth-user.js';
+import { AppError } from '../common/app-error.js';
+import { AppConfig } from '../config/app-config.js';
+import { Database } from '../database/database.js';
+import type { MessageDto, SessionDto } from '../sessions/dto/session.dto.js';
+import { MessagesRepository } from '../sessions/messages.repository.js';
+import { SessionsRepository } from '../sessions/sessions.repository.js';
+import { sessionNotFound } from '../sessions/sessions.service.js';
+import { buildContext, titleFrom } from './context.builder.js';
+import type { SendMessageDto } from './dto/send-message.dto.js';
+import type { SendResultDto, UsageDto } from './dto/send-result.dto.js';
+import { SendRequestsRepository } from './send-requests.repository.js';
+import { SessionQueue } from './session-queue.js';
+
+/** What the caller learns once the user's message is safely stored, before the model is asked. */
+export interface PreparedSend {
+  session_id: string;
+  title: string;
+  created_session: boolean;
+  user_message_id: string;
+  assistant_message_id: string;
+}
+
+export interface SendOptions {
+  idempotencyKey?: string;
+  /** Aborted when the client goes away: the upstream call is aborted and the partial answer kept. */
+  signal: AbortSignal;
+  onPrepared?: (prepared: PreparedSend) => void;
+  onDelta?: (text: string) => void;
+}
+
+interface Stored {
+  session: SessionDto;
+  userMessage: MessageDto;
+  window: MessageDto[];
+  created: boolean;
+}
+
+const toUsage = (u?: AiUsage): UsageDto | null =>
+  u ? { prompt_tokens: u.promptTokens, completion_tokens: u.completionTokens, total_tokens: u.totalTokens } : null;
+
+const UPSTREAM_MESSAGES: Record<string, string> = {
+  UPSTREAM_TIMEOUT: 'The AI model did not answer in time. Your message is saved; you can retry.',
+  UPSTREAM_ERROR: 'The AI model failed to answer. Your message is saved; you can retry.',
+  UPSTREAM_BAD_RESPONSE: 'The AI model sent an answer Pulse could not read. Your message is saved; you can retry.',
+};
+
+/**
+ * Sending a message: store the user's message, ask the model with the session's memory,
+ * store the answer. Every step commits on its own, so a failure never loses the question
+ * and never leaves half an exchange behind.
+ */
+@Injectable()
+export class ChatService {
+  private readonly logger = new Logger(ChatService.name);
+  private readonly queue = new SessionQueue();
+
+  constructor(
+    private readonly db: Database,
+    private readonly config: AppConfig,
+    private readonly sessions: SessionsRepository,
+    private readonly messages: MessagesRepository,
+    private readonly sendRequests: SendRequestsRepository,
+    @Inject(AI_PROVIDER) private readonly ai: AiProvider,
+  ) {}
+
+  send(user: AuthUser, dto: SendMessageDto, opts: SendOptions): Promise<SendResultDto> {
+    const run = () => this.sendNow(user, dto, opts);
+    return dto.session_id ? this.queue.run(dto.session_id.toLowerCase(), run) : run();
+  }
+
+  private async sendNow(user: AuthUser, dto: SendMessageDto, opts: SendOptions): Promise<SendResultDto> {
+    const key = opts.idempotencyKey;
+    const stored = await this.storeQuestion(user, dto, key);
+    if ('replayed' in stored) return stored;
+
+    const { session, userMessage, window, created } = stored;
+    const assistantId = randomUUID();
+    opts.onPrepared?.({
+      session_id: session.id,
+      title: session.title,
+      created_session: created,
+      user_message_id: userMessage.id,
+      assistant_message_id: assistantId,
+    });
+
+    const systemPrompt = dto.system_prompt ?? session.system_prompt ?? this.config.env.DEFAULT_SYSTEM_PROMPT;
+    const started = performance.now();
+    let text = '';
+    let ttftMs: number | undefined;
+    let done: { finishReason: string; usage?: AiUsage; model?: string } | undefined;
+    let interrupted = false;
+    try {
+      for await (const event of this.ai.stream({
+        messages: buildContext(systemPrompt, window),
+        systemPrompt,
+        temperature: dto.temperature ?? this.config.env.DEFAULT_TEMPERATURE,
+        maxTokens: dto.max_tokens ?? this.config.env.DEFAULT_MAX_TOKENS,
+        signal: opts.signal,
+        timeoutMs: this.config.chatTimeoutMs,
+      })) {
+        if (event.type === 'delta') {
+          ttftMs ??= performance.now() - started;
+          text += event.text;
+          opts.onDelta?.(event.text);
+        } else {
+          done = event;
+        }
+      }
+    } catch (err) {
+      if (!opts.signal.aborted && !(err instanceof AiProviderError && err.code === 'UPSTREAM_ABORTED')) {
+        if (key) await this.settleQuietly(user, key, 'failed', null);
+        throw this.toAppError(err);
+      }
+      interrupted = true;
+    }
+
+    const finishReason = interrupted ? 'interrupted' : (done?.finishReason ?? 'stop');
+    const model = done?.model ?? this.ai.model;
+    const usage = toUsage(done?.usage);
+    const result: SendResultDto = {
+      response: text,
+      session_id: session.id,
+      title: session.title,
+      created_session: created,
+      user_message_id: userMessage.id,
+      assistant_message_id: assistantId,
+      finish_reason: finishReason,
+      interrupted,
+      usage,
+      provider: this.ai.name,
+      model,
+      replayed: false,
+    };
+    await this.db.asUser(user.id, async (tx) => {
+      const saved = await this.messages.append(
+        tx,
+        session.id,
+        'assistant',
+        text,
+        {
+          provider: this.ai.name,
+          model,
+          usage,
+          finish_reason: finishReason,
+          latency_ms: Math.round(performance.now() - started),
+          ttft_ms: ttftMs === undefined ? null : Math.round(ttftMs),
+          reply_to: userMessage.id,
+          ...(interrupted ? { interrupted: true } : {}),
+        },
+        assistantId,
+      );
+      // The session was deleted while the model answered: nothing to attach the answer to.
+      if (!saved) throw sessionNotFound();
+      if (key) await this.sendRequests.settle(tx, user.id, key, 'completed', result);
+    });
+    return result;
+  }
+
+  /** Phase one, one transaction: the idempotency claim, the session, the user's message, the memory window. */
+  private storeQuestion(user: AuthUser, dto: SendMessageDto, key?: string): Promise<Stored | SendResultDto> {
+    return this.db.asUser(user.id, async (tx) => {
+      const earlier = key ? await this.sendRequests.claim(tx, user.id, key, requestHash(dto)) : undefined;
+      if (earlier) {
+        if (earlier.request_hash !== requestHash(dto)) {
+          throw new AppError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used for a different request.', {
+            field: 'Idempotency-Key',
+          });
+        }
+        if (earlier.status === 'completed' && earlier.response) return { ...earlier.response, replayed: true };
+        const stale = earlier.age_ms > this.config.chatTimeoutMs + 30_000;
+        if (earlier.status === 'pending' && !stale) {
+          throw new AppError('IDEMPOTENCY_KEY_IN_USE', 'A request with this Idempotency-Key is still being answered.');
+        }
+      }
+
+      let session: SessionDto | undefined;
+      let created = false;
+      const sessionId = earlier?.session_id ?? dto.session_id?.toLowerCase();
+      if (sessionId) {
+        session = await this.sessions.findForUser(tx, user.id, sessionId);
+        if (!session || !session.is_active) throw sessionNotFound();
+      } else {
+        session = await this.sessions.create(tx, user.id, {
+          title: titleFrom(dto.message),
+          system_prompt: dto.system_prompt ?? null,
+        });
+        created = true;
+      }
+
+      // A retry after a failure answers the question already stored instead of storing it again.
+      const reused = earlier?.user_message_id
+        ? await this.messages.findById(tx, session.id, earlier.user_message_id)
+        : undefined;
+      const userMessage = reused ?? (await this.messages.append(tx, session.id, 'user', dto.message));
+      if (!userMessage) throw sessionNotFound();
+      if (key) await this.sendRequests.attach(tx, user.id, key, session.id, userMessage.id);
+      const window = await this.messages.window(
+        tx,
+        session.id,
+        userMessage.seq,
+        this.config.env.MAX_CONTEXT_MESSAGES + 1,
+      );
+      return { session, userMessage, window, created };
+    });
+  }
+
+  private async settleQuietly(user: AuthUser, key: string, status: 'failed', response: null): Promise<void> {
+    try {
+      await this.db.asUser(user.id, (tx) => this.sendRequests.settle(tx, user.id, key, status, response));
+    } catch (err) {
+      this.logger.warn({ err }, 'could not mark an idempotency key as failed');
+    }
+  }
+
+  private toAppError(err: unknown): unknown {
+    if (!(err instanceof AiProviderError)) return err;
+    this.logger.warn({ code: err.code, upstreamStatus: err.upstreamStatus, cause: String(err.cause ?? '') }, err.message);
+    const code = err.code === 'UPSTREAM_ABORTED' ? 'UPSTREAM_ERROR' : err.code;
+    return new AppError(code, UPSTREAM_MESSAGES[code]);
+  }
+}
+
+/** The same key with a different body is refused; the hash is what "the same" means. */
+function requestHash(dto: SendMessageDto): string {
+  return createHash('sha256')
+    .update(
+      JSON.stringify([
+        dto.message,
+        dto.session_id?.toLowerCase() ?? null,
+        dto.system_prompt ?? null,
+        dto.temperature ?? null,
+        dto.max_tokens ?? null,
+      ]),
+    )
+    .digest('hex');
+}
