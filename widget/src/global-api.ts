@@ -28,9 +28,13 @@ const DATA_OPTIONS = ['apiUrl', 'token', 'position', 'theme', 'locale', 'heading
 export function createGlobalApi(data: DOMStringMap | undefined, version: string): PulseChatApi {
   let el: PulseChat | null = null;
   const mount = (options: PulseChatOptions = {}): PulseChat => {
-    if (!el?.isConnected) {
-      el = document.querySelector('pulse-chat') ?? document.createElement('pulse-chat');
-      if (!el.isConnected) document.body.append(el);
+    if (!el || (!el.isConnected && document.readyState !== 'loading')) {
+      const found = document.querySelector('pulse-chat');
+      const created = found ?? document.createElement('pulse-chat');
+      el = created;
+      // A script in <head> may run before <body> exists.
+      if (!found && document.body) document.body.append(created);
+      else if (!found) document.addEventListener('DOMContentLoaded', () => document.body.append(created), { once: true });
     }
     return el.configure(options);
   };

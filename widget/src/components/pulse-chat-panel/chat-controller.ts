@@ -53,8 +53,11 @@ export class ChatController implements ReactiveController {
     host.addController(this);
   }
 
+  /** Settles once the first token check is done, so focus can wait for the input to exist. */
+  ready: Promise<void> = Promise.resolve();
+
   hostConnected(): void {
-    void this.checkAuth();
+    this.ready = this.checkAuth();
   }
 
   #update(): void {

@@ -48,11 +48,11 @@ export class PulseChatPanel extends LitElement {
   }
 
   /** Focus goes to the input (or the first control when signed out) when the panel opens. */
-  focusFirst(): void {
-    void this.updateComplete.then(() => {
-      const target = this.renderRoot.querySelector<HTMLElement>('textarea, .body button, header button');
-      target?.focus();
-    });
+  async focusFirst(): Promise<void> {
+    await this.ctl.ready;
+    await this.updateComplete;
+    const root = this.renderRoot;
+    (root.querySelector<HTMLElement>('textarea') ?? root.querySelector<HTMLElement>('.body button, header button'))?.focus();
   }
 
   async send(text: string): Promise<void> {
@@ -164,7 +164,7 @@ export class PulseChatPanel extends LitElement {
                 @click=${() => {
                   this.view = 'chat';
                   ctl.newChat();
-                  this.focusFirst();
+                  void this.focusFirst();
                 }}
               >
                 ${icon('M12 5v14M5 12h14')}
@@ -201,6 +201,6 @@ export class PulseChatPanel extends LitElement {
                 </button>`}
           </form>`
         : nothing}
-      <div class="sr-only" aria-live="polite">${ctl.streaming ? '' : ctl.announcement}</div>`;
+      <div class="sr-only" aria-live="polite">${ctl.streaming ? '' : unsafeHTML(renderMarkdown(ctl.announcement))}</div>`;
   }
 }

@@ -45,7 +45,7 @@ export function sessionsView(panel: PulseChatPanel, s: PulseStrings): TemplateRe
                   @click=${async () => {
                     await ctl.openSession(session.id);
                     panel.view = 'chat';
-                    panel.focusFirst();
+                    void panel.focusFirst();
                   }}
                 >
                   ${title}

@@ -92,6 +92,7 @@ export const styles = `
 }
 .badge[hidden] { display: none; }
 .panel {
+  box-sizing: border-box;
   position: absolute;
   inset-block-end: calc(var(--launcher-size) + 16px);
   inset-inline-end: 0;

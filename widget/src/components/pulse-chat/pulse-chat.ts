@@ -68,7 +68,7 @@ export interface PulseChatOptions {
 /** What the lazily loaded panel element exposes to the bubble. */
 export interface PanelElement extends HTMLElement {
   chat: PulseChat;
-  focusFirst(): void;
+  focusFirst(): Promise<void>;
   send(text: string): Promise<void>;
   refresh(): void;
 }
@@ -129,6 +129,8 @@ export class PulseChat extends HTMLElement {
   #panel: PanelElement | null = null;
   #panelLoading: Promise<PanelElement> | null = null;
   #unread = 0;
+  /** Tracks open state apart from the attribute, which the host may also toggle. */
+  #opened = false;
 
   constructor() {
     super();
@@ -191,7 +193,7 @@ export class PulseChat extends HTMLElement {
     this.toggleAttribute('inline', v);
   }
   get isOpen(): boolean {
-    return this.inline || this.hasAttribute('open');
+    return this.inline || this.#opened;
   }
   get starters(): string[] {
     return this.#starters ?? (this.getAttribute('starters') ?? '').split('|').map((s) => s.trim()).filter(Boolean);
@@ -250,24 +252,21 @@ export class PulseChat extends HTMLElement {
   }
 
   async open(): Promise<void> {
-    if (this.inline) return;
-    const wasOpen = this.#launcher.getAttribute('aria-expanded') === 'true';
+    if (this.inline || this.#opened) return;
+    this.#opened = true;
     this.setAttribute('open', '');
     this.#launcher.setAttribute('aria-expanded', 'true');
     this.#unread = 0;
     this.#sync();
-    if (wasOpen) return;
     const panel = await this.#ensurePanel();
-    if (!this.hasAttribute('open')) return;
-    panel.focusFirst();
+    if (!this.#opened) return;
+    await panel.focusFirst();
     this.emit('pulse-open');
   }
 
   close(): void {
-    if (this.inline || this.#launcher.getAttribute('aria-expanded') !== 'true') {
-      this.removeAttribute('open');
-      return;
-    }
+    if (this.inline || !this.#opened) return;
+    this.#opened = false;
     const hadFocus = this.matches(':focus-within');
     this.removeAttribute('open');
     this.#launcher.setAttribute('aria-expanded', 'false');

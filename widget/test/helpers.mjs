@@ -1,0 +1,240 @@
+// Test harness: one node:http server that serves the built widget (dist/ at /widget/), test
+// pages under a strict CSP, and a fake Pulse API speaking the backend's contract (JSON errors,
+// list shapes, and the AI SDK UI message stream over SSE). Chromium is driven by playwright-core.
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import { extname } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const DIST = new URL('../dist/', import.meta.url);
+const TYPES = { '.js': 'text/javascript', '.html': 'text/html', '.css': 'text/css', '.json': 'application/json' };
+export const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'";
+
+/** A JWT-shaped token (the widget reads only `sub`, to key the remembered session). */
+export const jwt = (sub, tag = 'a') =>
+  `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify({ sub, tag })).toString('base64url')}.sig`;
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+export class FakeApi {
+  constructor() {
+    this.reset();
+  }
+
+  reset() {
+    this.validTokens = new Set([jwt('user-1')]);
+    this.sessions = [];
+    this.messages = new Map();
+    this.requests = [];
+    /** Each send answers with these deltas, `delayMs` apart. */
+    this.reply = { deltas: ['Hello', ', ', '**world**', '!'], delayMs: 30 };
+    /** Number of upcoming sends that fail with 502 UPSTREAM_ERROR before streaming. */
+    this.failSends = 0;
+    this.nextId = 1;
+  }
+
+  id(prefix) {
+    return `${prefix}_${String(this.nextId++).padStart(4, '0')}`;
+  }
+
+  addSession(title, messageCount = 0) {
+    const now = new Date(Date.now() - this.sessions.length * 60000).toISOString();
+    const session = {
+      id: this.id('ses'),
+      title,
+      system_prompt: null,
+      is_active: true,
+      created_at: now,
+      updated_at: now,
+      last_message_at: now,
+      metadata: {},
+    };
+    this.sessions.push(session);
+    const list = [];
+    for (let i = 0; i < messageCount; i++) {
+      list.push({
+        id: this.id('msg'),
+        session_id: session.id,
+        seq: i + 1,
+        role: i % 2 ? 'assistant' : 'user',
+        content: `${title} message ${i + 1}`,
+        created_at: now,
+        metadata: {},
+      });
+    }
+    this.messages.set(session.id, list);
+    return session;
+  }
+
+  async handle(req, res, url) {
+    const body = await new Promise((resolve) => {
+      let data = '';
+      req.on('data', (c) => (data += c));
+      req.on('end', () => resolve(data ? JSON.parse(data) : undefined));
+    });
+    const auth = req.headers.authorization ?? '';
+    this.requests.push({ method: req.method, path: url.pathname + url.search, headers: req.headers, body });
+    const send = (status, payload) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(payload === undefined ? undefined : JSON.stringify(payload));
+    };
+    const error = (statusCode, code) => send(statusCode, { statusCode, code, message: code, requestId: 'req-test' });
+    if (!this.validTokens.has(auth.replace(/^Bearer /, ''))) return error(401, 'TOKEN_EXPIRED');
+
+    const parts = url.pathname.split('/').filter(Boolean); // api chat sessions :id [messages|clear]
+    if (url.pathname === '/api/chat/send' && req.method === 'POST') return this.stream(req, res, body, error);
+    if (parts[2] !== 'sessions') return error(404, 'NOT_FOUND');
+    const id = parts[3];
+    if (!id && req.method === 'GET') {
+      const limit = Number(url.searchParams.get('limit') ?? 20);
+      const after = url.searchParams.get('after');
+      const start = after ? this.sessions.findIndex((s) => s.id === after) + 1 : 0;
+      const data = this.sessions.slice(start, start + limit);
+      return send(200, {
+        object: 'list',
+        data,
+        first_id: data[0]?.id ?? null,
+        last_id: data.at(-1)?.id ?? null,
+        has_more: start + limit < this.sessions.length,
+      });
+    }
+    const session = this.sessions.find((s) => s.id === id);
+    if (!session) return error(404, 'SESSION_NOT_FOUND');
+    const messages = this.messages.get(id);
+    if (parts[4] === 'messages') {
+      const limit = Number(url.searchParams.get('limit') ?? 50);
+      const end = messages.findIndex((m) => m.id === url.searchParams.get('after'));
+      const data = messages.slice(Math.max(0, end - limit), end).reverse();
+      return send(200, { object: 'list', data, first_id: data[0]?.id, last_id: data.at(-1)?.id, has_more: end - limit > 0 });
+    }
+    if (req.method === 'GET') {
+      const limit = Number(url.searchParams.get('limit') ?? 50);
+      return send(200, { ...session, messages: messages.slice(-limit), has_more: messages.length > limit });
+    }
+    if (req.method === 'PUT') {
+      Object.assign(session, body, { updated_at: new Date().toISOString() });
+      return send(200, session);
+    }
+    if (req.method === 'DELETE') {
+      this.sessions = this.sessions.filter((s) => s !== session);
+      return send(204);
+    }
+    return error(405, 'METHOD_NOT_ALLOWED');
+  }
+
+  async stream(req, res, body, error) {
+    if (this.failSends > 0) {
+      this.failSends--;
+      return error(502, 'UPSTREAM_ERROR');
+    }
+    const session = body.session_id ? this.sessions.find((s) => s.id === body.session_id) : this.addSession(body.message.slice(0, 40));
+    if (!session) return error(404, 'SESSION_NOT_FOUND');
+    const messages = this.messages.get(session.id);
+    const userId = this.id('msg');
+    messages.push({ id: userId, session_id: session.id, seq: messages.length + 1, role: 'user', content: body.message, created_at: new Date().toISOString(), metadata: {} });
+    res.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache',
+      'x-vercel-ai-ui-message-stream': 'v1',
+    });
+    let n = 0;
+    let closed = false;
+    req.on('close', () => (closed = true));
+    res.on('close', () => (closed = true));
+    const event = (part) => !closed && res.write(`id: ${n++}\ndata: ${typeof part === 'string' ? part : JSON.stringify(part)}\n\n`);
+    const assistantId = this.id('msg');
+    event({ type: 'start', messageId: assistantId });
+    event({ type: 'data-session', data: { session_id: session.id, title: session.title, user_message_id: userId } });
+    event({ type: 'text-start', id: 't1' });
+    res.write(': ping\n\n');
+    let text = '';
+    for (const delta of this.reply.deltas) {
+      await sleep(this.reply.delayMs);
+      if (closed) break;
+      text += delta;
+      event({ type: 'text-delta', id: 't1', delta });
+    }
+    if (this.reply.error && !closed) {
+      event({ type: 'data-error', data: { code: this.reply.error, message: 'upstream failed' } });
+      event({ type: 'error', errorText: 'upstream failed' });
+      event('[DONE]');
+      return res.end();
+    }
+    messages.push({ id: assistantId, session_id: session.id, seq: messages.length + 1, role: 'assistant', content: text, created_at: new Date().toISOString(), metadata: closed ? { interrupted: true } : {} });
+    event({ type: 'text-end', id: 't1' });
+    event({ type: 'data-message', data: { assistant_message_id: assistantId, finish_reason: 'stop', usage: {}, interrupted: false } });
+    event({ type: 'finish' });
+    event('[DONE]');
+    res.end();
+  }
+}
+
+/** Starts the server; `pages` maps a path to HTML (a function receives the origin). */
+export async function startServer() {
+  const api = new FakeApi();
+  const pages = new Map();
+  const server = createServer(async (req, res) => {
+    const url = new URL(req.url, 'http://localhost');
+    try {
+      if (url.pathname.startsWith('/api/')) return await api.handle(req, res, url);
+      if (url.pathname.startsWith('/widget/')) {
+        const file = await readFile(new URL(url.pathname.slice('/widget/'.length), DIST));
+        res.writeHead(200, { 'content-type': TYPES[extname(url.pathname)] ?? 'application/octet-stream' });
+        return res.end(file);
+      }
+      if (url.pathname.startsWith('/demo/')) {
+        const file = await readFile(new URL(`../demo/${url.pathname.slice(6) || 'index.html'}`, import.meta.url));
+        res.writeHead(200, { 'content-type': TYPES[extname(url.pathname) || '.html'], 'content-security-policy': CSP });
+        return res.end(file);
+      }
+      const page = pages.get(url.pathname);
+      if (page) {
+        res.writeHead(200, { 'content-type': 'text/html', 'content-security-policy': CSP });
+        return res.end(typeof page === 'function' ? page(origin) : page);
+      }
+      res.writeHead(404).end();
+    } catch (e) {
+      res.writeHead(e.code === 'ENOENT' ? 404 : 500).end(String(e.message));
+    }
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const origin = `http://127.0.0.1:${server.address().port}`;
+  return { api, pages, origin, close: () => new Promise((r) => server.close(r)) };
+}
+
+/** A host page shell; `body` holds the embed markup. */
+export const html = (body, { lang = 'en', dir = 'ltr' } = {}) =>
+  `<!doctype html><html lang="${lang}" dir="${dir}"><head><meta charset="utf-8"><title>Host page</title></head><body><main><h1>Host page</h1><p>Content.</p></main>${body}</body></html>`;
+
+export async function launch() {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  });
+}
+
+/** A page that records CSP violations and uncaught errors, with `getToken` preset if wanted. */
+export async function openPage(browser, url, { token, contextOptions = {} } = {}) {
+  const context = await browser.newContext({ reducedMotion: 'reduce', ...contextOptions });
+  const page = await context.newPage();
+  page.errors = [];
+  page.on('pageerror', (e) => page.errors.push(e.message));
+  await page.addInitScript((tok) => {
+    window.__csp = [];
+    window.__events = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
+    for (const type of ['pulse-open', 'pulse-close', 'pulse-message-sent', 'pulse-message-received', 'pulse-error', 'pulse-session-change']) {
+      document.addEventListener(type, (e) => window.__events.push({ type, detail: e.detail ?? null, composed: e.composed, bubbles: e.bubbles }));
+    }
+    if (tok) {
+      window.__tokenCalls = 0;
+      window.__configure = () => window.PulseChat.init({ getToken: async () => (window.__tokenCalls++, tok) });
+      window.addEventListener('pulse-ready', () => window.__configure());
+    }
+  }, token ?? null);
+  await page.goto(url);
+  return page;
+}
+
+export const events = (page, type) => page.evaluate((t) => window.__events.filter((e) => !t || e.type === t), type);
