@@ -1,4 +1,4 @@
-import { Body, Controller, Headers, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Headers, Post, Req, Res, UseGuards } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiHeader,
@@ -17,11 +17,13 @@ import { ChatService } from './chat.service.js';
 import { SendMessageDto } from './dto/send-message.dto.js';
 import { SendResultDto } from './dto/send-result.dto.js';
 import { toUiFinishReason, UiMessageStream } from './ui-message-stream.js';
+import { UserThrottlerGuard } from '../common/user-throttler.guard.js';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 @ApiTags('chat')
 @ApiBearerAuth()
+@UseGuards(UserThrottlerGuard)
 @Controller('api/chat')
 export class ChatController {
   private readonly errors = new HttpErrorFilter();

@@ -37,6 +37,8 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     LOG_LEVEL: 'info',
     JWT_SECRET_KEY: TEST_SECRET,
     DEMO_MODE: 'false',
+    // Suites make many requests per user; the limiter has its own suite.
+    RATE_LIMIT_PER_MINUTE: '0',
     ...database.env,
     ...env,
   });

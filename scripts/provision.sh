@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# What the tests need from the machine besides Node: a running PostgreSQL, pgTAP with
+# pg_prove, and Debian's Chromium. Installs what is missing (as root, from Debian's
+# packages) and starts PostgreSQL if it has stopped. Quick when all is there.
+set -euo pipefail
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+pg_major=""
+if [ -d /etc/postgresql ]; then pg_major="$(ls /etc/postgresql | sort -n | tail -n 1)"; fi
+
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v pg_prove >/dev/null 2>&1 || missing+=(libtap-parser-sourcehandler-pgtap-perl)
+if [ -n "$pg_major" ] && [ ! -f "/usr/share/postgresql/$pg_major/extension/pgtap.control" ]; then
+  missing+=("postgresql-$pg_major-pgtap")
+fi
+if [ -z "$pg_major" ]; then missing+=(postgresql); fi
+
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "provision: installing ${missing[*]}" >&2
+  as_root apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >&2
+  if [ -z "$pg_major" ]; then
+    pg_major="$(ls /etc/postgresql | sort -n | tail -n 1)"
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "postgresql-$pg_major-pgtap" >&2
+  fi
+fi
+
+if ! pg_isready -q -h 127.0.0.1 -p 5432; then
+  echo "provision: starting PostgreSQL $pg_major" >&2
+  as_root pg_ctlcluster --skip-systemctl-redirect "$pg_major" main start >&2 || true
+  for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+fi
+pg_isready -h 127.0.0.1 -p 5432 >&2

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# `npm test`: every suite, each on real parts: backend unit tests, e2e over HTTP against
+# embedded PGlite and against a real PostgreSQL (fresh database per run), pgTAP row-level
+# security tests, the Edge Function under Deno, and the widget in headless Chromium.
+set -uo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$PULSE_ROOT"
+bash scripts/provision.sh || { echo "test: the machine could not be provisioned" >&2; exit 1; }
+
+passed=()
+failed=()
+suite() {
+  local name="$1"
+  shift
+  echo
+  echo "=== $name"
+  if "$@"; then passed+=("$name"); else failed+=("$name"); fi
+}
+
+export NODE_OPTIONS=--experimental-vm-modules
+suite "build (widget size budget, backend)" npm run build --silent
+suite "backend typecheck" npm run typecheck -w backend --silent
+suite "backend unit" npm run test:unit -w backend --silent
+suite "llm stub self-check" node --test backend/test/upstream/openai-upstream.test.mjs
+suite "backend e2e (embedded PGlite)" env PULSE_TEST_DB=pglite npm run test:e2e -w backend --silent
+suite "backend e2e (PostgreSQL server)" env PULSE_TEST_DB=postgres npm run test:e2e -w backend --silent
+suite "database RLS (pgTAP)" bash scripts/test-pgtap.sh
+suite "edge function (Deno)" bash scripts/test-edge.sh
+unset NODE_OPTIONS
+suite "widget (Chromium)" npm test -w widget --silent
+
+echo
+echo "=== summary"
+for s in "${passed[@]}"; do echo "  ok    $s"; done
+for s in "${failed[@]}"; do echo "  FAIL  $s"; done
+echo "suites: ${#passed[@]} passed, ${#failed[@]} failed"
+[ "${#failed[@]}" -eq 0 ]
