@@ -195,7 +195,7 @@ describe('markdown', () => {
     await type(page, 'Try to hack me');
     const md = assistant(page).last().locator('.md');
     await md.getByText('done').waitFor();
-    assert.match(await md.textContent(), /<script>window.__xss=2<\/script>/, 'raw HTML is shown as text');
+    assert.match(await md.textContent(), /<script>window\.(__)?xss=2<\/script>/, 'raw HTML is shown as text');
     await page.waitForTimeout(300);
     for (const a of await md.locator('a').all()) {
       await a.click({ modifiers: [] }).catch(() => {});

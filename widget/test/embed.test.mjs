@@ -273,3 +273,22 @@ describe('accessibility', () => {
     await page.context().close();
   });
 });
+
+describe('demo site', () => {
+  test('the Northwind demo embeds the widget under a strict CSP and chats with a /demo/token token', async () => {
+    const page = await openPage(browser, `${server.origin}/demo/`);
+    await launcher(page).waitFor();
+    await page.getByRole('button', { name: 'Ask about decaf' }).click();
+    await page.locator('pulse-chat [part~=user-message]').getByText('Which of your coffees are decaf?').waitFor();
+    await page.locator('pulse-chat .md').getByText('world').waitFor();
+    assert.ok(server.api.requests.some((r) => r.path === '/api/chat/send' && r.headers.authorization === `Bearer ${jwt('demo-visitor')}`));
+    await page.getByRole('button', { name: 'Deutsch' }).click();
+    await page.locator('pulse-chat').getByRole('button', { name: 'Senden' }).waitFor();
+    await page.getByRole('button', { name: 'Dark chat' }).click();
+    assert.equal(await page.locator('pulse-chat').getAttribute('theme'), 'dark');
+    assert.deepEqual(await axe(page), []);
+    assert.deepEqual(await page.evaluate(() => window.__csp), []);
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
+  });
+});

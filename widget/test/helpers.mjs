@@ -183,6 +183,12 @@ export async function startServer() {
         res.writeHead(200, { 'content-type': TYPES[extname(url.pathname)] ?? 'application/octet-stream' });
         return res.end(file);
       }
+      if (url.pathname === '/demo/token') {
+        const token = jwt('demo-visitor');
+        api.validTokens.add(token);
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return res.end(JSON.stringify({ token, user_id: 'demo-visitor', expires_at: new Date(Date.now() + 3600e3).toISOString() }));
+      }
       if (url.pathname.startsWith('/demo/')) {
         const file = await readFile(new URL(`../demo/${url.pathname.slice(6) || 'index.html'}`, import.meta.url));
         res.writeHead(200, { 'content-type': TYPES[extname(url.pathname) || '.html'], 'content-security-policy': CSP });
