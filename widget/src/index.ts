@@ -8,6 +8,7 @@ import { setPanelLoader } from './components/pulse-chat/pulse-chat.js';
 setPanelLoader(() => import('./components/pulse-chat-panel/define.js'));
 definePulseChat();
 
+export { definePulseChat } from './components/pulse-chat/define.js';
 export { PulseChat, setPanelLoader } from './components/pulse-chat/pulse-chat.js';
 export type { PulseChatOptions, TokenProvider } from './components/pulse-chat/pulse-chat.js';
 export { createGlobalApi, type PulseChatApi } from './global-api.js';

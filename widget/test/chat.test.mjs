@@ -292,14 +292,18 @@ describe('sessions', () => {
     await page.locator('pulse-chat').getByText('Remember me').waitFor();
     assert.ok(server.api.requests.some((r) => r.path === `/api/chat/sessions/${sessionId}?limit=50`));
 
-    // Another user on the same browser does not get it.
-    server.api.validTokens.add(jwt('user-2'));
-    await page.evaluate((t) => window.PulseChat.setToken(t), jwt('user-2'));
-    const page2 = await openChat({ token: jwt('user-2') });
-    await page2.locator('pulse-chat').getByText('Hi! How can I help you today?').waitFor();
-    assert.equal(await page2.locator('pulse-chat').getByText('Remember me').count(), 0);
+    // Another user signing in on the same page does not see it, and gets it back on return.
+    const other = jwt('user-2');
+    server.api.validTokens.add(other);
+    await page.evaluate((t) => window.PulseChat.setToken(t), other);
+    await page.locator('pulse-chat').getByText('Hi! How can I help you today?').waitFor();
+    assert.equal(await page.locator('pulse-chat').getByText('Remember me').count(), 0);
+    await page.evaluate((t) => window.PulseChat.setToken(async () => t), TOKEN);
+    await page.locator('pulse-chat').getByText('Remember me').waitFor();
+    await page.evaluate(() => window.PulseChat.setToken(null));
+    await page.locator('pulse-chat').getByText('Please sign in to chat with us.').waitFor();
+    assert.equal(await page.locator('pulse-chat').getByText('Remember me').count(), 0);
     await page.context().close();
-    await page2.context().close();
   });
 });
 

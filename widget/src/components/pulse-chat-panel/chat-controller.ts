@@ -22,6 +22,15 @@ const uuid = (): string =>
     (+c ^ (crypto.getRandomValues(new Uint8Array(1))[0]! & (15 >> (+c / 4)))).toString(16),
   );
 
+/** Storage can be disabled (private mode, sandboxed frames); remembering the chat is optional. */
+function storage<T>(use: (ls: Storage) => T): T | null {
+  try {
+    return use(localStorage);
+  } catch {
+    return null;
+  }
+}
+
 const fromApi = (m: Message): ChatMessage => ({
   id: m.id,
   role: m.role === 'user' ? 'user' : 'assistant',
@@ -45,6 +54,9 @@ export class ChatController implements ReactiveController {
   announcement = '';
   #abort: AbortController | null = null;
   #stopped = false;
+  /** Storage key of the user whose chat is shown; undefined until the first token. */
+  #userKey: string | null | undefined = undefined;
+  #authChecks = 0;
 
   constructor(
     private readonly host: ReactiveControllerHost,
@@ -53,11 +65,11 @@ export class ChatController implements ReactiveController {
     host.addController(this);
   }
 
-  /** Settles once the first token check is done, so focus can wait for the input to exist. */
+  /** The latest token check, so focus can wait for the input to exist. */
   ready: Promise<void> = Promise.resolve();
 
   hostConnected(): void {
-    this.ready = this.checkAuth();
+    void this.checkAuth();
   }
 
   #update(): void {
@@ -74,31 +86,45 @@ export class ChatController implements ReactiveController {
     this.#update();
   }
 
-  /** Asks the host for a token; on success restores the user's remembered chat once. */
-  async checkAuth(): Promise<void> {
-    const before = this.auth;
+  /**
+   * Asks the host for a token. When the signed-in user changes (another JWT `sub`), the previous
+   * user's conversation is cleared from view and the new user's remembered chat is restored.
+   */
+  checkAuth(): Promise<void> {
+    return (this.ready = this.#checkAuth());
+  }
+
+  async #checkAuth(): Promise<void> {
+    // Configuration can change while a getToken() call is pending: only the latest check counts.
+    const check = ++this.#authChecks;
     const token = await this.chat()
       .resolveToken()
       .catch(() => null);
+    const key = token ? await this.chat().sessionKey() : null;
+    if (check !== this.#authChecks) return;
     this.auth = token ? 'ok' : 'none';
-    this.#update();
-    if (this.auth === 'ok' && before !== 'ok' && !this.sessionId && !this.messages.length) {
-      const key = await this.chat().sessionKey();
-      const remembered = key && localStorage.getItem(key);
+    if (token && key !== this.#userKey) {
+      const first = this.#userKey === undefined;
+      this.#userKey = key;
+      if (!first || this.messages.length) {
+        this.stop();
+        this.messages = [];
+        this.sessions = [];
+        this.hasEarlier = false;
+        this.sessionId = null;
+      }
+      this.#update();
+      const remembered = key && storage((ls) => ls.getItem(key));
       if (remembered) await this.openSession(remembered, false);
     }
+    this.#update();
   }
 
   async #remember(id: string | null): Promise<void> {
     if (id === this.sessionId) return;
     this.sessionId = id;
     const key = await this.chat().sessionKey();
-    try {
-      if (key && id) localStorage.setItem(key, id);
-      else if (key) localStorage.removeItem(key);
-    } catch {
-      // Storage can be disabled (private mode, sandboxed frames); remembering is optional.
-    }
+    if (key) storage((ls) => (id ? ls.setItem(key, id) : ls.removeItem(key)));
     this.chat().emit('pulse-session-change', { sessionId: id });
   }
 

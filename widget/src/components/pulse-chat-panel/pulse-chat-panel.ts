@@ -49,7 +49,9 @@ export class PulseChatPanel extends LitElement {
 
   /** Focus goes to the input (or the first control when signed out) when the panel opens. */
   async focusFirst(): Promise<void> {
-    await this.ctl.ready;
+    let check: Promise<void>;
+    do await (check = this.ctl.ready);
+    while (check !== this.ctl.ready);
     await this.updateComplete;
     const root = this.renderRoot;
     (root.querySelector<HTMLElement>('textarea') ?? root.querySelector<HTMLElement>('.body button, header button'))?.focus();
@@ -61,10 +63,10 @@ export class PulseChatPanel extends LitElement {
     await this.ctl.send(text);
   }
 
-  /** Called by the bubble after its configuration changed: a token may have appeared. */
+  /** Called by the bubble after its configuration changed: the token or user may have changed. */
   refresh(): void {
     this.requestUpdate();
-    if (this.ctl.auth !== 'ok') void this.ctl.checkAuth();
+    void this.ctl.checkAuth();
   }
 
   protected override updated(changed: PropertyValues): void {

@@ -220,7 +220,10 @@ export class PulseChat extends HTMLElement {
       if (key === 'getToken') {
         this.getToken = value as TokenProvider;
         this.#cachedToken = null;
-      } else if (key === 'token') this.token = value as string | null;
+      } else if (key === 'token') {
+        this.#token = (value as string | null) || null;
+        this.#cachedToken = null;
+      }
       else if (key === 'i18n') this.i18n = value as Partial<PulseStrings>;
       else if (key === 'starters') this.#starters = value as string[];
       else if (key === 'inline') this.inline = !!value;
