@@ -187,6 +187,45 @@ describe('custom element', () => {
   });
 });
 
+describe('fitting the host page', () => {
+  test("the host's CSS cannot break the widget, and the widget's CSS does not leak out", async () => {
+    server.pages.set(
+      '/hostile.css',
+      '* { color: #f00 !important; font: 40px/3 serif !important; text-transform: uppercase !important; letter-spacing: 6px !important }\n' +
+        'button, textarea, div, ul, li, form, header { display: none !important; background: lime !important }',
+    );
+    server.pages.set('/hostile', (o) =>
+      html(`<link rel="stylesheet" href="/hostile.css"><p><span class="msg">host text</span></p><script src="/widget/pulse-chat.js" data-api-url="${o}" async></script>`),
+    );
+    const page = await openPage(browser, `${server.origin}/hostile`, { token: TOKEN });
+    await launcher(page).click();
+    await page.locator('pulse-chat textarea').waitFor({ state: 'visible' });
+    await page.evaluate(() => window.PulseChat.send('hello'));
+    const reply = page.locator('pulse-chat [part~=assistant-message]');
+    await reply.getByText('world').waitFor({ state: 'visible' });
+    const style = await reply.evaluate((el) => {
+      const cs = getComputedStyle(el);
+      return { fontSize: cs.fontSize, transform: cs.textTransform, spacing: cs.letterSpacing, color: cs.color };
+    });
+    assert.deepEqual(style, { fontSize: '15px', transform: 'none', spacing: 'normal', color: 'rgb(17, 24, 39)' });
+    // The widget's own '.msg' class and button styles do not reach the host's elements.
+    const host = await page.locator('span.msg').evaluate((el) => getComputedStyle(el).borderRadius);
+    assert.equal(host, '0px');
+    await page.context().close();
+  });
+
+  test('the panel is full screen on small screens', async () => {
+    const page = await openPage(browser, `${server.origin}/bubble`, { token: TOKEN, contextOptions: { viewport: { width: 375, height: 700 } } });
+    await launcher(page).click();
+    await page.locator('pulse-chat textarea').waitFor();
+    const box = await dialog(page).boundingBox();
+    assert.deepEqual([box.x, box.y, box.width, box.height], [0, 0, 375, 700]);
+    await page.keyboard.press('Escape');
+    await dialog(page).waitFor({ state: 'hidden' });
+    await page.context().close();
+  });
+});
+
 describe('i18n and RTL', () => {
   test("the page's lang picks the shipped German strings", async () => {
     const page = await openPage(browser, `${server.origin}/german`, { token: TOKEN });

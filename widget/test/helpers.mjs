@@ -196,7 +196,7 @@ export async function startServer() {
       }
       const page = pages.get(url.pathname);
       if (page) {
-        res.writeHead(200, { 'content-type': 'text/html', 'content-security-policy': CSP });
+        res.writeHead(200, { 'content-type': TYPES[extname(url.pathname)] ?? 'text/html', 'content-security-policy': CSP });
         return res.end(typeof page === 'function' ? page(origin) : page);
       }
       res.writeHead(404).end();

@@ -58,6 +58,7 @@ export const styles = `
 :host([position='bottom-left']) { inset-inline: 20px auto; }
 :host([inline]) { display: block; height: 100%; }
 .launcher {
+  font: 15px/1 var(--pulse-font);
   width: var(--launcher-size);
   height: var(--launcher-size);
   border: 0;
@@ -92,6 +93,11 @@ export const styles = `
 }
 .badge[hidden] { display: none; }
 .panel {
+  /* Inherited text styles from the host page (a global '* { font: ... }') stop here. */
+  all: initial;
+  display: block;
+  font: 15px/1.45 var(--pulse-font);
+  color: var(--pulse-fg);
   box-sizing: border-box;
   position: absolute;
   inset-block-end: calc(var(--launcher-size) + 16px);
