@@ -66,8 +66,10 @@ describe('sending', () => {
   test('Shift+Enter makes a new line, Enter sends, and the input is limited to 16000 characters', async () => {
     const page = await openChat();
     await input(page).pressSequentially('line one');
+    const oneLine = (await input(page).boundingBox()).height;
     await input(page).press('Shift+Enter');
     await input(page).pressSequentially('line two');
+    assert.ok((await input(page).boundingBox()).height > oneLine, 'the input grows with its text');
     assert.equal(await input(page).inputValue(), 'line one\nline two');
     assert.equal(sends().length, 0);
     assert.equal(await input(page).getAttribute('maxlength'), '16000');

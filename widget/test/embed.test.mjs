@@ -187,6 +187,26 @@ describe('custom element', () => {
   });
 });
 
+describe('npm entry', () => {
+  test('dist/index.js registers <pulse-chat> as an ES module and loads the panel chunk beside it', async () => {
+    const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
+    assert.equal(pkg.name, '@pulse/widget');
+    const entry = pkg.exports['.'];
+    for (const file of [entry.import, entry.types, pkg.exports['./pulse-chat.js']]) await readFile(new URL(`../${file}`, import.meta.url));
+    const types = await readFile(new URL(`../${entry.types}`, import.meta.url), 'utf8');
+    assert.match(types, /PulseChat/);
+
+    server.pages.set('/npm', (o) => html(`<pulse-chat api-url="${o}"></pulse-chat><script type="module" src="/widget/index.js"></script>`));
+    const page = await openPage(browser, `${server.origin}/npm`);
+    await page.evaluate((t) => customElements.whenDefined('pulse-chat').then(() => (document.querySelector('pulse-chat').token = t)), TOKEN);
+    await launcher(page).click();
+    await page.locator('pulse-chat textarea').waitFor();
+    assert.equal(await page.evaluate(() => typeof window.PulseChat), 'undefined', 'the npm entry adds no global');
+    assert.deepEqual(await page.evaluate(() => window.__csp), []);
+    await page.context().close();
+  });
+});
+
 describe('fitting the host page', () => {
   test("the host's CSS cannot break the widget, and the widget's CSS does not leak out", async () => {
     server.pages.set(
