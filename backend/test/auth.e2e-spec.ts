@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { createHmac, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -6,6 +7,9 @@ import request from 'supertest';
 import { expectError } from './support/errors.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { newUserId, signToken, TEST_SECRET, unsignedToken } from './support/tokens.js';
+
+// Starting an app takes seconds on a loaded 2-core machine; the project-level testTimeout does not reach hooks.
+jest.setTimeout(30_000);
 
 const SESSIONS = '/api/chat/sessions';
 const API_KEY = 'integrator-api-key-0123456789abcdef';

@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { AppError, type ErrorCode } from './app-error.js';
+import { assignRequestId } from './logging.js';
 
 const CODE_BY_STATUS: Record<number, ErrorCode> = {
   400: 'BAD_REQUEST',
@@ -31,7 +32,9 @@ export class HttpErrorFilter implements ExceptionFilter {
     const ctx = host.switchToHttp();
     const req = ctx.getRequest<Request & { id?: string }>();
     const res = ctx.getResponse<Response>();
-    const body = this.toBody(exception, String(req.id ?? ''));
+    // The body parser runs before the request logger, so a body it refuses has no id yet.
+    const requestId = req.id ? String(req.id) : res.headersSent ? '' : assignRequestId(req, res);
+    const body = this.toBody(exception, requestId);
     if (body.statusCode >= 500 && !(exception instanceof AppError)) {
       this.logger.error({ err: exception, requestId: body.requestId }, 'unhandled error');
     }

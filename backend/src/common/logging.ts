@@ -12,18 +12,21 @@ export function redactUrl(url: string): string {
   return url.replace(SECRET_PARAMS, '$1[redacted]');
 }
 
+/** The caller's X-Request-Id when it is safe to echo, else a fresh one; set on the response. */
+export function assignRequestId(req: IncomingMessage, res: ServerResponse): string {
+  const incoming = req.headers['x-request-id'];
+  const id = typeof incoming === 'string' && SAFE_ID.test(incoming) ? incoming : randomUUID();
+  res.setHeader('x-request-id', id);
+  return id;
+}
+
 /** One JSON line per request with its id; headers that carry credentials never reach the log. */
 export function loggerParams(config: AppConfig, stream?: DestinationStream): Params {
   return {
     pinoHttp: [
       {
         level: config.env.LOG_LEVEL,
-        genReqId: (req: IncomingMessage, res: ServerResponse) => {
-          const incoming = req.headers['x-request-id'];
-          const id = typeof incoming === 'string' && SAFE_ID.test(incoming) ? incoming : randomUUID();
-          res.setHeader('x-request-id', id);
-          return id;
-        },
+        genReqId: assignRequestId,
         serializers: {
           req: (req: { id: string; method: string; url: string; remoteAddress?: string }) => ({
             id: req.id,

@@ -7,7 +7,8 @@ const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? val
 
 export class UpdateSessionDto {
   @ApiPropertyOptional({ maxLength: LIMITS.titleLength })
-  @IsOptional()
+  // Not IsOptional: that would let `null` through to a NOT NULL column (a 500 instead of a 400).
+  @ValidateIf((_o, v) => v !== undefined)
   @Transform(trim)
   @IsString()
   @MinLength(1)
@@ -22,7 +23,7 @@ export class UpdateSessionDto {
   system_prompt?: string | null;
 
   @ApiPropertyOptional({ description: 'false archives the session; true restores it.' })
-  @IsOptional()
+  @ValidateIf((_o, v) => v !== undefined)
   @IsBoolean()
   is_active?: boolean;
 }
