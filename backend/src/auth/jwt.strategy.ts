@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import jwt from 'jsonwebtoken';
 import { createRemoteJWKSet } from 'jose';
-import { KeyObject } from 'node:crypto';
+import { KeyObject, createSecretKey } from 'node:crypto';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { AppError } from '../common/app-error.js';
 import { AppConfig } from '../config/app-config.js';
@@ -35,6 +35,9 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     private readonly users: UsersService,
   ) {
     const algorithms = allowedAlgorithms(config);
+    // Handed a string, jsonwebtoken first tries (and fails) to parse it as a PEM public key on
+    // every request; a ready secret KeyObject skips that and verifies the same way.
+    const hsKey = config.jwtSecret ? createSecretKey(Buffer.from(config.jwtSecret)) : undefined;
     // jose caches the key set and refetches it (at most every 30 s) when an unknown `kid` shows up.
     const jwks = config.env.JWT_JWKS_URL
       ? createRemoteJWKSet(new URL(config.env.JWT_JWKS_URL), { cooldownDuration: 30_000, timeoutDuration: 5_000 })
@@ -50,7 +53,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
         const header = jwt.decode(raw, { complete: true })?.header;
         const alg = header?.alg as jwt.Algorithm | undefined;
         if (!alg || !algorithms.includes(alg)) return done(new jwt.JsonWebTokenError('algorithm not allowed'));
-        if (alg.startsWith('HS')) return done(null, config.jwtSecret);
+        if (alg.startsWith('HS')) return done(null, hsKey as unknown as Buffer);
         if (!jwks) return done(new jwt.JsonWebTokenError('no key set configured'));
         jwks({ alg, kid: header?.kid }).then(
           // jsonwebtoken verifies with a KeyObject too; passport-jwt's types only name string | Buffer.
