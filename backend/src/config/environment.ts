@@ -105,7 +105,8 @@ export class EnvironmentVariables {
   @Transform(emptyToUndefined) @IsOptional() @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
   EDGE_FUNCTION_URL?: string;
 
-  @Type(() => Number) @IsNumber() @Min(1) @Max(600)
+  /** Seconds; fractions allowed (tests use 0.5 to see a timeout quickly). */
+  @Type(() => Number) @IsNumber() @Min(0.1) @Max(600)
   CHAT_TIMEOUT = 30;
 
   @Type(() => Number) @IsInt() @Min(0) @Max(200)
