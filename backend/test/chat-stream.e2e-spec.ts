@@ -1,0 +1,153 @@
+import { startOpenAIUpstream, type OpenAIUpstream } from './upstream/openai-upstream.mjs';
+import { CHAT_ENV, eventually, messagesInDb, send, storedMessages } from './support/chat.js';
+import { partsOf, readSse, readWithAiSdk, textOf, type SseItem } from './support/sse.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+
+const MODEL = 'pulse-stream-model';
+
+describe('POST /api/chat/send streamed (Accept: text/event-stream)', () => {
+  let upstream: OpenAIUpstream;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    upstream = await startOpenAIUpstream();
+    t = await startTestApp({
+      ...CHAT_ENV,
+      AI_PROVIDER: 'openai',
+      OPENAI_BASE_URL: upstream.url,
+      OPENAI_MODEL: MODEL,
+      SSE_HEARTBEAT_SECONDS: '0.05',
+    });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await upstream?.close();
+  });
+  beforeEach(() => upstream.reset());
+
+  const deltaCount = (items: SseItem[]) => partsOf(items).filter((p) => p.type === 'text-delta').length;
+
+  it('streams the UI message protocol, which the AI SDK assembles into the text that was stored', async () => {
+    const u = await t.user();
+    const chunks = ['Streaming ', 'works ', 'in ', 'small ', 'pieces', ' — ünïcode too.'];
+    const usage = { prompt_tokens: 9, completion_tokens: 6, total_tokens: 15 };
+    upstream.enqueue({ kind: 'text', chunks, chunkDelayMs: 5, usage });
+
+    const res = await send(t, u.auth, { message: 'Stream me something' }, { stream: true });
+
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    expect(res.headers.get('x-vercel-ai-ui-message-stream')).toBe('v1');
+    const [mine, sdks] = res.body!.tee();
+    const [items, ui] = await Promise.all([readSse(mine), readWithAiSdk(sdks)]);
+
+    const events = items.filter((i) => i.kind === 'event');
+    expect(events.at(-1)!.data).toBe('[DONE]');
+    const ids = events.filter((e) => e.data !== '[DONE]').map((e) => Number(e.id));
+    expect(ids).toEqual(ids.map((_, i) => i + 1));
+
+    const parts = partsOf(items);
+    const types = parts.map((p) => p.type);
+    expect(types).toEqual([
+      'start',
+      'data-session',
+      'text-start',
+      ...chunks.map(() => 'text-delta'),
+      'text-end',
+      'data-message',
+      'finish',
+    ]);
+    const session = parts[1].data as Record<string, unknown>;
+    const message = parts.at(-2)!.data as Record<string, unknown>;
+    expect(session).toEqual({
+      session_id: expect.any(String),
+      title: 'Stream me something',
+      created_session: true,
+      user_message_id: expect.any(String),
+    });
+    expect(parts[0]).toEqual({ type: 'start', messageId: message.assistant_message_id });
+    expect(message).toEqual({
+      assistant_message_id: expect.any(String),
+      finish_reason: 'stop',
+      interrupted: false,
+      usage,
+      provider: 'openai',
+      model: MODEL,
+      replayed: false,
+    });
+    expect(parts.at(-1)).toEqual({ type: 'finish', finishReason: 'stop' });
+
+    expect(ui.errors).toEqual([]);
+    expect(ui.chunks.map((c) => c.type)).toEqual(types);
+    expect(ui.message?.id).toBe(message.assistant_message_id);
+    expect(ui.message?.role).toBe('assistant');
+    const stored = await storedMessages(t, u.auth, session.session_id as string);
+    expect(stored.map((m) => m.role)).toEqual(['user', 'assistant']);
+    expect(stored[1].id).toBe(message.assistant_message_id);
+    expect(stored[1].content).toBe(chunks.join(''));
+    expect(textOf(ui.message)).toBe(stored[1].content);
+    expect(stored[1].metadata).toEqual(
+      expect.objectContaining({ provider: 'openai', model: MODEL, usage, finish_reason: 'stop', reply_to: stored[0].id }),
+    );
+  });
+
+  it('sends heartbeat comments while the model has not answered yet', async () => {
+    const u = await t.user();
+    upstream.enqueue({ kind: 'text', text: 'Finally here.', firstTokenDelayMs: 300 });
+
+    const res = await send(t, u.auth, { message: 'Take your time' }, { stream: true });
+    const items = await readSse(res.body!);
+
+    const firstDelta = items.findIndex((i) => i.kind === 'event' && i.data.includes('"text-delta"'));
+    const pingsBefore = items.slice(0, firstDelta).filter((i) => i.kind === 'comment' && i.text === 'ping');
+    expect(firstDelta).toBeGreaterThan(0);
+    expect(pingsBefore.length).toBeGreaterThanOrEqual(2);
+    // Pings are comments: they never shift the numbering of real events.
+    const ids = items.filter((i) => i.kind === 'event' && i.data !== '[DONE]').map((i) => Number(i.id));
+    expect(ids).toEqual(ids.map((_, i) => i + 1));
+  });
+
+  it('delivers each delta as it is produced, not at the end', async () => {
+    const u = await t.user();
+    upstream.enqueue({ kind: 'text', chunks: ['one', ' two', ' three', ' four', ' five'], chunkDelayMs: 120 });
+
+    const res = await send(t, u.auth, { message: 'Count slowly' }, { stream: true });
+    const items = await readSse(res.body!);
+
+    const deltas = items.filter((i) => i.kind === 'event' && i.data.includes('"text-delta"'));
+    expect(deltas).toHaveLength(5);
+    const done = items.at(-1)!;
+    // Four gaps of 120 ms separate the first delta from the last.
+    expect(done.at - deltas[0].at).toBeGreaterThan(350);
+    for (let i = 1; i < deltas.length; i += 1) expect(deltas[i].at).toBeGreaterThan(deltas[i - 1].at + 60);
+  });
+
+  it('on a client abort mid-answer, aborts the upstream call and keeps the partial answer as interrupted', async () => {
+    const u = await t.user();
+    const words = Array.from({ length: 40 }, (_, i) => `word${i} `);
+    upstream.enqueue({ kind: 'text', chunks: words, chunkDelayMs: 50 });
+    const controller = new AbortController();
+
+    const res = await send(t, u.auth, { message: 'Tell me a long story' }, { stream: true, signal: controller.signal });
+    let sessionId = '';
+    let received = '';
+    await readSse(res.body!, (item, all) => {
+      if (item.kind !== 'event' || item.data === '[DONE]') return;
+      const part = JSON.parse(item.data);
+      if (part.type === 'data-session') sessionId = part.data.session_id;
+      if (part.type === 'text-delta') received += part.delta;
+      if (deltaCount(all) === 3) controller.abort();
+    }).catch((error: unknown) => {
+      if ((error as Error).name !== 'AbortError') throw error;
+    });
+    expect(received).toBe(words.slice(0, 3).join(''));
+
+    await eventually(async () => (upstream.requests[0]?.aborted ? true : undefined));
+    const partial = await eventually(async () => (await messagesInDb(t, sessionId)).find((m) => m.role === 'assistant'));
+    expect(partial.metadata).toEqual(
+      expect.objectContaining({ interrupted: true, finish_reason: 'interrupted', provider: 'openai' }),
+    );
+    expect(partial.content.startsWith(received)).toBe(true);
+    expect(partial.content.length).toBeLessThan(words.join('').length);
+  });
+});
