@@ -31,7 +31,8 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.useGlobalPipes(createValidationPipe());
-  app.enableShutdownHooks();
+  // After a clean shutdown, exit 0 (not by re-raising the signal, which reads as 143), once pino has flushed.
+  app.enableShutdownHooks(undefined, { useProcessExit: true });
 
   const origins = config.env.CORS_ORIGINS;
   app.enableCors({

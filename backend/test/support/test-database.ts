@@ -50,7 +50,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
 }
 
 /** A migrated PGlite folder keyed by the migrations' content, made once and reused by later files and runs. */
-async function pgliteTemplate(): Promise<string> {
+export async function pgliteTemplate(): Promise<string> {
   const hash = createHash('sha256');
   for (const m of await listMigrations()) hash.update(m.version).update(readFileSync(m.path));
   const dir = join(tmpdir(), `pulse-pglite-template-${hash.digest('hex').slice(0, 16)}`);
