@@ -10,6 +10,8 @@ export interface ChatMessage {
   status: 'done' | 'streaming' | 'failed' | 'interrupted';
   /** Idempotency-Key of a user message, reused when it is retried. */
   key?: string;
+  /** The chat it was first sent to: a retry must send the same body as the first try. */
+  sid?: string | null;
   error?: string;
 }
 
@@ -207,7 +209,7 @@ export class ChatController implements ReactiveController {
   async send(text: string): Promise<void> {
     text = text.trim();
     if (!text || this.streaming || !this.chat().emit('pulse-request-send', { text }, true)) return;
-    const user: ChatMessage = { id: uuid(), role: 'user', content: text, status: 'done', key: uuid() };
+    const user: ChatMessage = { id: uuid(), role: 'user', content: text, status: 'done', key: uuid(), sid: this.sessionId };
     this.messages = [...this.messages, user];
     await this.#run(user);
   }
@@ -243,7 +245,7 @@ export class ChatController implements ReactiveController {
     try {
       await streamSend(
         chat,
-        { message: user.content, session_id: this.sessionId ?? undefined, system_prompt: chat.systemPrompt },
+        { message: user.content, session_id: user.sid ?? undefined, system_prompt: chat.systemPrompt },
         user.key!,
         this.#abort.signal,
         (part) => {
