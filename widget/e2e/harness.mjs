@@ -1,0 +1,271 @@
+// End-to-end harness: the real backend (built `backend/dist/main.js`, embedded PGlite, demo mode)
+// talking to the in-process OpenAI stand-in, a separate host-site server on another origin, and
+// headless Chromium. Each test file starts its own stack; every test signs in as a fresh user.
+import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { cp, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import { createServer as netServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import jwt from 'jsonwebtoken';
+import { startOpenAIUpstream } from '../../backend/test/upstream/openai-upstream.mjs';
+import { launch } from '../test/helpers.mjs';
+
+export { launch };
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const AXE = join(ROOT, 'node_modules/axe-core/axe.min.js');
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** The root `npm test` builds first; a bare `node --test widget/e2e/` builds what is missing. */
+function ensureBuilt() {
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  if (!existsSync(join(ROOT, 'widget/dist/pulse-chat-panel.js'))) execFileSync(npm, ['run', 'build', '-w', 'widget'], { cwd: ROOT, stdio: 'inherit' });
+  if (!existsSync(join(ROOT, 'backend/dist/main.js'))) execFileSync(npm, ['run', 'build', '-w', 'backend'], { cwd: ROOT, stdio: 'inherit' });
+}
+
+const freePort = () =>
+  new Promise((resolve, reject) => {
+    const s = netServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+
+// Creating a PGlite database (initdb + migrations) takes 5 to 20 s on a small machine; opening a
+// copy of one already made takes a fraction. The template is made once (by a backend that starts
+// and shuts down cleanly) and copied per file; pending migrations still apply at start.
+const TEMPLATE = join(tmpdir(), `pulse-widget-e2e-pglite-${process.getuid?.() ?? 0}`);
+
+async function pgliteDir(upstreamUrl, secret) {
+  if (!existsSync(join(TEMPLATE, 'PG_VERSION'))) {
+    const fresh = await mkdtemp(join(tmpdir(), 'pulse-widget-e2e-template-'));
+    const backend = await startBackend(upstreamUrl, secret, fresh);
+    await backend.stop({ keep: true });
+    await rm(TEMPLATE, { recursive: true, force: true });
+    await rename(fresh, TEMPLATE).catch(() => rm(fresh, { recursive: true, force: true }));
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'pulse-widget-e2e-'));
+  await cp(TEMPLATE, dir, { recursive: true });
+  return dir;
+}
+
+async function startBackend(upstreamUrl, secret, dataDir) {
+  const port = await freePort();
+  const child = spawn(process.execPath, [join(ROOT, 'backend/dist/main.js')], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      PGLITE_DATA_DIR: dataDir,
+      NODE_ENV: 'development',
+      DEMO_MODE: 'true',
+      JWT_SECRET_KEY: secret,
+      // Tokens that expire during a test must be refused at once, not 30 s later.
+      JWT_CLOCK_TOLERANCE_SECONDS: '0',
+      AI_PROVIDER: 'openai',
+      OPENAI_BASE_URL: upstreamUrl,
+      OPENAI_API_KEY: 'test',
+      RATE_LIMIT_PER_MINUTE: '0',
+      LOG_LEVEL: 'warn',
+      CHAT_TIMEOUT: '2',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const origin = `http://127.0.0.1:${port}`;
+  const stop = async ({ keep = false } = {}) => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    }
+    if (!keep) await rm(dataDir, { recursive: true, force: true });
+  };
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) {
+      await stop();
+      throw new Error(`backend exited with ${child.exitCode}:\n${output}`);
+    }
+    const ok = await fetch(`${origin}/health/ready`).then((r) => r.ok, () => false);
+    if (ok) break;
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`backend not ready after 30 s:\n${output}`);
+    }
+    await sleep(150);
+  }
+  return { origin, stop, output: () => output };
+}
+
+/** A host site on its own origin: pages are HTML strings or functions of the stack, served with `csp`. */
+function startHost() {
+  const pages = new Map();
+  const files = new Map();
+  const state = { token: () => null, tokenHits: 0, csp: null };
+  const server = createServer((req, res) => {
+    const url = new URL(req.url, 'http://host');
+    // The README's setup file asks the host site for the signed-in user's JWT.
+    if (url.pathname === '/my-session/jwt') {
+      state.tokenHits++;
+      res.writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'no-store' });
+      return res.end(state.token() ?? '');
+    }
+    const file = files.get(url.pathname);
+    if (file) {
+      res.writeHead(200, { 'content-type': file.type ?? 'text/javascript' });
+      return res.end(file.body);
+    }
+    const page = pages.get(url.pathname);
+    if (!page) return res.writeHead(404).end();
+    const headers = { 'content-type': 'text/html; charset=utf-8' };
+    const csp = page.csp === undefined ? state.csp : page.csp;
+    if (csp) headers['content-security-policy'] = csp;
+    res.writeHead(200, headers);
+    res.end(page.html);
+  });
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({
+        origin: `http://127.0.0.1:${server.address().port}`,
+        pages,
+        files,
+        state,
+        close: () => new Promise((r) => server.close(r)),
+      }),
+    ),
+  );
+}
+
+/** The setup file exactly as the widget README shows it. */
+export const README_SETUP = `// chat-token.js: called for the first request and again whenever the API answers 401.
+const getToken = async () => (await fetch('/my-session/jwt')).text();
+const configure = () => window.PulseChat.init({ getToken });
+// The widget script is async: it may run before or after this file.
+if (window.PulseChat) configure();
+else window.addEventListener('pulse-ready', configure, { once: true });
+`;
+
+/**
+ * Starts upstream, backend and host site. `stack.page(html)` registers a host page and returns
+ * its URL; `stack.user()` makes a fresh user with a signed token; `stack.api()` calls the API.
+ */
+export async function startStack() {
+  ensureBuilt();
+  const secret = randomBytes(30).toString('base64url').slice(0, 40);
+  const upstream = await startOpenAIUpstream();
+  let backend;
+  let host;
+  try {
+    backend = await startBackend(upstream.url, secret, await pgliteDir(upstream.url, secret));
+    host = await startHost();
+  } catch (e) {
+    await upstream.close();
+    throw e;
+  }
+  const api = backend.origin;
+  // The policy a careful site would set: only the widget/API origin is added.
+  const strictCsp = `default-src 'self'; script-src 'self' ${api}; style-src 'self'; img-src 'self' data:; connect-src 'self' ${api}; object-src 'none'; base-uri 'none'`;
+  host.state.csp = strictCsp;
+  host.files.set('/js/chat-token.js', { body: README_SETUP });
+  let n = 0;
+
+  const stack = {
+    api,
+    upstream,
+    host,
+    strictCsp,
+    /** A signed HS256 token for `sub` (a new user unless given). */
+    mint(sub = randomUUID(), { expiresIn = '30m' } = {}) {
+      return jwt.sign({}, secret, { algorithm: 'HS256', subject: sub, expiresIn });
+    },
+    /** A fresh user whose token the host site's `/my-session/jwt` hands out. */
+    user() {
+      const id = randomUUID();
+      const token = stack.mint(id);
+      host.state.token = () => token;
+      host.state.tokenHits = 0;
+      return { id, token };
+    },
+    async call(token, path, init = {}) {
+      const res = await fetch(api + path, {
+        ...init,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...init.headers },
+      });
+      return { status: res.status, body: res.status === 204 ? null : await res.json() };
+    },
+    /** Registers a host page; `body` goes after the README embed unless `embed: false`. */
+    page(body = '', { embed = true, head = '', csp } = {}) {
+      const path = `/p${++n}.html`;
+      const snippet = embed
+        ? `<script src="${api}/widget/pulse-chat.js" data-api-url="${api}" async></script>\n<script src="/js/chat-token.js" defer></script>`
+        : '';
+      host.pages.set(path, {
+        csp,
+        html: `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Host site</title>${head}</head><body><main><h1>Acme support</h1><p>Welcome to our site.</p></main>${body}${snippet}</body></html>`,
+      });
+      return host.origin + path;
+    },
+    async close() {
+      await host?.close();
+      await backend?.stop();
+      await upstream.close();
+    },
+  };
+  return stack;
+}
+
+/** A page that records CSP violations, console errors, dialogs and uncaught errors. */
+export async function openPage(browser, url, contextOptions = {}) {
+  const context = await browser.newContext({ reducedMotion: 'reduce', viewport: { width: 1200, height: 800 }, ...contextOptions });
+  const page = await context.newPage();
+  page.setDefaultTimeout(10_000);
+  page.errors = [];
+  page.consoleErrors = [];
+  page.dialogs = [];
+  page.on('pageerror', (e) => page.errors.push(e.message));
+  page.on('console', (m) => m.type() === 'error' && page.consoleErrors.push(m.text()));
+  page.on('dialog', (d) => {
+    page.dialogs.push(d.message());
+    void d.dismiss().catch(() => {});
+  });
+  await page.addInitScript(() => {
+    window.__csp = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
+  if (url) await page.goto(url);
+  return page;
+}
+
+export const chat = (page) => page.locator('pulse-chat');
+export const launcher = (page) => page.locator('pulse-chat [part=launcher]');
+export const input = (page) => page.locator('pulse-chat textarea');
+export const assistant = (page) => page.locator('pulse-chat [part~=assistant-message]');
+export const userMessages = (page) => page.locator('pulse-chat [part~=user-message]');
+export const button = (page, name) => chat(page).getByRole('button', { name, exact: true });
+
+export async function openChat(page) {
+  await launcher(page).click();
+  await input(page).waitFor();
+}
+
+export async function send(page, text) {
+  await input(page).fill(text);
+  await input(page).press('Enter');
+}
+
+/** Waits until no answer is streaming (the Send button is back). */
+export const idle = (page) => button(page, 'Send').waitFor();
+
+export const readFileText = (p) => readFile(p, 'utf8');
