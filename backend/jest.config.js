@@ -20,6 +20,8 @@ const common = {
 };
 
 export default {
+  // Jest reads the timeout of hooks (beforeAll starting an app) from here, not from a project.
+  testTimeout: 30000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
     {
