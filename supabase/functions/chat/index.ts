@@ -337,5 +337,7 @@ export async function handleChat(req: Request): Promise<Response> {
 }
 
 if (import.meta.main) {
-  Deno.serve(handleChat);
+  // Deno.serve alone listens on 8000; PORT (0 = any free port) lets tests run several at once.
+  const port = Deno.env.get('PORT');
+  Deno.serve(port ? { port: Number(port) } : {}, handleChat);
 }
