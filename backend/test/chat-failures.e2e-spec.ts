@@ -1,7 +1,11 @@
+import { jest } from '@jest/globals';
 import { startOpenAIUpstream, type OpenAIUpstream, type UpstreamBehavior } from './upstream/openai-upstream.mjs';
 import { CHAT_ENV, messagesInDb, send, sendJson, storedMessages } from './support/chat.js';
 import { partsOf, readSse, readWithAiSdk, textOf } from './support/sse.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
+
+// jest ignores testTimeout inside `projects`; starting an app on a busy machine can take seconds.
+jest.setTimeout(30_000);
 
 /** The session a user's only send created, looked up in the database (failed sends return no ids). */
 async function onlySessionOf(t: TestApp, userId: string): Promise<string> {

@@ -1,7 +1,11 @@
+import { jest } from '@jest/globals';
 import { startOpenAIUpstream, type OpenAIUpstream } from './upstream/openai-upstream.mjs';
 import { CHAT_ENV, eventually, messagesInDb, send, storedMessages } from './support/chat.js';
 import { partsOf, readSse, readWithAiSdk, textOf, type SseItem } from './support/sse.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
+
+// jest ignores testTimeout inside `projects`; starting an app on a busy machine can take seconds.
+jest.setTimeout(30_000);
 
 const MODEL = 'pulse-stream-model';
 
