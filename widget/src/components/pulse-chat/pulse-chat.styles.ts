@@ -1,6 +1,8 @@
 /**
  * Plain CSS text adopted as a constructable stylesheet: the bubble ships without Lit so that
  * it stays inside the 6 KB first-paint budget, and adoptedStyleSheets work under a strict CSP.
+ * The host's placement is `!important`: in the cascade an `!important` from the shadow tree beats
+ * the page's, so a reset such as `* { all: unset !important }` cannot unpin the bubble.
  */
 export const styles = `
 :host {
@@ -50,12 +52,12 @@ export const styles = `
 }
 :host([hidden]) { display: none; }
 :host(:not([inline])) {
-  position: fixed;
-  inset-block-end: 20px;
-  inset-inline-end: 20px;
-  z-index: var(--z-index);
+  position: fixed !important;
+  inset-block-end: 20px !important;
+  inset-inline-end: 20px !important;
+  z-index: var(--z-index) !important;
 }
-:host([position='bottom-left']) { inset-inline: 20px auto; }
+:host([position='bottom-left']) { inset-inline: 20px auto !important; }
 :host([inline]) { display: block; height: 100%; }
 .launcher {
   font: 15px/1 var(--pulse-font);
