@@ -71,6 +71,8 @@ export const styles = css`
     align-self: flex-end;
     background: var(--pulse-accent);
     color: var(--pulse-on-accent);
+  }
+  .text {
     white-space: pre-wrap;
   }
   .assistant {
