@@ -58,6 +58,8 @@ describe('embedded by script tag on another origin', () => {
     await openChat(page);
     await send(page, 'When are you open?');
     await userMessages(page).getByText('When are you open?').waitFor();
+    const bubble = await userMessages(page).last().boundingBox();
+    assert.ok(bubble.height < 60, `a one-line message is one line high (${bubble.height}px)`);
 
     const md = assistant(page).last().locator('.md');
     await md.waitFor();
