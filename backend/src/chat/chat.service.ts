@@ -33,9 +33,9 @@ export interface SendOptions {
 }
 
 interface Stored {
-  session: SessionDto;
+  session: Pick<SessionDto, 'id' | 'title' | 'system_prompt'>;
   userMessage: MessageDto;
-  window: MessageDto[];
+  window: { role: 'system' | 'user' | 'assistant'; content: string }[];
   created: boolean;
 }
 
@@ -177,34 +177,34 @@ export class ChatService {
         }
       }
 
-      let session: SessionDto | undefined;
-      let created = false;
+      const history = this.config.env.MAX_CONTEXT_MESSAGES;
       const sessionId = earlier?.session_id ?? dto.session_id?.toLowerCase();
-      if (sessionId) {
-        session = await this.sessions.findForUser(tx, user.id, sessionId);
-        if (!session || !session.is_active) throw sessionNotFound();
-      } else {
-        session = await this.sessions.create(tx, user.id, {
+      let created = false;
+      let sessionRef = sessionId;
+      if (!sessionRef) {
+        const session = await this.sessions.create(tx, user.id, {
           title: titleFrom(dto.message),
           system_prompt: dto.system_prompt ?? null,
         });
+        sessionRef = session.id;
         created = true;
       }
 
       // A retry after a failure answers the question already stored instead of storing it again.
-      const reused = earlier?.user_message_id
-        ? await this.messages.findById(tx, session.id, earlier.user_message_id)
-        : undefined;
-      const userMessage = reused ?? (await this.messages.append(tx, session.id, 'user', dto.message));
-      if (!userMessage) throw sessionNotFound();
-      if (key) await this.sendRequests.attach(tx, user.id, key, session.id, userMessage.id);
-      const window = await this.messages.window(
-        tx,
-        session.id,
-        userMessage.seq,
-        this.config.env.MAX_CONTEXT_MESSAGES + 1,
-      );
-      return { session, userMessage, window, created };
+      if (earlier?.user_message_id) {
+        const session = await this.sessions.findForUser(tx, user.id, sessionRef);
+        if (!session || !session.is_active) throw sessionNotFound();
+        const userMessage = await this.messages.findById(tx, session.id, earlier.user_message_id);
+        if (!userMessage) throw sessionNotFound();
+        if (key) await this.sendRequests.attach(tx, user.id, key, session.id, userMessage.id);
+        const window = await this.messages.window(tx, session.id, userMessage.seq, history + 1);
+        return { session, userMessage, window, created };
+      }
+
+      const appended = await this.messages.appendToActiveSession(tx, user.id, sessionRef, dto.message, history);
+      if (!appended) throw sessionNotFound();
+      if (key) await this.sendRequests.attach(tx, user.id, key, sessionRef, appended.message.id);
+      return { session: appended.session, userMessage: appended.message, window: appended.window, created };
     });
   }
 

@@ -36,16 +36,17 @@ export class PgliteDatabase extends Database {
     await this.db.exec(sql);
   }
 
-  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+  transaction<T>(fn: (tx: Queryable) => Promise<T>, setup?: string): Promise<T> {
     // PGlite is one connection: its transaction() holds it, so others queue behind us.
-    return this.db.transaction(async (t: Transaction) =>
-      fn({
+    return this.db.transaction(async (t: Transaction) => {
+      if (setup) await t.exec(setup);
+      return fn({
         query: async <R>(sql: string, params: unknown[] = []) => {
           const res = await t.query<R>(sql, params);
           return { rows: res.rows, rowCount: res.affectedRows ?? res.rows.length };
         },
-      }),
-    );
+      });
+    });
   }
 
   async close(): Promise<void> {

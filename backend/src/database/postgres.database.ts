@@ -22,10 +22,11 @@ export class PostgresDatabase extends Database {
     await this.pool.query(sql);
   }
 
-  async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+  async transaction<T>(fn: (tx: Queryable) => Promise<T>, setup?: string): Promise<T> {
     const client = await this.pool.connect();
     try {
-      await client.query('begin');
+      // Simple protocol: BEGIN and the setup go to the server as one round trip.
+      await client.query(setup ? `begin; ${setup}` : 'begin');
       const tx: Queryable = {
         query: async <R>(sql: string, params: unknown[] = []) => {
           const res = await client.query(sql, params);

@@ -77,6 +77,62 @@ export class MessagesRepository {
   }
 
   /**
+   * The hot path of a send, in one statement: bump the position of the caller's *active*
+   * session (taking its row lock), insert the user's message there, and read the `history`
+   * turns before it (oldest first) for the model. Nothing comes back when the session is
+   * missing, archived or someone else's.
+   */
+  async appendToActiveSession(
+    tx: Queryable,
+    userId: string,
+    sessionId: string,
+    content: string,
+    history: number,
+  ): Promise<
+    | {
+        session: { id: string; title: string; system_prompt: string | null };
+        message: MessageDto;
+        window: { role: Role; content: string }[];
+      }
+    | undefined
+  > {
+    const { rows } = await tx.query<{
+      title: string;
+      system_prompt: string | null;
+      message: MessageDto;
+      history: { role: Role; content: string }[];
+    }>(
+      `with s as (
+         update public.chat_sessions
+            set last_seq = last_seq + 1, last_message_at = now(), updated_at = now()
+          where id = $1 and user_id = $2 and is_active
+          returning id, title, system_prompt, last_seq
+       ), m as (
+         insert into public.chat_messages (session_id, seq, role, content)
+         select s.id, s.last_seq, 'user', $3 from s
+         returning ${COLUMNS}
+       ), w as (
+         -- The statement's snapshot predates the insert, so this is the history without the new message.
+         select role, content, seq from public.chat_messages
+          where session_id = $1 and seq < (select last_seq from s)
+          order by seq desc limit $4
+       )
+       select s.title, s.system_prompt, to_jsonb(m) as message,
+              coalesce((select jsonb_agg(jsonb_build_object('role', w.role, 'content', w.content) order by w.seq) from w),
+                       '[]'::jsonb) as history
+         from s, m`,
+      [sessionId, userId, content, history],
+    );
+    const row = rows[0];
+    if (!row) return undefined;
+    return {
+      session: { id: sessionId, title: row.title, system_prompt: row.system_prompt },
+      message: row.message,
+      window: [...row.history, { role: 'user', content }],
+    };
+  }
+
+  /**
    * The model's memory: the `count` messages up to and including position `uptoSeq`,
    * oldest first, read backwards along the (session_id, seq) index in one query.
    */
