@@ -1,13 +1,9 @@
-import { jest } from '@jest/globals';
 import { createServer } from 'node:http';
 import { startOpenAIUpstream, type OpenAIUpstream } from './upstream/openai-upstream.mjs';
 import { CHAT_ENV, messagesInDb, send, sendJson, storedMessages } from './support/chat.js';
 import { startEdgeFunction, type EdgeFunction } from './support/edge-function.js';
 import { readWithAiSdk, textOf } from './support/sse.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
-
-// jest ignores testTimeout inside `projects`; starting an app on a busy machine can take seconds.
-jest.setTimeout(30_000);
 
 const SYSTEM = 'You answer through the edge function.';
 const EDGE_MODEL = 'edge-upstream-model';

@@ -1,10 +1,6 @@
-import { jest } from '@jest/globals';
 import { startOpenAIUpstream, type OpenAIUpstream } from './upstream/openai-upstream.mjs';
 import { CHAT_ENV, createSession, messagesInDb, sendJson, storedMessages, type Auth } from './support/chat.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
-
-// jest ignores testTimeout inside `projects`; starting an app on a busy machine can take seconds.
-jest.setTimeout(30_000);
 
 const SYSTEM = 'You are the Pulse e2e assistant.';
 const MODEL = 'pulse-e2e-model';

@@ -1,11 +1,7 @@
-import { jest } from '@jest/globals';
 import { startOpenAIUpstream, type OpenAIUpstream } from './upstream/openai-upstream.mjs';
 import { CHAT_ENV, eventually, messagesInDb, send, storedMessages } from './support/chat.js';
 import { partsOf, readSse, readWithAiSdk, textOf, type SseItem } from './support/sse.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
-
-// jest ignores testTimeout inside `projects`; starting an app on a busy machine can take seconds.
-jest.setTimeout(30_000);
 
 const MODEL = 'pulse-stream-model';
 
@@ -121,9 +117,9 @@ describe('POST /api/chat/send streamed (Accept: text/event-stream)', () => {
     const deltas = items.filter((i) => i.kind === 'event' && i.data.includes('"text-delta"'));
     expect(deltas).toHaveLength(5);
     const done = items.at(-1)!;
-    // Four gaps of 120 ms separate the first delta from the last.
+    // Four gaps of 120 ms separate the first delta from the last: buffered, all would arrive at the end.
     expect(done.at - deltas[0].at).toBeGreaterThan(350);
-    for (let i = 1; i < deltas.length; i += 1) expect(deltas[i].at).toBeGreaterThan(deltas[i - 1].at + 60);
+    expect(new Set(deltas.map((d) => Math.round(d.at / 50))).size).toBeGreaterThanOrEqual(3);
   });
 
   it('on a client abort mid-answer, aborts the upstream call and keeps the partial answer as interrupted', async () => {
@@ -136,7 +132,8 @@ describe('POST /api/chat/send streamed (Accept: text/event-stream)', () => {
     let sessionId = '';
     let received = '';
     await readSse(res.body!, (item, all) => {
-      if (item.kind !== 'event' || item.data === '[DONE]') return;
+      // Events already parsed from the same network read may still be handed over after the abort.
+      if (controller.signal.aborted || item.kind !== 'event' || item.data === '[DONE]') return;
       const part = JSON.parse(item.data);
       if (part.type === 'data-session') sessionId = part.data.session_id;
       if (part.type === 'text-delta') received += part.delta;
