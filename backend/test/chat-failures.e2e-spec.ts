@@ -61,6 +61,19 @@ describe('POST /api/chat/send when the model fails: nothing is lost', () => {
     expect(elapsed).toBeLessThan(3000);
     const stored = await messagesInDb(t, await onlySessionOf(t, u.id));
     expect(stored.map((m) => m.role)).toEqual(['user']);
+    // Pulse hangs up on the upstream instead of leaving the call open.
+    await eventually(async () => (upstream.requests[0].aborted ? true : undefined));
+  });
+
+  it('times out a stream that stalls between two deltas, storing no partial answer', async () => {
+    const u = await t.user();
+    upstream.enqueue({ kind: 'text', chunks: ['quick ', 'then ', 'nothing'], chunkDelayMs: 1500 });
+
+    const res = await sendJson(t, u.auth, { message: 'Stall please' });
+
+    expect([res.status, res.body.code]).toEqual([504, 'UPSTREAM_TIMEOUT']);
+    const stored = await messagesInDb(t, await onlySessionOf(t, u.id));
+    expect(stored.map((m) => m.role)).toEqual(['user']);
   });
 
   it('reports a streamed failure in-band as data-error and error parts', async () => {

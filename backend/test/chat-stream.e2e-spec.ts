@@ -1,6 +1,6 @@
 import { startOpenAIUpstream, type OpenAIUpstream } from './upstream/openai-upstream.mjs';
 import { CHAT_ENV, eventually, messagesInDb, send, storedMessages } from './support/chat.js';
-import { partsOf, readSse, readWithAiSdk, textOf, type SseItem } from './support/sse.js';
+import { eventIds, partsOf, readSse, readWithAiSdk, textOf, type SseItem } from './support/sse.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 const MODEL = 'pulse-stream-model';
@@ -43,7 +43,7 @@ describe('POST /api/chat/send streamed (Accept: text/event-stream)', () => {
 
     const events = items.filter((i) => i.kind === 'event');
     expect(events.at(-1)!.data).toBe('[DONE]');
-    const ids = events.filter((e) => e.data !== '[DONE]').map((e) => Number(e.id));
+    const ids = eventIds(items);
     expect(ids).toEqual(ids.map((_, i) => i + 1));
 
     const parts = partsOf(items);
@@ -103,7 +103,7 @@ describe('POST /api/chat/send streamed (Accept: text/event-stream)', () => {
     expect(firstDelta).toBeGreaterThan(0);
     expect(pingsBefore.length).toBeGreaterThanOrEqual(2);
     // Pings are comments: they never shift the numbering of real events.
-    const ids = items.filter((i) => i.kind === 'event' && i.data !== '[DONE]').map((i) => Number(i.id));
+    const ids = eventIds(items);
     expect(ids).toEqual(ids.map((_, i) => i + 1));
   });
 

@@ -33,10 +33,17 @@ export async function readSse(
   return items;
 }
 
+type SseEvent = Extract<SseItem, { kind: 'event' }>;
+
+/** The `id:` numbers of an SSE capture's events, `[DONE]` left out. */
+export function eventIds(items: SseItem[]): number[] {
+  return items.filter((i): i is SseEvent => i.kind === 'event' && i.data !== '[DONE]').map((i) => Number(i.id));
+}
+
 /** The JSON parts of an SSE capture, `[DONE]` left out. */
 export function partsOf(items: SseItem[]): Array<Record<string, unknown> & { type: string }> {
   return items
-    .filter((i): i is Extract<SseItem, { kind: 'event' }> => i.kind === 'event' && i.data !== '[DONE]')
+    .filter((i): i is SseEvent => i.kind === 'event' && i.data !== '[DONE]')
     .map((i) => JSON.parse(i.data));
 }
 
