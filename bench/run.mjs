@@ -41,6 +41,8 @@ const SETTINGS = {
   // streams open at once, as N widget users would, rather than hammering an instant server
   // (the JSON table shows that case). The upstream's own wait is subtracted per request.
   firstTokenMs: num('BENCH_FIRST_TOKEN_MS', 300),
+  // Random pause (0..thinkMs) before each streamed request: independent users, not a lockstep march.
+  thinkMs: num('BENCH_THINK_MS', 1000),
   chunkDelayMs: num('BENCH_CHUNK_DELAY_MS', 25),
   answerWords: num('BENCH_ANSWER_WORDS', 40),
   postgresUrl: env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
@@ -299,6 +301,7 @@ async function pulseStreams(base, users, upstream, clients, seconds) {
   const run = (runNo += 1);
   await upstream.control('/__bench/timings'); // forget anything from earlier runs
   const load = await streamLoad({
+    thinkMs: SETTINGS.thinkMs,
     baseUrl: base,
     clients,
     durationMs: seconds * 1000,
@@ -363,6 +366,7 @@ async function directStreams(upstream, clients, seconds) {
   const run = (runNo += 1);
   await upstream.control('/__bench/timings');
   const load = await streamLoad({
+    thinkMs: SETTINGS.thinkMs,
     baseUrl: `http://127.0.0.1:${upstream.port}`,
     clients,
     durationMs: seconds * 1000,

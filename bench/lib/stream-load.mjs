@@ -1,5 +1,7 @@
 // A closed-loop load of streamed requests: `clients` loops, each sending its next request
-// as soon as its previous stream has ended, until the duration is over. For every request
+// after its previous stream has ended and a random think time (0..thinkMs, as a user reads
+// before typing again; it also keeps the clients from marching in lockstep, which would
+// turn N independent users into bursts of N simultaneous requests), until the duration is over. For every request
 // it notes (in wall-clock milliseconds, comparable across processes on this machine) when
 // the request started, when the first token arrived and when the stream ended.
 //
@@ -20,8 +22,9 @@ const REQUEST_TIMEOUT_MS = 30_000;
  * @param {string} o.firstTokenMarker  text that marks the first token in the response body
  * @param {string} o.errorMarker   text that marks an error part in an otherwise 200 stream
  * @param {string} o.doneMarker    text that marks a complete stream
+ * @param {number} [o.thinkMs]     upper bound of the random pause before each request
  */
-export async function streamLoad({ baseUrl, clients, durationMs, request, firstTokenMarker, errorMarker, doneMarker }) {
+export async function streamLoad({ baseUrl, clients, durationMs, request, firstTokenMarker, errorMarker, doneMarker, thinkMs = 0 }) {
   const target = new URL(baseUrl);
   const agent = new http.Agent({ keepAlive: true, maxSockets: clients });
   const samples = [];
@@ -81,7 +84,11 @@ export async function streamLoad({ baseUrl, clients, durationMs, request, firstT
     });
 
   const loop = async (client) => {
-    for (let n = 0; now() < deadline; n += 1) await once(client, n);
+    for (let n = 0; now() < deadline; n += 1) {
+      if (thinkMs > 0) await new Promise((r) => setTimeout(r, Math.random() * thinkMs));
+      if (now() >= deadline) break;
+      await once(client, n);
+    }
   };
   await Promise.all(Array.from({ length: clients }, (_, i) => loop(i)));
   agent.destroy();

@@ -49,6 +49,11 @@ export class UiMessageStream {
     for (const [name, value] of Object.entries(UI_MESSAGE_STREAM_HEADERS)) this.res.setHeader(name, value);
     // Each delta must leave at once, not wait for Nagle to batch it with the next.
     this.res.socket?.setNoDelay(true);
+    // The headers and the parts written in this same tick (start, session, text-start)
+    // leave as one packet instead of one syscall each.
+    const socket = this.res.socket;
+    socket?.cork();
+    process.nextTick(() => socket?.uncork());
     this.res.flushHeaders();
     this.heartbeat = setInterval(() => this.res.write(': ping\n\n'), this.heartbeatMs);
     this.heartbeat.unref();

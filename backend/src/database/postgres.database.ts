@@ -1,5 +1,22 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { Database, type QueryResult, type Queryable } from './database.js';
+
+const names = new Map<string, string>();
+
+/**
+ * A named prepared statement per SQL text: pg prepares it once per connection and then
+ * only binds, sparing the server a parse and plan on every request. The SQL texts are
+ * the repositories' fixed strings, so the map stays small.
+ */
+function prepared(text: string, values: unknown[]): pg.QueryConfig {
+  let name = names.get(text);
+  if (!name) {
+    name = `pulse_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
+    names.set(text, name);
+  }
+  return { name, text, values };
+}
 
 /** Any Postgres server reached through DATABASE_URL (a Supabase project, or a local server). */
 export class PostgresDatabase extends Database {
@@ -29,7 +46,7 @@ export class PostgresDatabase extends Database {
       await client.query(setup ? `begin; ${setup}` : 'begin');
       const tx: Queryable = {
         query: async <R>(sql: string, params: unknown[] = []) => {
-          const res = await client.query(sql, params);
+          const res = await client.query(prepared(sql, params));
           return { rows: res.rows as R[], rowCount: res.rowCount ?? 0 };
         },
       };
