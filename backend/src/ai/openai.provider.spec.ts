@@ -1,8 +1,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { once } from 'node:events';
+import { drain, expectCode, withinMs } from '../../test/support/ai-stream.js';
 import { startOpenAIUpstream, type OpenAIUpstream } from '../../test/upstream/openai-upstream.mjs';
-import { AiProviderError, type AiRequest, type AiStreamEvent } from './ai-provider.js';
+import type { AiRequest, AiStreamEvent } from './ai-provider.js';
 import { OpenAiProvider } from './openai.provider.js';
 
 const messages: AiRequest['messages'] = [
@@ -24,24 +25,7 @@ function request(overrides: Partial<AiRequest> = {}): AiRequest {
   };
 }
 
-/** Drains a stream, keeping what arrived before a failure the way the chat service does. */
-async function drain(stream: AsyncIterable<AiStreamEvent>) {
-  const events: AiStreamEvent[] = [];
-  let error: unknown;
-  try {
-    for await (const event of stream) events.push(event);
-  } catch (e) {
-    error = e;
-  }
-  const text = events.map((e) => (e.type === 'delta' ? e.text : '')).join('');
-  return { events, text, error, done: events.find((e) => e.type === 'done') };
-}
 
-function expectCode(error: unknown, code: AiProviderError['code']): AiProviderError {
-  expect(error).toBeInstanceOf(AiProviderError);
-  expect((error as AiProviderError).code).toBe(code);
-  return error as AiProviderError;
-}
 
 describe('OpenAiProvider against an OpenAI-compatible upstream', () => {
   let upstream: OpenAIUpstream;
@@ -207,12 +191,6 @@ async function startStallingServer(respond: (res: http.ServerResponse) => void) 
   };
 }
 
-function withinMs<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return Promise.race([
-    promise,
-    new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`not within ${ms} ms`)), ms)),
-  ]);
-}
 
 const sseChunk = (content: string) =>
   `data: ${JSON.stringify({ object: 'chat.completion.chunk', model: 'm', choices: [{ index: 0, delta: { content }, finish_reason: null }] })}\n\n`;

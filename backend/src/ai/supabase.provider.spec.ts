@@ -1,8 +1,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { once } from 'node:events';
+import { drain, expectCode, withinMs } from '../../test/support/ai-stream.js';
 import { startOpenAIUpstream, type OpenAIUpstream } from '../../test/upstream/openai-upstream.mjs';
-import { AiProviderError, type AiRequest, type AiStreamEvent } from './ai-provider.js';
+import type { AiRequest, AiStreamEvent } from './ai-provider.js';
 import { SupabaseProvider, resolveEdgeFunction } from './supabase.provider.js';
 
 const messages: AiRequest['messages'] = [
@@ -24,30 +25,8 @@ function request(overrides: Partial<AiRequest> = {}): AiRequest {
   };
 }
 
-async function drain(stream: AsyncIterable<AiStreamEvent>) {
-  const events: AiStreamEvent[] = [];
-  let error: unknown;
-  try {
-    for await (const event of stream) events.push(event);
-  } catch (e) {
-    error = e;
-  }
-  const text = events.map((e) => (e.type === 'delta' ? e.text : '')).join('');
-  return { events, text, error, done: events.find((e) => e.type === 'done') };
-}
 
-function expectCode(error: unknown, code: AiProviderError['code']): AiProviderError {
-  expect(error).toBeInstanceOf(AiProviderError);
-  expect((error as AiProviderError).code).toBe(code);
-  return error as AiProviderError;
-}
 
-function withinMs<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return Promise.race([
-    promise,
-    new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`not within ${ms} ms`)), ms)),
-  ]);
-}
 
 type Answer = (res: http.ServerResponse) => void;
 
