@@ -29,7 +29,10 @@ const env = process.env;
 const num = (name, fallback) => (env[name] ? Number(env[name]) : fallback);
 
 const SETTINGS = {
-  databases: (env.BENCH_DB ?? 'pglite,postgres').split(',').map((s) => s.trim()).filter(Boolean),
+  databases: (env.BENCH_DB ?? 'pglite,postgres')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
   clients: (env.BENCH_CLIENTS ?? '1,50,200').split(',').map(Number),
   users: num('BENCH_USERS', 200),
   warmupSeconds: num('BENCH_WARMUP_SECONDS', 3),
@@ -52,7 +55,11 @@ const WORDS = 'hello pulse, please echo these few words back';
 const JSON_MESSAGE = `${WORDS}, thanks`;
 
 const INSTANT = { firstTokenDelayMs: 0, chunkDelayMs: 0, words: 0 };
-const PACED = { firstTokenDelayMs: SETTINGS.firstTokenMs, chunkDelayMs: SETTINGS.chunkDelayMs, words: SETTINGS.answerWords };
+const PACED = {
+  firstTokenDelayMs: SETTINGS.firstTokenMs,
+  chunkDelayMs: SETTINGS.chunkDelayMs,
+  words: SETTINGS.answerWords,
+};
 // One client holds one stream at a time, so it gets twice as long to collect a few samples.
 const streamSeconds = (clients) => (clients === 1 ? 2 : 1) * SETTINGS.streamSeconds;
 const directSeconds = (clients) => (clients === 1 ? 2 : 1) * SETTINGS.directSeconds;
@@ -251,7 +258,8 @@ async function createSessions(base, tokens) {
         headers: { authorization: `Bearer ${tokens[i]}`, 'content-type': 'application/json' },
         body: JSON.stringify({ title: `bench ${i}` }),
       });
-      if (res.status !== 201 && res.status !== 200) throw new Error(`create session: HTTP ${res.status} ${await res.text()}`);
+      if (res.status !== 201 && res.status !== 200)
+        throw new Error(`create session: HTTP ${res.status} ${await res.text()}`);
       sessions[i] = (await res.json()).id;
     }
   };
@@ -517,7 +525,18 @@ function tables(results) {
     '### JSON sends (autocannon, instant upstream)',
     '',
     markdownTable(
-      ['db', 'clients', 'sends/s', 'p50 ms', 'p97.5 ms', 'p99 ms', 'Pulse CPU ms/send', 'CPU Pulse / machine', 'load 1m', 'errors'],
+      [
+        'db',
+        'clients',
+        'sends/s',
+        'p50 ms',
+        'p97.5 ms',
+        'p99 ms',
+        'Pulse CPU ms/send',
+        'CPU Pulse / machine',
+        'load 1m',
+        'errors',
+      ],
       jsonRows,
     ),
     '',
@@ -572,8 +591,12 @@ async function main() {
   const m = machine();
   console.log(`## Pulse chat send benchmark, ${new Date().toISOString()}`);
   console.log('');
-  console.log(`${m.nproc} CPUs (${m.cpuModel}), ${m.memTotalGiB} GiB, Node ${m.node}; load generator, Pulse, stub and database share the machine.`);
-  console.log('CPU columns are percent of one core (this machine tops out at 100% x CPUs); "load 1m" is the load average');
+  console.log(
+    `${m.nproc} CPUs (${m.cpuModel}), ${m.memTotalGiB} GiB, Node ${m.node}; load generator, Pulse, stub and database share the machine.`,
+  );
+  console.log(
+    'CPU columns are percent of one core (this machine tops out at 100% x CPUs); "load 1m" is the load average',
+  );
   console.log('as the point started: well above 0 means other work was sharing the cores and the figures are noisier.');
   console.log('');
   console.log(tables(results));

@@ -19,6 +19,7 @@ suite() {
 
 export NODE_OPTIONS=--experimental-vm-modules
 suite "build (widget size budget, backend)" npm run build --silent
+suite "format (prettier)" npm run format:check --silent
 suite "backend typecheck" npm run typecheck -w backend --silent
 suite "backend unit" npm run test:unit -w backend --silent
 suite "llm stub self-check" node --test backend/test/upstream/openai-upstream.test.mjs

@@ -22,10 +22,14 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
   const problems = config.crossCheck();
   if (problems.length) throw new Error(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
 
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, options), new ExpressAdapter(), {
-    bufferLogs: true,
-    bodyParser: false,
-  });
+  const app = await NestFactory.create<NestExpressApplication>(
+    AppModule.forRoot(config, options),
+    new ExpressAdapter(),
+    {
+      bufferLogs: true,
+      bodyParser: false,
+    },
+  );
   app.useLogger(app.get(Logger));
   app.useBodyParser('json', { limit: '256kb' });
   app.disable('x-powered-by');

@@ -8,7 +8,7 @@ export function setupOpenApi(app: INestApplication): void {
     .setDescription(
       'Chat sessions, messages and AI answers for the Pulse widget and for integrators. ' +
         'Every endpoint except /health, /health/ready and /api/auth/token needs `Authorization: Bearer <JWT>` ' +
-        'whose `sub` is the user\'s public.users id. Errors are `{ statusCode, code, message, requestId }` ' +
+        "whose `sub` is the user's public.users id. Errors are `{ statusCode, code, message, requestId }` " +
         'with a stable `code`.',
     )
     .setVersion('1.0.0')

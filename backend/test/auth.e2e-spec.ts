@@ -131,10 +131,7 @@ describe('auth: HS256 with the shared secret', () => {
   });
 
   it('has token minting switched off without PULSE_API_KEY', async () => {
-    const res = await request(t.url)
-      .post('/api/auth/token')
-      .set('X-Api-Key', API_KEY)
-      .send({ user_id: newUserId() });
+    const res = await request(t.url).post('/api/auth/token').set('X-Api-Key', API_KEY).send({ user_id: newUserId() });
     expectError(res, 404, 'NOT_FOUND');
   });
 });
@@ -211,7 +208,11 @@ describe('auth: issuer, audience, auto-provisioning and token minting', () => {
       const row = await t.db.query('select email, display_name from public.users where id = $1', [id]);
       expect(row.rows).toEqual([{ email: 'ada@shop.example', display_name: 'Ada' }]);
 
-      const created = await request(t.url).post(SESSIONS).set(bearer(res.body.token)).send({ title: 'Minted' }).expect(201);
+      const created = await request(t.url)
+        .post(SESSIONS)
+        .set(bearer(res.body.token))
+        .send({ title: 'Minted' })
+        .expect(201);
       const listed = await get(res.body.token).expect(200);
       expect(listed.body.data.map((s: { id: string }) => s.id)).toEqual([created.body.id]);
     });
@@ -260,12 +261,13 @@ describe('auth: RS256 and ES256 keys from a JWKS endpoint', () => {
   afterAll(() => new Promise<void>((resolve) => jwksServer.close(() => resolve())));
 
   /** Algorithm confusion: HS256 tokens whose HMAC key is the public key, in each form an attacker might try. */
-  const confusionKeys = () => [
-    ['the PEM', rsaPem],
-    ['the PEM without its trailing newline', rsaPem.trimEnd()],
-    ['the JWK JSON', JSON.stringify(rsaJwk)],
-    ['the modulus bytes', Buffer.from(rsaJwk.n!, 'base64url')],
-  ] as const;
+  const confusionKeys = () =>
+    [
+      ['the PEM', rsaPem],
+      ['the PEM without its trailing newline', rsaPem.trimEnd()],
+      ['the JWK JSON', JSON.stringify(rsaJwk)],
+      ['the modulus bytes', Buffer.from(rsaJwk.n!, 'base64url')],
+    ] as const;
 
   describe.each([
     ['alongside the HS256 secret', {}],

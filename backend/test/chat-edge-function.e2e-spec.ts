@@ -74,9 +74,19 @@ describe('POST /api/chat/send through the Supabase Edge Function under Deno', ()
         { role: 'user', content: 'What did I say?' },
       ]);
       const stored = await storedMessages(t, u.auth, first.body.session_id);
-      expect(stored.map((m) => m.content)).toEqual(['Hello edge', 'Hello from the edge.', 'What did I say?', 'You said hello.']);
+      expect(stored.map((m) => m.content)).toEqual([
+        'Hello edge',
+        'Hello from the edge.',
+        'What did I say?',
+        'You said hello.',
+      ]);
       expect(stored[3].metadata).toEqual(
-        expect.objectContaining({ provider: 'supabase', model: EDGE_MODEL, usage, reply_to: second.body.user_message_id }),
+        expect.objectContaining({
+          provider: 'supabase',
+          model: EDGE_MODEL,
+          usage,
+          reply_to: second.body.user_message_id,
+        }),
       );
     });
 
@@ -111,7 +121,9 @@ describe('POST /api/chat/send through the Supabase Edge Function under Deno', ()
       expect(res.status).toBe(502);
       expect(res.body.code).toBe('UPSTREAM_ERROR');
       expect(upstream.requests).toHaveLength(1);
-      const { rows } = await t.db.query<{ id: string }>('select id from public.chat_sessions where user_id = $1', [u.id]);
+      const { rows } = await t.db.query<{ id: string }>('select id from public.chat_sessions where user_id = $1', [
+        u.id,
+      ]);
       const stored = await messagesInDb(t, rows[0].id);
       expect(stored.map((m) => [m.role, m.content])).toEqual([['user', 'Is anybody there?']]);
     });

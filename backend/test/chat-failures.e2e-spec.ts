@@ -36,7 +36,12 @@ describe('POST /api/chat/send when the model fails: nothing is lost', () => {
     ['an upstream 500', 502, 'UPSTREAM_ERROR', { kind: 'error', status: 500, message: 'internal secret detail' }],
     ['an upstream 429', 502, 'UPSTREAM_ERROR', { kind: 'error', status: 429 }],
     ['an unreadable upstream answer', 502, 'UPSTREAM_BAD_RESPONSE', { kind: 'garbage' }],
-    ['a stream cut off mid-answer', 502, 'UPSTREAM_BAD_RESPONSE', { kind: 'cut', afterChunks: 2, text: 'half an answer' }],
+    [
+      'a stream cut off mid-answer',
+      502,
+      'UPSTREAM_BAD_RESPONSE',
+      { kind: 'cut', afterChunks: 2, text: 'half an answer' },
+    ],
   ])('answers %s with %i %s, keeping the question and storing no answer', async (_name, status, code, behavior) => {
     const u = await t.user();
     upstream.enqueue(behavior);
@@ -88,7 +93,14 @@ describe('POST /api/chat/send when the model fails: nothing is lost', () => {
     const [mine, sdks] = res.body!.tee();
     const [items, ui] = await Promise.all([readSse(mine), readWithAiSdk(sdks)]);
     const parts = partsOf(items);
-    expect(parts.map((p) => p.type)).toEqual(['start', 'data-session', 'text-start', 'text-end', 'data-error', 'error']);
+    expect(parts.map((p) => p.type)).toEqual([
+      'start',
+      'data-session',
+      'text-start',
+      'text-end',
+      'data-error',
+      'error',
+    ]);
     expect(parts[4].data).toEqual(expect.objectContaining({ code: 'UPSTREAM_ERROR', message: expect.any(String) }));
     expect(parts[5]).toEqual({ type: 'error', errorText: expect.any(String) });
     expect(items.at(-1)).toEqual(expect.objectContaining({ kind: 'event', data: '[DONE]' }));
@@ -219,7 +231,9 @@ describe('POST /api/chat/send with an Idempotency-Key', () => {
     upstream.enqueue({ kind: 'text', chunks: ['Streamed ', 'and ', 'replayed.'] });
     const body = { message: 'Stream it twice' };
 
-    const first = await readWithAiSdk((await send(t, u.auth, body, { stream: true, idempotencyKey: 'stream-1' })).body!);
+    const first = await readWithAiSdk(
+      (await send(t, u.auth, body, { stream: true, idempotencyKey: 'stream-1' })).body!,
+    );
     const again = await send(t, u.auth, body, { stream: true, idempotencyKey: 'stream-1' });
     expect(again.headers.get('x-vercel-ai-ui-message-stream')).toBe('v1');
     const second = await readWithAiSdk(again.body!);

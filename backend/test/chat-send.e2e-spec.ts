@@ -197,7 +197,10 @@ describe('POST /api/chat/send (JSON, openai provider)', () => {
     expect([res.status, res.body.code]).toEqual([404, 'SESSION_NOT_FOUND']);
     expect(await messagesInDb(t, sessionId)).toHaveLength(0);
 
-    const missing = await sendJson(t, u.auth, { message: 'hello?', session_id: '00000000-0000-4000-8000-000000000000' });
+    const missing = await sendJson(t, u.auth, {
+      message: 'hello?',
+      session_id: '00000000-0000-4000-8000-000000000000',
+    });
     expect([missing.status, missing.body.code]).toEqual([404, 'SESSION_NOT_FOUND']);
     expect(upstream.requests).toHaveLength(0);
   });

@@ -87,7 +87,13 @@ describe('POST /api/chat/send streamed (Accept: text/event-stream)', () => {
     expect(stored[1].content).toBe(chunks.join(''));
     expect(textOf(ui.message)).toBe(stored[1].content);
     expect(stored[1].metadata).toEqual(
-      expect.objectContaining({ provider: 'openai', model: MODEL, usage, finish_reason: 'stop', reply_to: stored[0].id }),
+      expect.objectContaining({
+        provider: 'openai',
+        model: MODEL,
+        usage,
+        finish_reason: 'stop',
+        reply_to: stored[0].id,
+      }),
     );
   });
 
@@ -144,7 +150,9 @@ describe('POST /api/chat/send streamed (Accept: text/event-stream)', () => {
     expect(received).toBe(words.slice(0, 3).join(''));
 
     await eventually(async () => (upstream.requests[0]?.aborted ? true : undefined));
-    const partial = await eventually(async () => (await messagesInDb(t, sessionId)).find((m) => m.role === 'assistant'));
+    const partial = await eventually(async () =>
+      (await messagesInDb(t, sessionId)).find((m) => m.role === 'assistant'),
+    );
     expect(partial.metadata).toEqual(
       expect.objectContaining({ interrupted: true, finish_reason: 'interrupted', provider: 'openai' }),
     );

@@ -114,9 +114,13 @@ describe('embedded database folder: lock, crash recovery and durability (built s
 
   beforeAll(async () => {
     // The built server is what runs in production, so it is what this suite exercises.
-    await promisify(execFile)(process.execPath, [join(BACKEND, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
-      cwd: BACKEND,
-    }).catch((err: Error & { stdout?: string }) => {
+    await promisify(execFile)(
+      process.execPath,
+      [join(BACKEND, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
+      {
+        cwd: BACKEND,
+      },
+    ).catch((err: Error & { stdout?: string }) => {
       // Type errors still emit JavaScript; only a missing build is fatal here.
       if (!existsSync(MAIN)) throw new Error(`build failed:\n${err.stdout ?? err.message}`);
     });

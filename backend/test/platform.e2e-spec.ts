@@ -111,7 +111,11 @@ describe('platform: health, OpenAPI, request ids, logs, CORS', () => {
       await send('log-create', (r) => r.post('/api/chat/sessions').set(u.auth).send({ title: 'Logged' }), 201);
       await send('log-list', (r) => r.get('/api/chat/sessions').set(u.auth), 200);
       await send('log-expired', (r) => r.get('/api/chat/sessions').set({ Authorization: `Bearer ${expired}` }), 401);
-      await send('log-badsig', (r) => r.get('/api/chat/sessions').set({ Authorization: `Bearer ${badSignature}` }), 401);
+      await send(
+        'log-badsig',
+        (r) => r.get('/api/chat/sessions').set({ Authorization: `Bearer ${badSignature}` }),
+        401,
+      );
       await send('log-query', (r) => r.get(`/api/chat/sessions?access_token=${u.token}`).set(u.auth), 400);
       await send('log-404', (r) => r.get('/api/nope').set(u.auth), 404);
 
@@ -163,7 +167,9 @@ describe('platform: health, OpenAPI, request ids, logs, CORS', () => {
       const res = await preflight(ALLOWED_ORIGIN);
       expect(res.status).toBe(204);
       expect(res.headers['access-control-allow-origin']).toBe(ALLOWED_ORIGIN);
-      const allowed = String(res.headers['access-control-allow-headers']).toLowerCase().split(/\s*,\s*/);
+      const allowed = String(res.headers['access-control-allow-headers'])
+        .toLowerCase()
+        .split(/\s*,\s*/);
       expect(allowed).toEqual(expect.arrayContaining(['authorization', 'idempotency-key', 'content-type']));
       expect(String(res.headers['access-control-allow-methods'])).toMatch(/POST/);
     });

@@ -57,16 +57,25 @@ describe(`row-level security (${TEST_DB})`, () => {
   });
 
   it('shows a user only their own sessions, even without a WHERE clause', async () => {
-    const rows = await t.db.asUser(a, async (tx) => (await tx.query<{ id: string; user_id: string }>('select * from public.chat_sessions')).rows);
+    const rows = await t.db.asUser(
+      a,
+      async (tx) => (await tx.query<{ id: string; user_id: string }>('select * from public.chat_sessions')).rows,
+    );
     expect(rows.map((r) => r.id).sort()).toEqual([...aSessions].sort());
     expect(new Set(rows.map((r) => r.user_id))).toEqual(new Set([a]));
 
-    const asB = await t.db.asUser(b, async (tx) => (await tx.query<{ id: string }>('select id from public.chat_sessions')).rows);
+    const asB = await t.db.asUser(
+      b,
+      async (tx) => (await tx.query<{ id: string }>('select id from public.chat_sessions')).rows,
+    );
     expect(asB.map((r) => r.id).sort()).toEqual([...bSessions].sort());
   });
 
   it('shows a user only the messages of their own sessions', async () => {
-    const rows = await t.db.asUser(a, async (tx) => (await tx.query<{ session_id: string }>('select * from public.chat_messages')).rows);
+    const rows = await t.db.asUser(
+      a,
+      async (tx) => (await tx.query<{ session_id: string }>('select * from public.chat_messages')).rows,
+    );
     expect(rows).toHaveLength(4);
     expect(new Set(rows.map((r) => r.session_id))).toEqual(new Set(aSessions));
   });
@@ -85,11 +94,17 @@ describe(`row-level security (${TEST_DB})`, () => {
     const counts = await t.db.asUser(a, async (tx) => {
       const n: Record<string, number> = {};
       n.updateB = (await tx.query(`update public.chat_sessions set title = 'pwned' where user_id = $1`, [b])).rowCount;
-      n.archiveB = (await tx.query('update public.chat_sessions set is_active = false where id = $1', [bSessions[1]])).rowCount;
-      n.updateMsgsB = (
-        await tx.query(`update public.chat_messages set content = 'pwned' where session_id = any($1::uuid[])`, [bSessions])
+      n.archiveB = (
+        await tx.query('update public.chat_sessions set is_active = false where id = $1', [bSessions[1]])
       ).rowCount;
-      n.deleteMsgsB = (await tx.query('delete from public.chat_messages where session_id = $1', [bSessions[2]])).rowCount;
+      n.updateMsgsB = (
+        await tx.query(`update public.chat_messages set content = 'pwned' where session_id = any($1::uuid[])`, [
+          bSessions,
+        ])
+      ).rowCount;
+      n.deleteMsgsB = (
+        await tx.query('delete from public.chat_messages where session_id = $1', [bSessions[2]])
+      ).rowCount;
       n.deleteB = (await tx.query('delete from public.chat_sessions where user_id = $1', [b])).rowCount;
       return n;
     });
@@ -99,12 +114,14 @@ describe(`row-level security (${TEST_DB})`, () => {
 
   it('limits an unfiltered update or delete to the caller’s own rows', async () => {
     const before = await snapshot();
-    const touched = await t.db.asUser(a, async (tx) => {
-      const updated = (await tx.query(`update public.chat_sessions set title = title || ''`)).rowCount;
-      const deleted = (await tx.query('delete from public.chat_messages')).rowCount;
-      // Rolled back: only the counts matter here.
-      throw Object.assign(new Error('rollback'), { counts: { updated, deleted } });
-    }).catch((err: { counts?: object }) => err.counts);
+    const touched = await t.db
+      .asUser(a, async (tx) => {
+        const updated = (await tx.query(`update public.chat_sessions set title = title || ''`)).rowCount;
+        const deleted = (await tx.query('delete from public.chat_messages')).rowCount;
+        // Rolled back: only the counts matter here.
+        throw Object.assign(new Error('rollback'), { counts: { updated, deleted } });
+      })
+      .catch((err: { counts?: object }) => err.counts);
     expect(touched).toEqual({ updated: 2, deleted: 4 });
     expect(await snapshot()).toEqual(before);
   });
@@ -120,9 +137,10 @@ describe(`row-level security (${TEST_DB})`, () => {
   it("refuses to add a message to another user's session", async () => {
     await expect(
       t.db.asUser(a, (tx) =>
-        tx.query(`insert into public.chat_messages (session_id, seq, role, content) values ($1, 99, 'user', 'planted')`, [
-          bSessions[0],
-        ]),
+        tx.query(
+          `insert into public.chat_messages (session_id, seq, role, content) values ($1, 99, 'user', 'planted')`,
+          [bSessions[0]],
+        ),
       ),
     ).rejects.toThrow(/row-level security/);
     const { rows } = await t.db.query(`select 1 from public.chat_messages where content = 'planted'`);
@@ -143,14 +161,20 @@ describe(`row-level security (${TEST_DB})`, () => {
     ]);
     await expect(
       t.db.asUser(a, (tx) =>
-        tx.query('update public.chat_messages set session_id = $1, seq = 50 where id = $2', [bSessions[0], mine.rows[0].id]),
+        tx.query('update public.chat_messages set session_id = $1, seq = 50 where id = $2', [
+          bSessions[0],
+          mine.rows[0].id,
+        ]),
       ),
     ).rejects.toThrow(/row-level security/);
   });
 
   it('lets a user write their own rows through the same transaction', async () => {
     const id = await t.db.asUser(a, async (tx) => {
-      const s = await tx.query<{ id: string }>(`insert into public.chat_sessions (user_id, title) values ($1, 'mine') returning id`, [a]);
+      const s = await tx.query<{ id: string }>(
+        `insert into public.chat_sessions (user_id, title) values ($1, 'mine') returning id`,
+        [a],
+      );
       await tx.query(`insert into public.chat_messages (session_id, seq, role, content) values ($1, 1, 'user', 'hi')`, [
         s.rows[0].id,
       ]);

@@ -31,7 +31,8 @@ describe('chat sessions API', () => {
 
   const api = (u: User) => ({
     create: (body: object = {}) => request(t.url).post(SESSIONS).set(u.auth).send(body),
-    list: (query: Record<string, string | number | boolean> = {}) => request(t.url).get(SESSIONS).set(u.auth).query(query),
+    list: (query: Record<string, string | number | boolean> = {}) =>
+      request(t.url).get(SESSIONS).set(u.auth).query(query),
     get: (id: string, query: Record<string, string | number> = {}) =>
       request(t.url).get(`${SESSIONS}/${id}`).set(u.auth).query(query),
     messages: (id: string, query: Record<string, string | number> = {}) =>
@@ -90,7 +91,9 @@ describe('chat sessions API', () => {
     });
 
     it('accepts a title of exactly 200 characters and a system prompt of exactly 8000', async () => {
-      const res = await api(u).create({ title: 't'.repeat(200), system_prompt: 's'.repeat(8000) }).expect(201);
+      const res = await api(u)
+        .create({ title: 't'.repeat(200), system_prompt: 's'.repeat(8000) })
+        .expect(201);
       expect(res.body.title).toHaveLength(200);
       expect(res.body.system_prompt).toHaveLength(8000);
     });
@@ -159,7 +162,9 @@ describe('chat sessions API', () => {
       const unchanged = await api(u).update(s.id, {}).expect(200);
       expect(unchanged.body).toEqual(expect.objectContaining({ title: 'After', is_active: false }));
 
-      const row = await t.db.query('select title, system_prompt, is_active from public.chat_sessions where id = $1', [s.id]);
+      const row = await t.db.query('select title, system_prompt, is_active from public.chat_sessions where id = $1', [
+        s.id,
+      ]);
       expect(row.rows).toEqual([{ title: 'After', system_prompt: null, is_active: false }]);
     });
 
@@ -211,13 +216,22 @@ describe('chat sessions API', () => {
     it('pages 25 sessions by 10 with no duplicates or gaps', async () => {
       const u = await t.user();
       const created: string[] = [];
-      for (let i = 0; i < 25; i++) created.push((await api(u).create({ title: `s${i}` }).expect(201)).body.id);
+      for (let i = 0; i < 25; i++)
+        created.push(
+          (
+            await api(u)
+              .create({ title: `s${i}` })
+              .expect(201)
+          ).body.id,
+        );
       const newestFirst = [...created].reverse();
 
       const pages: { ids: string[]; has_more: boolean }[] = [];
       let after: string | undefined;
       for (let guard = 0; guard < 5; guard++) {
-        const res = await api(u).list({ limit: 10, ...(after ? { after } : {}) }).expect(200);
+        const res = await api(u)
+          .list({ limit: 10, ...(after ? { after } : {}) })
+          .expect(200);
         const ids = res.body.data.map((s: { id: string }) => s.id);
         expect(res.body.first_id).toBe(ids[0]);
         expect(res.body.last_id).toBe(ids.at(-1));
@@ -276,7 +290,9 @@ describe('chat sessions API', () => {
         const shown = (await api(u).get(sessionId, { limit: 50 }).expect(200)).body.messages as Message[];
         const p1 = await api(u).messages(sessionId, { order: 'desc', after: shown[0].id, limit: 50 }).expect(200);
         expect(seqs(p1)).toEqual(range(70, 21));
-        expect(p1.body).toEqual(expect.objectContaining({ object: 'list', has_more: true, first_id: all[69].id, last_id: all[20].id }));
+        expect(p1.body).toEqual(
+          expect.objectContaining({ object: 'list', has_more: true, first_id: all[69].id, last_id: all[20].id }),
+        );
         const p2 = await api(u).messages(sessionId, { order: 'desc', after: p1.body.last_id, limit: 50 }).expect(200);
         expect(seqs(p2)).toEqual(range(20, 1));
         expect(p2.body.has_more).toBe(false);
@@ -395,7 +411,11 @@ describe('chat sessions API', () => {
       ['a 201-character title', () => api(u).create({ title: 'x'.repeat(201) }), 'title'],
       ['an 8001-character system prompt', () => api(u).create({ system_prompt: 'x'.repeat(8001) }), 'system_prompt'],
       ['a 201-character title on update', () => api(u).update(id, { title: 'x'.repeat(201) }), 'title'],
-      ['an 8001-character prompt on update', () => api(u).update(id, { system_prompt: 'x'.repeat(8001) }), 'system_prompt'],
+      [
+        'an 8001-character prompt on update',
+        () => api(u).update(id, { system_prompt: 'x'.repeat(8001) }),
+        'system_prompt',
+      ],
       ['an empty title', () => api(u).create({ title: '' }), 'title'],
       ['a blank title', () => api(u).create({ title: '   ' }), 'title'],
       ['an empty title on update', () => api(u).update(id, { title: '' }), 'title'],
@@ -422,7 +442,9 @@ describe('chat sessions API', () => {
 
     it('creates nothing when validation fails', async () => {
       const v = await t.user();
-      await api(v).create({ title: 'x'.repeat(201) }).expect(400);
+      await api(v)
+        .create({ title: 'x'.repeat(201) })
+        .expect(400);
       await api(v).create({ title: 'ok', extra: true }).expect(400);
       const { rows } = await t.db.query('select 1 from public.chat_sessions where user_id = $1', [v.id]);
       expect(rows).toEqual([]);
@@ -441,7 +463,11 @@ describe('chat sessions API', () => {
         const res = await request(t.url).post(SESSIONS).set(u.auth).set('Content-Type', 'application/json').send(body);
         expectError(res, 400, 'MALFORMED_JSON');
       }
-      const put = await request(t.url).put(`${SESSIONS}/${id}`).set(u.auth).set('Content-Type', 'application/json').send('[');
+      const put = await request(t.url)
+        .put(`${SESSIONS}/${id}`)
+        .set(u.auth)
+        .set('Content-Type', 'application/json')
+        .send('[');
       expectError(put, 400, 'MALFORMED_JSON');
     });
 

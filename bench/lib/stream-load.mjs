@@ -24,7 +24,16 @@ const REQUEST_TIMEOUT_MS = 30_000;
  * @param {string} o.doneMarker    text that marks a complete stream
  * @param {number} [o.thinkMs]     upper bound of the random pause before each request
  */
-export async function streamLoad({ baseUrl, clients, durationMs, request, firstTokenMarker, errorMarker, doneMarker, thinkMs = 0 }) {
+export async function streamLoad({
+  baseUrl,
+  clients,
+  durationMs,
+  request,
+  firstTokenMarker,
+  errorMarker,
+  doneMarker,
+  thinkMs = 0,
+}) {
   const target = new URL(baseUrl);
   const agent = new http.Agent({ keepAlive: true, maxSockets: clients });
   const samples = [];
@@ -71,7 +80,8 @@ export async function streamLoad({ baseUrl, clients, durationMs, request, firstT
           res.on('end', () => {
             sample.endedAt = now();
             if (sample.error) return fail(`error part in stream: ${sample.error}`);
-            if (!sample.done || sample.firstTokenAt === undefined) return fail('stream ended without a token or [DONE]');
+            if (!sample.done || sample.firstTokenAt === undefined)
+              return fail('stream ended without a token or [DONE]');
             samples.push(sample);
             resolve();
           });

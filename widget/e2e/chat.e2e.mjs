@@ -64,14 +64,15 @@ describe('embedded by script tag on another origin', () => {
     const md = assistant(page).last().locator('.md');
     await md.waitFor();
     const seen = [];
-    for (let text = ''; text !== answer; ) {
+    for (let text = ''; text !== answer;) {
       text = (await md.textContent()).trim();
       if (seen.at(-1) !== text) seen.push(text);
       await sleep(40);
     }
     const partial = seen.filter((t) => t && t !== answer);
     assert.ok(partial.length >= 3, `the text grew in steps: ${JSON.stringify(seen)}`);
-    for (let i = 1; i < partial.length; i++) assert.ok(partial[i].startsWith(partial[i - 1]), 'each step extends the last');
+    for (let i = 1; i < partial.length; i++)
+      assert.ok(partial[i].startsWith(partial[i - 1]), 'each step extends the last');
     await idle(page);
 
     const sessionId = await rememberedSession(page, user.id);
@@ -87,7 +88,11 @@ describe('embedded by script tag on another origin', () => {
     assert.equal((await md.textContent()).trim(), messages[1].content);
     const sent = stack.upstream.requests[0].body.messages.at(-1);
     assert.deepEqual(sent, { role: 'user', content: 'When are you open?' });
-    assert.deepEqual(await page.evaluate(() => window.__csp), [], 'the README embed needs nothing beyond the API origin');
+    assert.deepEqual(
+      await page.evaluate(() => window.__csp),
+      [],
+      'the README embed needs nothing beyond the API origin',
+    );
     assert.deepEqual(page.errors, []);
     await page.context().close();
   });
@@ -111,7 +116,10 @@ describe('embedded by script tag on another origin', () => {
     assert.ok(!shown.includes('word59'), 'the answer stopped early');
 
     const sessionId = await rememberedSession(page, user.id);
-    const reply = await until(async () => (await storedMessages(user.token, sessionId)).find((m) => m.role === 'assistant'), 'the stored answer');
+    const reply = await until(
+      async () => (await storedMessages(user.token, sessionId)).find((m) => m.role === 'assistant'),
+      'the stored answer',
+    );
     assert.equal(reply.metadata.interrupted, true);
     assert.ok(reply.content.startsWith(shown), `stored "${reply.content}" begins with what was shown`);
     assert.ok(reply.content.split(' ').length < words.length);

@@ -22,8 +22,10 @@ export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** The root `npm test` builds first; a bare `node --test widget/e2e/` builds what is missing. */
 function ensureBuilt() {
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  if (!existsSync(join(ROOT, 'widget/dist/pulse-chat-panel.js'))) execFileSync(npm, ['run', 'build', '-w', 'widget'], { cwd: ROOT, stdio: 'inherit' });
-  if (!existsSync(join(ROOT, 'backend/dist/main.js'))) execFileSync(npm, ['run', 'build', '-w', 'backend'], { cwd: ROOT, stdio: 'inherit' });
+  if (!existsSync(join(ROOT, 'widget/dist/pulse-chat-panel.js')))
+    execFileSync(npm, ['run', 'build', '-w', 'widget'], { cwd: ROOT, stdio: 'inherit' });
+  if (!existsSync(join(ROOT, 'backend/dist/main.js')))
+    execFileSync(npm, ['run', 'build', '-w', 'backend'], { cwd: ROOT, stdio: 'inherit' });
 }
 
 const freePort = () =>
@@ -98,7 +100,10 @@ async function startBackend(upstreamUrl, secret, dataDir) {
       await stop();
       throw new Error(`backend exited with ${child.exitCode}:\n${output}`);
     }
-    const ok = await fetch(`${origin}/health/ready`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${origin}/health/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) break;
     if (Date.now() > deadline) {
       await stop();
@@ -228,7 +233,11 @@ export async function startStack() {
 
 /** A page that records CSP violations, console errors, dialogs and uncaught errors. */
 export async function openPage(browser, url, contextOptions = {}) {
-  const context = await browser.newContext({ reducedMotion: 'reduce', viewport: { width: 1200, height: 800 }, ...contextOptions });
+  const context = await browser.newContext({
+    reducedMotion: 'reduce',
+    viewport: { width: 1200, height: 800 },
+    ...contextOptions,
+  });
   const page = await context.newPage();
   page.setDefaultTimeout(10_000);
   page.errors = [];
@@ -242,7 +251,9 @@ export async function openPage(browser, url, contextOptions = {}) {
   });
   await page.addInitScript(() => {
     window.__csp = [];
-    document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
+    document.addEventListener('securitypolicyviolation', (e) =>
+      window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`),
+    );
   });
   if (url) await page.goto(url);
   return page;

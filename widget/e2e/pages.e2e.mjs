@@ -51,7 +51,10 @@ html, body { overflow: hidden !important; background: black !important }
     const page = await openPage(browser, stack.page('', { head: '<link rel="stylesheet" href="/hostile.css">' }));
     const box = await launcher(page).boundingBox();
     assert.ok(box && box.width >= 40 && box.height >= 40, `bubble size ${JSON.stringify(box)}`);
-    assert.ok(box.x + box.width <= 1200 && box.y + box.height <= 800 && box.x > 600 && box.y > 400, 'bubble in the bottom-right corner');
+    assert.ok(
+      box.x + box.width <= 1200 && box.y + box.height <= 800 && box.x > 600 && box.y > 400,
+      'bubble in the bottom-right corner',
+    );
     await openChat(page);
     const panel = await chat(page).locator('[part=panel]').boundingBox();
     assert.ok(panel.width >= 300 && panel.height >= 400, `panel size ${JSON.stringify(panel)}`);
@@ -156,12 +159,19 @@ describe('answers carrying XSS vectors', () => {
           for (const el of root.querySelectorAll('*')) {
             for (const a of el.attributes) {
               if (/^on/i.test(a.name)) found.handlers.push(`${el.tagName} ${a.name}`);
-              if (/^(href|src|xlink:href|action|formaction|data)$/i.test(a.name) && /^\s*(javascript|data|vbscript):/i.test(a.value))
+              if (
+                /^(href|src|xlink:href|action|formaction|data)$/i.test(a.name) &&
+                /^\s*(javascript|data|vbscript):/i.test(a.value)
+              )
                 found.urls.push(`${el.tagName} ${a.name}=${a.value}`);
             }
-            if (el.closest('.md') && /^(SCRIPT|IFRAME|OBJECT|EMBED|IMG|FORM|BUTTON|STYLE|BASE|META|SVG|MATH)$/i.test(el.tagName))
+            if (
+              el.closest('.md') &&
+              /^(SCRIPT|IFRAME|OBJECT|EMBED|IMG|FORM|BUTTON|STYLE|BASE|META|SVG|MATH)$/i.test(el.tagName)
+            )
               found.tags.push(el.tagName);
-            if (el.tagName === 'A' && el.hasAttribute('href')) found.links.push([el.getAttribute('href'), el.target, el.rel]);
+            if (el.tagName === 'A' && el.hasAttribute('href'))
+              found.links.push([el.getAttribute('href'), el.target, el.rel]);
             if (el.shadowRoot) walk(el.shadowRoot);
           }
         };
@@ -176,7 +186,10 @@ describe('answers carrying XSS vectors', () => {
       assert.deepEqual(found.handlers, [], `${when}: no on* attributes`);
       assert.deepEqual(found.urls, [], `${when}: no script URLs`);
       assert.deepEqual(found.tags, [], `${when}: no active elements`);
-      assert.ok(found.links.some(([href]) => href === 'https://example.com/safe'), `${when}: safe links survive`);
+      assert.ok(
+        found.links.some(([href]) => href === 'https://example.com/safe'),
+        `${when}: safe links survive`,
+      );
       for (const [href, target, rel] of found.links) {
         assert.equal(target, '_blank', href);
         assert.equal(rel, 'noopener noreferrer', href);
@@ -188,7 +201,9 @@ describe('answers carrying XSS vectors', () => {
     // History comes back from the API: the stored text renders through the same sanitizer.
     await page.reload();
     await openChat(page);
-    await assistant(page).nth(VECTORS.length - 1).waitFor();
+    await assistant(page)
+      .nth(VECTORS.length - 1)
+      .waitFor();
     await check('reloaded');
     assert.deepEqual(page.errors, []);
     const sessions = await stack.call(user.token, '/api/chat/sessions');
@@ -245,7 +260,12 @@ describe('README screenshots', () => {
     assert.ok(bg.trim(), 'the dark theme sets its colours');
     await dark.context().close();
 
-    const mobile = await demo('panel-mobile', { viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 1 });
+    const mobile = await demo('panel-mobile', {
+      viewport: { width: 375, height: 740 },
+      isMobile: true,
+      hasTouch: true,
+      deviceScaleFactor: 1,
+    });
     const full = await chat(mobile).locator('[part=panel]').boundingBox();
     assert.ok(full.width >= 370 && full.height >= 730, `full-screen panel on a phone ${JSON.stringify(full)}`);
     await mobile.context().close();

@@ -87,7 +87,9 @@ describe('keyboard only', () => {
       page.evaluate(() => {
         const el = document.activeElement?.shadowRoot?.activeElement;
         const inner = el?.shadowRoot?.activeElement ?? el;
-        return inner ? `${inner.tagName.toLowerCase()}${inner.getAttribute('part') ? `[${inner.getAttribute('part')}]` : ''}` : null;
+        return inner
+          ? `${inner.tagName.toLowerCase()}${inner.getAttribute('part') ? `[${inner.getAttribute('part')}]` : ''}`
+          : null;
       });
     await page.keyboard.press('Tab');
     assert.equal(await focused(), 'button[launcher]');
@@ -134,7 +136,12 @@ describe('axe-core', () => {
         page.evaluate(async () => {
           const result = await window.axe.run(
             { include: [['pulse-chat']] },
-            { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] } },
+            {
+              runOnly: {
+                type: 'tag',
+                values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'],
+              },
+            },
           );
           return {
             violations: result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
@@ -154,7 +161,10 @@ describe('axe-core', () => {
       assert.ok(open.passes > closed.passes, 'the open panel was audited');
 
       await button(page, 'Earlier chats').click();
-      await chat(page).locator('[part=sessions]').getByRole('button', { name: 'What beans do you have?', exact: true }).waitFor();
+      await chat(page)
+        .locator('[part=sessions]')
+        .getByRole('button', { name: 'What beans do you have?', exact: true })
+        .waitFor();
       assert.deepEqual((await audit()).violations, [], 'the chats list');
       await page.context().close();
     });

@@ -22,7 +22,19 @@ declare global {
   }
 }
 
-const DATA_OPTIONS = ['apiUrl', 'token', 'position', 'theme', 'locale', 'heading', 'greeting', 'starters', 'signInText', 'iconUrl', 'systemPrompt'];
+const DATA_OPTIONS = [
+  'apiUrl',
+  'token',
+  'position',
+  'theme',
+  'locale',
+  'heading',
+  'greeting',
+  'starters',
+  'signInText',
+  'iconUrl',
+  'systemPrompt',
+];
 
 /** Reads `data-*` options from the embedding script tag; `data-api-url` alone mounts the bubble. */
 export function createGlobalApi(data: DOMStringMap | undefined, version: string): PulseChatApi {
@@ -34,7 +46,8 @@ export function createGlobalApi(data: DOMStringMap | undefined, version: string)
       el = created;
       // A script in <head> may run before <body> exists.
       if (!found && document.body) document.body.append(created);
-      else if (!found) document.addEventListener('DOMContentLoaded', () => document.body.append(created), { once: true });
+      else if (!found)
+        document.addEventListener('DOMContentLoaded', () => document.body.append(created), { once: true });
     }
     return el.configure(options);
   };
@@ -52,7 +65,8 @@ export function createGlobalApi(data: DOMStringMap | undefined, version: string)
     close: () => mount().close(),
     toggle: () => mount().toggle(),
     send: (text) => mount().send(text),
-    setToken: (token) => void mount(typeof token === 'function' ? { getToken: token, token: null } : { token, getToken: undefined }),
+    setToken: (token) =>
+      void mount(typeof token === 'function' ? { getToken: token, token: null } : { token, getToken: undefined }),
     destroy: () => {
       el?.remove();
       el = null;

@@ -44,7 +44,12 @@ describe('sending', () => {
     await page.locator('pulse-chat').getByRole('status', { name: 'Assistant is typing' }).waitFor();
     await page.locator('pulse-chat').getByRole('button', { name: 'Stop' }).waitFor();
     const seen = new Set();
-    await page.waitForFunction(() => document.querySelector('pulse-chat')?.shadowRoot.querySelector('pulse-chat-panel')?.shadowRoot.querySelector('.md'));
+    await page.waitForFunction(() =>
+      document
+        .querySelector('pulse-chat')
+        ?.shadowRoot.querySelector('pulse-chat-panel')
+        ?.shadowRoot.querySelector('.md'),
+    );
     while (seen.size < 10) {
       const text = (await assistant(page).last().textContent()).trim();
       seen.add(text);
@@ -52,7 +57,10 @@ describe('sending', () => {
       await page.waitForTimeout(60);
     }
     const partial = [...seen].filter((t) => t && !t.includes('four'));
-    assert.ok(partial.some((t) => t.includes('One') && !t.includes('three')), `saw partial text: ${[...seen]}`);
+    assert.ok(
+      partial.some((t) => t.includes('One') && !t.includes('three')),
+      `saw partial text: ${[...seen]}`,
+    );
     await page.locator('pulse-chat').getByRole('button', { name: 'Send' }).waitFor();
 
     const [req] = sends();
@@ -161,7 +169,13 @@ describe('sending', () => {
 describe('markdown', () => {
   test('lists, code, tables and links render; links open in a new tab safely', async () => {
     server.api.reply = {
-      deltas: ['# Menu\n\n', '- Espresso\n- Latte\n\n', '```js\nconst x = 1 < 2;\n```\n\n', '| Size | Price |\n|---|---|\n| S | 3 |\n| L | 4 |\n\n', 'See [our shop](https://example.com/shop).'],
+      deltas: [
+        '# Menu\n\n',
+        '- Espresso\n- Latte\n\n',
+        '```js\nconst x = 1 < 2;\n```\n\n',
+        '| Size | Price |\n|---|---|\n| S | 3 |\n| L | 4 |\n\n',
+        'See [our shop](https://example.com/shop).',
+      ],
       delayMs: 10,
     };
     const page = await openChat();
@@ -210,13 +224,19 @@ describe('markdown', () => {
       const nodes = [...root.querySelectorAll('.md *')];
       return {
         tags: [...new Set(nodes.map((n) => n.localName))].sort(),
-        handlers: nodes.flatMap((n) => [...n.attributes].filter((a) => a.name.startsWith('on') || a.name === 'style').map((a) => a.name)),
+        handlers: nodes.flatMap((n) =>
+          [...n.attributes].filter((a) => a.name.startsWith('on') || a.name === 'style').map((a) => a.name),
+        ),
         hrefs: nodes.map((n) => n.getAttribute('href')).filter(Boolean),
       };
     });
-    for (const tag of ['script', 'img', 'svg', 'iframe', 'form', 'button', 'math']) assert.ok(!found.tags.includes(tag), `${tag} removed: ${found.tags}`);
+    for (const tag of ['script', 'img', 'svg', 'iframe', 'form', 'button', 'math'])
+      assert.ok(!found.tags.includes(tag), `${tag} removed: ${found.tags}`);
     assert.deepEqual(found.handlers, []);
-    assert.ok(found.hrefs.every((h) => /^https?:/.test(h)), `only http(s) links survive: ${found.hrefs}`);
+    assert.ok(
+      found.hrefs.every((h) => /^https?:/.test(h)),
+      `only http(s) links survive: ${found.hrefs}`,
+    );
     assert.deepEqual(await page.evaluate(() => window.__csp), []);
     await page.context().close();
   });
@@ -230,7 +250,10 @@ describe('sessions', () => {
     await page.locator('pulse-chat').getByRole('button', { name: 'Earlier chats' }).click();
     const list = page.locator('pulse-chat [part=sessions]');
     await list.getByText('Coffee beans').waitFor();
-    assert.deepEqual((await list.locator('.open').allTextContents()).map((t) => t.trim()), ['Coffee beans', 'Tea delivery']);
+    assert.deepEqual(
+      (await list.locator('.open').allTextContents()).map((t) => t.trim()),
+      ['Coffee beans', 'Tea delivery'],
+    );
     assert.match(server.api.requests.find((r) => r.path.startsWith('/api/chat/sessions?')).path, /limit=20/);
 
     await list.getByRole('button', { name: 'Rename: Tea delivery' }).click();
@@ -285,9 +308,14 @@ describe('sessions', () => {
     const sessionId = server.api.sessions[0].id;
     const stored = await page.evaluate(() => ({ ...localStorage }));
     assert.deepEqual(stored, { 'pulse-chat:session:user-1': sessionId });
-    const everywhere = await page.evaluate(() => JSON.stringify([{ ...localStorage }, { ...sessionStorage }, document.cookie, location.href]));
+    const everywhere = await page.evaluate(() =>
+      JSON.stringify([{ ...localStorage }, { ...sessionStorage }, document.cookie, location.href]),
+    );
     assert.ok(!everywhere.includes(TOKEN));
-    assert.ok(server.api.requests.every((r) => !r.path.includes(TOKEN)), 'token never in a URL');
+    assert.ok(
+      server.api.requests.every((r) => !r.path.includes(TOKEN)),
+      'token never in a URL',
+    );
 
     await page.reload();
     await page.locator('pulse-chat [part=launcher]').click();
@@ -338,7 +366,9 @@ describe('host events and the bubble', () => {
 
   test('a host can veto a message through the cancelable pulse-request-send event', async () => {
     const page = await openChat();
-    await page.evaluate(() => document.addEventListener('pulse-request-send', (e) => e.detail.text.includes('secret') && e.preventDefault()));
+    await page.evaluate(() =>
+      document.addEventListener('pulse-request-send', (e) => e.detail.text.includes('secret') && e.preventDefault()),
+    );
     await type(page, 'my secret');
     await page.waitForTimeout(200);
     assert.equal(sends().length, 0);

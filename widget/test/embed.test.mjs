@@ -22,9 +22,10 @@ before(async () => {
   server.pages.set('/german', (o) => html(tag(o), { lang: 'de' }));
   server.pages.set('/rtl', (o) => html(tag(o), { lang: 'en', dir: 'rtl' }));
   server.pages.set('/manual', html('<script src="/widget/pulse-chat.js" async></script>'));
-  server.pages.set(
-    '/inline',
-    (o) => html(`<section id="box" aria-label="Support"><pulse-chat inline api-url="${o}"></pulse-chat></section><script src="/widget/pulse-chat.js" async></script>`),
+  server.pages.set('/inline', (o) =>
+    html(
+      `<section id="box" aria-label="Support"><pulse-chat inline api-url="${o}"></pulse-chat></section><script src="/widget/pulse-chat.js" async></script>`,
+    ),
   );
 });
 
@@ -47,7 +48,10 @@ const dialog = (page) => page.getByRole('dialog');
 async function axe(page) {
   await page.evaluate(axeSource);
   const result = await page.evaluate(() =>
-    window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'], resultTypes: ['violations'] }),
+    window.axe.run(document, {
+      runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'],
+      resultTypes: ['violations'],
+    }),
   );
   return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }
@@ -64,7 +68,9 @@ describe('script tag', () => {
     await dialog(page).waitFor({ state: 'visible' });
     assert.equal(await dialog(page).getAttribute('aria-label'), 'Help');
     await page.locator('pulse-chat textarea').waitFor();
-    await page.waitForFunction(() => document.querySelector('pulse-chat').shadowRoot.querySelector('pulse-chat-panel')?.shadowRoot.activeElement);
+    await page.waitForFunction(
+      () => document.querySelector('pulse-chat').shadowRoot.querySelector('pulse-chat-panel')?.shadowRoot.activeElement,
+    );
     assert.deepEqual(await focused(page), { tag: 'textarea', part: 'input', label: 'Message' });
     assert.equal(await launcher(page).getAttribute('aria-expanded'), 'true');
 
@@ -79,7 +85,10 @@ describe('script tag', () => {
     await dialog(page).waitFor({ state: 'hidden' });
 
     const seen = (await events(page)).map((e) => e.type);
-    assert.deepEqual(seen.filter((t) => t === 'pulse-open' || t === 'pulse-close'), ['pulse-open', 'pulse-close', 'pulse-open', 'pulse-close']);
+    assert.deepEqual(
+      seen.filter((t) => t === 'pulse-open' || t === 'pulse-close'),
+      ['pulse-open', 'pulse-close', 'pulse-open', 'pulse-close'],
+    );
     assert.ok((await events(page)).every((e) => e.bubbles && e.composed));
     assert.deepEqual(await page.evaluate(() => window.__csp), []);
     assert.deepEqual(page.errors, []);
@@ -130,10 +139,12 @@ describe('script tag', () => {
     await page.waitForFunction(() => window.PulseChat);
     assert.equal(await page.locator('pulse-chat').count(), 0, 'no data-api-url: nothing mounts until init()');
     const api = await page.evaluate(() => Object.keys(window.PulseChat).sort());
-    for (const name of ['close', 'destroy', 'init', 'open', 'send', 'setToken', 'toggle', 'version']) assert.ok(api.includes(name), name);
+    for (const name of ['close', 'destroy', 'init', 'open', 'send', 'setToken', 'toggle', 'version'])
+      assert.ok(api.includes(name), name);
 
     await page.evaluate(
-      ([origin, token]) => window.PulseChat.init({ apiUrl: origin, token, position: 'bottom-left', theme: 'dark', greeting: 'Welcome!' }),
+      ([origin, token]) =>
+        window.PulseChat.init({ apiUrl: origin, token, position: 'bottom-left', theme: 'dark', greeting: 'Welcome!' }),
       [server.origin, TOKEN],
     );
     await launcher(page).waitFor();
@@ -192,13 +203,19 @@ describe('npm entry', () => {
     const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
     assert.equal(pkg.name, '@pulse/widget');
     const entry = pkg.exports['.'];
-    for (const file of [entry.import, entry.types, pkg.exports['./pulse-chat.js']]) await readFile(new URL(`../${file}`, import.meta.url));
+    for (const file of [entry.import, entry.types, pkg.exports['./pulse-chat.js']])
+      await readFile(new URL(`../${file}`, import.meta.url));
     const types = await readFile(new URL(`../${entry.types}`, import.meta.url), 'utf8');
     assert.match(types, /PulseChat/);
 
-    server.pages.set('/npm', (o) => html(`<pulse-chat api-url="${o}"></pulse-chat><script type="module" src="/widget/index.js"></script>`));
+    server.pages.set('/npm', (o) =>
+      html(`<pulse-chat api-url="${o}"></pulse-chat><script type="module" src="/widget/index.js"></script>`),
+    );
     const page = await openPage(browser, `${server.origin}/npm`);
-    await page.evaluate((t) => customElements.whenDefined('pulse-chat').then(() => (document.querySelector('pulse-chat').token = t)), TOKEN);
+    await page.evaluate(
+      (t) => customElements.whenDefined('pulse-chat').then(() => (document.querySelector('pulse-chat').token = t)),
+      TOKEN,
+    );
     await launcher(page).click();
     await page.locator('pulse-chat textarea').waitFor();
     assert.equal(await page.evaluate(() => typeof window.PulseChat), 'undefined', 'the npm entry adds no global');
@@ -215,7 +232,9 @@ describe('fitting the host page', () => {
         'button, textarea, div, ul, li, form, header { display: none !important; background: lime !important }',
     );
     server.pages.set('/hostile', (o) =>
-      html(`<link rel="stylesheet" href="/hostile.css"><p><span class="msg">host text</span></p><script src="/widget/pulse-chat.js" data-api-url="${o}" async></script>`),
+      html(
+        `<link rel="stylesheet" href="/hostile.css"><p><span class="msg">host text</span></p><script src="/widget/pulse-chat.js" data-api-url="${o}" async></script>`,
+      ),
     );
     const page = await openPage(browser, `${server.origin}/hostile`, { token: TOKEN });
     await launcher(page).click();
@@ -235,7 +254,10 @@ describe('fitting the host page', () => {
   });
 
   test('the panel is full screen on small screens', async () => {
-    const page = await openPage(browser, `${server.origin}/bubble`, { token: TOKEN, contextOptions: { viewport: { width: 375, height: 700 } } });
+    const page = await openPage(browser, `${server.origin}/bubble`, {
+      token: TOKEN,
+      contextOptions: { viewport: { width: 375, height: 700 } },
+    });
     await launcher(page).click();
     await page.locator('pulse-chat textarea').waitFor();
     const box = await dialog(page).boundingBox();
@@ -289,7 +311,10 @@ describe('i18n and RTL', () => {
 describe('accessibility', () => {
   for (const colorScheme of ['light', 'dark']) {
     test(`axe finds no violations closed and open (${colorScheme})`, async () => {
-      const page = await openPage(browser, `${server.origin}/bubble`, { token: TOKEN, contextOptions: { colorScheme } });
+      const page = await openPage(browser, `${server.origin}/bubble`, {
+        token: TOKEN,
+        contextOptions: { colorScheme },
+      });
       await launcher(page).waitFor();
       assert.deepEqual(await axe(page), [], 'closed');
       await launcher(page).click();
@@ -319,14 +344,22 @@ describe('accessibility', () => {
       await page.keyboard.press('Shift+Tab');
       labels.push((await focused(page)).label);
     }
-    assert.deepEqual(labels, ['Close chat', 'New chat', 'Earlier chats', 'Close chat'], 'header buttons, then the launcher');
+    assert.deepEqual(
+      labels,
+      ['Close chat', 'New chat', 'Earlier chats', 'Close chat'],
+      'header buttons, then the launcher',
+    );
     await page.locator('pulse-chat textarea').focus();
     await page.keyboard.press('Tab');
     assert.equal((await focused(page)).label, 'Send');
     await page.evaluate(() => window.PulseChat.send('hello'));
     const live = page.locator('pulse-chat [aria-live=polite]');
     await page.waitForFunction(() =>
-      document.querySelector('pulse-chat').shadowRoot.querySelector('pulse-chat-panel').shadowRoot.querySelector('[aria-live=polite]').textContent.includes('Hello, world!'),
+      document
+        .querySelector('pulse-chat')
+        .shadowRoot.querySelector('pulse-chat-panel')
+        .shadowRoot.querySelector('[aria-live=polite]')
+        .textContent.includes('Hello, world!'),
     );
     assert.match(await live.textContent(), /Hello/);
     await page.context().close();
@@ -340,7 +373,11 @@ describe('demo site', () => {
     await page.getByRole('button', { name: 'Ask about decaf' }).click();
     await page.locator('pulse-chat [part~=user-message]').getByText('Which of your coffees are decaf?').waitFor();
     await page.locator('pulse-chat .md').getByText('world').waitFor();
-    assert.ok(server.api.requests.some((r) => r.path === '/api/chat/send' && r.headers.authorization === `Bearer ${jwt('demo-visitor')}`));
+    assert.ok(
+      server.api.requests.some(
+        (r) => r.path === '/api/chat/send' && r.headers.authorization === `Bearer ${jwt('demo-visitor')}`,
+      ),
+    );
     await page.getByRole('button', { name: 'Deutsch' }).click();
     await page.locator('pulse-chat').getByRole('button', { name: 'Senden' }).waitFor();
     await page.getByRole('button', { name: 'Dark chat' }).click();

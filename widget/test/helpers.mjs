@@ -106,7 +106,13 @@ export class FakeApi {
       const limit = Number(url.searchParams.get('limit') ?? 50);
       const end = messages.findIndex((m) => m.id === url.searchParams.get('after'));
       const data = messages.slice(Math.max(0, end - limit), end).reverse();
-      return send(200, { object: 'list', data, first_id: data[0]?.id, last_id: data.at(-1)?.id, has_more: end - limit > 0 });
+      return send(200, {
+        object: 'list',
+        data,
+        first_id: data[0]?.id,
+        last_id: data.at(-1)?.id,
+        has_more: end - limit > 0,
+      });
     }
     if (req.method === 'GET') {
       const limit = Number(url.searchParams.get('limit') ?? 50);
@@ -128,11 +134,21 @@ export class FakeApi {
       this.failSends--;
       return error(502, 'UPSTREAM_ERROR');
     }
-    const session = body.session_id ? this.sessions.find((s) => s.id === body.session_id) : this.addSession(body.message.slice(0, 40));
+    const session = body.session_id
+      ? this.sessions.find((s) => s.id === body.session_id)
+      : this.addSession(body.message.slice(0, 40));
     if (!session) return error(404, 'SESSION_NOT_FOUND');
     const messages = this.messages.get(session.id);
     const userId = this.id('msg');
-    messages.push({ id: userId, session_id: session.id, seq: messages.length + 1, role: 'user', content: body.message, created_at: new Date().toISOString(), metadata: {} });
+    messages.push({
+      id: userId,
+      session_id: session.id,
+      seq: messages.length + 1,
+      role: 'user',
+      content: body.message,
+      created_at: new Date().toISOString(),
+      metadata: {},
+    });
     res.writeHead(200, {
       'content-type': 'text/event-stream',
       'cache-control': 'no-cache',
@@ -142,7 +158,8 @@ export class FakeApi {
     let closed = false;
     req.on('close', () => (closed = true));
     res.on('close', () => (closed = true));
-    const event = (part) => !closed && res.write(`id: ${n++}\ndata: ${typeof part === 'string' ? part : JSON.stringify(part)}\n\n`);
+    const event = (part) =>
+      !closed && res.write(`id: ${n++}\ndata: ${typeof part === 'string' ? part : JSON.stringify(part)}\n\n`);
     const assistantId = this.id('msg');
     event({ type: 'start', messageId: assistantId });
     event({ type: 'data-session', data: { session_id: session.id, title: session.title, user_message_id: userId } });
@@ -161,9 +178,20 @@ export class FakeApi {
       event('[DONE]');
       return res.end();
     }
-    messages.push({ id: assistantId, session_id: session.id, seq: messages.length + 1, role: 'assistant', content: text, created_at: new Date().toISOString(), metadata: closed ? { interrupted: true } : {} });
+    messages.push({
+      id: assistantId,
+      session_id: session.id,
+      seq: messages.length + 1,
+      role: 'assistant',
+      content: text,
+      created_at: new Date().toISOString(),
+      metadata: closed ? { interrupted: true } : {},
+    });
     event({ type: 'text-end', id: 't1' });
-    event({ type: 'data-message', data: { assistant_message_id: assistantId, finish_reason: 'stop', usage: {}, interrupted: false } });
+    event({
+      type: 'data-message',
+      data: { assistant_message_id: assistantId, finish_reason: 'stop', usage: {}, interrupted: false },
+    });
     event({ type: 'finish' });
     event('[DONE]');
     res.end();
@@ -187,7 +215,9 @@ export async function startServer() {
         const token = jwt('demo-visitor');
         api.validTokens.add(token);
         res.writeHead(200, { 'content-type': 'application/json' });
-        return res.end(JSON.stringify({ token, user_id: 'demo-visitor', expires_at: new Date(Date.now() + 3600e3).toISOString() }));
+        return res.end(
+          JSON.stringify({ token, user_id: 'demo-visitor', expires_at: new Date(Date.now() + 3600e3).toISOString() }),
+        );
       }
       if (url.pathname.startsWith('/demo/')) {
         const file = await readFile(new URL(`../demo/${url.pathname.slice(6) || 'index.html'}`, import.meta.url));
@@ -196,7 +226,10 @@ export async function startServer() {
       }
       const page = pages.get(url.pathname);
       if (page) {
-        res.writeHead(200, { 'content-type': TYPES[extname(url.pathname)] ?? 'text/html', 'content-security-policy': CSP });
+        res.writeHead(200, {
+          'content-type': TYPES[extname(url.pathname)] ?? 'text/html',
+          'content-security-policy': CSP,
+        });
         return res.end(typeof page === 'function' ? page(origin) : page);
       }
       res.writeHead(404).end();
@@ -216,7 +249,14 @@ export const html = (body, { lang = 'en', dir = 'ltr' } = {}) =>
 export async function launch() {
   return chromium.launch({
     executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+    ],
   });
 }
 
@@ -229,9 +269,20 @@ export async function openPage(browser, url, { token, contextOptions = {} } = {}
   await page.addInitScript((tok) => {
     window.__csp = [];
     window.__events = [];
-    document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
-    for (const type of ['pulse-open', 'pulse-close', 'pulse-message-sent', 'pulse-message-received', 'pulse-error', 'pulse-session-change']) {
-      document.addEventListener(type, (e) => window.__events.push({ type, detail: e.detail ?? null, composed: e.composed, bubbles: e.bubbles }));
+    document.addEventListener('securitypolicyviolation', (e) =>
+      window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`),
+    );
+    for (const type of [
+      'pulse-open',
+      'pulse-close',
+      'pulse-message-sent',
+      'pulse-message-received',
+      'pulse-error',
+      'pulse-session-change',
+    ]) {
+      document.addEventListener(type, (e) =>
+        window.__events.push({ type, detail: e.detail ?? null, composed: e.composed, bubbles: e.bubbles }),
+      );
     }
     if (tok) {
       window.__tokenCalls = 0;

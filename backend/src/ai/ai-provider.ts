@@ -26,8 +26,7 @@ export interface AiUsage {
 }
 
 export type AiStreamEvent =
-  | { type: 'delta'; text: string }
-  | { type: 'done'; finishReason: string; usage?: AiUsage; model?: string };
+  { type: 'delta'; text: string } | { type: 'done'; finishReason: string; usage?: AiUsage; model?: string };
 
 export interface AiProvider {
   readonly name: 'supabase' | 'openai' | 'demo';
@@ -44,11 +43,7 @@ export interface AiProvider {
 /** Nest injection token for the configured AiProvider. */
 export const AI_PROVIDER = Symbol('AI_PROVIDER');
 
-export type AiProviderErrorCode =
-  | 'UPSTREAM_TIMEOUT'
-  | 'UPSTREAM_ERROR'
-  | 'UPSTREAM_BAD_RESPONSE'
-  | 'UPSTREAM_ABORTED';
+export type AiProviderErrorCode = 'UPSTREAM_TIMEOUT' | 'UPSTREAM_ERROR' | 'UPSTREAM_BAD_RESPONSE' | 'UPSTREAM_ABORTED';
 
 /**
  * The one error the providers throw. `message` is safe to show to a user; the upstream's

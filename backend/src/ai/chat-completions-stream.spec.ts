@@ -1,5 +1,10 @@
 import { AiProviderError, type AiStreamEvent } from './ai-provider.js';
-import { chatCompletionEvents, mapUsage, readChatCompletionStream, shortErrorReason } from './chat-completions-stream.js';
+import {
+  chatCompletionEvents,
+  mapUsage,
+  readChatCompletionStream,
+  shortErrorReason,
+} from './chat-completions-stream.js';
 
 /** A body delivered in exactly these pieces, to exercise events split across reads. */
 function body(...pieces: string[]): ReadableStream<Uint8Array> {
@@ -28,7 +33,12 @@ async function read(stream: ReadableStream<Uint8Array>) {
 
 describe('readChatCompletionStream', () => {
   it('reassembles events split across reads, including a multi-byte character', async () => {
-    const whole = chunk({ role: 'assistant', content: '' }) + chunk({ content: 'Grüß ' }) + chunk({ content: 'dich' }) + chunk({}, 'stop') + 'data: [DONE]\n\n';
+    const whole =
+      chunk({ role: 'assistant', content: '' }) +
+      chunk({ content: 'Grüß ' }) +
+      chunk({ content: 'dich' }) +
+      chunk({}, 'stop') +
+      'data: [DONE]\n\n';
     const bytes = new TextEncoder().encode(whole);
     const split = new ReadableStream<Uint8Array>({
       start(controller) {
@@ -103,7 +113,10 @@ describe('readChatCompletionStream', () => {
 
   it('reports an error object inside the stream as UPSTREAM_ERROR with its short code', async () => {
     const { events, error } = await read(
-      body(chunk({ content: 'so far' }), `data: ${JSON.stringify({ error: { message: 'overloaded: internal', type: 'server_error' } })}\n\n`),
+      body(
+        chunk({ content: 'so far' }),
+        `data: ${JSON.stringify({ error: { message: 'overloaded: internal', type: 'server_error' } })}\n\n`,
+      ),
     );
     expect(events).toEqual([{ type: 'delta', text: 'so far' }]);
     expect(error).toBeInstanceOf(AiProviderError);
@@ -134,9 +147,12 @@ describe('readChatCompletionStream', () => {
 
   it('calls onEvent for every event so the caller can keep its idle clock', async () => {
     let calls = 0;
-    const events = readChatCompletionStream(body(chunk({ content: 'a' }), chunk({}, 'stop'), 'data: [DONE]\n\n'), () => {
-      calls += 1;
-    });
+    const events = readChatCompletionStream(
+      body(chunk({ content: 'a' }), chunk({}, 'stop'), 'data: [DONE]\n\n'),
+      () => {
+        calls += 1;
+      },
+    );
     const received: AiStreamEvent[] = [];
     for await (const event of events) received.push(event);
     expect(received).toHaveLength(2);
@@ -154,7 +170,12 @@ describe('chat completion helpers', () => {
       }),
     ).toEqual([
       { type: 'delta', text: 'Hi' },
-      { type: 'done', finishReason: 'stop', model: 'm', usage: { promptTokens: 1, completionTokens: 1, totalTokens: 2 } },
+      {
+        type: 'done',
+        finishReason: 'stop',
+        model: 'm',
+        usage: { promptTokens: 1, completionTokens: 1, totalTokens: 2 },
+      },
     ]);
     expect(() => chatCompletionEvents({ choices: [] })).toThrow(AiProviderError);
   });

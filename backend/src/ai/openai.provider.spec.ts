@@ -25,8 +25,6 @@ function request(overrides: Partial<AiRequest> = {}): AiRequest {
   };
 }
 
-
-
 describe('OpenAiProvider against an OpenAI-compatible upstream', () => {
   let upstream: OpenAIUpstream;
   let provider: OpenAiProvider;
@@ -190,7 +188,6 @@ async function startStallingServer(respond: (res: http.ServerResponse) => void) 
     },
   };
 }
-
 
 const sseChunk = (content: string) =>
   `data: ${JSON.stringify({ object: 'chat.completion.chunk', model: 'm', choices: [{ index: 0, delta: { content }, finish_reason: null }] })}\n\n`;

@@ -85,9 +85,14 @@ function isJson(response: Response): boolean {
 }
 
 function badResponse(cause?: unknown): AiProviderError {
-  return new AiProviderError('UPSTREAM_BAD_RESPONSE', 'The AI provider sent an answer Pulse could not read.', undefined, {
-    cause,
-  });
+  return new AiProviderError(
+    'UPSTREAM_BAD_RESPONSE',
+    'The AI provider sent an answer Pulse could not read.',
+    undefined,
+    {
+      cause,
+    },
+  );
 }
 
 function brokenStream(cause: unknown): AiProviderError {

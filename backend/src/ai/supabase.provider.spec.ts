@@ -25,9 +25,6 @@ function request(overrides: Partial<AiRequest> = {}): AiRequest {
   };
 }
 
-
-
-
 type Answer = (res: http.ServerResponse) => void;
 
 /**
@@ -66,14 +63,20 @@ async function startEdgeFunctionStub() {
   };
 }
 
-const json = (status: number, body: unknown, headers: Record<string, string> = {}) => (res: http.ServerResponse) => {
-  res.writeHead(status, { 'content-type': 'application/json', ...headers });
-  res.end(JSON.stringify(body));
-};
+const json =
+  (status: number, body: unknown, headers: Record<string, string> = {}) =>
+  (res: http.ServerResponse) => {
+    res.writeHead(status, { 'content-type': 'application/json', ...headers });
+    res.end(JSON.stringify(body));
+  };
 
 const sseChunk = (payload: unknown) => `data: ${JSON.stringify(payload)}\n\n`;
 const deltaChunk = (content: string, finish: string | null = null) =>
-  sseChunk({ object: 'chat.completion.chunk', model: 'edge-llm', choices: [{ index: 0, delta: { content }, finish_reason: finish }] });
+  sseChunk({
+    object: 'chat.completion.chunk',
+    model: 'edge-llm',
+    choices: [{ index: 0, delta: { content }, finish_reason: finish }],
+  });
 
 describe('resolveEdgeFunction', () => {
   it('splits a Supabase function URL into project and function name', () => {
@@ -217,7 +220,11 @@ describe('SupabaseProvider against an edge function', () => {
     edge.answer((res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.write(deltaChunk('You live '));
-      res.end(sseChunk({ error: { message: 'Upstream stream broke off', type: 'upstream_error', code: 'UPSTREAM_BAD_RESPONSE' } }));
+      res.end(
+        sseChunk({
+          error: { message: 'Upstream stream broke off', type: 'upstream_error', code: 'UPSTREAM_BAD_RESPONSE' },
+        }),
+      );
     });
     const result = await drain(provider.stream(request()));
     expect(result.text).toBe('You live ');

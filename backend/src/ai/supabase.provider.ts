@@ -34,7 +34,10 @@ export function resolveEdgeFunction(options: SupabaseProviderOptions): EdgeFunct
     }
     // Any other host (a function served on its own): the last path segment is the name.
     const slash = path.lastIndexOf('/');
-    return { functionsUrl: `${url.origin}${path.slice(0, slash)}`, name: path.slice(slash + 1) || DEFAULT_FUNCTION_NAME };
+    return {
+      functionsUrl: `${url.origin}${path.slice(0, slash)}`,
+      name: path.slice(slash + 1) || DEFAULT_FUNCTION_NAME,
+    };
   }
   if (!options.supabaseUrl) throw new Error('The supabase AI provider needs EDGE_FUNCTION_URL or SUPABASE_URL');
   const projectUrl = options.supabaseUrl.replace(/\/+$/, '');
@@ -137,9 +140,14 @@ function keyHeaders(key: string): Record<string, string> {
 }
 
 function badResponse(cause?: unknown): AiProviderError {
-  return new AiProviderError('UPSTREAM_BAD_RESPONSE', 'The edge function sent an answer Pulse could not read.', undefined, {
-    cause,
-  });
+  return new AiProviderError(
+    'UPSTREAM_BAD_RESPONSE',
+    'The edge function sent an answer Pulse could not read.',
+    undefined,
+    {
+      cause,
+    },
+  );
 }
 
 function brokenStream(cause: unknown): AiProviderError {

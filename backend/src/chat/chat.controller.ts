@@ -1,12 +1,5 @@
 import { Body, Controller, Headers, Post, Req, Res, UseGuards } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiHeader,
-  ApiOkResponse,
-  ApiOperation,
-  ApiProduces,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import type { AuthUser } from '../auth/auth-user.js';
 import { CurrentUser } from '../auth/current-user.decorator.js';
@@ -35,12 +28,12 @@ export class ChatController {
 
   @Post('send')
   @ApiOperation({
-    summary: 'Send a message and get the assistant\'s answer',
+    summary: "Send a message and get the assistant's answer",
     description:
-      'Without session_id a new session is created, titled from the message. The user\'s message is stored ' +
+      "Without session_id a new session is created, titled from the message. The user's message is stored " +
       'before the model is called. With `Accept: text/event-stream` the answer streams as Server-Sent Events in ' +
       'the AI SDK UI message stream protocol v1 (start, data-session, text-start/-delta/-end, data-message, ' +
-      'finish, [DONE]; data-error + error on failure), usable with the AI SDK\'s useChat. ' +
+      "finish, [DONE]; data-error + error on failure), usable with the AI SDK's useChat. " +
       'Errors: 404 SESSION_NOT_FOUND, 504 UPSTREAM_TIMEOUT, 502 UPSTREAM_ERROR/UPSTREAM_BAD_RESPONSE, ' +
       '409 IDEMPOTENCY_KEY_REUSED/IDEMPOTENCY_KEY_IN_USE.',
   })
@@ -77,7 +70,12 @@ export class ChatController {
     const stream = new UiMessageStream(res, this.config.env.SSE_HEARTBEAT_SECONDS * 1000);
     const textId = (id: string) => `text-${id}`;
     let assistantId = '';
-    const begin = (p: Omit<SendResultDto, 'response' | 'finish_reason' | 'interrupted' | 'usage' | 'provider' | 'model' | 'replayed'>) => {
+    const begin = (
+      p: Omit<
+        SendResultDto,
+        'response' | 'finish_reason' | 'interrupted' | 'usage' | 'provider' | 'model' | 'replayed'
+      >,
+    ) => {
       assistantId = p.assistant_message_id;
       stream.open();
       stream.write({ type: 'start', messageId: p.assistant_message_id });

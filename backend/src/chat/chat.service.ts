@@ -218,7 +218,10 @@ export class ChatService {
 
   private toAppError(err: unknown): unknown {
     if (!(err instanceof AiProviderError)) return err;
-    this.logger.warn({ code: err.code, upstreamStatus: err.upstreamStatus, cause: String(err.cause ?? '') }, err.message);
+    this.logger.warn(
+      { code: err.code, upstreamStatus: err.upstreamStatus, cause: String(err.cause ?? '') },
+      err.message,
+    );
     const code = err.code === 'UPSTREAM_ABORTED' ? 'UPSTREAM_ERROR' : err.code;
     return new AppError(code, UPSTREAM_MESSAGES[code]);
   }

@@ -12,7 +12,11 @@ describe('SessionQueue', () => {
       log.push(`${name}:end`);
       return name;
     };
-    const results = await Promise.all([queue.run('s1', job('a')), queue.run('s1', job('b')), queue.run('s1', job('c'))]);
+    const results = await Promise.all([
+      queue.run('s1', job('a')),
+      queue.run('s1', job('b')),
+      queue.run('s1', job('c')),
+    ]);
     expect(results).toEqual(['a', 'b', 'c']);
     expect(log).toEqual(['a:start', 'a:end', 'b:start', 'b:end', 'c:start', 'c:end']);
   });

@@ -67,11 +67,13 @@ export class HttpErrorFilter implements ExceptionFilter {
       return { statusCode: status >= 500 ? 500 : status, code, message, requestId };
     }
     const status = (exception as { status?: number; type?: string })?.status;
-    if (status === 413) return { statusCode: 413, code: 'PAYLOAD_TOO_LARGE', message: 'The request body is too large.', requestId };
+    if (status === 413)
+      return { statusCode: 413, code: 'PAYLOAD_TOO_LARGE', message: 'The request body is too large.', requestId };
     if (status === 400 && (exception as { type?: string }).type === 'entity.parse.failed') {
       return { statusCode: 400, code: 'MALFORMED_JSON', message: 'The request body is not valid JSON.', requestId };
     }
-    if (status === 415) return { statusCode: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Unsupported content type.', requestId };
+    if (status === 415)
+      return { statusCode: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Unsupported content type.', requestId };
     return { statusCode: 500, code: 'INTERNAL_ERROR', message: 'Something went wrong on our side.', requestId };
   }
 }

@@ -40,7 +40,8 @@ export function loggerParams(config: AppConfig, stream?: DestinationStream): Par
           paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]', '*.token', '*.jwt'],
           censor: '[redacted]',
         },
-        customProps: (req: IncomingMessage & { user?: { id?: string } }) => (req.user?.id ? { userId: req.user.id } : {}),
+        customProps: (req: IncomingMessage & { user?: { id?: string } }) =>
+          req.user?.id ? { userId: req.user.id } : {},
         autoLogging: { ignore: (req: IncomingMessage) => req.url === '/health' },
       },
       ...(stream ? [stream] : []),

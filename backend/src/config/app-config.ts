@@ -23,8 +23,7 @@ export class AppConfig {
     const nothingConfigured = !env.DATABASE_URL && !env.JWT_SECRET_KEY && !env.JWT_JWKS_URL;
     this.demoMode = !production && (env.DEMO_MODE ?? nothingConfigured);
     this.autoProvisionUsers = env.AUTO_PROVISION_USERS ?? this.demoMode;
-    this.jwtSecret =
-      env.JWT_SECRET_KEY ?? (this.demoMode ? randomBytes(32).toString('base64url') : undefined);
+    this.jwtSecret = env.JWT_SECRET_KEY ?? (this.demoMode ? randomBytes(32).toString('base64url') : undefined);
     this.aiProvider = env.AI_PROVIDER ?? pickProvider(env);
     this.chatTimeoutMs = env.CHAT_TIMEOUT * 1000;
   }

@@ -35,7 +35,10 @@ export class EnvironmentVariables {
   @IsIn(['development', 'production', 'test'])
   NODE_ENV: 'development' | 'production' | 'test' = 'development';
 
-  @Type(() => Number) @IsInt() @Min(0) @Max(65535)
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
   PORT = 8000;
 
   @IsString()
@@ -45,110 +48,169 @@ export class EnvironmentVariables {
   LOG_LEVEL = 'info';
 
   /** Any Postgres (a Supabase project's connection string); unset means embedded PGlite. */
-  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
   DATABASE_URL?: string;
 
-  @Type(() => Number) @IsInt() @Min(1) @Max(200)
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
   DATABASE_POOL_SIZE = 10;
 
   /** Folder of the embedded database (used when DATABASE_URL is unset). */
-  @IsString() @MinLength(1)
+  @IsString()
+  @MinLength(1)
   PGLITE_DATA_DIR = '.data/pglite';
 
   // --- Supabase (spec) ---
-  @Transform(emptyToUndefined) @IsOptional() @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
   SUPABASE_URL?: string;
 
-  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
   SUPABASE_ANON_KEY?: string;
 
   // --- JWT (spec) ---
-  @Transform(emptyToUndefined) @IsOptional() @IsString() @MinLength(32)
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(32)
   JWT_SECRET_KEY?: string;
 
   @IsIn(['HS256', 'HS384', 'HS512', 'RS256', 'ES256'])
   JWT_ALGORITHM = 'HS256';
 
   /** Lifetime of widget tokens minted by POST /api/auth/token. */
-  @Type(() => Number) @IsInt() @Min(1) @Max(1440)
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1440)
   JWT_EXPIRE_MINUTES = 30;
 
   /** JWKS endpoint for RS256/ES256 tokens (Supabase Auth, Auth0, Clerk...). */
-  @Transform(emptyToUndefined) @IsOptional() @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
   JWT_JWKS_URL?: string;
 
-  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
   JWT_ISSUER?: string;
 
-  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
   JWT_AUDIENCE?: string;
 
-  @Type(() => Number) @IsInt() @Min(0) @Max(300)
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(300)
   JWT_CLOCK_TOLERANCE_SECONDS = 30;
 
   /** Create a public.users row for a valid token whose user is unknown. Defaults to on only in demo mode. */
-  @Transform(toBool) @IsOptional() @IsBoolean()
+  @Transform(toBool)
+  @IsOptional()
+  @IsBoolean()
   AUTO_PROVISION_USERS?: boolean;
 
   /** Lets an integrator's server mint widget tokens at POST /api/auth/token. Off while unset. */
-  @Transform(emptyToUndefined) @IsOptional() @IsString() @MinLength(24)
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(24)
   PULSE_API_KEY?: string;
 
   /** Local demo mode: dev token + demo page. Defaults to on when neither DATABASE_URL nor a JWT secret/JWKS is set and NODE_ENV is not production. */
-  @Transform(toBool) @IsOptional() @IsBoolean()
+  @Transform(toBool)
+  @IsOptional()
+  @IsBoolean()
   DEMO_MODE?: boolean;
 
-  @Transform(toList) @IsString({ each: true })
+  @Transform(toList)
+  @IsString({ each: true })
   CORS_ORIGINS: string[] = ['*'];
 
   // --- Chat (spec) ---
-  @Transform(emptyToUndefined) @IsOptional() @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
   EDGE_FUNCTION_URL?: string;
 
   /** Seconds; fractions allowed (tests use 0.5 to see a timeout quickly). */
-  @Type(() => Number) @IsNumber() @Min(0.1) @Max(600)
+  @Type(() => Number)
+  @IsNumber()
+  @Min(0.1)
+  @Max(600)
   CHAT_TIMEOUT = 30;
 
-  @Type(() => Number) @IsInt() @Min(0) @Max(200)
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(200)
   MAX_CONTEXT_MESSAGES = 10;
 
-  @Type(() => Number) @IsNumber() @Min(0) @Max(2)
+  @Type(() => Number)
+  @IsNumber()
+  @Min(0)
+  @Max(2)
   DEFAULT_TEMPERATURE = 0.7;
 
-  @Type(() => Number) @IsInt() @Min(1) @Max(32000)
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(32000)
   DEFAULT_MAX_TOKENS = 1000;
 
-  @IsString() @MaxLength(8000)
+  @IsString()
+  @MaxLength(8000)
   DEFAULT_SYSTEM_PROMPT = 'You are a helpful assistant.';
 
   // --- AI providers ---
-  @Transform(emptyToUndefined) @IsOptional() @IsIn(['supabase', 'openai', 'demo'])
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsIn(['supabase', 'openai', 'demo'])
   AI_PROVIDER?: 'supabase' | 'openai' | 'demo';
 
-  @Transform(emptyToUndefined) @IsOptional() @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
   OPENAI_BASE_URL?: string;
 
-  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
   OPENAI_API_KEY?: string;
 
-  @IsString() @MinLength(1)
+  @IsString()
+  @MinLength(1)
   OPENAI_MODEL = 'gpt-4o-mini';
 
   /** Seconds between SSE heartbeat comments, so proxies keep an idle stream open. */
-  @Type(() => Number) @IsNumber() @Min(0.05) @Max(300)
+  @Type(() => Number)
+  @IsNumber()
+  @Min(0.05)
+  @Max(300)
   SSE_HEARTBEAT_SECONDS = 15;
 
   // --- Abuse limits ---
-  @Type(() => Number) @IsInt() @Min(0) @Max(100000)
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(100000)
   RATE_LIMIT_PER_MINUTE = 120;
 }
 
 export type ConfigErrorList = string[];
 
 function describe(errors: ValidationError[]): string[] {
-  return errors.flatMap((e) =>
-    Object.values(e.constraints ?? {}).map((msg) => `${e.property}: ${msg}`),
-  );
+  return errors.flatMap((e) => Object.values(e.constraints ?? {}).map((msg) => `${e.property}: ${msg}`));
 }
 
 /** Parses and validates the environment; throws one error naming every bad variable. */

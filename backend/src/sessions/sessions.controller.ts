@@ -34,7 +34,8 @@ export class SessionsController {
   @Get()
   @ApiOperation({
     summary: "List the caller's sessions, most recently active first",
-    description: 'Keyset pagination: pass the previous page\'s `last_id` as `after`. Archived sessions are hidden unless include_archived=true.',
+    description:
+      "Keyset pagination: pass the previous page's `last_id` as `after`. Archived sessions are hidden unless include_archived=true.",
   })
   @ApiOkResponse({ type: SessionListDto })
   list(@CurrentUser() user: AuthUser, @Query() query: ListSessionsQuery): Promise<SessionListDto> {

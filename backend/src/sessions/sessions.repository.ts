@@ -16,7 +16,11 @@ export interface SessionPatch {
  */
 @Injectable()
 export class SessionsRepository {
-  async create(tx: Queryable, userId: string, input: { title?: string; system_prompt?: string | null }): Promise<SessionDto> {
+  async create(
+    tx: Queryable,
+    userId: string,
+    input: { title?: string; system_prompt?: string | null },
+  ): Promise<SessionDto> {
     const { rows } = await tx.query<SessionDto>(
       `insert into public.chat_sessions (user_id, title, system_prompt)
        values ($1, coalesce($2, 'New chat'), $3)
@@ -26,7 +30,12 @@ export class SessionsRepository {
     return rows[0];
   }
 
-  async findForUser(tx: Queryable, userId: string, id: string, opts: { lock?: boolean } = {}): Promise<SessionDto | undefined> {
+  async findForUser(
+    tx: Queryable,
+    userId: string,
+    id: string,
+    opts: { lock?: boolean } = {},
+  ): Promise<SessionDto | undefined> {
     const { rows } = await tx.query<SessionDto>(
       `select ${COLUMNS} from public.chat_sessions where id = $1 and user_id = $2${opts.lock ? ' for update' : ''}`,
       [id, userId],
@@ -81,7 +90,10 @@ export class SessionsRepository {
   }
 
   async delete(tx: Queryable, userId: string, id: string): Promise<boolean> {
-    const { rowCount } = await tx.query('delete from public.chat_sessions where id = $1 and user_id = $2', [id, userId]);
+    const { rowCount } = await tx.query('delete from public.chat_sessions where id = $1 and user_id = $2', [
+      id,
+      userId,
+    ]);
     return rowCount > 0;
   }
 

@@ -38,7 +38,8 @@ export class SessionsService {
   list(user: AuthUser, q: ListSessionsQuery): Promise<SessionListDto> {
     return this.db.asUser(user.id, async (tx) => {
       const after = q.after ? await this.sessions.cursorOf(tx, user.id, q.after) : undefined;
-      if (q.after && !after) throw new AppError('INVALID_CURSOR', '`after` is not one of your sessions.', { field: 'after' });
+      if (q.after && !after)
+        throw new AppError('INVALID_CURSOR', '`after` is not one of your sessions.', { field: 'after' });
       const rows = await this.sessions.listForUser(tx, user.id, {
         limit: q.limit,
         includeArchived: q.include_archived,

@@ -17,15 +17,11 @@ export interface EdgeFunction {
  * would, on a free port (PORT=0) chosen by Deno and read from its "Listening on" line.
  */
 export async function startEdgeFunction(env: Record<string, string>): Promise<EdgeFunction> {
-  const child = spawn(
-    DENO,
-    ['run', '--allow-net', '--allow-env', '--allow-read', 'supabase/functions/chat/index.ts'],
-    {
-      cwd: REPO_ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NO_COLOR: '1', PORT: '0', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const child = spawn(DENO, ['run', '--allow-net', '--allow-env', '--allow-read', 'supabase/functions/chat/index.ts'], {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NO_COLOR: '1', PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const output: string[] = [];
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => fail(new Error(`deno did not start in 20 s:\n${output.join('')}`)), 20_000);

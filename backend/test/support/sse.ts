@@ -1,10 +1,15 @@
-import { parseJsonEventStream, readUIMessageStream, uiMessageChunkSchema, type UIMessage, type UIMessageChunk } from 'ai';
+import {
+  parseJsonEventStream,
+  readUIMessageStream,
+  uiMessageChunkSchema,
+  type UIMessage,
+  type UIMessageChunk,
+} from 'ai';
 import { EventSourceParserStream } from 'eventsource-parser/stream';
 
 /** One thing that arrived on an SSE stream, with when it arrived (ms since `readSse` began). */
 export type SseItem =
-  | { kind: 'event'; id?: string; data: string; at: number }
-  | { kind: 'comment'; text: string; at: number };
+  { kind: 'event'; id?: string; data: string; at: number } | { kind: 'comment'; text: string; at: number };
 
 /**
  * Reads a Server-Sent Events body as it arrives, heartbeat comments included
@@ -20,13 +25,11 @@ export async function readSse(
     items.push(item);
     onItem?.(item, items);
   };
-  const events = body
-    .pipeThrough(new TextDecoderStream())
-    .pipeThrough(
-      new EventSourceParserStream({
-        onComment: (text) => push({ kind: 'comment', text: text.trim(), at: performance.now() - started }),
-      }),
-    );
+  const events = body.pipeThrough(new TextDecoderStream()).pipeThrough(
+    new EventSourceParserStream({
+      onComment: (text) => push({ kind: 'comment', text: text.trim(), at: performance.now() - started }),
+    }),
+  );
   for await (const event of events) {
     push({ kind: 'event', id: event.id, data: event.data, at: performance.now() - started });
   }
@@ -42,13 +45,10 @@ export function eventIds(items: SseItem[]): number[] {
 
 /** The JSON parts of an SSE capture, `[DONE]` left out. */
 export function partsOf(items: SseItem[]): Array<Record<string, unknown> & { type: string }> {
-  return items
-    .filter((i): i is SseEvent => i.kind === 'event' && i.data !== '[DONE]')
-    .map((i) => JSON.parse(i.data));
+  return items.filter((i): i is SseEvent => i.kind === 'event' && i.data !== '[DONE]').map((i) => JSON.parse(i.data));
 }
 
-type ParsedChunk =
-  ReturnType<typeof parseJsonEventStream<UIMessageChunk>> extends ReadableStream<infer R> ? R : never;
+type ParsedChunk = ReturnType<typeof parseJsonEventStream<UIMessageChunk>> extends ReadableStream<infer R> ? R : never;
 
 export interface UiStreamResult {
   /** Every chunk as the AI SDK validated it against its own UI message chunk schema. */

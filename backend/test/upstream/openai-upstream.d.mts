@@ -40,7 +40,11 @@ export interface OpenAIUpstream {
   close(): Promise<void>;
 }
 
-export function startOpenAIUpstream(options?: { port?: number; host?: string; apiKey?: string }): Promise<OpenAIUpstream>;
+export function startOpenAIUpstream(options?: {
+  port?: number;
+  host?: string;
+  apiKey?: string;
+}): Promise<OpenAIUpstream>;
 
 export function splitIntoChunks(text: string): string[];
 export function countTokens(text: string): number;

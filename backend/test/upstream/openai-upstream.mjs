@@ -43,9 +43,7 @@ function contentText(content) {
   if (typeof content === 'string') return content;
   // Array content parts (vision-style messages): only the text parts count.
   if (Array.isArray(content)) {
-    return content
-      .map((part) => (part && typeof part.text === 'string' ? part.text : ''))
-      .join(' ');
+    return content.map((part) => (part && typeof part.text === 'string' ? part.text : '')).join(' ');
   }
   return '';
 }
@@ -154,7 +152,7 @@ export async function startOpenAIUpstream({ port = 0, host = '127.0.0.1', apiKey
     // 'text' and 'cut' both produce text; 'cut' stops early without [DONE].
     const text =
       behavior.kind === 'text' || behavior.kind === 'cut'
-        ? behavior.text ?? (behavior.chunks ? behavior.chunks.join('') : defaultText(body))
+        ? (behavior.text ?? (behavior.chunks ? behavior.chunks.join('') : defaultText(body)))
         : defaultText(body);
     const chunks = behavior.chunks ?? splitIntoChunks(text);
     const finishReason = behavior.finishReason ?? 'stop';
@@ -258,7 +256,10 @@ export async function startOpenAIUpstream({ port = 0, host = '127.0.0.1', apiKey
     }
 
     if (path === '/v1/models' && req.method === 'GET') {
-      sendJson(res, 200, { object: 'list', data: [{ id: 'gpt-4o-mini', object: 'model', created: 0, owned_by: 'stub' }] });
+      sendJson(res, 200, {
+        object: 'list',
+        data: [{ id: 'gpt-4o-mini', object: 'model', created: 0, owned_by: 'stub' }],
+      });
       return;
     }
 

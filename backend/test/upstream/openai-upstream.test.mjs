@@ -78,7 +78,9 @@ describe('openai upstream stub', () => {
   test('scripted text uses the given chunks and finish reason', async () => {
     upstream.enqueue({ kind: 'text', chunks: ['Hel', 'lo'], finishReason: 'length', chunkDelayMs: 5 });
     const response = await chat(upstream.url, { stream: true, messages: [{ role: 'user', content: 'x' }] });
-    const chunks = parseSse(await response.text()).slice(0, -1).map((e) => JSON.parse(e));
+    const chunks = parseSse(await response.text())
+      .slice(0, -1)
+      .map((e) => JSON.parse(e));
     assert.deepEqual(
       chunks.slice(1, 3).map((chunk) => chunk.choices[0].delta.content),
       ['Hel', 'lo'],
@@ -137,7 +139,11 @@ describe('openai upstream stub', () => {
       const body = await denied.json();
       assert.equal(body.error.code, 'invalid_api_key');
       assert.equal(body.error.type, 'invalid_request_error');
-      const allowed = await chat(own.url, { messages: [{ role: 'user', content: 'x' }] }, { authorization: 'Bearer sk-test' });
+      const allowed = await chat(
+        own.url,
+        { messages: [{ role: 'user', content: 'x' }] },
+        { authorization: 'Bearer sk-test' },
+      );
       assert.equal(allowed.status, 200);
     } finally {
       await own.close();
@@ -153,7 +159,9 @@ describe('openai upstream stub', () => {
 
 test('standalone mode prints its URL and takes control requests', async () => {
   const script = fileURLToPath(new URL('./openai-upstream.mjs', import.meta.url));
-  const child = spawn(process.execPath, [script, '--port', '0', '--api-key', 'k1'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [script, '--port', '0', '--api-key', 'k1'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   try {
     const [line] = await once(child.stdout, 'data');
     const { url } = JSON.parse(String(line).split('\n')[0]);
@@ -163,7 +171,9 @@ test('standalone mode prints its URL and takes control requests', async () => {
       method: 'POST',
       body: JSON.stringify({ kind: 'text', text: 'scripted' }),
     });
-    const reply = await (await chat(url, { messages: [{ role: 'user', content: 'x' }] }, { authorization: 'Bearer k1' })).json();
+    const reply = await (
+      await chat(url, { messages: [{ role: 'user', content: 'x' }] }, { authorization: 'Bearer k1' })
+    ).json();
     assert.equal(reply.choices[0].message.content, 'scripted');
     const recorded = await (await fetch(`${origin}/__control/requests`)).json();
     assert.equal(recorded.length, 1);

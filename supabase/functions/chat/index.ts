@@ -183,7 +183,11 @@ async function completeChat(request: ChatRequest, config: UpstreamConfig, deadli
     response: content,
     model: typeof body.model === 'string' ? body.model : config.model,
     usage: hasUsage
-      ? { prompt_tokens: usage!.prompt_tokens, completion_tokens: usage!.completion_tokens, total_tokens: usage!.total_tokens }
+      ? {
+          prompt_tokens: usage!.prompt_tokens,
+          completion_tokens: usage!.completion_tokens,
+          total_tokens: usage!.total_tokens,
+        }
       : null,
     finish_reason: typeof choice?.finish_reason === 'string' ? choice.finish_reason : null,
   });

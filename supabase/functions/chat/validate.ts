@@ -72,7 +72,10 @@ export function validateChatRequest(body: unknown): ValidationResult {
       temperature < LIMITS.minTemperature ||
       temperature > LIMITS.maxTemperature
     ) {
-      return { ok: false, error: `temperature must be a number from ${LIMITS.minTemperature} to ${LIMITS.maxTemperature}` };
+      return {
+        ok: false,
+        error: `temperature must be a number from ${LIMITS.minTemperature} to ${LIMITS.maxTemperature}`,
+      };
     }
   }
   if (max_tokens !== undefined && max_tokens !== null) {
@@ -82,7 +85,10 @@ export function validateChatRequest(body: unknown): ValidationResult {
       max_tokens < LIMITS.minMaxTokens ||
       max_tokens > LIMITS.maxMaxTokens
     ) {
-      return { ok: false, error: `max_tokens must be an integer from ${LIMITS.minMaxTokens} to ${LIMITS.maxMaxTokens}` };
+      return {
+        ok: false,
+        error: `max_tokens must be an integer from ${LIMITS.minMaxTokens} to ${LIMITS.maxMaxTokens}`,
+      };
     }
   }
   if (stream !== undefined && stream !== null && typeof stream !== 'boolean') {

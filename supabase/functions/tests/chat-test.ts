@@ -55,25 +55,29 @@ function withUpstream(
   });
 }
 
-withUpstream('answers JSON with the upstream text, model, usage and finish reason', async (upstream) => {
-  const response = await handleChat(chatRequest({ ...hello, temperature: 0.3, max_tokens: 50 }));
-  assertEquals(response.status, 200);
-  assertEquals(response.headers.get('access-control-allow-origin'), '*');
-  const body = await response.json();
-  assertEquals(body.response, 'Echo: hello there');
-  assertEquals(body.model, 'gpt-test');
-  assertEquals(body.finish_reason, 'stop');
-  assertEquals(body.usage.completion_tokens, 3);
-  assertEquals(body.usage.total_tokens, body.usage.prompt_tokens + 3);
+withUpstream(
+  'answers JSON with the upstream text, model, usage and finish reason',
+  async (upstream) => {
+    const response = await handleChat(chatRequest({ ...hello, temperature: 0.3, max_tokens: 50 }));
+    assertEquals(response.status, 200);
+    assertEquals(response.headers.get('access-control-allow-origin'), '*');
+    const body = await response.json();
+    assertEquals(body.response, 'Echo: hello there');
+    assertEquals(body.model, 'gpt-test');
+    assertEquals(body.finish_reason, 'stop');
+    assertEquals(body.usage.completion_tokens, 3);
+    assertEquals(body.usage.total_tokens, body.usage.prompt_tokens + 3);
 
-  assertEquals(upstream.requests.length, 1);
-  const sent = upstream.requests[0];
-  assertEquals(sent.headers.authorization, 'Bearer sk-test');
-  assertEquals(sent.body.model, 'gpt-test');
-  assertEquals(sent.body.temperature, 0.3);
-  assertEquals(sent.body.max_tokens, 50);
-  assertEquals(sent.body.stream, undefined);
-}, { apiKey: 'sk-test' });
+    assertEquals(upstream.requests.length, 1);
+    const sent = upstream.requests[0];
+    assertEquals(sent.headers.authorization, 'Bearer sk-test');
+    assertEquals(sent.body.model, 'gpt-test');
+    assertEquals(sent.body.temperature, 0.3);
+    assertEquals(sent.body.max_tokens, 50);
+    assertEquals(sent.body.stream, undefined);
+  },
+  { apiKey: 'sk-test' },
+);
 
 withUpstream('streams the upstream chunks through and ends with [DONE]', async (upstream) => {
   upstream.enqueue({ kind: 'text', text: 'Streaming works, one word at a time.', chunkDelayMs: 2 });
@@ -182,14 +186,18 @@ withUpstream('maps an upstream 500 to 502 UPSTREAM_ERROR with the upstream statu
   assertEquals((await streamed.json()).upstream_status, 429);
 });
 
-withUpstream('maps a wrong upstream key to 502 UPSTREAM_ERROR 401', async () => {
-  Deno.env.set('OPENAI_API_KEY', 'sk-wrong');
-  const response = await handleChat(chatRequest(hello));
-  assertEquals(response.status, 502);
-  const body = await response.json();
-  assertEquals(body.upstream_status, 401);
-  assertEquals(body.code, 'UPSTREAM_ERROR');
-}, { apiKey: 'sk-right' });
+withUpstream(
+  'maps a wrong upstream key to 502 UPSTREAM_ERROR 401',
+  async () => {
+    Deno.env.set('OPENAI_API_KEY', 'sk-wrong');
+    const response = await handleChat(chatRequest(hello));
+    assertEquals(response.status, 502);
+    const body = await response.json();
+    assertEquals(body.upstream_status, 401);
+    assertEquals(body.code, 'UPSTREAM_ERROR');
+  },
+  { apiKey: 'sk-right' },
+);
 
 withUpstream('maps unparseable or empty upstream answers to 502 UPSTREAM_BAD_RESPONSE', async (upstream) => {
   upstream.enqueue({ kind: 'garbage' });
@@ -223,26 +231,34 @@ withUpstream('a stream cut short ends with an in-band error and no [DONE]', asyn
   assertEquals(text, 'one two');
 });
 
-withUpstream('a hung upstream becomes 504 UPSTREAM_TIMEOUT', async (upstream) => {
-  upstream.enqueue({ kind: 'hang' });
-  const started = performance.now();
-  const response = await handleChat(chatRequest(hello));
-  assertEquals(response.status, 504);
-  assertEquals((await response.json()).code, 'UPSTREAM_TIMEOUT');
-  assert(performance.now() - started < 2_000, 'timed out promptly');
+withUpstream(
+  'a hung upstream becomes 504 UPSTREAM_TIMEOUT',
+  async (upstream) => {
+    upstream.enqueue({ kind: 'hang' });
+    const started = performance.now();
+    const response = await handleChat(chatRequest(hello));
+    assertEquals(response.status, 504);
+    assertEquals((await response.json()).code, 'UPSTREAM_TIMEOUT');
+    assert(performance.now() - started < 2_000, 'timed out promptly');
 
-  upstream.enqueue({ kind: 'hang' });
-  const streamed = await handleChat(chatRequest({ ...hello, stream: true }));
-  assertEquals(streamed.status, 504);
-  await streamed.body?.cancel();
-}, { env: { UPSTREAM_TIMEOUT_MS: '150' } });
+    upstream.enqueue({ kind: 'hang' });
+    const streamed = await handleChat(chatRequest({ ...hello, stream: true }));
+    assertEquals(streamed.status, 504);
+    await streamed.body?.cancel();
+  },
+  { env: { UPSTREAM_TIMEOUT_MS: '150' } },
+);
 
-withUpstream('a slow first token within the timeout is fine', async (upstream) => {
-  upstream.enqueue({ kind: 'text', text: 'late but fine', firstTokenDelayMs: 100 });
-  const response = await handleChat(chatRequest(hello));
-  assertEquals(response.status, 200);
-  assertEquals((await response.json()).response, 'late but fine');
-}, { env: { UPSTREAM_TIMEOUT_MS: '1000' } });
+withUpstream(
+  'a slow first token within the timeout is fine',
+  async (upstream) => {
+    upstream.enqueue({ kind: 'text', text: 'late but fine', firstTokenDelayMs: 100 });
+    const response = await handleChat(chatRequest(hello));
+    assertEquals(response.status, 200);
+    assertEquals((await response.json()).response, 'late but fine');
+  },
+  { env: { UPSTREAM_TIMEOUT_MS: '1000' } },
+);
 
 Deno.test('an unreachable upstream becomes 502', async () => {
   // Bind and release a port so nothing listens on it.
@@ -291,7 +307,10 @@ withUpstream('runs as a real server: JSON, stream, and a client abort that abort
     const streamed = await post({ messages: [{ role: 'user', content: 'stream me please' }], stream: true });
     const events = sseData(await streamed.text());
     assertEquals(events.at(-1), '[DONE]');
-    const text = events.slice(0, -1).map((e) => JSON.parse(e).choices[0]?.delta?.content ?? '').join('');
+    const text = events
+      .slice(0, -1)
+      .map((e) => JSON.parse(e).choices[0]?.delta?.content ?? '')
+      .join('');
     assertEquals(text, 'Echo: stream me please');
 
     // A slow stream the client abandons after the first chunk: the upstream connection must close early.

@@ -50,7 +50,10 @@ export async function json<T>(auth: ApiAuth, path: string, method = 'GET', body?
 export function feed(text: string, onPart: (part: StreamPart) => void): string {
   // A CR at the very end may be the first half of a CRLF split across chunks: keep it raw.
   const tail = text.endsWith('\r') ? '\r' : '';
-  const events = text.slice(0, text.length - tail.length).replace(/\r\n?/g, '\n').split('\n\n');
+  const events = text
+    .slice(0, text.length - tail.length)
+    .replace(/\r\n?/g, '\n')
+    .split('\n\n');
   const rest = events.pop()! + tail;
   for (const event of events) {
     const data = event

@@ -17,8 +17,16 @@ const cells = (row: string) =>
     .map((c) => c.trim());
 
 function table(lines: string[]): string {
-  const row = (r: string, tag: string) => '<tr>' + cells(r).map((c) => `<${tag}>${snarkdown(c)}</${tag}>`).join('') + '</tr>';
-  return `<table><thead>${row(lines[0]!, 'th')}</thead><tbody>${lines.slice(2).map((r) => row(r, 'td')).join('')}</tbody></table>`;
+  const row = (r: string, tag: string) =>
+    '<tr>' +
+    cells(r)
+      .map((c) => `<${tag}>${snarkdown(c)}</${tag}>`)
+      .join('') +
+    '</tr>';
+  return `<table><thead>${row(lines[0]!, 'th')}</thead><tbody>${lines
+    .slice(2)
+    .map((r) => row(r, 'td'))
+    .join('')}</tbody></table>`;
 }
 
 function toHtml(md: string): string {
@@ -63,7 +71,19 @@ export function renderMarkdown(md: string): string {
     USE_PROFILES: { html: true },
     // Remote images in model output are a known exfiltration channel (prompt injection can
     // encode data in an image URL), and forms or media have no place in a chat answer.
-    FORBID_TAGS: ['img', 'style', 'form', 'input', 'button', 'textarea', 'select', 'iframe', 'video', 'audio', 'source'],
+    FORBID_TAGS: [
+      'img',
+      'style',
+      'form',
+      'input',
+      'button',
+      'textarea',
+      'select',
+      'iframe',
+      'video',
+      'audio',
+      'source',
+    ],
     FORBID_ATTR: ['style', 'id', 'name'],
   });
 }

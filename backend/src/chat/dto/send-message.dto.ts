@@ -10,7 +10,10 @@ export class SendMessageDto {
   @Matches(/\S/, { message: 'message must not be empty' })
   message: string;
 
-  @ApiPropertyOptional({ format: 'uuid', description: 'An active session of yours; omitted, a new session is created.' })
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: 'An active session of yours; omitted, a new session is created.',
+  })
   @IsOptional()
   @IsUUID()
   session_id?: string;

@@ -39,7 +39,12 @@ export class SessionListDto {
   @ApiProperty({ enum: ['list'] }) object: 'list';
   @ApiProperty({ type: [SessionDto] }) data: SessionDto[];
   @ApiPropertyOptional({ format: 'uuid', nullable: true, type: String }) first_id: string | null;
-  @ApiPropertyOptional({ format: 'uuid', nullable: true, type: String, description: 'Pass as `after` for the next page.' })
+  @ApiPropertyOptional({
+    format: 'uuid',
+    nullable: true,
+    type: String,
+    description: 'Pass as `after` for the next page.',
+  })
   last_id: string | null;
   @ApiProperty() has_more: boolean;
 }

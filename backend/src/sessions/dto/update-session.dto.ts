@@ -15,7 +15,12 @@ export class UpdateSessionDto {
   @MaxLength(LIMITS.titleLength)
   title?: string;
 
-  @ApiPropertyOptional({ maxLength: LIMITS.systemPromptLength, nullable: true, type: String, description: 'null clears it.' })
+  @ApiPropertyOptional({
+    maxLength: LIMITS.systemPromptLength,
+    nullable: true,
+    type: String,
+    description: 'null clears it.',
+  })
   @ValidateIf((_o, v) => v !== null)
   @IsOptional()
   @IsString()

@@ -187,7 +187,9 @@ export class ChatController implements ReactiveController {
 
   async renameSession(id: string, title: string): Promise<void> {
     try {
-      const updated = await json<Session>(this.chat(), `/api/chat/sessions/${encodeURIComponent(id)}`, 'PUT', { title });
+      const updated = await json<Session>(this.chat(), `/api/chat/sessions/${encodeURIComponent(id)}`, 'PUT', {
+        title,
+      });
       this.sessions = this.sessions.map((s) => (s.id === id ? updated : s));
     } catch (e) {
       this.#fail(e);
@@ -209,7 +211,14 @@ export class ChatController implements ReactiveController {
   async send(text: string): Promise<void> {
     text = text.trim();
     if (!text || this.streaming || !this.chat().emit('pulse-request-send', { text }, true)) return;
-    const user: ChatMessage = { id: uuid(), role: 'user', content: text, status: 'done', key: uuid(), sid: this.sessionId };
+    const user: ChatMessage = {
+      id: uuid(),
+      role: 'user',
+      content: text,
+      status: 'done',
+      key: uuid(),
+      sid: this.sessionId,
+    };
     this.messages = [...this.messages, user];
     await this.#run(user);
   }
@@ -253,7 +262,9 @@ export class ChatController implements ReactiveController {
           else if (part.type === 'text-delta') replace({ content: reply.content + part.delta });
           else if (part.type === 'data-message') {
             interrupted = part.data.interrupted;
-            this.messages = this.messages.map((m) => (m.id === reply.id ? { ...m, id: part.data.assistant_message_id } : m));
+            this.messages = this.messages.map((m) =>
+              m.id === reply.id ? { ...m, id: part.data.assistant_message_id } : m,
+            );
             reply.id = part.data.assistant_message_id;
           } else if (part.type === 'data-error') throw new ApiError(0, part.data.code, part.data.message);
           else if (part.type === 'error') throw new ApiError(0, 'STREAM_ERROR', part.errorText);
@@ -269,7 +280,9 @@ export class ChatController implements ReactiveController {
         const failed = this.messages.indexOf(this.messages.find((m) => m.id === user.id)!);
         this.messages = this.messages
           .filter((m) => m.id !== reply.id)
-          .map((m, i) => (i === failed ? { ...m, status: 'failed', error: e instanceof ApiError ? e.code : 'NETWORK_ERROR' } : m));
+          .map((m, i) =>
+            i === failed ? { ...m, status: 'failed', error: e instanceof ApiError ? e.code : 'NETWORK_ERROR' } : m,
+          );
         this.#fail(e);
       }
     } finally {

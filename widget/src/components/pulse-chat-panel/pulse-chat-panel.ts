@@ -54,7 +54,9 @@ export class PulseChatPanel extends LitElement {
     while (check !== this.ctl.ready);
     await this.updateComplete;
     const root = this.renderRoot;
-    (root.querySelector<HTMLElement>('textarea') ?? root.querySelector<HTMLElement>('.body button, header button'))?.focus();
+    (
+      root.querySelector<HTMLElement>('textarea') ?? root.querySelector<HTMLElement>('.body button, header button')
+    )?.focus();
   }
 
   async send(text: string): Promise<void> {
@@ -105,18 +107,22 @@ export class PulseChatPanel extends LitElement {
     const typing = m.status === 'streaming' && !m.content;
     return html`<li part="message ${m.role}-message" class="msg ${m.role} ${m.status}">
       <span class="sr-only">${who}:</span>
-      ${typing
-        ? html`<span class="typing" role="status" aria-label=${s.typing}><i></i><i></i><i></i></span>`
-        : m.role === 'user'
-          ? html`<div class="text">${m.content}</div>`
-          : html`<div class="md">${unsafeHTML(renderMarkdown(m.content))}</div>`}
+      ${
+        typing
+          ? html`<span class="typing" role="status" aria-label=${s.typing}><i></i><i></i><i></i></span>`
+          : m.role === 'user'
+            ? html`<div class="text">${m.content}</div>`
+            : html`<div class="md">${unsafeHTML(renderMarkdown(m.content))}</div>`
+      }
       ${m.status === 'interrupted' ? html`<div class="note">${s.stopped}</div>` : nothing}
-      ${m.status === 'failed'
-        ? html`<div class="note error">
+      ${
+        m.status === 'failed'
+          ? html`<div class="note error">
             ${m.error === 'RATE_LIMITED' ? s.rateLimited : s.failed}
             <button type="button" class="link" @click=${() => void this.ctl.retry(m)}>${s.retry}</button>
           </div>`
-        : nothing}
+          : nothing
+      }
     </li>`;
   }
 
@@ -124,20 +130,25 @@ export class PulseChatPanel extends LitElement {
     const { ctl } = this;
     const starters = this.chat.starters;
     return html`<div class="body messages" part="body">
-      ${ctl.hasEarlier
-        ? html`<button type="button" class="link earlier" @click=${() => void ctl.loadEarlier()}>${s.loadEarlier}</button>`
-        : nothing}
+      ${
+        ctl.hasEarlier
+          ? html`<button type="button" class="link earlier" @click=${() => void ctl.loadEarlier()}>${s.loadEarlier}</button>`
+          : nothing
+      }
       <ul class="list" aria-label=${s.heading}>
         ${ctl.messages.length ? nothing : html`<li class="msg assistant greeting">${s.greeting}</li>`}
         ${ctl.messages.map((m) => this.#message(m, s))}
       </ul>
-      ${!ctl.messages.length && starters.length
-        ? html`<div class="starters" role="group" aria-label=${s.starters}>
+      ${
+        !ctl.messages.length && starters.length
+          ? html`<div class="starters" role="group" aria-label=${s.starters}>
             ${starters.map(
-              (t) => html`<button type="button" part="starter" class="starter" @click=${() => void this.send(t)}>${t}</button>`,
+              (t) =>
+                html`<button type="button" part="starter" class="starter" @click=${() => void this.send(t)}>${t}</button>`,
             )}
           </div>`
-        : nothing}
+          : nothing
+      }
     </div>`;
   }
 
@@ -147,8 +158,9 @@ export class PulseChatPanel extends LitElement {
     const signedIn = ctl.auth === 'ok';
     return html`<header part="header">
         <h2 part="title">${s.heading}</h2>
-        ${signedIn
-          ? html`<button
+        ${
+          signedIn
+            ? html`<button
                 type="button"
                 part="button"
                 aria-label=${s.chats}
@@ -171,20 +183,26 @@ export class PulseChatPanel extends LitElement {
               >
                 ${icon('M12 5v14M5 12h14')}
               </button>`
-          : nothing}
-        ${this.chat.inline
-          ? nothing
-          : html`<button type="button" part="button" aria-label=${s.closeChat} title=${s.closeChat} @click=${() => this.chat.close()}>
+            : nothing
+        }
+        ${
+          this.chat.inline
+            ? nothing
+            : html`<button type="button" part="button" aria-label=${s.closeChat} title=${s.closeChat} @click=${() => this.chat.close()}>
               ${icon('M6 6l12 12M18 6L6 18')}
-            </button>`}
+            </button>`
+        }
       </header>
-      ${ctl.auth === 'none'
-        ? html`<div class="body signin" part="body"><p>${s.signIn}</p></div>`
-        : this.view === 'sessions'
-          ? sessionsView(this, s)
-          : this.#chatView(s)}
-      ${signedIn && this.view === 'chat'
-        ? html`<form part="composer" @submit=${this.#submit}>
+      ${
+        ctl.auth === 'none'
+          ? html`<div class="body signin" part="body"><p>${s.signIn}</p></div>`
+          : this.view === 'sessions'
+            ? sessionsView(this, s)
+            : this.#chatView(s)
+      }
+      ${
+        signedIn && this.view === 'chat'
+          ? html`<form part="composer" @submit=${this.#submit}>
             <textarea
               part="input"
               rows="1"
@@ -194,15 +212,18 @@ export class PulseChatPanel extends LitElement {
               @keydown=${this.#keydown}
               @input=${(e: Event) => this.#grow(e.target as HTMLTextAreaElement)}
             ></textarea>
-            ${ctl.streaming
-              ? html`<button type="button" part="stop-button" class="send" aria-label=${s.stop} title=${s.stop} @click=${() => ctl.stop()}>
+            ${
+              ctl.streaming
+                ? html`<button type="button" part="stop-button" class="send" aria-label=${s.stop} title=${s.stop} @click=${() => ctl.stop()}>
                   ${icon('M7 7h10v10H7z')}
                 </button>`
-              : html`<button type="submit" part="send-button" class="send" aria-label=${s.send} title=${s.send}>
+                : html`<button type="submit" part="send-button" class="send" aria-label=${s.send} title=${s.send}>
                   ${icon('M5 12h14M13 6l6 6-6 6')}
-                </button>`}
+                </button>`
+            }
           </form>`
-        : nothing}
+          : nothing
+      }
       <div class="sr-only" aria-live="polite">${ctl.streaming ? '' : unsafeHTML(renderMarkdown(ctl.announcement))}</div>`;
   }
 }

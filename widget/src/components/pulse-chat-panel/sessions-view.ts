@@ -17,8 +17,9 @@ export function sessionsView(panel: PulseChatPanel, s: PulseStrings): TemplateRe
       ${ctl.sessions.map((session) => {
         const title = session.title || s.untitled;
         return html`<li class="session ${session.id === ctl.sessionId ? 'current' : ''}">
-          ${panel.editing === session.id
-            ? html`<form
+          ${
+            panel.editing === session.id
+              ? html`<form
                 class="rename"
                 @submit=${(e: Event) => {
                   e.preventDefault();
@@ -38,7 +39,7 @@ export function sessionsView(panel: PulseChatPanel, s: PulseStrings): TemplateRe
                 />
                 <button type="submit" part="button" class="link">${s.save}</button>
               </form>`
-            : html`<button
+              : html`<button
                   type="button"
                   class="open"
                   aria-current=${session.id === ctl.sessionId ? 'true' : 'false'}
@@ -71,12 +72,15 @@ export function sessionsView(panel: PulseChatPanel, s: PulseStrings): TemplateRe
                   @click=${() => void ctl.deleteSession(session.id)}
                 >
                   ${s.delete}
-                </button>`}
+                </button>`
+          }
         </li>`;
       })}
     </ul>
-    ${ctl.sessionsMore
-      ? html`<button type="button" class="link" @click=${() => void ctl.listSessions(true)}>${s.loadMore}</button>`
-      : nothing}
+    ${
+      ctl.sessionsMore
+        ? html`<button type="button" class="link" @click=${() => void ctl.listSessions(true)}>${s.loadMore}</button>`
+        : nothing
+    }
   </div>`;
 }

@@ -196,7 +196,13 @@ export class PulseChat extends HTMLElement {
     return this.inline || this.#opened;
   }
   get starters(): string[] {
-    return this.#starters ?? (this.getAttribute('starters') ?? '').split('|').map((s) => s.trim()).filter(Boolean);
+    return (
+      this.#starters ??
+      (this.getAttribute('starters') ?? '')
+        .split('|')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    );
   }
   set starters(v: string[]) {
     this.#starters = v;
@@ -223,8 +229,7 @@ export class PulseChat extends HTMLElement {
       } else if (key === 'token') {
         this.#token = (value as string | null) || null;
         this.#cachedToken = null;
-      }
-      else if (key === 'i18n') this.i18n = value as Partial<PulseStrings>;
+      } else if (key === 'i18n') this.i18n = value as Partial<PulseStrings>;
       else if (key === 'starters') this.#starters = value as string[];
       else if (key === 'inline') this.inline = !!value;
       else if (ATTRS.includes(kebab(key))) {
@@ -315,13 +320,15 @@ export class PulseChat extends HTMLElement {
     const iconUrl = this.getAttribute('icon-url');
     const slot = this.#root.querySelector('slot')!;
     const img = slot.querySelector('img');
-    if (iconUrl && img?.getAttribute('src') !== iconUrl) slot.innerHTML = `<img alt="" src="${iconUrl.replace(/"/g, '&quot;')}">`;
+    if (iconUrl && img?.getAttribute('src') !== iconUrl)
+      slot.innerHTML = `<img alt="" src="${iconUrl.replace(/"/g, '&quot;')}">`;
     else if (!iconUrl && img) slot.innerHTML = ICON;
     this.#badge.hidden = !this.#unread;
     this.#badge.textContent = this.#unread ? String(this.#unread) : '';
     this.#launcher.setAttribute(
       'aria-label',
-      (this.isOpen ? s.closeChat : s.openChat) + (this.#unread ? ', ' + s.unread.replace('{n}', String(this.#unread)) : ''),
+      (this.isOpen ? s.closeChat : s.openChat) +
+        (this.#unread ? ', ' + s.unread.replace('{n}', String(this.#unread)) : ''),
     );
     this.#wrap.setAttribute('role', this.inline ? 'region' : 'dialog');
     this.#wrap.setAttribute('aria-label', s.heading);
