@@ -3,11 +3,12 @@ import { AiModule } from '../ai/ai.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { ChatController } from './chat.controller.js';
 import { ChatService } from './chat.service.js';
+import { SendRequestsJanitor } from './send-requests.janitor.js';
 import { SendRequestsRepository } from './send-requests.repository.js';
 
 @Module({
   imports: [AiModule, SessionsModule],
   controllers: [ChatController],
-  providers: [ChatService, SendRequestsRepository],
+  providers: [ChatService, SendRequestsRepository, SendRequestsJanitor],
 })
 export class ChatModule {}

@@ -53,4 +53,13 @@ export class SendRequestsRepository {
       [userId, key, status, response ? JSON.stringify(response) : null],
     );
   }
+
+  /** Forgets keys older than `hours` (as the service role: every user's). Returns how many. */
+  async purgeOlderThan(db: Queryable, hours: number): Promise<number> {
+    const { rowCount } = await db.query(
+      `delete from public.chat_send_requests where created_at < now() - make_interval(hours => $1::int)`,
+      [hours],
+    );
+    return rowCount;
+  }
 }
