@@ -193,7 +193,10 @@ export class EnvironmentVariables {
   OPENAI_MODEL = 'gpt-4o-mini';
 
   /** How long an Idempotency-Key of POST /api/chat/send is remembered. */
-  @Type(() => Number) @IsInt() @Min(1) @Max(8760)
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(8760)
   IDEMPOTENCY_KEY_TTL_HOURS = 24;
 
   /** Seconds between SSE heartbeat comments, so proxies keep an idle stream open. */
