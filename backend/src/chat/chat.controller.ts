@@ -6,7 +6,7 @@ import { CurrentUser } from '../auth/current-user.decorator.js';
 import { AppError } from '../common/app-error.js';
 import { HttpErrorFilter } from '../common/http-error.filter.js';
 import { AppConfig } from '../config/app-config.js';
-import { ChatService } from './chat.service.js';
+import { ChatService, type PreparedSend } from './chat.service.js';
 import { SendMessageDto } from './dto/send-message.dto.js';
 import { SendResultDto } from './dto/send-result.dto.js';
 import { toUiFinishReason, UiMessageStream } from './ui-message-stream.js';
@@ -70,12 +70,7 @@ export class ChatController {
     const stream = new UiMessageStream(res, this.config.env.SSE_HEARTBEAT_SECONDS * 1000);
     const textId = (id: string) => `text-${id}`;
     let assistantId = '';
-    const begin = (
-      p: Omit<
-        SendResultDto,
-        'response' | 'finish_reason' | 'interrupted' | 'usage' | 'provider' | 'model' | 'replayed'
-      >,
-    ) => {
+    const begin = (p: PreparedSend) => {
       assistantId = p.assistant_message_id;
       stream.open();
       stream.write({ type: 'start', messageId: p.assistant_message_id });

@@ -9,7 +9,7 @@ import type { MessageDto, SessionDto } from '../sessions/dto/session.dto.js';
 import { MessagesRepository } from '../sessions/messages.repository.js';
 import { SessionsRepository } from '../sessions/sessions.repository.js';
 import { sessionNotFound } from '../sessions/sessions.service.js';
-import { buildContext, titleFrom } from './context.builder.js';
+import { buildContext, titleFrom, type StoredTurn } from './context.builder.js';
 import type { SendMessageDto } from './dto/send-message.dto.js';
 import type { SendResultDto, UsageDto } from './dto/send-result.dto.js';
 import { SendRequestsRepository } from './send-requests.repository.js';
@@ -35,7 +35,7 @@ export interface SendOptions {
 interface Stored {
   session: Pick<SessionDto, 'id' | 'title' | 'system_prompt'>;
   userMessage: MessageDto;
-  window: { role: 'system' | 'user' | 'assistant'; content: string }[];
+  window: StoredTurn[];
   created: boolean;
 }
 
@@ -112,7 +112,7 @@ export class ChatService {
       }
     } catch (err) {
       if (!opts.signal.aborted && !(err instanceof AiProviderError && err.code === 'UPSTREAM_ABORTED')) {
-        if (key) await this.settleQuietly(user, key, 'failed', null);
+        if (key) await this.markFailed(user, key);
         throw this.toAppError(err);
       }
       interrupted = true;
@@ -163,9 +163,10 @@ export class ChatService {
   /** Phase one, one transaction: the idempotency claim, the session, the user's message, the memory window. */
   private storeQuestion(user: AuthUser, dto: SendMessageDto, key?: string): Promise<Stored | SendResultDto> {
     return this.db.asUser(user.id, async (tx) => {
-      const earlier = key ? await this.sendRequests.claim(tx, user.id, key, requestHash(dto)) : undefined;
+      const hash = key ? requestHash(dto) : undefined;
+      const earlier = key && hash ? await this.sendRequests.claim(tx, user.id, key, hash) : undefined;
       if (earlier) {
-        if (earlier.request_hash !== requestHash(dto)) {
+        if (earlier.request_hash !== hash) {
           throw new AppError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used for a different request.', {
             field: 'Idempotency-Key',
           });
@@ -178,9 +179,8 @@ export class ChatService {
       }
 
       const history = this.config.env.MAX_CONTEXT_MESSAGES;
-      const sessionId = earlier?.session_id ?? dto.session_id?.toLowerCase();
+      let sessionRef = earlier?.session_id ?? dto.session_id?.toLowerCase();
       let created = false;
-      let sessionRef = sessionId;
       if (!sessionRef) {
         const session = await this.sessions.create(tx, user.id, {
           title: titleFrom(dto.message),
@@ -208,9 +208,10 @@ export class ChatService {
     });
   }
 
-  private async settleQuietly(user: AuthUser, key: string, status: 'failed', response: null): Promise<void> {
+  /** Lets a retry with the same key answer the stored question; a failure here only costs that. */
+  private async markFailed(user: AuthUser, key: string): Promise<void> {
     try {
-      await this.db.asUser(user.id, (tx) => this.sendRequests.settle(tx, user.id, key, status, response));
+      await this.db.asUser(user.id, (tx) => this.sendRequests.settle(tx, user.id, key, 'failed', null));
     } catch (err) {
       this.logger.warn({ err }, 'could not mark an idempotency key as failed');
     }

@@ -58,12 +58,10 @@ export class HttpErrorFilter implements ExceptionFilter {
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
-      const cause = exception.cause as { type?: string } | undefined;
       const parseFailure = status === 400 && /JSON/i.test(exception.message);
       const code: ErrorCode = parseFailure ? 'MALFORMED_JSON' : (CODE_BY_STATUS[status] ?? 'INTERNAL_ERROR');
       const message =
         status === 404 ? 'No such route.' : parseFailure ? 'The request body is not valid JSON.' : exception.message;
-      void cause;
       return { statusCode: status >= 500 ? 500 : status, code, message, requestId };
     }
     const status = (exception as { status?: number; type?: string })?.status;
