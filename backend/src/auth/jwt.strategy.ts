@@ -5,11 +5,11 @@ import { createRemoteJWKSet } from 'jose';
 import { KeyObject, createSecretKey } from 'node:crypto';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { AppError } from '../common/app-error.js';
+import { UUID_PATTERN } from '../common/uuid.js';
 import { AppConfig } from '../config/app-config.js';
 import type { AuthUser } from './auth-user.js';
 import { UsersService } from './users.service.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ASYMMETRIC = ['RS256', 'ES256'] as const;
 
 /** Which algorithms this deployment accepts: never `none`, and HS only with a shared secret. */
@@ -66,7 +66,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
 
   async validate(payload: Record<string, unknown>): Promise<AuthUser> {
     const sub = payload.sub;
-    if (typeof sub !== 'string' || !UUID.test(sub)) {
+    if (typeof sub !== 'string' || !UUID_PATTERN.test(sub)) {
       throw new AppError('UNAUTHORIZED', 'The token has no valid `sub` (a public.users id).');
     }
     await this.users.ensureKnown(sub.toLowerCase());

@@ -1,3 +1,5 @@
+import { UUID_PATTERN } from '../common/uuid.js';
+
 export interface QueryResult<T> {
   rows: T[];
   rowCount: number;
@@ -7,8 +9,6 @@ export interface QueryResult<T> {
 export interface Queryable {
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<T>>;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export type DatabaseKind = 'postgres' | 'pglite';
 
@@ -41,7 +41,7 @@ export abstract class Database implements Queryable {
   asUser<T>(userId: string, fn: (tx: Queryable) => Promise<T>): Promise<T> {
     // Inlined rather than bound so it can ride along with BEGIN: safe only because a UUID
     // has no quote to escape, so anything else is refused outright.
-    if (!UUID.test(userId)) throw new Error('asUser needs a UUID user id');
+    if (!UUID_PATTERN.test(userId)) throw new Error('asUser needs a UUID user id');
     const claims = JSON.stringify({ sub: userId, role: 'authenticated' });
     return this.transaction(
       fn,

@@ -18,6 +18,16 @@ function prepared(text: string, values: unknown[]): pg.QueryConfig {
   return { name, text, values };
 }
 
+/** One checked-out connection as a Queryable, its statements prepared. */
+function queryable(client: pg.PoolClient): Queryable {
+  return {
+    query: async <R>(sql: string, params: unknown[] = []) => {
+      const res = await client.query(prepared(sql, params));
+      return { rows: res.rows as R[], rowCount: res.rowCount ?? 0 };
+    },
+  };
+}
+
 /** Any Postgres server reached through DATABASE_URL (a Supabase project, or a local server). */
 export class PostgresDatabase extends Database {
   readonly kind = 'postgres' as const;
@@ -44,13 +54,7 @@ export class PostgresDatabase extends Database {
     try {
       // Simple protocol: BEGIN and the setup go to the server as one round trip.
       await client.query(setup ? `begin; ${setup}` : 'begin');
-      const tx: Queryable = {
-        query: async <R>(sql: string, params: unknown[] = []) => {
-          const res = await client.query(prepared(sql, params));
-          return { rows: res.rows as R[], rowCount: res.rowCount ?? 0 };
-        },
-      };
-      const result = await fn(tx);
+      const result = await fn(queryable(client));
       await client.query('commit');
       return result;
     } catch (err) {
@@ -65,12 +69,7 @@ export class PostgresDatabase extends Database {
   async withConnection<T>(fn: (conn: Queryable) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     try {
-      return await fn({
-        query: async <R>(sql: string, params: unknown[] = []) => {
-          const res = await client.query(sql, params);
-          return { rows: res.rows as R[], rowCount: res.rowCount ?? 0 };
-        },
-      });
+      return await fn(queryable(client));
     } finally {
       client.release();
     }
