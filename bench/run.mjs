@@ -73,12 +73,13 @@ function stopChildren() {
 }
 process.on('exit', stopChildren);
 for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, async () => {
-    stopChildren();
-    const bounded = (p) => Promise.race([p, new Promise((r) => setTimeout(r, 5000))]);
-    for (const cleanup of cleanups) await bounded(cleanup().catch(() => undefined));
-    process.exit(130);
-  });
+  process.on(signal, () => void interrupted());
+}
+async function interrupted() {
+  stopChildren();
+  const bounded = (p) => Promise.race([p, new Promise((r) => setTimeout(r, 5000))]);
+  for (const cleanup of cleanups) await bounded(cleanup().catch(() => undefined));
+  process.exit(130);
 }
 
 // Other work on the same 2 cores skews every figure: the bench and its servers ask for a
@@ -249,7 +250,7 @@ async function mintTokens(secret, count) {
 
 /** One session per user, created through the API (which also provisions the user). */
 async function createSessions(base, tokens) {
-  const sessions = new Array(tokens.length);
+  const sessions = Array.from({ length: tokens.length });
   let next = 0;
   const worker = async () => {
     for (let i = next++; i < tokens.length; i = next++) {

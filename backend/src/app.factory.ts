@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { existsSync } from 'node:fs';
+import type { ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
@@ -52,13 +53,13 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
     app.useStaticAssets(WIDGET_DIST, {
       prefix: '/widget/',
       maxAge: '5m',
-      setHeaders: (res) => res.setHeader('Access-Control-Allow-Origin', '*'),
+      setHeaders: (res: ServerResponse) => res.setHeader('Access-Control-Allow-Origin', '*'),
     });
   }
   if (config.demoMode && existsSync(DEMO_SITE)) {
     app.useStaticAssets(DEMO_SITE, {
       prefix: '/demo/',
-      setHeaders: (res) => {
+      setHeaders: (res: ServerResponse) => {
         res.setHeader('Content-Security-Policy', DEMO_CSP);
         res.setHeader('Cache-Control', 'no-cache');
       },

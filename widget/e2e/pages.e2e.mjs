@@ -7,7 +7,6 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import {
   ROOT,
   assistant,
-  button,
   chat,
   idle,
   input,

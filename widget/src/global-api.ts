@@ -36,6 +36,9 @@ const DATA_OPTIONS = [
   'systemPrompt',
 ];
 
+// A script in <head> runs before <body> exists, though the DOM typings say it always does.
+const body = (): HTMLElement | null => document.body;
+
 /** Reads `data-*` options from the embedding script tag; `data-api-url` alone mounts the bubble. */
 export function createGlobalApi(data: DOMStringMap | undefined, version: string): PulseChatApi {
   let el: PulseChat | null = null;
@@ -44,8 +47,8 @@ export function createGlobalApi(data: DOMStringMap | undefined, version: string)
       const found = document.querySelector('pulse-chat');
       const created = found ?? document.createElement('pulse-chat');
       el = created;
-      // A script in <head> may run before <body> exists.
-      if (!found && document.body) document.body.append(created);
+      const parent = body();
+      if (!found && parent) parent.append(created);
       else if (!found)
         document.addEventListener('DOMContentLoaded', () => document.body.append(created), { once: true });
     }
@@ -55,7 +58,7 @@ export function createGlobalApi(data: DOMStringMap | undefined, version: string)
     const options: Record<string, unknown> = {};
     for (const key of DATA_OPTIONS) if (data[key] !== undefined) options[key] = data[key];
     const go = () => void mount(options as PulseChatOptions);
-    if (document.body) go();
+    if (body()) go();
     else document.addEventListener('DOMContentLoaded', go, { once: true });
   }
   return {

@@ -202,7 +202,7 @@ export class FakeApi {
 export async function startServer() {
   const api = new FakeApi();
   const pages = new Map();
-  const server = createServer(async (req, res) => {
+  const handle = async (req, res) => {
     const url = new URL(req.url, 'http://localhost');
     try {
       if (url.pathname.startsWith('/api/')) return await api.handle(req, res, url);
@@ -236,7 +236,8 @@ export async function startServer() {
     } catch (e) {
       res.writeHead(e.code === 'ENOENT' ? 404 : 500).end(String(e.message));
     }
-  });
+  };
+  const server = createServer((req, res) => void handle(req, res));
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   const origin = `http://127.0.0.1:${server.address().port}`;
   return { api, pages, origin, close: () => new Promise((r) => server.close(r)) };

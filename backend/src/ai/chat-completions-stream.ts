@@ -52,7 +52,7 @@ export async function* readChatCompletionStream(
 
 /** A non-streaming `chat.completion` object as the same events: one delta and a done. */
 export function chatCompletionEvents(json: unknown): AiStreamEvent[] {
-  const choice = isRecord(json) && Array.isArray(json.choices) ? json.choices[0] : undefined;
+  const choice = isRecord(json) && Array.isArray(json.choices) ? (json.choices as unknown[])[0] : undefined;
   const message = isRecord(choice) && isRecord(choice.message) ? choice.message : undefined;
   if (!isRecord(json) || typeof message?.content !== 'string') {
     throw new AiProviderError('UPSTREAM_BAD_RESPONSE', 'The AI provider’s answer had no message.');

@@ -57,7 +57,8 @@ describe('OpenAiProvider against an OpenAI-compatible upstream', () => {
     await drain(provider.stream(request()));
 
     expect(upstream.requests).toHaveLength(1);
-    const { body, headers } = upstream.requests[0];
+    const { headers } = upstream.requests[0];
+    const body: unknown = upstream.requests[0].body;
     expect(body).toEqual({
       model: 'gpt-test',
       messages,

@@ -35,7 +35,7 @@ async function startEdgeFunctionStub() {
   const requests: { url: string; headers: http.IncomingHttpHeaders; body: unknown }[] = [];
   const socketCloses: Promise<unknown>[] = [];
   const answers: Answer[] = [];
-  const server = http.createServer(async (req, res) => {
+  const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     socketCloses.push(once(req.socket, 'close'));
     const parts: Buffer[] = [];
     for await (const part of req) parts.push(part as Buffer);
@@ -47,7 +47,8 @@ async function startEdgeFunctionStub() {
         r.end(JSON.stringify({ response: 'You live in Lyon.' }));
       });
     answer(res);
-  });
+  };
+  const server = http.createServer((req, res) => void handle(req, res));
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;

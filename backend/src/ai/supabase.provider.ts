@@ -74,7 +74,8 @@ export class SupabaseProvider implements AiProvider {
   async *stream(request: AiRequest): AsyncGenerator<AiStreamEvent> {
     const call = new UpstreamCall(request.signal, request.timeoutMs);
     try {
-      const { data, error } = await this.functions.invoke<unknown>(this.target.name, {
+      // functions-js types the error as `any`: read it as unknown.
+      const answer: { data: unknown; error: unknown } = await this.functions.invoke<unknown>(this.target.name, {
         body: {
           messages: request.messages.map(({ role, content }) => ({ role, content })),
           system_prompt: request.systemPrompt,
@@ -85,6 +86,7 @@ export class SupabaseProvider implements AiProvider {
         headers: { Accept: 'text/event-stream' },
         signal: call.signal,
       });
+      const { data, error } = answer;
       if (error) throw await invokeError(error, call);
 
       // functions-js hands back the Response itself for text/event-stream, unread.

@@ -114,7 +114,7 @@ export class ChatController {
     } catch (err) {
       // Before the stream opened, the error is an ordinary JSON response with its status.
       if (!stream.opened) throw err;
-      const body = this.errors.toBody(err, String(req.id ?? ''));
+      const body = this.errors.toBody(err, String(req.id));
       stream.write({ type: 'text-end', id: textId(assistantId) });
       stream.write({ type: 'data-error', data: { code: body.code, message: body.message, requestId: body.requestId } });
       stream.write({ type: 'error', errorText: body.message });

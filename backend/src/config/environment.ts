@@ -17,7 +17,9 @@ import {
 } from 'class-validator';
 
 const toBool = ({ value }: { value: unknown }) =>
-  value === undefined || value === '' ? undefined : ['1', 'true', 'yes', 'on'].includes(String(value).toLowerCase());
+  value === undefined || value === ''
+    ? undefined
+    : ['1', 'true', 'yes', 'on'].includes(String(value as string | boolean).toLowerCase());
 const toList = ({ value }: { value: unknown }) =>
   typeof value === 'string'
     ? value

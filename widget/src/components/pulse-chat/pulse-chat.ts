@@ -142,7 +142,7 @@ export class PulseChat extends HTMLElement {
     this.#launcher = this.#root.querySelector('button')!;
     this.#badge = this.#root.querySelector('.badge')!;
     this.#wrap = this.#root.querySelector('.panel')!;
-    this.#launcher.addEventListener('click', () => this.toggle());
+    this.#launcher.addEventListener('click', () => void this.toggle());
     this.#wrap.addEventListener('keydown', (e) => {
       if (e.key === 'Escape' && !this.inline) {
         e.stopPropagation();
@@ -267,7 +267,8 @@ export class PulseChat extends HTMLElement {
     this.#unread = 0;
     this.#sync();
     const panel = await this.#ensurePanel();
-    if (!this.#opened) return;
+    // close() may have run while the panel loaded.
+    if (!(this.#opened as boolean)) return;
     await panel.focusFirst();
     this.emit('pulse-open');
   }
