@@ -4,7 +4,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { cp, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
+import { cp, mkdtemp, rename, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { createServer as netServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -154,7 +154,7 @@ function startHost() {
 }
 
 /** The setup file exactly as the widget README shows it. */
-export const README_SETUP = `// chat-token.js: called for the first request and again whenever the API answers 401.
+const README_SETUP = `// chat-token.js: called for the first request and again whenever the API answers 401.
 const getToken = async () => (await fetch('/my-session/jwt')).text();
 const configure = () => window.PulseChat.init({ getToken });
 // The widget script is async: it may run before or after this file.
@@ -279,4 +279,3 @@ export async function send(page, text) {
 /** Waits until no answer is streaming (the Send button is back). */
 export const idle = (page) => button(page, 'Send').waitFor();
 
-export const readFileText = (p) => readFile(p, 'utf8');

@@ -2,7 +2,7 @@ import { AiProviderError, type AiProvider, type AiRequest, type AiStreamEvent } 
 import { chatCompletionEvents, readChatCompletionStream } from './chat-completions-stream.js';
 import { UpstreamCall, httpError } from './upstream-call.js';
 
-export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
+const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 
 export interface OpenAiProviderOptions {
   /** Any OpenAI-compatible API root, up to and including `/v1`. */

@@ -108,7 +108,7 @@ export class SupabaseProvider implements AiProvider {
 }
 
 /** The JSON answer of the spec's contract, or a plain chat.completion from a proxying function. */
-export function edgeFunctionAnswerEvents(data: unknown): AiStreamEvent[] {
+function edgeFunctionAnswerEvents(data: unknown): AiStreamEvent[] {
   if (isRecord(data) && typeof data.response === 'string') {
     return answerEvents(data.response, { finishReason: data.finish_reason, usage: data.usage, model: data.model });
   }

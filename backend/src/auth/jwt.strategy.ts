@@ -13,7 +13,7 @@ import { UsersService } from './users.service.js';
 const ASYMMETRIC = ['RS256', 'ES256'] as const;
 
 /** Which algorithms this deployment accepts: never `none`, and HS only with a shared secret. */
-export function allowedAlgorithms(config: AppConfig): jwt.Algorithm[] {
+function allowedAlgorithms(config: AppConfig): jwt.Algorithm[] {
   const algs = new Set<jwt.Algorithm>();
   const configured = config.env.JWT_ALGORITHM as jwt.Algorithm;
   if (configured.startsWith('HS') && config.jwtSecret) algs.add(configured);

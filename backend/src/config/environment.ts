@@ -216,8 +216,6 @@ export class EnvironmentVariables {
   RATE_LIMIT_PER_MINUTE = 120;
 }
 
-export type ConfigErrorList = string[];
-
 function describe(errors: ValidationError[]): string[] {
   return errors.flatMap((e) => Object.values(e.constraints ?? {}).map((msg) => `${e.property}: ${msg}`));
 }

@@ -5,7 +5,7 @@ import type { Database } from './database.js';
 import { PostgresDatabase } from './postgres.database.js';
 
 /** supabase/migrations at the repository root, from src/ or dist/ alike. */
-export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../supabase/migrations', import.meta.url));
+const MIGRATIONS_DIR = fileURLToPath(new URL('../../../supabase/migrations', import.meta.url));
 
 const LEDGER = `
 create schema if not exists supabase_migrations;

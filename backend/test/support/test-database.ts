@@ -10,7 +10,7 @@ import { PgliteDatabase } from '../../src/database/pglite.database.js';
 export const TEST_DB = (process.env.PULSE_TEST_DB ?? 'pglite') as 'pglite' | 'postgres';
 
 /** The server that fresh per-run databases are created on (trust auth on this machine). */
-export const ADMIN_URL = process.env.PULSE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const ADMIN_URL = process.env.PULSE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 export interface TestDatabase {
   env: Record<string, string>;
