@@ -278,4 +278,3 @@ export async function send(page, text) {
 
 /** Waits until no answer is streaming (the Send button is back). */
 export const idle = (page) => button(page, 'Send').waitFor();
-
