@@ -1,5 +1,6 @@
 import { jest } from '@jest/globals';
 import request from 'supertest';
+import { ERROR_STATUS } from '../src/common/app-error.js';
 import { expectError } from './support/errors.js';
 import { startTestApp, TEST_DB, type TestApp } from './support/test-app.js';
 import { signToken } from './support/tokens.js';
@@ -31,8 +32,20 @@ describe('platform: health, OpenAPI, request ids, logs, CORS', () => {
 
   describe('OpenAPI document', () => {
     let doc: {
-      paths: Record<string, Record<string, { security?: unknown[] }>>;
-      components: { securitySchemes: Record<string, { type: string; scheme: string }> };
+      paths: Record<
+        string,
+        Record<
+          string,
+          {
+            security?: unknown[];
+            responses: Record<string, { content: Record<string, { schema: { allOf?: unknown[] } }> }>;
+          }
+        >
+      >;
+      components: {
+        securitySchemes: Record<string, { type: string; scheme: string }>;
+        schemas: Record<string, { properties: Record<string, { enum?: string[] }> }>;
+      };
     };
 
     beforeAll(async () => {
@@ -67,6 +80,22 @@ describe('platform: health, OpenAPI, request ids, logs, CORS', () => {
             security: expect.arrayContaining([{ [bearer![0]]: [] }]),
           });
         }
+      }
+    });
+
+    it('documents every error code in one Error schema, each refusal, the stream and the public routes', () => {
+      expect(doc.components.schemas.Error.properties.code.enum).toEqual(Object.keys(ERROR_STATUS));
+      const notFound = doc.paths['/api/chat/sessions/{id}'].get.responses['404'].content['application/json'].schema;
+      expect(notFound.allOf).toEqual([
+        { $ref: '#/components/schemas/Error' },
+        { type: 'object', properties: { code: { enum: ['SESSION_NOT_FOUND'] } } },
+      ]);
+      expect(Object.keys(doc.paths['/api/chat/send'].post.responses['200'].content)).toEqual([
+        'application/json',
+        'text/event-stream',
+      ]);
+      for (const path of ['/health', '/health/ready', '/api/auth/token']) {
+        for (const op of Object.values(doc.paths[path])) expect(op).toHaveProperty('security', []);
       }
     });
 

@@ -1,5 +1,6 @@
 import { Body, Controller, Headers, HttpCode, Post } from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/api-errors.decorator.js';
 import { AuthService } from './auth.service.js';
 import { MintedTokenDto, MintTokenDto } from './dto/mint-token.dto.js';
 import { Public } from './public.decorator.js';
@@ -20,6 +21,7 @@ export class AuthController {
   })
   @ApiHeader({ name: 'X-Api-Key', required: true })
   @ApiOkResponse({ type: MintedTokenDto })
+  @ApiErrors('INVALID_API_KEY', 'NOT_FOUND')
   mint(@Headers('x-api-key') apiKey: string | undefined, @Body() body: MintTokenDto): Promise<MintedTokenDto> {
     return this.auth.mintForIntegrator(apiKey, body);
   }

@@ -1,6 +1,7 @@
 import { Controller, Get, HttpCode } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Public } from '../auth/public.decorator.js';
+import { ApiErrors } from '../common/api-errors.decorator.js';
 import { AppError } from '../common/app-error.js';
 import { Database } from '../database/database.js';
 
@@ -22,7 +23,7 @@ export class HealthController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Readiness: the database answers' })
   @ApiOkResponse({ schema: { example: { status: 'ok', database: 'pglite' } } })
-  @ApiServiceUnavailableResponse({ description: 'DATABASE_UNAVAILABLE' })
+  @ApiErrors('DATABASE_UNAVAILABLE')
   async ready() {
     try {
       await this.db.query('select 1');
