@@ -1,6 +1,7 @@
 import { jest } from '@jest/globals';
 import request from 'supertest';
 import { ERROR_STATUS } from '../src/common/app-error.js';
+import { eventually } from './support/chat.js';
 import { expectError } from './support/errors.js';
 import { startTestApp, TEST_DB, type TestApp } from './support/test-app.js';
 import { signToken } from './support/tokens.js';
@@ -148,8 +149,11 @@ describe('platform: health, OpenAPI, request ids, logs, CORS', () => {
       await send('log-query', (r) => r.get(`/api/chat/sessions?access_token=${u.token}`).set(u.auth), 400);
       await send('log-404', (r) => r.get('/api/nope').set(u.auth), 404);
 
-      // pino writes the line after the response is sent.
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      // pino writes the line after the response is sent: wait for every request's line.
+      await eventually(async () => {
+        const logged = t.logs.join('');
+        return ids.every((id) => logged.includes(`"id":"${id}"`)) ? true : undefined;
+      });
       const text = t.logs.join('');
       for (const secret of [u.token, signature, expired, expired.split('.')[2], badSignature]) {
         expect(text.includes(secret)).toBe(false);

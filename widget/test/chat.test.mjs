@@ -121,9 +121,16 @@ describe('sending', () => {
     assert.equal(second.body.message, 'Please work');
     assert.equal(await page.locator('pulse-chat [part~=user-message]').count(), 1);
 
-    // The next message gets a key of its own.
+    // The next message gets a key of its own. 'world' shows before the answer's last delta, and
+    // Enter is ignored while an answer streams: wait for the first answer to end before typing.
+    const received = (n) =>
+      page.waitForFunction(
+        (count) => window.__events.filter((e) => e.type === 'pulse-message-received').length === count,
+        n,
+      );
+    await received(1);
     await type(page, 'Another');
-    await page.waitForFunction(() => window.__events.filter((e) => e.type === 'pulse-message-received').length === 2);
+    await received(2);
     assert.notEqual(sends()[2].headers['idempotency-key'], first.headers['idempotency-key']);
     await page.context().close();
   });
