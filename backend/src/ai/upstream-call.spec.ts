@@ -6,8 +6,12 @@ const reasonOf = (call: UpstreamCall) => call.signal.reason as AiProviderError;
 
 describe('UpstreamCall', () => {
   // The idle clock is a timer: fake time, so a loaded machine cannot make the call late or early.
-  beforeEach(() => jest.useFakeTimers());
-  afterEach(() => jest.useRealTimers());
+  beforeEach(() => {
+    jest.useFakeTimers();
+  });
+  afterEach(() => {
+    jest.useRealTimers();
+  });
 
   it('aborts with UPSTREAM_TIMEOUT when nothing happens for timeoutMs', () => {
     const call = new UpstreamCall(new AbortController().signal, 50);
