@@ -1,4 +1,9 @@
-import type { PulseChat, PulseChatOptions, TokenProvider } from './components/pulse-chat/pulse-chat.js';
+import {
+  TEXT_OPTIONS,
+  type PulseChat,
+  type PulseChatOptions,
+  type TokenProvider,
+} from './components/pulse-chat/pulse-chat.js';
 
 /** `window.PulseChat`: the script-tag API. Every method mounts the bubble if it is not there yet. */
 export interface PulseChatApi {
@@ -22,20 +27,6 @@ declare global {
   }
 }
 
-const DATA_OPTIONS = [
-  'apiUrl',
-  'token',
-  'position',
-  'theme',
-  'locale',
-  'heading',
-  'greeting',
-  'starters',
-  'signInText',
-  'iconUrl',
-  'systemPrompt',
-];
-
 // A script in <head> runs before <body> exists, though the DOM typings say it always does.
 const body = (): HTMLElement | null => document.body;
 
@@ -56,7 +47,7 @@ export function createGlobalApi(data: DOMStringMap | undefined, version: string)
   };
   if (data?.apiUrl !== undefined) {
     const options: Record<string, unknown> = {};
-    for (const key of DATA_OPTIONS) if (data[key] !== undefined) options[key] = data[key];
+    for (const key of TEXT_OPTIONS) if (data[key] !== undefined) options[key] = data[key];
     const go = () => void mount(options as PulseChatOptions);
     if (body()) go();
     else document.addEventListener('DOMContentLoaded', go, { once: true });

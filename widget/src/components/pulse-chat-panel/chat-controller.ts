@@ -244,7 +244,7 @@ export class ChatController implements ReactiveController {
     this.#stopped = false;
     this.#abort = new AbortController();
     this.#update();
-    chat.emit('pulse-message-sent', { text: user.content, sessionId: this.sessionId, idempotencyKey: user.key });
+    chat.emit('pulse-message-sent', { text: user.content, sessionId: this.sessionId, idempotencyKey: user.key! });
     const replace = (patch: Partial<ChatMessage>) => {
       Object.assign(reply, patch);
       this.messages = this.messages.map((m) => (m.id === reply.id || m === reply ? { ...reply } : m));
