@@ -1,16 +1,16 @@
 // End-to-end harness: the real backend (built `backend/dist/main.js`, embedded PGlite, demo mode)
 // talking to the in-process OpenAI stand-in, a separate host-site server on another origin, and
 // headless Chromium. Each test file starts its own stack; every test signs in as a fresh user.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { cp, mkdtemp, rename, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
-import { createServer as netServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import jwt from 'jsonwebtoken';
+import { startBuiltServer } from '../../backend/test/support/built-server.mjs';
 import { startOpenAIUpstream } from '../../backend/test/upstream/openai-upstream.mjs';
 import { launch } from '../test/helpers.mjs';
 
@@ -27,16 +27,6 @@ function ensureBuilt() {
   if (!existsSync(join(ROOT, 'backend/dist/main.js')))
     execFileSync(npm, ['run', 'build', '-w', 'backend'], { cwd: ROOT, stdio: 'inherit' });
 }
-
-const freePort = () =>
-  new Promise((resolve, reject) => {
-    const s = netServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 
 // Creating a PGlite database (initdb + migrations) takes 5 to 20 s on a small machine; opening a
 // copy of one already made takes a fraction. The template is made once (by a backend that starts
@@ -57,61 +47,34 @@ async function pgliteDir(upstreamUrl, secret) {
 }
 
 async function startBackend(upstreamUrl, secret, dataDir) {
-  const port = await freePort();
-  const child = spawn(process.execPath, [join(ROOT, 'backend/dist/main.js')], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      PGLITE_DATA_DIR: dataDir,
-      NODE_ENV: 'development',
-      DEMO_MODE: 'true',
-      JWT_SECRET_KEY: secret,
-      // Tokens that expire during a test must be refused at once, not 30 s later.
-      JWT_CLOCK_TOLERANCE_SECONDS: '0',
-      AI_PROVIDER: 'openai',
-      OPENAI_BASE_URL: upstreamUrl,
-      OPENAI_API_KEY: 'test',
-      RATE_LIMIT_PER_MINUTE: '0',
-      LOG_LEVEL: 'warn',
-      CHAT_TIMEOUT: '2',
+  const server = await startBuiltServer(
+    {
+      cwd: ROOT,
+      env: {
+        PGLITE_DATA_DIR: dataDir,
+        NODE_ENV: 'development',
+        DEMO_MODE: 'true',
+        JWT_SECRET_KEY: secret,
+        // Tokens that expire during a test must be refused at once, not 30 s later.
+        JWT_CLOCK_TOLERANCE_SECONDS: '0',
+        AI_PROVIDER: 'openai',
+        OPENAI_BASE_URL: upstreamUrl,
+        OPENAI_API_KEY: 'test',
+        RATE_LIMIT_PER_MINUTE: '0',
+        LOG_LEVEL: 'warn',
+        CHAT_TIMEOUT: '2',
+      },
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    { timeoutMs: 30_000 },
+  ).catch(async (e) => {
+    await rm(dataDir, { recursive: true, force: true });
+    throw e;
   });
-  let output = '';
-  child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (output += d));
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  const origin = `http://127.0.0.1:${port}`;
   const stop = async ({ keep = false } = {}) => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await server.stop();
     if (!keep) await rm(dataDir, { recursive: true, force: true });
   };
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) {
-      await stop();
-      throw new Error(`backend exited with ${child.exitCode}:\n${output}`);
-    }
-    const ok = await fetch(`${origin}/health/ready`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) break;
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`backend not ready after 30 s:\n${output}`);
-    }
-    await sleep(150);
-  }
-  return { origin, stop, output: () => output };
+  return { origin: server.url, stop, output: () => server.output() };
 }
 
 /** A host site on its own origin: pages are HTML strings or functions of the stack, served with `csp`. */
