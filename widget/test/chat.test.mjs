@@ -39,23 +39,22 @@ describe('sending', () => {
   test('the answer streams in token by token after a typing indicator', async () => {
     server.api.reply = { deltas: ['One', ' two', ' three', ' four'], delayMs: 250 };
     const page = await openChat();
+    // The page records every text the answer shows as it changes, so how fast this test polls
+    // (on a loaded machine, slowly) cannot hide the partial states.
+    await page.evaluate(() => {
+      const root = document.querySelector('pulse-chat').shadowRoot.querySelector('pulse-chat-panel').shadowRoot;
+      window.__texts = [];
+      new MutationObserver(() => {
+        const md = [...root.querySelectorAll('.md')].at(-1);
+        if (md) window.__texts.push(md.textContent.trim());
+      }).observe(root, { subtree: true, childList: true, characterData: true });
+    });
     await type(page, 'Count please');
     await page.locator('pulse-chat [part~=user-message]').getByText('Count please').waitFor();
     await page.locator('pulse-chat').getByRole('status', { name: 'Assistant is typing' }).waitFor();
     await page.locator('pulse-chat').getByRole('button', { name: 'Stop' }).waitFor();
-    const seen = new Set();
-    await page.waitForFunction(() =>
-      document
-        .querySelector('pulse-chat')
-        ?.shadowRoot.querySelector('pulse-chat-panel')
-        ?.shadowRoot.querySelector('.md'),
-    );
-    while (seen.size < 10) {
-      const text = (await assistant(page).last().textContent()).trim();
-      seen.add(text);
-      if (text.includes('four')) break;
-      await page.waitForTimeout(60);
-    }
+    await assistant(page).last().getByText('One two three four').waitFor();
+    const seen = new Set(await page.evaluate(() => window.__texts));
     const partial = [...seen].filter((t) => t && !t.includes('four'));
     assert.ok(
       partial.some((t) => t.includes('One') && !t.includes('three')),
