@@ -142,6 +142,18 @@ function toCount(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? Math.round(value) : undefined;
 }
 
+/** An answer that is not what `source` ("The AI provider", "The edge function") should send. */
+export function badResponse(source: string, cause?: unknown): AiProviderError {
+  return new AiProviderError('UPSTREAM_BAD_RESPONSE', `${source} sent an answer Pulse could not read.`, undefined, {
+    cause,
+  });
+}
+
+/** A stream from `source` that ended before its end. */
+export function brokenStream(source: string, cause: unknown): AiProviderError {
+  return new AiProviderError('UPSTREAM_BAD_RESPONSE', `${source}’s stream broke off.`, undefined, { cause });
+}
+
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -1,7 +1,14 @@
 import { FunctionsClient } from '@supabase/functions-js';
 import { createClient } from '@supabase/supabase-js';
 import { AiProviderError, type AiProvider, type AiRequest, type AiStreamEvent } from './ai-provider.js';
-import { answerEvents, chatCompletionEvents, isRecord, readChatCompletionStream } from './chat-completions-stream.js';
+import {
+  answerEvents,
+  badResponse as unreadable,
+  brokenStream as brokeOff,
+  chatCompletionEvents,
+  isRecord,
+  readChatCompletionStream,
+} from './chat-completions-stream.js';
 import { UpstreamCall, httpError } from './upstream-call.js';
 
 export interface SupabaseProviderOptions {
@@ -141,17 +148,6 @@ function keyHeaders(key: string): Record<string, string> {
   return isNewFormat ? { apikey: key } : { apikey: key, Authorization: `Bearer ${key}` };
 }
 
-function badResponse(cause?: unknown): AiProviderError {
-  return new AiProviderError(
-    'UPSTREAM_BAD_RESPONSE',
-    'The edge function sent an answer Pulse could not read.',
-    undefined,
-    {
-      cause,
-    },
-  );
-}
-
-function brokenStream(cause: unknown): AiProviderError {
-  return new AiProviderError('UPSTREAM_BAD_RESPONSE', 'The edge function’s stream broke off.', undefined, { cause });
-}
+const SOURCE = 'The edge function';
+const badResponse = (cause?: unknown) => unreadable(SOURCE, cause);
+const brokenStream = (cause: unknown) => brokeOff(SOURCE, cause);
