@@ -8,13 +8,13 @@ import { cp, mkdtemp, rename, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before, beforeEach } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import jwt from 'jsonwebtoken';
 import { startBuiltServer } from '../../backend/test/support/built-server.mjs';
 import { startOpenAIUpstream } from '../../backend/test/upstream/openai-upstream.mjs';
 import { launch } from '../test/helpers.mjs';
 
-export { launch };
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const AXE = join(ROOT, 'node_modules/axe-core/axe.min.js');
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -65,7 +65,8 @@ async function startBackend(upstreamUrl, secret, dataDir) {
         CHAT_TIMEOUT: '2',
       },
     },
-    { timeoutMs: 30_000 },
+    // The first start makes the PGlite template (initdb): tens of seconds on a loaded machine.
+    { timeoutMs: 90_000 },
   ).catch(async (e) => {
     await rm(dataDir, { recursive: true, force: true });
     throw e;
@@ -129,7 +130,7 @@ else window.addEventListener('pulse-ready', configure, { once: true });
  * Starts upstream, backend and host site. `stack.page(html)` registers a host page and returns
  * its URL; `stack.user()` makes a fresh user with a signed token; `stack.api()` calls the API.
  */
-export async function startStack() {
+async function startStack() {
   ensureBuilt();
   const secret = randomBytes(30).toString('base64url').slice(0, 40);
   const upstream = await startOpenAIUpstream();
@@ -192,6 +193,25 @@ export async function startStack() {
     },
   };
   return stack;
+}
+
+/**
+ * The hooks every e2e file has: one stack and one browser for the file, the stub upstream reset
+ * before each test, both closed after. `use` receives them once they are up.
+ */
+export function useStack(use) {
+  let stack;
+  let browser;
+  before(async () => {
+    stack = await startStack();
+    browser = await launch();
+    use(stack, browser);
+  });
+  beforeEach(() => stack.upstream.reset());
+  after(async () => {
+    await browser?.close();
+    await stack?.close();
+  });
 }
 
 /** A page that records CSP violations, console errors, dialogs and uncaught errors. */

@@ -1,23 +1,19 @@
 // The chat against a fake API that speaks the backend's contract: streaming, stop, retry with
 // the same Idempotency-Key, 401 then a fresh token, markdown and XSS, sessions, storage, events.
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
-import { events, html, jwt, launch, openPage, startServer } from './helpers.mjs';
+import { beforeEach, describe, test } from 'node:test';
+import { events, html, jwt, openPage, useServer } from './helpers.mjs';
 
 const TOKEN = jwt('user-1');
 let server;
 let browser;
 
-before(async () => {
-  server = await startServer();
-  browser = await launch();
+useServer((s, b) => {
+  server = s;
+  browser = b;
   server.pages.set('/', (o) => html(`<script src="/widget/pulse-chat.js" data-api-url="${o}" async></script>`));
 });
 beforeEach(() => server.api.reset());
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
 
 const input = (page) => page.locator('pulse-chat textarea');
 const assistant = (page) => page.locator('pulse-chat [part~=assistant-message]');

@@ -4,6 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { extname } from 'node:path';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 
 const DIST = new URL('../dist/', import.meta.url);
@@ -196,6 +197,21 @@ export class FakeApi {
     event('[DONE]');
     res.end();
   }
+}
+
+/** The hooks a test file needs: the fake server and a browser for the file, both closed after. */
+export function useServer(use) {
+  let server;
+  let browser;
+  before(async () => {
+    server = await startServer();
+    browser = await launch();
+    use(server, browser);
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
 }
 
 /** Starts the server; `pages` maps a path to HTML (a function receives the origin). */
