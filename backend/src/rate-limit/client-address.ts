@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isIPv6 } from 'node:net';
 
 /**
@@ -28,4 +29,23 @@ function ipv4Groups(group: string): string[] {
   if (!group.includes('.')) return [group];
   const [a, b, c, d] = group.split('.').map(Number);
   return [((a << 8) | b).toString(16), ((c << 8) | d).toString(16)];
+}
+
+/**
+ * Without TRUST_PROXY every client behind a proxy has the proxy's address, and so shares
+ * one AUTH_FAILURES_PER_MINUTE budget with all the others: say so once, at the first
+ * request that shows a proxy was in the way.
+ */
+export function warnOnceAboutUntrustedProxy(warn: (message: string) => void) {
+  let warned = false;
+  return (req: IncomingMessage, _res: ServerResponse, next: () => void): void => {
+    if (!warned && req.headers['x-forwarded-for'] !== undefined) {
+      warned = true;
+      warn(
+        'A request came through a proxy (X-Forwarded-For) but TRUST_PROXY is unset, so its clients share ' +
+          "the proxy's address and per-address limits; set TRUST_PROXY to the proxy's hop count or address.",
+      );
+    }
+    next();
+  };
 }

@@ -1,4 +1,6 @@
-import { Module } from '@nestjs/common';
+import { Logger, type MiddlewareConsumer, Module, type NestModule, RequestMethod } from '@nestjs/common';
+import { AppConfig } from '../config/app-config.js';
+import { warnOnceAboutUntrustedProxy } from './client-address.js';
 import { MemoryRateLimiterFactory, RateLimiterFactory } from './rate-limiter.factory.js';
 import { RateLimitsService } from './rate-limits.service.js';
 
@@ -7,4 +9,14 @@ import { RateLimitsService } from './rate-limits.service.js';
   providers: [{ provide: RateLimiterFactory, useClass: MemoryRateLimiterFactory }, RateLimitsService],
   exports: [RateLimitsService],
 })
-export class RateLimitModule {}
+export class RateLimitModule implements NestModule {
+  constructor(private readonly config: AppConfig) {}
+
+  configure(consumer: MiddlewareConsumer): void {
+    if (this.config.trustProxy !== false) return;
+    const logger = new Logger('ClientAddress');
+    consumer
+      .apply(warnOnceAboutUntrustedProxy((message) => logger.warn(message)))
+      .forRoutes({ path: '{/*splat}', method: RequestMethod.ALL });
+  }
+}
