@@ -5,6 +5,7 @@
 //
 //   npm run build && node bench/long-chat.mjs              Postgres at BENCH_POSTGRES_URL
 //   BENCH_DB=pglite node bench/long-chat.mjs               the embedded database
+//   BENCH_PULSE_DIR=/tmp/before   measure another built checkout
 //   BENCH_REQUESTS=100 (per measurement)   BENCH_EXPLAIN=1 prints the RLS plans (Postgres)
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -22,6 +23,8 @@ import { startOpenAIUpstream } from '../backend/test/upstream/openai-upstream.mj
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const env = process.env;
+// Another checkout's built backend (the code before a fix) to measure instead.
+const PULSE_ROOT = env.BENCH_PULSE_DIR ?? ROOT;
 const DB = env.BENCH_DB ?? 'postgres';
 const REQUESTS = Number(env.BENCH_REQUESTS ?? 100);
 const ADMIN_URL = env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -42,8 +45,8 @@ function freePort() {
 
 async function startPulse(dbEnv, upstreamUrl, secret) {
   const port = await freePort();
-  const child = spawn(process.execPath, [join(ROOT, 'backend/dist/main.js')], {
-    cwd: join(ROOT, 'backend'),
+  const child = spawn(process.execPath, [join(PULSE_ROOT, 'backend/dist/main.js')], {
+    cwd: join(PULSE_ROOT, 'backend'),
     stdio: ['ignore', 'ignore', 'inherit'],
     env: {
       PATH: env.PATH,
@@ -256,7 +259,10 @@ async function main() {
   console.log(markdownTable(['', 'small (10 messages / 10 sessions)', 'large (100,000 / 10,000)', 'ratio'], rows));
   const out = join(ROOT, 'bench', 'results');
   mkdirSync(out, { recursive: true });
-  const file = join(out, `${new Date().toISOString().slice(0, 10)}-long-chat-${DB}.json`);
+  const file = join(
+    out,
+    `${new Date().toISOString().slice(0, 10)}-long-chat-${DB}${env.BENCH_LABEL ? `-${env.BENCH_LABEL}` : ''}.json`,
+  );
   writeFileSync(file, JSON.stringify({ db: DB, requests: REQUESTS, results }, null, 2));
   log(`wrote ${file}`);
 }
