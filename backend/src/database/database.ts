@@ -17,7 +17,7 @@ export type DatabaseKind = 'postgres' | 'pglite';
  * A foreign-key violation (23503) on a `user_id` column: the user was deleted from
  * public.users while Pulse still trusted a cached check that they exist.
  */
-export function isMissingUser(err: unknown): boolean {
+function isMissingUser(err: unknown): boolean {
   const e = err as { code?: unknown; constraint?: unknown } | null;
   return e?.code === '23503' && typeof e.constraint === 'string' && e.constraint.endsWith('_user_id_fkey');
 }
