@@ -34,7 +34,7 @@ export class ChatController {
       'before the model is called. With `Accept: text/event-stream` the answer streams as Server-Sent Events in ' +
       'the AI SDK UI message stream protocol v1 (start, data-session, text-start/-delta/-end, data-message, ' +
       "finish, [DONE]; data-error + error on failure), usable with the AI SDK's useChat. " +
-      'Errors: 404 SESSION_NOT_FOUND, 504 UPSTREAM_TIMEOUT, 502 UPSTREAM_ERROR/UPSTREAM_BAD_RESPONSE, ' +
+      'Errors: 403 USER_NOT_FOUND (the user was removed from public.users), 404 SESSION_NOT_FOUND, 504 UPSTREAM_TIMEOUT, 502 UPSTREAM_ERROR/UPSTREAM_BAD_RESPONSE, ' +
       '409 IDEMPOTENCY_KEY_REUSED/IDEMPOTENCY_KEY_IN_USE, 429 RATE_LIMITED (RATE_LIMIT_PER_MINUTE shared with every ' +
       'endpoint, and RATE_LIMIT_SENDS_PER_MINUTE for sends; Retry-After says when to retry).',
   })
