@@ -34,9 +34,11 @@ const ERROR_SCHEMAS: Record<string, SchemaObject> = {
 /** Refusals that do not depend on the operation, added to each so that no list can miss one. */
 function sharedErrors(op: OperationObject): ErrorCode[] {
   const codes: ErrorCode[] = ['INTERNAL_ERROR'];
-  // Every authenticated controller also carries UserThrottlerGuard.
+  // Every authenticated route spends the user's rate budget, and failed authentication is limited per address.
   const authenticated = op.security?.length !== 0;
-  if (authenticated) codes.push('UNAUTHORIZED', 'TOKEN_EXPIRED', 'USER_NOT_FOUND', 'RATE_LIMITED');
+  if (authenticated) {
+    codes.push('UNAUTHORIZED', 'TOKEN_EXPIRED', 'USER_NOT_FOUND', 'RATE_LIMITED', 'TOO_MANY_AUTH_FAILURES');
+  }
   if (op.requestBody) codes.push('VALIDATION_FAILED', 'MALFORMED_JSON', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE');
   return codes;
 }
@@ -61,7 +63,9 @@ export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
       'Chat sessions, messages and AI answers for the Pulse widget and for integrators. ' +
         'Every endpoint except /health, /health/ready and /api/auth/token needs `Authorization: Bearer <JWT>` ' +
         "whose `sub` is the user's public.users id. Errors are the `Error` schema, " +
-        '`{ statusCode, code, message, requestId }`, with a stable `code`.',
+        '`{ statusCode, code, message, requestId }`, with a stable `code`. Authenticated endpoints share one ' +
+        'rate budget per user (429 RATE_LIMITED with Retry-After; RateLimit-* headers on every answer), and ' +
+        'repeated failed authentication from one address gets 429 TOO_MANY_AUTH_FAILURES.',
     )
     .setVersion('1.0.0')
     .addServer('/', 'The Pulse server that serves this document')
