@@ -1,19 +1,45 @@
 import { Logger } from '@nestjs/common';
 import { createApp } from './app.factory.js';
 import { AppConfig } from './config/app-config.js';
+import { ConfigError } from './config/environment.js';
+import { probeDatabase } from './database/database-probe.js';
+
+/** `.env` in the working directory, if there is one; variables already in the environment win. */
+function loadDotEnv(): void {
+  try {
+    process.loadEnvFile('.env');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+}
+
+/** Start-up refused: one line per problem on stderr, no stack trace, exit 1. */
+function refuse(problems: string[]): never {
+  console.error(
+    `Pulse cannot start: ${problems.length === 1 ? 'one setting needs' : `${problems.length} settings need`} attention`,
+  );
+  for (const line of problems) console.error(`  - ${line}`);
+  process.exit(1);
+}
 
 async function bootstrap(): Promise<void> {
   let config: AppConfig;
   try {
+    loadDotEnv();
     config = AppConfig.fromEnvironment();
   } catch (err) {
-    console.error((err as Error).message);
-    process.exit(1);
+    if (err instanceof ConfigError) refuse(err.problems);
+    refuse([`.env: ${(err as Error).message}`]);
+  }
+  if (config.env.DATABASE_URL) {
+    const unreachable = await probeDatabase(config.env.DATABASE_URL);
+    if (unreachable) refuse([unreachable]);
   }
   const app = await createApp(config);
   await app.listen(config.env.PORT, config.env.HOST);
   const logger = new Logger('Pulse');
-  logger.log(`listening on http://${config.env.HOST}:${config.env.PORT} (docs at /docs)`);
+  const { port } = app.getHttpServer().address() as { port: number };
+  logger.log(`listening on http://${config.env.HOST}:${port} (docs at /docs)`);
   if (config.demoMode) {
     logger.warn(
       `local demo mode: dev tokens at /demo/token and the demo page at http://localhost:${config.env.PORT}/demo/ ` +
