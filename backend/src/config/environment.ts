@@ -265,12 +265,13 @@ export class ConfigError extends Error {
 const SECRET = new Set(['DATABASE_URL', 'JWT_SECRET_KEY', 'SUPABASE_ANON_KEY', 'PULSE_API_KEY', 'OPENAI_API_KEY']);
 
 /** The Min/Max bounds declared on a numeric variable, for a one-line "from .. to .." message. */
-function bounds(property: string): { min?: number; max?: number } {
-  const found: { min?: number; max?: number } = {};
+function bounds(property: string): { min?: number; max?: number; integer?: boolean } {
+  const found: { min?: number; max?: number; integer?: boolean } = {};
   for (const m of getMetadataStorage().getTargetValidationMetadatas(EnvironmentVariables, '', true, false)) {
     if (m.propertyName !== property) continue;
     if (m.name === 'min') found.min = m.constraints[0] as number;
     if (m.name === 'max') found.max = m.constraints[0] as number;
+    if (m.name === 'isInt') found.integer = true;
   }
   return found;
 }
@@ -281,8 +282,8 @@ function describe(errors: ValidationError[], raw: Record<string, unknown>): stri
     const constraints = e.constraints ?? {};
     const got = SECRET.has(e.property) ? '' : ` (got "${String(raw[e.property])}")`;
     if ('isInt' in constraints || 'isNumber' in constraints || 'min' in constraints || 'max' in constraints) {
-      const { min, max } = bounds(e.property);
-      const kind = 'isInt' in constraints || Number.isInteger(min) ? 'a whole number' : 'a number';
+      const { min, max, integer } = bounds(e.property);
+      const kind = integer ? 'a whole number' : 'a number';
       return `${e.property}: must be ${kind} from ${min} to ${max}${got}`;
     }
     if ('isIn' in constraints) {
