@@ -1,5 +1,3 @@
-import { Logger } from '@nestjs/common';
-import { createApp } from './app.factory.js';
 import { AppConfig } from './config/app-config.js';
 import { ConfigError } from './config/environment.js';
 import { probeDatabase } from './database/database-probe.js';
@@ -35,6 +33,9 @@ async function bootstrap(): Promise<void> {
     const unreachable = await probeDatabase(config.env.DATABASE_URL);
     if (unreachable) refuse([unreachable]);
   }
+  // Loaded only now: the application's modules take seconds to import, and a refused
+  // configuration should be reported at once.
+  const [{ createApp }, { Logger }] = await Promise.all([import('./app.factory.js'), import('@nestjs/common')]);
   const app = await createApp(config);
   await app.listen(config.env.PORT, config.env.HOST);
   const logger = new Logger('Pulse');
