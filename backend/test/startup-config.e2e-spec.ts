@@ -1,10 +1,12 @@
 import { jest } from '@jest/globals';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import pg from 'pg';
 import { eventually } from './support/chat.js';
 import { createTestDatabase, TEST_DB, type TestDatabase } from './support/test-database.js';
 import { newUserId, signToken, TEST_SECRET } from './support/tokens.js';
@@ -264,3 +266,126 @@ describe('start-up: .env and CORS origins', () => {
     expect(refusals()[0]).toContain('not in CORS_ORIGINS (https://shop.example, http://localhost:3000)');
   });
 });
+
+/**
+ * A private Postgres cluster with SSL on and a self-signed certificate, as Supabase serves
+ * (its certificates chain to Supabase's own CA, which Node does not trust). Run as `postgres`
+ * when we are root, since the server refuses to run as root.
+ */
+class SslPostgres {
+  private constructor(
+    readonly dir: string,
+    readonly port: number,
+  ) {}
+
+  url(sslmode: string): string {
+    return `postgres://postgres@127.0.0.1:${this.port}/postgres?sslmode=${sslmode}`;
+  }
+
+  static async start(): Promise<SslPostgres> {
+    const dir = mkdtempSync(join(tmpdir(), 'pulse-pg-ssl-'));
+    const cluster = new SslPostgres(dir, await closedPort());
+    const data = join(dir, 'data');
+    await execAs(dir, 'openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=pulse-test-self-signed',
+      '-keyout',
+      join(dir, 'server.key'),
+      '-out',
+      join(dir, 'server.crt'),
+    ]);
+    chmodSync(join(dir, 'server.key'), 0o600);
+    if (process.getuid?.() === 0) {
+      const { uid, gid } = statSync('/var/lib/postgresql');
+      for (const f of ['', 'server.key', 'server.crt']) chownSync(join(dir, f), uid, gid);
+    }
+    await execAs(dir, pgBin('initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync'], true);
+    const options = [
+      `-p ${cluster.port}`,
+      '-c listen_addresses=127.0.0.1',
+      `-k ${dir}`,
+      '-c fsync=off',
+      '-c ssl=on',
+      `-c ssl_cert_file=${join(dir, 'server.crt')}`,
+      `-c ssl_key_file=${join(dir, 'server.key')}`,
+    ].join(' ');
+    await execAs(
+      dir,
+      pgBin('pg_ctl'),
+      ['-D', data, '-w', '-t', '60', '-l', join(dir, 'server.log'), '-o', options, 'start'],
+      true,
+    );
+    return cluster;
+  }
+
+  async stop(): Promise<void> {
+    await execAs(this.dir, pgBin('pg_ctl'), ['-D', join(this.dir, 'data'), '-m', 'immediate', 'stop'], true).catch(
+      () => undefined,
+    );
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+function pgBin(binary: string): string {
+  const root = '/usr/lib/postgresql';
+  const [newest] = readdirSync(root).sort((a, b) => Number(b) - Number(a));
+  return join(root, newest, 'bin', binary);
+}
+
+async function execAs(cwd: string, command: string, args: string[], asPostgres = false): Promise<void> {
+  const [file, argv] =
+    asPostgres && process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', command, ...args]] : [command, args];
+  await promisify(execFile)(file, argv, { cwd });
+}
+
+if (TEST_DB === 'postgres') {
+  describe('start-up: sslmode against a server with a self-signed certificate', () => {
+    let cluster: SslPostgres;
+
+    beforeAll(async () => {
+      cluster = await SslPostgres.start();
+    });
+    afterAll(() => cluster?.stop());
+
+    it('sslmode=require connects encrypted without checking the certificate, as libpq does', async () => {
+      const server = await start({
+        JWT_SECRET_KEY: TEST_SECRET,
+        CORS_ORIGINS: 'https://shop.example',
+        DATABASE_URL: cluster.url('require'),
+      });
+      try {
+        expect((await fetch(`${server.url}/health/ready`)).status).toBe(200);
+        const admin = new pg.Client({ connectionString: cluster.url('disable') });
+        await admin.connect();
+        try {
+          const { rows } = await admin.query<{ ssl: boolean }>(
+            `select s.ssl from pg_stat_ssl s join pg_stat_activity a using (pid) where a.application_name = 'pulse'`,
+          );
+          expect(rows.length).toBeGreaterThan(0);
+          expect(rows.every((r) => r.ssl)).toBe(true);
+        } finally {
+          await admin.end();
+        }
+        expect(server.output()).not.toContain('SECURITY WARNING');
+      } finally {
+        await server.stop();
+      }
+    });
+
+    it('sslmode=verify-full refuses the untrusted certificate with one line saying why', async () => {
+      const run = await runToExit({ JWT_SECRET_KEY: TEST_SECRET, DATABASE_URL: cluster.url('verify-full') });
+      expectRefused(run, [
+        new RegExp(
+          `^ {2}- DATABASE_URL: cannot connect to the database at 127\\.0\\.0\\.1:${cluster.port}/postgres: the SSL handshake failed: self[- ]signed certificate`,
+        ),
+      ]);
+    });
+  });
+}
