@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { parseCorsOrigins } from './cors-origins.js';
 import { transactionPoolerHint } from './database-url.js';
 import { ConfigError, EnvironmentVariables, parseEnvironment } from './environment.js';
+import { parseTrustProxy, type TrustProxy } from './trust-proxy.js';
 
 export type AiProviderName = 'supabase' | 'openai' | 'demo';
 
@@ -28,6 +29,8 @@ export class AppConfig {
   readonly notes: string[] = [];
   private readonly problems: string[] = [];
   private readonly given: ReadonlySet<string>;
+  /** Express `trust proxy`: whose X-Forwarded-For gives the client address (TRUST_PROXY). */
+  readonly trustProxy: TrustProxy;
 
   constructor(env: EnvironmentVariables, given: ReadonlySet<string> = new Set(), problems: string[] = []) {
     this.env = env;
@@ -48,6 +51,7 @@ export class AppConfig {
 
     this.poolerHint = env.DATABASE_URL ? transactionPoolerHint(env.DATABASE_URL) : undefined;
     this.preparedStatements = env.DATABASE_PREPARED_STATEMENTS ?? !this.poolerHint;
+    this.trustProxy = parseTrustProxy(env.TRUST_PROXY) ?? false;
   }
 
   /**
