@@ -38,6 +38,17 @@ describe(`many users sending at once (${TEST_DB})`, () => {
     await upstream?.close();
   });
 
+  it('says at start how it reaches the database', () => {
+    const line = t.logs.find((l) => l.includes('"context":"Database"')) ?? '';
+    const expected = {
+      pglite: /embedded PGlite at /,
+      postgres: /Postgres at 127\.0\.0\.1:5432\/pulse_e2e_\w+, named prepared statements/,
+      pgbouncer:
+        /Postgres at 127\.0\.0\.1:\d+\/pulse_e2e_\w+, no named prepared statements \(\?pgbouncer=true in DATABASE_URL\)/,
+    }[TEST_DB];
+    expect(line).toMatch(expected);
+  });
+
   it(`answers ${USERS} users × ${MESSAGES_PER_USER} messages sent at once, every one, in order per session`, async () => {
     const users = await Promise.all(Array.from({ length: USERS }, () => t.user()));
     const sessions = await Promise.all(
