@@ -1,5 +1,6 @@
 import { AppConfig } from './config/app-config.js';
 import { ConfigError } from './config/environment.js';
+import { DataDirInUseError, DataDirLock } from './database/data-dir-lock.js';
 import { probeDatabase } from './database/database-probe.js';
 
 /** `.env` in the working directory, if there is one; variables already in the environment win. */
@@ -32,6 +33,16 @@ async function bootstrap(): Promise<void> {
   if (config.env.DATABASE_URL) {
     const unreachable = await probeDatabase(config.env.DATABASE_URL);
     if (unreachable) refuse([unreachable]);
+  } else {
+    // A folder held by another server is a one-line refusal here, before the app loads.
+    const lock = new DataDirLock(config.env.PGLITE_DATA_DIR);
+    try {
+      lock.acquire();
+    } catch (err) {
+      if (err instanceof DataDirInUseError) refuse([`PGLITE_DATA_DIR: ${err.message}`]);
+      throw err;
+    }
+    lock.release();
   }
   // Loaded only now: the application's modules take seconds to import, and a refused
   // configuration should be reported at once.
