@@ -27,7 +27,8 @@ auth_file = $dir/userlist.txt
 pool_mode = transaction
 default_pool_size = 3
 max_client_conn = 2000
-; Supavisor ignores these too: a pooler cannot apply per-client session settings.
+; A transaction pooler cannot keep per-client session settings, and PgBouncer refuses startup
+; parameters it does not know unless told to ignore them (node-postgres sends these when set).
 ignore_startup_parameters = extra_float_digits,options,statement_timeout,idle_in_transaction_session_timeout
 logfile = $dir/pgbouncer.log
 pidfile = $dir/pgbouncer.pid
