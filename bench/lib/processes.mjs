@@ -94,6 +94,7 @@ export async function startPulse(dbEnv, upstreamUrl, secret, logFile) {
     nodeArgs,
     env: {
       NODE_ENV: 'production',
+      CORS_ORIGINS: 'http://localhost',
       AI_PROVIDER: 'openai',
       OPENAI_BASE_URL: upstreamUrl,
       OPENAI_API_KEY: 'sk-bench',
