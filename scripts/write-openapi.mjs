@@ -10,11 +10,15 @@ const { AppModule } = await import(new URL('app.module.js', dist).href);
 const { AppConfig } = await import(new URL('config/app-config.js', dist).href);
 const { createOpenApiDocument } = await import(new URL('openapi.js', dist).href);
 
-// The production shape: no demo routes; the secret only satisfies validation.
+// The production shape: no demo routes. The values only satisfy validation: preview mode opens
+// no database and calls no model.
 const config = AppConfig.fromEnvironment({
   NODE_ENV: 'production',
   DEMO_MODE: 'false',
   JWT_SECRET_KEY: 'x'.repeat(32),
+  DATABASE_URL: 'postgres://openapi@127.0.0.1:1/never_opened',
+  CORS_ORIGINS: 'https://integrator.example',
+  AI_PROVIDER: 'demo',
 });
 const app = await NestFactory.create(AppModule.forRoot(config), new ExpressAdapter(), { preview: true, logger: false });
 const json = `${JSON.stringify(createOpenApiDocument(app), null, 2)}\n`;
