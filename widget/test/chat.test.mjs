@@ -35,22 +35,32 @@ describe('sending', () => {
   test('the answer streams in token by token after a typing indicator', async () => {
     server.api.reply = { deltas: ['One', ' two', ' three', ' four'], delayMs: 250 };
     const page = await openChat();
-    // The page records every text the answer shows as it changes, so how fast this test polls
-    // (on a loaded machine, slowly) cannot hide the partial states.
+    // The page records every state the answer passes through (the typing indicator lasts only
+    // until the first delta), so how fast this test looks (on a loaded machine, slowly) cannot
+    // hide one.
     await page.evaluate(() => {
       const root = document.querySelector('pulse-chat').shadowRoot.querySelector('pulse-chat-panel').shadowRoot;
       window.__texts = [];
+      window.__typing = false;
+      window.__stop = false;
       new MutationObserver(() => {
         const md = [...root.querySelectorAll('.md')].at(-1);
         if (md) window.__texts.push(md.textContent.trim());
-      }).observe(root, { subtree: true, childList: true, characterData: true });
+        if (root.querySelector('[role=status][aria-label="Assistant is typing"]')) window.__typing = true;
+        if (root.querySelector('[part=stop-button]')) window.__stop = true;
+      }).observe(root, { subtree: true, childList: true, characterData: true, attributes: true });
     });
     await type(page, 'Count please');
     await page.locator('pulse-chat [part~=user-message]').getByText('Count please').waitFor();
-    await page.locator('pulse-chat').getByRole('status', { name: 'Assistant is typing' }).waitFor();
-    await page.locator('pulse-chat').getByRole('button', { name: 'Stop' }).waitFor();
     await assistant(page).last().getByText('One two three four').waitFor();
-    const seen = new Set(await page.evaluate(() => window.__texts));
+    const { texts, typing, stop } = await page.evaluate(() => ({
+      texts: window.__texts,
+      typing: window.__typing,
+      stop: window.__stop,
+    }));
+    assert.ok(typing, 'the typing indicator showed before the first word');
+    assert.ok(stop, 'the Stop button showed while the answer streamed');
+    const seen = new Set(texts);
     const partial = [...seen].filter((t) => t && !t.includes('four'));
     assert.ok(
       partial.some((t) => t.includes('One') && !t.includes('three')),
