@@ -33,3 +33,6 @@ if ! pg_isready -q -h 127.0.0.1 -p 5432; then
   for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
 fi
 pg_isready -h 127.0.0.1 -p 5432 >&2
+
+# The docker suite's engine, compose and base-image tools.
+bash "$(dirname "$0")/provision-docker.sh"
