@@ -43,9 +43,12 @@ function settingsFile(overrides, extra) {
   });
   const unknown = Object.keys(overrides).filter((k) => !seen.has(k));
   assert.deepEqual(unknown, [], 'every Pulse setting the test changes is a line of env.example');
-  return [...edited, '# Compose-level settings (the test database)', ...Object.entries(extra).map(([k, v]) => `${k}=${v}`), ''].join(
-    '\n',
-  );
+  return [
+    ...edited,
+    '# Compose-level settings (the test database)',
+    ...Object.entries(extra).map(([k, v]) => `${k}=${v}`),
+    '',
+  ].join('\n');
 }
 
 const COMPOSE_FILE = join(ROOT, 'docker', 'compose.yaml');
@@ -136,6 +139,8 @@ describe('the compose stack (docker/compose.yaml)', () => {
     assert.match(config, new RegExp(`ports:\\n\\s+- published: ${port}\\n\\s+target: ${port}\\n`));
     assert.match(config, new RegExp(`DATABASE_URL: postgres://postgres:[^@]+@127\\.0\\.0\\.1:`));
     assert.match(config, /stop_grace_period: 40s/);
+    // A comment of env.example read as a value (an empty setting followed by `# text`).
+    assert.doesNotMatch(config, /^\s+[A-Z][A-Z0-9_]*: '?#/m);
   });
 
   it('builds and starts Pulse after a healthy Postgres on a named volume', async () => {

@@ -80,8 +80,9 @@ describe('production install (npm ci --omit=dev) of the built tree', () => {
     exited = new Promise((ok) => server.on('exit', (code, signal) => ok({ code, signal })));
 
     const base = `http://127.0.0.1:${port}`;
+    // A first start on a new embedded folder runs PGlite's initdb: slow on a busy machine.
     try {
-      assert.deepEqual(await waitReady(base, { alive: () => server.exitCode === null }), {
+      assert.deepEqual(await waitReady(base, { timeoutMs: 180_000, alive: () => server.exitCode === null }), {
         status: 'ok',
         database: 'pglite',
       });
