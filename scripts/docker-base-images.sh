@@ -20,6 +20,11 @@ have() { [ "${PULSE_REBUILD_BASE_IMAGES:-}" != 1 ] && docker image inspect "$1" 
 
 if have "$DEBIAN_TAG" && have "$NODE_TAG" && have "$POSTGRES_TAG"; then exit 0; fi
 
+# One builder at a time; a run that waited finds the images made.
+exec 9>/var/lock/pulse-docker-base-images.lock
+flock 9
+if have "$DEBIAN_TAG" && have "$NODE_TAG" && have "$POSTGRES_TAG"; then exit 0; fi
+
 work="$(mktemp -d /var/tmp/pulse-base-images.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
 rootfs="$work/rootfs"

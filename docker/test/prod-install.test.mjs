@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startOpenAIUpstream } from '../../backend/test/upstream/openai-upstream.mjs';
 import { assertKept, converse, freePort, newUserId, ROOT, run, secret, signHs256, waitReady } from './support.mjs';
@@ -34,6 +34,11 @@ describe('production install (npm ci --omit=dev) of the built tree', () => {
       assert.ok(existsSync(join(ROOT, path)), `${path} is missing: run \`npm run build\` first`);
     }
     dir = mkdtempSync(join(tmpdir(), 'pulse-prod-install-'));
+    // Node also looks for packages in every parent folder: none may offer what the install lacks.
+    for (let up = dirname(dir); ; up = dirname(up)) {
+      assert.equal(existsSync(join(up, 'node_modules')), false, `${up}/node_modules would hide a missing package`);
+      if (up === dirname(up)) break;
+    }
     for (const path of BUILT) cpSync(join(ROOT, path), join(dir, path), { recursive: true });
     // The same set of packages the image keeps after `npm prune --omit=dev`.
     await run('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: dir });
