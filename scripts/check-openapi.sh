@@ -13,7 +13,11 @@ tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 # The lint above is the strict one (with its listed exceptions, which this run would not read).
 printf 'extends:\n  - minimal\n' >"$tmp/redocly.yaml"
-npx openapi-typescript "$doc" --redocly "$tmp/redocly.yaml" --output "$tmp/api.d.ts" >/dev/null
+# openapi-typescript needs the TypeScript 5 compiler API as a peer. Installed in the tree, that
+# TypeScript would land in the root node_modules, where @nestjs/swagger's optional peer pulls it
+# into `npm ci --omit=dev` (the image) too; so it runs from npm's cache instead, versions pinned.
+npm exec --yes --package=openapi-typescript@7.13.0 --package=typescript@5.9.3 -- \
+  openapi-typescript "$doc" --redocly "$tmp/redocly.yaml" --output "$tmp/api.d.ts" >/dev/null
 cat >"$tmp/client.ts" <<'TS'
 import type { components, paths } from './api.js';
 
@@ -57,6 +61,6 @@ export const known: ErrorBody['code'] = 'IDEMPOTENCY_KEY_IN_USE';
 // @ts-expect-error: a code the API does not have
 export const unknown: ErrorBody['code'] = 'NO_SUCH_CODE';
 TS
-npx tsc --noEmit --strict --target es2022 --module nodenext --moduleResolution nodenext --lib es2023,dom \
+backend/node_modules/.bin/tsc --noEmit --strict --target es2022 --module nodenext --moduleResolution nodenext --lib es2023,dom \
   --types node --skipLibCheck false "$tmp/client.ts"
 echo "openapi: document lint-clean; generated client types check"
