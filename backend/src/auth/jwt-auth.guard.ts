@@ -21,6 +21,8 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
     if (err instanceof AppError) throw err;
     if (user && !err) return user;
     const cause = err ?? info;
+    // A token refused while its key was picked (TOKEN_MALFORMED) arrives as `info`.
+    if (cause instanceof AppError) throw cause;
     if (cause instanceof jwt.TokenExpiredError) throw new AppError('TOKEN_EXPIRED', 'The token has expired.');
     if (cause instanceof jwt.JsonWebTokenError || cause instanceof jwt.NotBeforeError) {
       throw new AppError('UNAUTHORIZED', 'The token is invalid.');

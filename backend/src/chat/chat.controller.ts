@@ -35,7 +35,12 @@ export class ChatController {
       'the AI SDK UI message stream protocol v1 (start, data-session, text-start/-delta/-end, data-message, ' +
       "finish, [DONE]; data-error + error on failure), usable with the AI SDK's useChat. " +
       'Errors: 404 SESSION_NOT_FOUND, 504 UPSTREAM_TIMEOUT, 502 UPSTREAM_ERROR/UPSTREAM_BAD_RESPONSE, ' +
-      '409 IDEMPOTENCY_KEY_REUSED/IDEMPOTENCY_KEY_IN_USE.',
+      "409 IDEMPOTENCY_KEY_REUSED/IDEMPOTENCY_KEY_IN_USE. A 502/504 (and a stream's data-error) carries " +
+      '`session_id` and `user_message_id`: the question is stored there. To retry, send again with that ' +
+      'session_id (else a new session is created); with the same Idempotency-Key the stored question is ' +
+      'answered instead of being stored twice. A client that disconnects before the first word stores no ' +
+      'answer (the history shows the question alone). Text the model sends is cleaned before it is streamed ' +
+      'and stored: U+0000 dropped, an unpaired surrogate replaced by U+FFFD.',
   })
   @ApiHeader({
     name: 'Idempotency-Key',
@@ -116,7 +121,8 @@ export class ChatController {
       if (!stream.opened) throw err;
       const body = this.errors.toBody(err, String(req.id ?? ''));
       stream.write({ type: 'text-end', id: textId(assistantId) });
-      stream.write({ type: 'data-error', data: { code: body.code, message: body.message, requestId: body.requestId } });
+      const { code, message, requestId, session_id, user_message_id } = body;
+      stream.write({ type: 'data-error', data: { code, message, requestId, session_id, user_message_id } });
       stream.write({ type: 'error', errorText: body.message });
       stream.end();
     } finally {

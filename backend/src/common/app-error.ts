@@ -7,9 +7,12 @@ export const ERROR_STATUS = {
   INVALID_ID: 400,
   INVALID_CURSOR: 400,
   MALFORMED_JSON: 400,
+  BODY_TOO_DEEP: 400,
   BAD_REQUEST: 400,
   UNAUTHORIZED: 401,
   TOKEN_EXPIRED: 401,
+  TOKEN_MALFORMED: 401,
+  TOKEN_WITHOUT_EXPIRY: 401,
   INVALID_API_KEY: 401,
   USER_NOT_FOUND: 403,
   FORBIDDEN: 403,
@@ -36,13 +39,22 @@ export interface FieldError {
   message: string;
 }
 
+/** Extra fields of the error body: the offending field, or where a failed send's question is stored. */
+export interface ErrorDetails {
+  field?: string;
+  errors?: FieldError[];
+  /** A send that failed after storing the question: send again with this session_id to retry. */
+  session_id?: string;
+  user_message_id?: string;
+}
+
 export class AppError extends Error {
   readonly status: number;
 
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly details?: { field?: string; errors?: FieldError[] },
+    readonly details?: ErrorDetails,
   ) {
     super(message);
     this.name = 'AppError';

@@ -21,6 +21,8 @@ export interface ErrorBody {
   requestId: string;
   field?: string;
   errors?: unknown[];
+  session_id?: string;
+  user_message_id?: string;
 }
 
 /** Maps every error to the one JSON shape; unknown errors leak nothing but the request id. */
@@ -67,8 +69,12 @@ export class HttpErrorFilter implements ExceptionFilter {
     const status = (exception as { status?: number; type?: string })?.status;
     if (status === 413)
       return { statusCode: 413, code: 'PAYLOAD_TOO_LARGE', message: 'The request body is too large.', requestId };
-    if (status === 400 && (exception as { type?: string }).type === 'entity.parse.failed') {
+    const type = (exception as { type?: string })?.type;
+    if (status === 400 && type === 'entity.parse.failed') {
       return { statusCode: 400, code: 'MALFORMED_JSON', message: 'The request body is not valid JSON.', requestId };
+    }
+    if (status === 400 && type === 'entity.too.deep') {
+      return { statusCode: 400, code: 'BODY_TOO_DEEP', message: (exception as Error).message, requestId };
     }
     if (status === 415)
       return { statusCode: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Unsupported content type.', requestId };

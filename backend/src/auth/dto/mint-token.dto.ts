@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsEmail, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
+import { CLEAN_TEXT_NOTE, IsCleanText } from '../../common/clean-text.js';
 
 export class MintTokenDto {
   @ApiProperty({ format: 'uuid', description: 'The public.users id of the visitor the widget will act for.' })
@@ -9,12 +10,14 @@ export class MintTokenDto {
   @ApiPropertyOptional({ maxLength: 320 })
   @IsOptional()
   @IsEmail()
+  @IsCleanText()
   @MaxLength(320)
   email?: string;
 
-  @ApiPropertyOptional({ maxLength: 200 })
+  @ApiPropertyOptional({ maxLength: 200, description: CLEAN_TEXT_NOTE })
   @IsOptional()
   @IsString()
+  @IsCleanText()
   @MaxLength(200)
   display_name?: string;
 }
