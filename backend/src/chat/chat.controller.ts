@@ -36,9 +36,10 @@ export class ChatController {
       "finish, [DONE]; data-error + error on failure), usable with the AI SDK's useChat. " +
       'Errors: 404 SESSION_NOT_FOUND, 504 UPSTREAM_TIMEOUT, 502 UPSTREAM_ERROR/UPSTREAM_BAD_RESPONSE, ' +
       "409 IDEMPOTENCY_KEY_REUSED/IDEMPOTENCY_KEY_IN_USE. A 502/504 (and a stream's data-error) carries " +
-      '`session_id` and `user_message_id`: the question is stored there. To retry, send again with that ' +
-      'session_id (else a new session is created); with the same Idempotency-Key the stored question is ' +
-      'answered instead of being stored twice. A client that disconnects before the first word stores no ' +
+      '`session_id` and `user_message_id`: the question is stored there. To retry, repeat the request with the ' +
+      'same Idempotency-Key and the same body: the stored question is answered, nothing is stored twice. ' +
+      'Without a key, send again with that session_id (the question is then stored a second time; without ' +
+      'session_id a new session would be created). A client that disconnects before the first word stores no ' +
       'answer (the history shows the question alone). Text the model sends is cleaned before it is streamed ' +
       'and stored: U+0000 dropped, an unpaired surrogate replaced by U+FFFD.',
   })

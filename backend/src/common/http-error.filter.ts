@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { AppError, type ErrorCode } from './app-error.js';
-import { assignRequestId } from './logging.js';
+import { assignRequestId, redactUrl } from './logging.js';
 
 const CODE_BY_STATUS: Record<number, ErrorCode> = {
   400: 'BAD_REQUEST',
@@ -35,8 +35,22 @@ export class HttpErrorFilter implements ExceptionFilter {
     const req = ctx.getRequest<Request & { id?: string }>();
     const res = ctx.getResponse<Response>();
     // The body parser runs before the request logger, so a body it refuses has no id yet.
+    const early = !req.id;
     const requestId = req.id ? String(req.id) : res.headersSent ? '' : assignRequestId(req, res);
     const body = this.toBody(exception, requestId);
+    if (early && body.statusCode < 500) {
+      // The request logger never saw this request: one line of our own, no stack.
+      this.logger.log(
+        {
+          requestId,
+          method: req.method,
+          url: redactUrl(req.originalUrl ?? req.url),
+          statusCode: body.statusCode,
+          code: body.code,
+        },
+        'request refused before routing',
+      );
+    }
     if (body.statusCode >= 500 && !(exception instanceof AppError)) {
       this.logger.error({ err: exception, requestId: body.requestId }, 'unhandled error');
     }
@@ -60,6 +74,10 @@ export class HttpErrorFilter implements ExceptionFilter {
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
+      // Nest hands body-parser's errors over wrapped, the original (with its `type`) as the cause.
+      if (status === 400 && (exception.cause as { type?: string } | undefined)?.type === 'entity.too.deep') {
+        return { statusCode: 400, code: 'BODY_TOO_DEEP', message: exception.message, requestId };
+      }
       const parseFailure = status === 400 && /JSON/i.test(exception.message);
       const code: ErrorCode = parseFailure ? 'MALFORMED_JSON' : (CODE_BY_STATUS[status] ?? 'INTERNAL_ERROR');
       const message =
@@ -69,12 +87,8 @@ export class HttpErrorFilter implements ExceptionFilter {
     const status = (exception as { status?: number; type?: string })?.status;
     if (status === 413)
       return { statusCode: 413, code: 'PAYLOAD_TOO_LARGE', message: 'The request body is too large.', requestId };
-    const type = (exception as { type?: string })?.type;
-    if (status === 400 && type === 'entity.parse.failed') {
+    if (status === 400 && (exception as { type?: string }).type === 'entity.parse.failed') {
       return { statusCode: 400, code: 'MALFORMED_JSON', message: 'The request body is not valid JSON.', requestId };
-    }
-    if (status === 400 && type === 'entity.too.deep') {
-      return { statusCode: 400, code: 'BODY_TOO_DEEP', message: (exception as Error).message, requestId };
     }
     if (status === 415)
       return { statusCode: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Unsupported content type.', requestId };
