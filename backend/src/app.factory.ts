@@ -6,6 +6,7 @@ import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 import { AppModule, type AppOptions } from './app.module.js';
+import { hardenHttpServer } from './common/http-server.js';
 import { jsonBodyParser } from './common/json-body.js';
 import { createValidationPipe } from './common/validation.js';
 import type { AppConfig } from './config/app-config.js';
@@ -18,18 +19,6 @@ const DEMO_SITE = fileURLToPath(new URL('../../widget/demo', import.meta.url));
 const DEMO_CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
   "base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'";
-
-/**
- * Node's defaults let a slow-loris client hold a connection 60 s for its headers and 300 s
- * for its request, checked only every 30 s. These bound receiving the request only; once it
- * is in, a streamed answer is not cut.
- */
-function applyServerTimeouts(server: Server & { connectionsCheckingInterval?: number }, config: AppConfig): void {
-  server.headersTimeout = config.env.HTTP_HEADERS_TIMEOUT_SECONDS * 1000;
-  server.requestTimeout = config.env.HTTP_REQUEST_TIMEOUT_SECONDS * 1000;
-  // How often expired connections are looked for; Node reads it when listening starts (untyped in @types/node).
-  server.connectionsCheckingInterval = Math.min(1000, server.headersTimeout);
-}
 
 /** Builds the whole application (not yet listening): used by main.ts and the e2e tests alike. */
 export async function createApp(config: AppConfig, options: AppOptions = {}): Promise<NestExpressApplication> {
@@ -45,7 +34,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
     },
   );
   app.useLogger(app.get(Logger));
-  applyServerTimeouts(app.getHttpServer() as Server, config);
+  hardenHttpServer(app.getHttpServer() as Server, config);
   // Size per route and a nesting-depth check on the raw bytes, before anything parses or transforms.
   app.use(jsonBodyParser());
   app.disable('x-powered-by');

@@ -60,6 +60,7 @@ describe('slow clients: header and request timeouts close them, streamed answers
   it('closes a connection whose headers trickle in with 408 after HTTP_HEADERS_TIMEOUT_SECONDS', async () => {
     const client = await slowClient(t.url, 'GET /health HTTP/1.1\r\nHost: pulse\r\n', 'X-Slow: 1\r\n');
     expect(client.answer).toMatch(/^HTTP\/1\.1 408/);
+    expect(client.answer).toContain('"code":"REQUEST_TIMEOUT"');
     // Node's default would have held it for 60 s or more.
     expect(client.elapsedMs).toBeLessThan(10_000);
   });
@@ -73,7 +74,16 @@ describe('slow clients: header and request timeouts close them, streamed answers
       'x',
     );
     expect(client.answer).toMatch(/^HTTP\/1\.1 408/);
+    expect(client.answer).toContain('"code":"REQUEST_TIMEOUT"');
     expect(client.elapsedMs).toBeLessThan(10_000);
+  });
+
+  it('answers headers over 16 KB and unparsable requests in the one error shape', async () => {
+    const big = await fetch(`${t.url}/api/chat/sessions`, { headers: { 'X-Big': 'b'.repeat(20_000) } });
+    expect([big.status, ((await big.json()) as { code: string }).code]).toEqual([431, 'HEADERS_TOO_LARGE']);
+    const garbage = await slowClient(t.url, 'NOT HTTP AT ALL\r\n\r\n', '');
+    expect(garbage.answer).toMatch(/^HTTP\/1\.1 400/);
+    expect(garbage.answer).toContain('"code":"BAD_REQUEST"');
   });
 
   it('streams an answer for longer than both timeouts without cutting it', async () => {
