@@ -46,3 +46,13 @@ describe('JSON depth scan', () => {
     expect(exceedsDepth(bytes('['.repeat(40) + 'not json at all'))).toBe(true);
   });
 });
+
+describe('JSON depth scan: strings with escapes', () => {
+  const bytes = (s: string) => Buffer.from(s);
+  it('ends a string only at an unescaped quote', () => {
+    expect(exceedsDepth(bytes(JSON.stringify({ s: 'a\\\\' }) + '['.repeat(40)))).toBe(true);
+    expect(exceedsDepth(bytes(JSON.stringify({ s: 'a\\"' + '['.repeat(40) })))).toBe(false);
+    expect(exceedsDepth(bytes(JSON.stringify({ s: '\\\\\\"[[[[' + '['.repeat(40) }) + '{}'))).toBe(false);
+    expect(exceedsDepth(bytes('"unterminated ' + '['.repeat(40)))).toBe(false);
+  });
+});

@@ -40,14 +40,11 @@ const CLOSE_BRACE = 0x7d;
  */
 export function exceedsDepth(body: Uint8Array, max = MAX_JSON_DEPTH): boolean {
   let depth = 0;
-  let inString = false;
   for (let i = 0; i < body.length; i += 1) {
     const c = body[i];
-    if (inString) {
-      if (c === BACKSLASH) i += 1;
-      else if (c === QUOTE) inString = false;
-    } else if (c === QUOTE) {
-      inString = true;
+    if (c === QUOTE) {
+      i = stringEnd(body, i);
+      if (i < 0) return false;
     } else if (c === OPEN_BRACKET || c === OPEN_BRACE) {
       depth += 1;
       if (depth > max) return true;
@@ -56,6 +53,21 @@ export function exceedsDepth(body: Uint8Array, max = MAX_JSON_DEPTH): boolean {
     }
   }
   return false;
+}
+
+/**
+ * The index of the quote closing the string opened at `start`, or -1. Text is most of a body,
+ * so the quote is first looked for natively; only a string with an escaped quote is walked byte
+ * by byte (a native search per escaped quote would make `\"\"\"…` the expensive body).
+ */
+function stringEnd(body: Uint8Array, start: number): number {
+  const end = body.indexOf(QUOTE, start + 1);
+  if (end < 0 || body[end - 1] !== BACKSLASH) return end;
+  for (let i = start + 1; i < body.length; i += 1) {
+    if (body[i] === BACKSLASH) i += 1;
+    else if (body[i] === QUOTE) return i;
+  }
+  return -1;
 }
 
 function verifyDepth(_req: IncomingMessage, _res: unknown, body: Buffer): void {
