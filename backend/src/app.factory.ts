@@ -38,7 +38,8 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
   // Size per route and a nesting-depth check on the raw bytes, before anything parses or transforms.
   app.use(jsonBodyParser());
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  // The client address (req.ip) that per-address limits count: X-Forwarded-For only from configured proxies.
+  app.set('trust proxy', config.trustProxy);
   app.useGlobalPipes(createValidationPipe());
   // After a clean shutdown, exit 0 (not by re-raising the signal, which reads as 143), once pino has flushed.
   app.enableShutdownHooks(undefined, { useProcessExit: true });
@@ -48,7 +49,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
     origin: origins.includes('*') ? '*' : origins,
     methods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
     allowedHeaders: ['Authorization', 'Content-Type', 'Accept', 'Idempotency-Key', 'X-Request-Id', 'Last-Event-ID'],
-    exposedHeaders: ['X-Request-Id'],
+    exposedHeaders: ['X-Request-Id', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'],
     maxAge: 600,
   });
 
