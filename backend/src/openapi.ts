@@ -11,7 +11,10 @@ export function setupOpenApi(app: INestApplication): void {
         "whose `sub` is the user's public.users id. Errors are `{ statusCode, code, message, requestId }` " +
         'with a stable `code`. Authenticated endpoints share one rate budget per user (429 RATE_LIMITED with ' +
         'Retry-After; RateLimit-* headers on every answer), and repeated failed authentication from one address ' +
-        'gets 429 TOO_MANY_AUTH_FAILURES.',
+        'gets 429 TOO_MANY_AUTH_FAILURES. A token must be a well-formed JWT (else 401 TOKEN_MALFORMED) with ' +
+        'an `exp` claim (else 401 TOKEN_WITHOUT_EXPIRY, unless JWT_REQUIRE_EXP=false). JSON bodies nest at most ' +
+        '32 levels (400 BODY_TOO_DEEP) and are at most 256 KB for a send, 64 KB elsewhere (413 ' +
+        'PAYLOAD_TOO_LARGE); a request that arrives too slowly is 408 REQUEST_TIMEOUT.',
     )
     .setVersion('1.0.0')
     .addBearerAuth()
