@@ -13,6 +13,8 @@ import { startTestApp, TEST_DB, type TestApp } from './support/test-app.js';
  */
 const RUNS = Number(process.env.PULSE_FUZZ_RUNS ?? 250);
 const API_KEY = 'integrator-key-0123456789abcdef';
+/** A ceiling per property for a loaded CI machine (each takes a few seconds on a quiet one); not a timing check. */
+const PROPERTY_TIMEOUT_MS = 180_000;
 
 // --- values ---------------------------------------------------------------------------
 const oddString = fc.oneof(
@@ -184,88 +186,113 @@ describe(`fuzzing every endpoint (${TEST_DB}): no 500 from any input, every 4xx 
       Object.entries({ ...auth, 'Content-Type': ct, ...extra }).filter((e): e is [string, string] => e[1] !== null),
     );
 
-  it('POST /api/chat/send (JSON and stream, with and without Idempotency-Key)', async () => {
-    const body = dtoBody(['message', 'session_id', 'system_prompt', 'temperature', 'max_tokens'], {
-      message: fc.constantFrom('hi', 'Hello there'),
-      session_id: fc.constant(null).map(() => sessionId),
-      temperature: fc.double({ min: 0, max: 2, noNaN: true }),
-      max_tokens: fc.integer({ min: 1, max: 64 }),
-    });
-    await property(
-      fc.record({ raw: rawBody(body), ct: contentType, key: idempotencyKey, stream: fc.boolean() }),
-      ({ raw, ct, key, stream }) =>
-        check('POST', '/api/chat/send', {
-          headers: headersOf(ct, {
-            'Idempotency-Key': key,
-            Accept: stream ? 'text/event-stream' : 'application/json',
+  it(
+    'POST /api/chat/send (JSON and stream, with and without Idempotency-Key)',
+    async () => {
+      const body = dtoBody(['message', 'session_id', 'system_prompt', 'temperature', 'max_tokens'], {
+        message: fc.constantFrom('hi', 'Hello there'),
+        session_id: fc.constant(null).map(() => sessionId),
+        temperature: fc.double({ min: 0, max: 2, noNaN: true }),
+        max_tokens: fc.integer({ min: 1, max: 64 }),
+      });
+      await property(
+        fc.record({ raw: rawBody(body), ct: contentType, key: idempotencyKey, stream: fc.boolean() }),
+        ({ raw, ct, key, stream }) =>
+          check('POST', '/api/chat/send', {
+            headers: headersOf(ct, {
+              'Idempotency-Key': key,
+              Accept: stream ? 'text/event-stream' : 'application/json',
+            }),
+            body: raw,
           }),
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
+
+  it(
+    'POST /api/chat/sessions and PUT /api/chat/sessions/:id',
+    async () => {
+      const create = dtoBody(['title', 'system_prompt']);
+      const update = dtoBody(['title', 'system_prompt', 'is_active'], { is_active: fc.boolean() });
+      await property(fc.record({ raw: rawBody(create), ct: contentType }), ({ raw, ct }) =>
+        check('POST', '/api/chat/sessions', { headers: headersOf(ct), body: raw }),
+      );
+      await property(
+        fc.record({ id: pathId(() => sessionId), raw: rawBody(update), ct: contentType }),
+        ({ id, raw, ct }) => check('PUT', `/api/chat/sessions/${id}`, { headers: headersOf(ct), body: raw }),
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
+
+  it(
+    'GET listings with odd query strings and path ids',
+    async () => {
+      await property(query(['limit', 'after', 'include_archived']), (q) =>
+        check('GET', `/api/chat/sessions?${q}`, { headers: auth }),
+      );
+      await property(fc.record({ id: pathId(() => sessionId), q: query(['limit']) }), ({ id, q }) =>
+        check('GET', `/api/chat/sessions/${id}?${q}`, { headers: auth }),
+      );
+      await property(fc.record({ id: pathId(() => sessionId), q: query(['limit', 'after', 'order']) }), ({ id, q }) =>
+        check('GET', `/api/chat/sessions/${id}/messages?${q}`, { headers: auth }),
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
+
+  it(
+    'DELETE and clear with odd path ids (never the target session)',
+    async () => {
+      const id = pathId(() => randomUUID());
+      await property(fc.record({ id, clear: fc.boolean() }), ({ id, clear }) =>
+        check(clear ? 'POST' : 'DELETE', `/api/chat/sessions/${id}${clear ? '/clear' : ''}`, { headers: auth }),
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
+
+  it(
+    'POST /api/auth/token with odd bodies and API keys',
+    async () => {
+      const body = dtoBody(['user_id', 'email', 'display_name'], {
+        user_id: fc.uuid(),
+        email: fc.emailAddress(),
+      });
+      const apiKey = fc.oneof(fc.constant(API_KEY), headerValue, fc.constant(null));
+      await property(fc.record({ raw: rawBody(body), ct: contentType, key: apiKey }), ({ raw, ct, key }) =>
+        check('POST', '/api/auth/token', {
+          headers: { 'Content-Type': ct, ...(key === null ? {} : { 'X-Api-Key': key }) },
           body: raw,
         }),
-    );
-  });
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
 
-  it('POST /api/chat/sessions and PUT /api/chat/sessions/:id', async () => {
-    const create = dtoBody(['title', 'system_prompt']);
-    const update = dtoBody(['title', 'system_prompt', 'is_active'], { is_active: fc.boolean() });
-    await property(fc.record({ raw: rawBody(create), ct: contentType }), ({ raw, ct }) =>
-      check('POST', '/api/chat/sessions', { headers: headersOf(ct), body: raw }),
-    );
-    await property(
-      fc.record({ id: pathId(() => sessionId), raw: rawBody(update), ct: contentType }),
-      ({ id, raw, ct }) => check('PUT', `/api/chat/sessions/${id}`, { headers: headersOf(ct), body: raw }),
-    );
-  });
-
-  it('GET listings with odd query strings and path ids', async () => {
-    await property(query(['limit', 'after', 'include_archived']), (q) =>
-      check('GET', `/api/chat/sessions?${q}`, { headers: auth }),
-    );
-    await property(fc.record({ id: pathId(() => sessionId), q: query(['limit']) }), ({ id, q }) =>
-      check('GET', `/api/chat/sessions/${id}?${q}`, { headers: auth }),
-    );
-    await property(fc.record({ id: pathId(() => sessionId), q: query(['limit', 'after', 'order']) }), ({ id, q }) =>
-      check('GET', `/api/chat/sessions/${id}/messages?${q}`, { headers: auth }),
-    );
-  });
-
-  it('DELETE and clear with odd path ids (never the target session)', async () => {
-    const id = pathId(() => randomUUID());
-    await property(fc.record({ id, clear: fc.boolean() }), ({ id, clear }) =>
-      check(clear ? 'POST' : 'DELETE', `/api/chat/sessions/${id}${clear ? '/clear' : ''}`, { headers: auth }),
-    );
-  });
-
-  it('POST /api/auth/token with odd bodies and API keys', async () => {
-    const body = dtoBody(['user_id', 'email', 'display_name'], {
-      user_id: fc.uuid(),
-      email: fc.emailAddress(),
-    });
-    const apiKey = fc.oneof(fc.constant(API_KEY), headerValue, fc.constant(null));
-    await property(fc.record({ raw: rawBody(body), ct: contentType, key: apiKey }), ({ raw, ct, key }) =>
-      check('POST', '/api/auth/token', {
-        headers: { 'Content-Type': ct, ...(key === null ? {} : { 'X-Api-Key': key }) },
-        body: raw,
-      }),
-    );
-  });
-
-  it('any endpoint with odd Authorization headers', async () => {
-    const b64 = (s: string) => Buffer.from(s).toString('base64url');
-    const token = fc.oneof(
-      headerValue,
-      fc.tuple(oddString, oddString, oddString).map(([a, b, c]) => `${b64(a)}.${b64(b)}.${b64(c)}`),
-      fc
-        .tuple(value, oddString)
-        .map(
-          ([payload, sig]) => `${b64('{"alg":"HS256","typ":"JWT"}')}.${b64(JSON.stringify(payload) ?? '')}.${b64(sig)}`,
-        ),
-    );
-    const scheme = fc.constantFrom('Bearer ', 'bearer ', 'Basic ', '', 'Bearer  ');
-    const route = fc.constantFrom('/api/chat/sessions', `/api/chat/sessions/${randomUUID()}`, '/health/ready');
-    await property(fc.record({ scheme, token, route }), ({ scheme, token, route }) =>
-      check('GET', route, { headers: { Authorization: `${scheme}${token}`.trim() } }),
-    );
-  });
+  it(
+    'any endpoint with odd Authorization headers',
+    async () => {
+      const b64 = (s: string) => Buffer.from(s).toString('base64url');
+      const token = fc.oneof(
+        headerValue,
+        fc.tuple(oddString, oddString, oddString).map(([a, b, c]) => `${b64(a)}.${b64(b)}.${b64(c)}`),
+        fc
+          .tuple(value, oddString)
+          .map(
+            ([payload, sig]) =>
+              `${b64('{"alg":"HS256","typ":"JWT"}')}.${b64(JSON.stringify(payload) ?? '')}.${b64(sig)}`,
+          ),
+      );
+      const scheme = fc.constantFrom('Bearer ', 'bearer ', 'Basic ', '', 'Bearer  ');
+      const route = fc.constantFrom('/api/chat/sessions', `/api/chat/sessions/${randomUUID()}`, '/health/ready');
+      await property(fc.record({ scheme, token, route }), ({ scheme, token, route }) =>
+        check('GET', route, { headers: { Authorization: `${scheme}${token}`.trim() } }),
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
 
   it('found no failure', () => {
     // The properties above throw on the first failing input (fast-check prints it, shrunk,
