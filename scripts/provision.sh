@@ -27,6 +27,14 @@ if [ "${#missing[@]}" -gt 0 ]; then
   fi
 fi
 
+# PgBouncer for the e2e run through a transaction-mode pooler (scripts/test-pgbouncer.sh starts
+# its own private instance; the packaged service is not used).
+if [ ! -x /usr/sbin/pgbouncer ] && ! command -v pgbouncer >/dev/null 2>&1; then
+  echo "provision: installing pgbouncer" >&2
+  as_root apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq pgbouncer >&2
+fi
+
 if ! pg_isready -q -h 127.0.0.1 -p 5432; then
   echo "provision: starting PostgreSQL $pg_major" >&2
   as_root pg_ctlcluster --skip-systemctl-redirect "$pg_major" main start >&2 || true

@@ -134,6 +134,7 @@ describe('hostile input: bodies, text fields, tokens and types are refused with 
       ['update title', 'put', `${SESSIONS}/:id`, 'title', {}, 'user'],
       ['update system_prompt', 'put', `${SESSIONS}/:id`, 'system_prompt', {}, 'user'],
       ['minted display_name', 'post', '/api/auth/token', 'display_name', { user_id: randomUUID() }, 'api-key'],
+      ['minted user_id', 'post', '/api/auth/token', 'user_id', {}, 'api-key'],
     ];
 
     it.each(FIELDS)('refuses them in %s with 400 naming the field', async (_what, method, path, field, extra, who) => {
@@ -179,6 +180,7 @@ describe('hostile input: bodies, text fields, tokens and types are refused with 
         ['UpdateSessionDto', 'title'],
         ['UpdateSessionDto', 'system_prompt'],
         ['MintTokenDto', 'display_name'],
+        ['MintTokenDto', 'user_id'],
       ]) {
         expect([schema, field, schemas[schema].properties[field].description]).toEqual([
           schema,
