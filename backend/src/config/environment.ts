@@ -154,7 +154,14 @@ export class EnvironmentVariables {
   JWT_CLOCK_TOLERANCE_SECONDS = 30;
 
   /** Refuse tokens without an `exp` claim (401 TOKEN_WITHOUT_EXPIRY). Default true; false allows them. */
-  @Transform(toBool)
+  // Strict: a typo such as `flase` must not switch the check off, so only the usual words count.
+  @Transform(({ value }) =>
+    value === ''
+      ? undefined
+      : (({ true: true, '1': true, false: false, '0': false } as Record<string, boolean>)[
+          String(value).toLowerCase()
+        ] ?? value),
+  )
   @IsOptional()
   @IsBoolean()
   JWT_REQUIRE_EXP?: boolean;
