@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What the tests need from the machine besides Node: a running PostgreSQL, pgTAP with
-# pg_prove, and Debian's Chromium. Installs what is missing (as root, from Debian's
-# packages) and starts PostgreSQL if it has stopped. Quick when all is there.
+# pg_prove, Debian's Chromium, and a Docker engine (scripts/provision-docker.sh). Installs what
+# is missing (as root, from Debian's packages) and starts PostgreSQL if it has stopped. Quick
+# when all is there.
 set -euo pipefail
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -41,3 +42,7 @@ if ! pg_isready -q -h 127.0.0.1 -p 5432; then
   for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
 fi
 pg_isready -h 127.0.0.1 -p 5432 >&2
+
+# The docker suite's engine, compose and base-image tools. Without them only that suite fails
+# (it provisions again and says why), so the other suites still run.
+bash "$(dirname "$0")/provision-docker.sh" || echo "provision: Docker is not available; the docker suite will fail" >&2
