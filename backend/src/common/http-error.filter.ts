@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { AppError, type ErrorCode } from './app-error.js';
-import { assignRequestId } from './logging.js';
+import { assignRequestId, redactUrl } from './logging.js';
 
 const CODE_BY_STATUS: Record<number, ErrorCode> = {
   400: 'BAD_REQUEST',
@@ -21,6 +21,8 @@ export interface ErrorBody {
   requestId: string;
   field?: string;
   errors?: unknown[];
+  session_id?: string;
+  user_message_id?: string;
 }
 
 /** Maps every error to the one JSON shape; unknown errors leak nothing but the request id. */
@@ -33,8 +35,22 @@ export class HttpErrorFilter implements ExceptionFilter {
     const req = ctx.getRequest<Request & { id?: string }>();
     const res = ctx.getResponse<Response>();
     // The body parser runs before the request logger, so a body it refuses has no id yet.
+    const early = !req.id;
     const requestId = req.id ? String(req.id) : res.headersSent ? '' : assignRequestId(req, res);
     const body = this.toBody(exception, requestId);
+    if (early && body.statusCode < 500) {
+      // The request logger never saw this request: one line of our own, no stack.
+      this.logger.log(
+        {
+          requestId,
+          method: req.method,
+          url: redactUrl(req.originalUrl ?? req.url),
+          statusCode: body.statusCode,
+          code: body.code,
+        },
+        'request refused before routing',
+      );
+    }
     if (body.statusCode >= 500 && !(exception instanceof AppError)) {
       this.logger.error({ err: exception, requestId: body.requestId }, 'unhandled error');
     }
@@ -61,6 +77,10 @@ export class HttpErrorFilter implements ExceptionFilter {
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
+      // Nest hands body-parser's errors over wrapped, the original (with its `type`) as the cause.
+      if (status === 400 && (exception.cause as { type?: string } | undefined)?.type === 'entity.too.deep') {
+        return { statusCode: 400, code: 'BODY_TOO_DEEP', message: exception.message, requestId };
+      }
       const parseFailure = status === 400 && /JSON/i.test(exception.message);
       const code: ErrorCode = parseFailure ? 'MALFORMED_JSON' : (CODE_BY_STATUS[status] ?? 'INTERNAL_ERROR');
       const message =
