@@ -94,7 +94,7 @@ async function main() {
   if (DB === 'postgres') {
     const created = await createPostgresDatabase(ADMIN_URL, 'pulse_bench_long');
     dbEnv = { DATABASE_URL: created.url };
-    dropDb = created.drop;
+    dropDb = () => created.drop();
   } else {
     const dir = mkdtempSync(join(os.tmpdir(), 'pulse-bench-long-'));
     dbEnv = { PGLITE_DATA_DIR: join(dir, 'pglite') };

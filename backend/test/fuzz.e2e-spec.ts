@@ -73,7 +73,7 @@ function dtoBody(fields: string[], valid: Record<string, fc.Arbitrary<unknown>> 
       fc.record(shape, { requiredKeys: [] }),
       fc.option(fc.dictionary(oddString, value, { maxKeys: 2 }), { freq: 4 }),
     )
-    .map(([known, extra]) => ({ ...(extra ?? {}), ...known }));
+    .map(([known, extra]) => ({ ...extra, ...known }));
 }
 
 /** The bytes sent: usually the JSON of a value, sometimes JSON that is not, or is too deep. */

@@ -74,11 +74,11 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       secretOrKeyProvider: (_req: unknown, raw: string, done: (err: unknown, key?: string | Buffer) => void) => {
         const header = decodeHeader(raw);
         if (!header) return done(malformed());
-        const alg = header?.alg as jwt.Algorithm | undefined;
+        const alg = header.alg as jwt.Algorithm | undefined;
         if (!alg || !algorithms.includes(alg)) return done(new jwt.JsonWebTokenError('algorithm not allowed'));
         if (alg.startsWith('HS')) return done(null, hsKey as unknown as Buffer);
         if (!jwks) return done(new jwt.JsonWebTokenError('no key set configured'));
-        jwks({ alg, kid: header?.kid }).then(
+        jwks({ alg, kid: header.kid }).then(
           // jsonwebtoken verifies with a KeyObject too; passport-jwt's types only name string | Buffer.
           (key) => done(null, KeyObject.from(key as Parameters<typeof KeyObject.from>[0]) as unknown as Buffer),
           () => done(new jwt.JsonWebTokenError('unknown signing key')),

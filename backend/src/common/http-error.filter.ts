@@ -44,7 +44,7 @@ export class HttpErrorFilter implements ExceptionFilter {
         {
           requestId,
           method: req.method,
-          url: redactUrl(req.originalUrl ?? req.url),
+          url: redactUrl(req.originalUrl),
           statusCode: body.statusCode,
           code: body.code,
         },
