@@ -6,9 +6,11 @@ import { CurrentUser } from '../auth/current-user.decorator.js';
 import { AppError } from '../common/app-error.js';
 import { HttpErrorFilter } from '../common/http-error.filter.js';
 import { AppConfig } from '../config/app-config.js';
+import { AnswerStreams } from './answer-streams.service.js';
 import { ChatService, type PreparedSend } from './chat.service.js';
 import { SendMessageDto } from './dto/send-message.dto.js';
 import { SendResultDto } from './dto/send-result.dto.js';
+import type { InFlightAnswer } from './stream-hub.js';
 import { toUiFinishReason, UiMessageStream } from './ui-message-stream.js';
 import { UserThrottlerGuard } from '../common/user-throttler.guard.js';
 
@@ -24,6 +26,7 @@ export class ChatController {
   constructor(
     private readonly chat: ChatService,
     private readonly config: AppConfig,
+    private readonly streams: AnswerStreams,
   ) {}
 
   @Post('send')
@@ -56,22 +59,31 @@ export class ChatController {
         field: 'Idempotency-Key',
       });
     }
+    this.streams.assertAccepting();
+    // Not tied to the connection: a client that drops goes on resuming; only a stop or the drain limit aborts.
     const abort = new AbortController();
-    res.on('close', () => {
-      if (!res.writableFinished) abort.abort();
-    });
+    let answer: InFlightAnswer | undefined;
 
     if (!(req.headers.accept ?? '').includes('text/event-stream')) {
-      const result = await this.chat.send(user, body, { idempotencyKey, signal: abort.signal });
-      res.status(200).json(result);
+      try {
+        const result = await this.chat.send(user, body, {
+          idempotencyKey,
+          signal: abort.signal,
+          onPrepared: (p) => (answer = this.streams.register(user, p, abort, idempotencyKey)),
+        });
+        res.status(200).json(result);
+      } finally {
+        await answer?.end();
+      }
       return;
     }
 
     const stream = new UiMessageStream(res, this.config.env.SSE_HEARTBEAT_SECONDS * 1000);
     const textId = (id: string) => `text-${id}`;
     let assistantId = '';
-    const begin = (p: PreparedSend) => {
+    const begin = (p: PreparedSend, live = true) => {
       assistantId = p.assistant_message_id;
+      if (live) answer = this.streams.register(user, p, abort, idempotencyKey, stream);
       stream.open();
       stream.write({ type: 'start', messageId: p.assistant_message_id });
       stream.write({
@@ -93,7 +105,7 @@ export class ChatController {
         onDelta: (delta) => stream.write({ type: 'text-delta', id: textId(assistantId), delta }),
       });
       if (result.replayed) {
-        begin(result);
+        begin(result, false);
         if (result.response) stream.write({ type: 'text-delta', id: textId(assistantId), delta: result.response });
       }
       stream.write({ type: 'text-end', id: textId(assistantId) });
@@ -121,6 +133,7 @@ export class ChatController {
       stream.end();
     } finally {
       stream.dispose();
+      await answer?.end();
     }
   }
 }

@@ -29,7 +29,8 @@ export function toUiFinishReason(reason: string): UiFinishReason {
 
 /**
  * Writes Server-Sent Events in the UI message stream protocol: numbered `id:` lines
- * (so a client knows where it stopped), JSON parts, heartbeat comments, `[DONE]`.
+ * (1, 2, 3... per answer, so a client resumes after the last it saw with Last-Event-ID),
+ * JSON parts, heartbeat comments, `[DONE]`.
  */
 export class UiMessageStream {
   private eventId = 0;
@@ -59,10 +60,19 @@ export class UiMessageStream {
     this.heartbeat.unref();
   }
 
-  write(part: Record<string, unknown>): void {
-    if (this.res.writableEnded || this.res.destroyed) return;
+  /** Sees every event with its id, also after the client went away (the resume buffer). */
+  onEvent?: (id: number, part: Record<string, unknown> & { type: string }) => void;
+
+  write(part: Record<string, unknown> & { type: string }): void {
     this.eventId += 1;
-    this.res.write(`id: ${this.eventId}\ndata: ${JSON.stringify(part)}\n\n`);
+    this.onEvent?.(this.eventId, part);
+    this.writeEvent(this.eventId, part);
+  }
+
+  /** An event with the id it was first written under (a resumed stream keeps the numbering). */
+  writeEvent(id: number, part: Record<string, unknown>): void {
+    if (this.res.writableEnded || this.res.destroyed) return;
+    this.res.write(`id: ${id}\ndata: ${JSON.stringify(part)}\n\n`);
   }
 
   end(): void {

@@ -1,22 +1,28 @@
-import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
+import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import type { Redis } from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { AppConfig } from '../config/app-config.js';
+import { REDIS } from '../redis/redis.module.js';
 import { AppError } from './app-error.js';
 
 /**
  * Rate limit per signed-in user (RATE_LIMIT_PER_MINUTE), not per IP: many visitors of
  * one site may share an address, and one user must not exhaust the model for all.
  * Bound on the controllers, so it runs after the global JWT guard has set req.user.
- * In memory, per process: behind several instances each allows the limit.
+ * With REDIS_URL the count lives in Redis, so the limit holds across every replica;
+ * without it, in this process's memory.
  */
 @Injectable()
 export class UserThrottlerGuard implements CanActivate {
-  private readonly limiter?: RateLimiterMemory;
+  private readonly limiter?: RateLimiterMemory | RateLimiterRedis;
 
-  constructor(config: AppConfig) {
+  constructor(config: AppConfig, @Inject(REDIS) redis: Redis | null) {
     const points = config.env.RATE_LIMIT_PER_MINUTE;
-    if (points > 0) this.limiter = new RateLimiterMemory({ points, duration: 60 });
+    if (points <= 0) return;
+    this.limiter = redis
+      ? new RateLimiterRedis({ storeClient: redis, points, duration: 60, keyPrefix: 'rate' })
+      : new RateLimiterMemory({ points, duration: 60 });
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {

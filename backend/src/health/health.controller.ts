@@ -2,12 +2,16 @@ import { Controller, Get, HttpCode } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { Public } from '../auth/public.decorator.js';
 import { AppError } from '../common/app-error.js';
+import { Draining } from '../common/draining.js';
 import { Database } from '../database/database.js';
 
 @ApiTags('health')
 @Controller('health')
 export class HealthController {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly draining: Draining,
+  ) {}
 
   @Public()
   @Get()
@@ -22,8 +26,9 @@ export class HealthController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Readiness: the database answers' })
   @ApiOkResponse({ schema: { example: { status: 'ok', database: 'pglite' } } })
-  @ApiServiceUnavailableResponse({ description: 'DATABASE_UNAVAILABLE' })
+  @ApiServiceUnavailableResponse({ description: 'DATABASE_UNAVAILABLE, or SHUTTING_DOWN from SIGTERM on' })
   async ready() {
+    if (this.draining.active) throw new AppError('SHUTTING_DOWN', 'This server is shutting down.');
     try {
       await this.db.query('select 1');
     } catch {
