@@ -6,6 +6,8 @@ type Part = Record<string, unknown> & { type: string };
 /** An SSE answer being read as it arrives, which a test can drop mid-way. */
 export interface LiveStream {
   status: number;
+  /** Which replica answered, from the balancer's X-Served-By header (topology suite). */
+  served: string | undefined;
   items: SseItem[];
   /** Resolves when the stream ended (or was dropped). */
   done: Promise<SseItem[]>;
@@ -54,6 +56,7 @@ function live(res: Response, controller: AbortController): LiveStream {
   });
   const s: LiveStream = {
     status: res.status,
+    served: res.headers.get('x-served-by') ?? undefined,
     items,
     done: done.then(() => items),
     sessionId: () => {
