@@ -106,7 +106,7 @@ export class AnswerStreams implements BeforeApplicationShutdown {
       for await (const event of this.hub.follow(state.meta.assistantId, lastEventId ?? 0, abort.signal)) {
         stream.writeEvent(event.id, event.part);
       }
-      stream.end();
+      await stream.end();
     } catch (err) {
       this.logger.warn({ err, sessionId }, 'a resumed stream broke off');
       // No [DONE]: the client sees a cut stream and resumes again with its Last-Event-ID.

@@ -122,7 +122,7 @@ export class ChatController {
         },
       });
       stream.write({ type: 'finish', finishReason: toUiFinishReason(result.finish_reason) });
-      stream.end();
+      await stream.end();
     } catch (err) {
       // Before the stream opened, the error is an ordinary JSON response with its status.
       if (!stream.opened) throw err;
@@ -130,7 +130,7 @@ export class ChatController {
       stream.write({ type: 'text-end', id: textId(assistantId) });
       stream.write({ type: 'data-error', data: { code: body.code, message: body.message, requestId: body.requestId } });
       stream.write({ type: 'error', errorText: body.message });
-      stream.end();
+      await stream.end();
     } finally {
       stream.dispose();
       await answer?.end();

@@ -104,9 +104,10 @@ export class RedisStreamHub extends StreamHub {
       meta,
       append: (id: number, part: UiPart) => {
         // One connection runs commands in order, so the entries arrive in event order without awaiting each.
-        this.redis.xadd(events, `0-${id}`, 'p', JSON.stringify(part)).catch(fail);
+        const added = this.redis.xadd(events, `0-${id}`, 'p', JSON.stringify(part)).catch(fail);
         if (first) this.redis.pexpire(events, alive).catch(fail);
         first = false;
+        return added;
       },
       end: async () => {
         clearInterval(renew);

@@ -33,7 +33,8 @@ export const isTerminal = (part: UiPart): boolean => part.type === 'finish' || p
 /** An answer this replica produces: its events go to the buffer, a stop from anywhere aborts it. */
 export interface InFlightAnswer {
   readonly meta: AnswerMeta;
-  append(id: number, part: UiPart): void;
+  /** Buffers an event; a promise when the buffer is remote (settles once it is stored). */
+  append(id: number, part: UiPart): Promise<unknown> | void;
   /** The answer is stored and its last event written: no longer in flight. */
   end(): Promise<void>;
 }

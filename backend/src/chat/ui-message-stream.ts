@@ -60,13 +60,23 @@ export class UiMessageStream {
     this.heartbeat.unref();
   }
 
-  /** Sees every event with its id, also after the client went away (the resume buffer). */
-  onEvent?: (id: number, part: Record<string, unknown> & { type: string }) => void;
+  /**
+   * Sees every event with its id, also after the client went away (the resume buffer). When it
+   * returns a promise, the event goes to the client only once that settles, so a client never
+   * holds an event the buffer lacks (a resume after a crash would number them twice).
+   */
+  onEvent?: (id: number, part: Record<string, unknown> & { type: string }) => Promise<unknown> | void;
+  private pending?: Promise<void>;
 
   write(part: Record<string, unknown> & { type: string }): void {
-    this.eventId += 1;
-    this.onEvent?.(this.eventId, part);
-    this.writeEvent(this.eventId, part);
+    const id = ++this.eventId;
+    const buffered = this.onEvent?.(id, part);
+    if (!buffered && !this.pending) {
+      this.writeEvent(id, part);
+      return;
+    }
+    // Redis answers in order, so chaining keeps the events in order too.
+    this.pending = Promise.all([this.pending, buffered?.catch(() => undefined)]).then(() => this.writeEvent(id, part));
   }
 
   /** An event with the id it was first written under (a resumed stream keeps the numbering). */
@@ -75,7 +85,9 @@ export class UiMessageStream {
     this.res.write(`id: ${id}\ndata: ${JSON.stringify(part)}\n\n`);
   }
 
-  end(): void {
+  /** Ends the stream once every event written before has gone out. */
+  async end(): Promise<void> {
+    await this.pending;
     clearInterval(this.heartbeat);
     if (this.res.writableEnded || this.res.destroyed) return;
     this.res.end('data: [DONE]\n\n');

@@ -8,6 +8,10 @@ export interface LiveStream {
   status: number;
   /** Which replica answered, from the balancer's X-Served-By header (topology suite). */
   served: string | undefined;
+  /** Why the stream broke off, when it did not end normally nor was dropped. */
+  error?: unknown;
+  /** The body of a refusal (not 200), for messages. */
+  refusal?: string;
   items: SseItem[];
   /** Resolves when the stream ended (or was dropped). */
   done: Promise<SseItem[]>;
@@ -46,7 +50,8 @@ function live(res: Response, controller: AbortController): LiveStream {
           items.push(item);
           wake();
         }).catch((err: unknown) => {
-          if ((err as Error).name !== 'AbortError') throw err;
+          // A connection cut by a dying server: the test looks at what arrived (and resumes).
+          if ((err as Error).name !== 'AbortError') s.error = err;
           return items;
         })
       : Promise.resolve(items)
@@ -107,7 +112,9 @@ export async function streamSend(
     body: JSON.stringify(body),
     signal: controller.signal,
   });
-  return live(res, controller);
+  const s = live(res, controller);
+  if (res.status !== 200) s.refusal = await res.text();
+  return s;
 }
 
 /** GET /api/chat/sessions/:id/stream (with Last-Event-ID when given), read live. */

@@ -59,7 +59,12 @@ export class Cluster {
   static async start(count: number, env: Record<string, string>): Promise<Cluster> {
     if (!existsSync(MAIN)) execFileSync('npm', ['run', 'build'], { cwd: BACKEND, stdio: 'inherit' });
     const cluster = new Cluster();
-    await cluster.boot(count, env);
+    try {
+      await cluster.boot(count, env);
+    } catch (err) {
+      await cluster.close();
+      throw err;
+    }
     return cluster;
   }
 
@@ -103,9 +108,12 @@ export class Cluster {
     child.stderr!.on('data', (b: Buffer) => r.output.push(String(b)));
     r.process = child;
     r.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-    await until(async () => (await fetch(`${r.url}/health/ready`)).status === 200, `${r.name} ready`).catch((err) => {
-      throw new Error(`${(err as Error).message}\n${r.output.join('')}`);
-    });
+    // A cold start takes seconds on a busy machine (module loading, the pool, Redis).
+    await until(async () => (await fetch(`${r.url}/health/ready`)).status === 200, `${r.name} ready`, 90_000).catch(
+      (err) => {
+        throw new Error(`${(err as Error).message}\n${r.output.join('')}`);
+      },
+    );
   }
 
   private async startBalancer(): Promise<void> {
@@ -137,6 +145,9 @@ export class Cluster {
   }
 
   async close(): Promise<void> {
+    // Kept for a failed run: what each replica logged (warnings and errors).
+    for (const r of this.replicas)
+      writeFileSync(join(tmpdir(), `pulse-topology-${process.pid}-${r.name}.log`), r.output.join(''));
     for (const r of this.replicas) {
       if (r.process && r.process.exitCode === null && r.process.signalCode === null) {
         r.process.kill('SIGKILL');
@@ -149,6 +160,7 @@ export class Cluster {
       await gone;
     }
     await this.db?.end();
+    if (!this.dbName) return;
     const admin = new pg.Client({ connectionString: ADMIN_URL });
     await admin.connect();
     await admin.query(`drop database if exists ${this.dbName} with (force)`);
@@ -181,7 +193,8 @@ backend replicas
   balance roundrobin
   option httpchk GET /health/ready
   http-check expect status 200
-  default-server inter 200ms fall 1 rise 2
+  timeout check 2s
+  default-server inter 500ms fall 2 rise 1
   http-response set-header X-Served-By %s
 ${replicas.map((r) => `  server ${r.name} 127.0.0.1:${r.port} check`).join('\n')}
 `;

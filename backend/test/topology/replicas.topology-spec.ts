@@ -150,39 +150,35 @@ describe('three replicas behind HAProxy over one Postgres and Redis', () => {
     const second = await streamSend(c.url, u.auth, { message: 'Again, with the SDK' });
     await second.until((x) => deltaCount(x) >= 3);
     second.drop();
-    const transport = new DefaultChatTransport<UIMessage>({
-      api: `${c.url}/api/chat/sessions`,
-      headers: u.auth,
-      prepareReconnectToStreamRequest: ({ api, id, headers }) => ({
-        api: `${api}/${id}/stream`,
-        headers: { ...(headers as Record<string, string>), 'Last-Event-ID': String(second.lastId()) },
-      }),
-    });
+    // The AI SDK's resumeStream asks without Last-Event-ID and rebuilds the message from its `start`.
+    const transport = new DefaultChatTransport<UIMessage>({ api: `${c.url}/api/chat/sessions`, headers: u.auth });
     const stream = await transport.reconnectToStream({ chatId: second.sessionId()! });
     let message: UIMessage | undefined;
-    // The resumed part has no `start`: the SDK appends it to the message the client already has.
     for await (const m of readUIMessageStream<UIMessage>({ stream: stream!, terminateOnError: true })) message = m;
-    expect(second.text() + textOf(message)).toBe(chunks.join(''));
+    expect(textOf(message)).toBe(chunks.join(''));
   });
 
   it('kill -9 of a replica during 100 streams: the others finish, the dead one’s end interrupted with partials kept, none pending', async () => {
     const n = 100;
     const users = await Promise.all(Array.from({ length: n }, () => c.user()));
-    const chunks = words(60);
-    for (let i = 0; i < n; i++) upstream.enqueue({ kind: 'text', chunks, chunkDelayMs: 40 });
+    const chunks = words(100);
+    for (let i = 0; i < n; i++) upstream.enqueue({ kind: 'text', chunks, chunkDelayMs: 50 });
     const streams: LiveStream[] = await Promise.all(
       users.map((u, i) => streamSend(c.url, u.auth, { message: `Question ${i}` })),
     );
-    expect(streams.every((s) => s.status === 200)).toBe(true);
+    expect(streams.filter((s) => s.status !== 200).map((s) => `${s.status} ${s.refusal}`)).toEqual([]);
     await Promise.all(streams.map((s) => s.until((x) => deltaCount(x) >= 2, 30_000)));
     const victim = c.replicas[1];
     const started = performance.now();
     await c.signal(victim, 'SIGKILL');
     await Promise.all(streams.map((s) => s.done.catch(() => undefined)));
 
-    const onVictim = streams.filter((s) => s.served === victim.name);
-    const onOthers = streams.filter((s) => s.served !== victim.name);
+    // The streams the crash cut off (any the dead replica had finished before it died are whole).
+    const ended = (s: LiveStream) => ['finish', 'error'].includes(s.parts().at(-1)?.type ?? '');
+    const onVictim = streams.filter((s) => !ended(s));
+    const onOthers = streams.filter((s) => ended(s));
     expect(onVictim.length).toBeGreaterThan(0);
+    expect(onVictim.every((s) => s.served === victim.name)).toBe(true);
     for (const s of onOthers) {
       expect(s.parts().at(-1)).toEqual({ type: 'finish', finishReason: 'stop' });
       expect(s.text()).toBe(chunks.join(''));
@@ -210,8 +206,8 @@ describe('three replicas behind HAProxy over one Postgres and Redis', () => {
     // Every acknowledged question is stored with an answer; nothing is left in flight.
     for (const s of streams) expect((await messages(s.sessionId()!)).map((m) => m.role)).toEqual(['user', 'assistant']);
     figure(
-      `kill -9 during ${n} streams: ${onOthers.length} finished whole on the others, ${onVictim.length} ended ANSWER_LOST ` +
-        `with partials stored; all resumed within ${recoveredMs} ms`,
+      `kill -9 during ${n} streams: ${onOthers.length} finished whole, ${onVictim.length} cut and ended ANSWER_LOST ` +
+        `with partials stored; every stream over within ${recoveredMs} ms of the kill`,
     );
 
     // A retry in a session of the dead replica works.
@@ -221,7 +217,7 @@ describe('three replicas behind HAProxy over one Postgres and Redis', () => {
     await retry.done;
     expect(retry.text()).toBe('Back again.');
     await c.startReplica(victim);
-  });
+  }, 180_000);
 
   it('a rolling restart (SIGTERM each replica in turn) under continuous load fails no send', async () => {
     const users = await Promise.all(Array.from({ length: 8 }, () => c.user()));
@@ -235,7 +231,7 @@ describe('three replicas behind HAProxy over one Postgres and Redis', () => {
         try {
           const s = await streamSend(c.url, u.auth, { message: 'Under load' });
           if (s.status !== 200) {
-            failures.push(`status ${s.status}`);
+            failures.push(`status ${s.status} ${s.refusal}`);
             continue;
           }
           await s.done;
@@ -258,5 +254,5 @@ describe('three replicas behind HAProxy over one Postgres and Redis', () => {
     figure(`rolling restart of 3 replicas: ${ok} sends completed, ${failures.length} failed`);
     expect(failures).toEqual([]);
     expect(ok).toBeGreaterThan(20);
-  });
+  }, 180_000);
 });
