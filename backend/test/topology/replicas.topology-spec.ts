@@ -37,6 +37,7 @@ describe('three replicas behind HAProxy over one Postgres and Redis', () => {
       AI_PROVIDER: 'openai',
       OPENAI_BASE_URL: upstream.url,
       RATE_LIMIT_PER_MINUTE: String(RATE_LIMIT),
+      RATE_LIMIT_SENDS_PER_MINUTE: '0',
       ANSWER_LEASE_SECONDS: '1',
       SHUTDOWN_DRAIN_SECONDS: '20',
       SSE_HEARTBEAT_SECONDS: '1',
