@@ -2,6 +2,7 @@
 // widget picks the answer up again (GET /api/chat/sessions/{id}/stream), with no text lost or
 // doubled; its stop button stops the answer at the server (POST /api/chat/sessions/{id}/stop).
 import assert from 'node:assert/strict';
+import { connect, createServer } from 'node:net';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { assistant, button, chat, idle, launch, openChat, openPage, send, sleep, startStack } from './harness.mjs';
 
@@ -28,6 +29,33 @@ async function until(check, what, timeout = 10_000) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await sleep(50);
   }
+}
+
+/**
+ * A TCP hop between the page and the API that can cut every open connection at once, as a
+ * flaky network does (Chromium's offline emulation leaves an open stream alone).
+ */
+async function startCutter(target) {
+  const { hostname, port } = new URL(target);
+  const sockets = new Set();
+  const server = createServer((client) => {
+    const upstream = connect(Number(port), hostname);
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => {});
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    origin: `http://127.0.0.1:${server.address().port}`,
+    cut: () => sockets.forEach((s) => s.destroy()),
+    close: () => {
+      sockets.forEach((s) => s.destroy());
+      return new Promise((resolve) => server.close(resolve));
+    },
+  };
 }
 
 async function storedAnswer(token, sessionId) {
@@ -66,16 +94,19 @@ describe('answers that outlive the page', () => {
     const user = stack.user();
     const words = Array.from({ length: 40 }, (_, i) => `word${i}`);
     stack.upstream.enqueue({ kind: 'text', text: words.join(' '), chunkDelayMs: 60 });
-    const page = await openPage(browser, stack.page());
+    const cutter = await startCutter(stack.api);
+    const snippet =
+      `<script src="${cutter.origin}/widget/pulse-chat.js" data-api-url="${cutter.origin}" async></script>` +
+      '<script src="/js/chat-token.js" defer></script>';
+    const csp = stack.strictCsp.replaceAll(stack.api, cutter.origin);
+    const page = await openPage(browser, stack.page(snippet, { embed: false, csp }));
     await openChat(page);
     const resumes = [];
     page.on('request', (r) => r.url().endsWith('/stream') && resumes.push(r.headers()['last-event-id']));
     await send(page, 'Tell me another long story');
     await assistant(page).last().locator('.md').getByText('word3', { exact: false }).waitFor();
-    // The network goes away for a moment: the open stream breaks.
-    await page.context().setOffline(true);
-    await sleep(200);
-    await page.context().setOffline(false);
+    // The network drops every open connection: the answer's stream breaks mid-way.
+    cutter.cut();
     await idle(page);
     await assistant(page).last().locator('.md').getByText('word39', { exact: false }).waitFor();
 
@@ -85,6 +116,7 @@ describe('answers that outlive the page', () => {
     assert.equal(stored.content, words.join(' '));
     assert.equal((await assistant(page).last().locator('.md').textContent()).trim(), stored.content);
     await page.context().close();
+    await cutter.close();
   });
 
   test('stop after a reload stops the answer at the server and shows what was stored', async () => {
