@@ -3,6 +3,7 @@ import { startOpenAIUpstream, type OpenAIUpstream } from './upstream/openai-upst
 import { deltaCount, deltasText, eventsOf, resumeStream, stopAnswer, streamSend } from './support/answers.js';
 import { CHAT_ENV, createSession, eventually, messagesInDb, sendJson } from './support/chat.js';
 import { textOf } from './support/sse.js';
+import { openDatabase } from '../src/database/database.module.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 const words = (n: number, tag = 'w') => Array.from({ length: n }, (_, i) => `${tag}${i} `);
@@ -192,5 +193,88 @@ describe.each([
     await stopAnswer(t.url, u.auth, sessionId);
     await s.done;
     expect(deltasText(s.parts())).toBe(s.text());
+  });
+});
+
+describe('drain on shutdown (SIGTERM runs the same app.close())', () => {
+  let upstream: OpenAIUpstream;
+
+  beforeAll(async () => {
+    upstream = await startOpenAIUpstream();
+  });
+  afterAll(async () => {
+    await upstream?.close();
+  });
+
+  /** What the database holds after the app has closed it. */
+  const storedAfterClose = async (t: TestApp, sessionId: string) => {
+    const db = await openDatabase(t.config);
+    try {
+      const { rows } = await db.query<{ role: string; content: string; metadata: Record<string, unknown> }>(
+        'select role, content, metadata from public.chat_messages where session_id = $1 order by seq',
+        [sessionId],
+      );
+      return rows;
+    } finally {
+      await db.close();
+    }
+  };
+
+  const start = (drainSeconds: string) =>
+    startTestApp({
+      ...CHAT_ENV,
+      AI_PROVIDER: 'openai',
+      OPENAI_BASE_URL: upstream.url,
+      SHUTDOWN_DRAIN_SECONDS: drainSeconds,
+    });
+
+  it('fails readiness and refuses new sends at once, and lets the answer in flight finish whole', async () => {
+    const t = await start('20');
+    const u = await t.user();
+    const chunks = words(30);
+    upstream.enqueue({ kind: 'text', chunks, chunkDelayMs: 20 });
+    const s = await streamSend(t.url, u.auth, { message: 'Finish me' });
+    await s.until((x) => deltaCount(x) >= 2);
+    const sessionId = s.sessionId()!;
+
+    const closing = t.app.close();
+    const ready = await eventually(async () => {
+      const res = await fetch(`${t.url}/health/ready`);
+      return res.status === 503 ? ((await res.json()) as { code: string }) : undefined;
+    });
+    expect(ready.code).toBe('SHUTTING_DOWN');
+    const refused = await sendJson(t, u.auth, { message: 'Too late', session_id: sessionId });
+    expect([refused.status, refused.body.code]).toEqual([503, 'SHUTTING_DOWN']);
+
+    await s.done;
+    await closing;
+    expect(s.text()).toBe(chunks.join(''));
+    expect(s.parts().at(-1)).toEqual({ type: 'finish', finishReason: 'stop' });
+    const stored = (await storedAfterClose(t, sessionId)).map((m) => [m.role, m.content]);
+    expect(stored).toEqual([
+      ['user', 'Finish me'],
+      ['assistant', chunks.join('')],
+    ]);
+    await t.close().catch(() => undefined);
+  });
+
+  it('past SHUTDOWN_DRAIN_SECONDS stores the answer as interrupted and ends its stream so', async () => {
+    const t = await start('0.3');
+    const u = await t.user();
+    upstream.enqueue({ kind: 'text', chunks: words(300), chunkDelayMs: 20 });
+    const s = await streamSend(t.url, u.auth, { message: 'Too long for the drain' });
+    await s.until((x) => deltaCount(x) >= 2);
+    const sessionId = s.sessionId()!;
+
+    const started = performance.now();
+    const closing = t.app.close();
+    await s.done;
+    await closing;
+    const stored = (await storedAfterClose(t, sessionId)).find((m) => m.role === 'assistant')!;
+    expect(performance.now() - started).toBeLessThan(5000);
+    expect(s.parts().at(-1)).toEqual({ type: 'finish', finishReason: 'interrupted' });
+    expect(stored.metadata).toMatchObject({ interrupted: true, finish_reason: 'interrupted' });
+    expect(stored.content).toBe(s.text());
+    await t.close().catch(() => undefined);
   });
 });
