@@ -204,6 +204,7 @@ async function startPulse(dbEnv, upstreamUrl, secret, logFile) {
       NODE_ENV: 'production',
       HOST: '127.0.0.1',
       PORT: String(port),
+      CORS_ORIGINS: 'http://localhost',
       AI_PROVIDER: 'openai',
       OPENAI_BASE_URL: upstreamUrl,
       OPENAI_API_KEY: 'sk-bench',

@@ -1,7 +1,8 @@
 import { jest } from '@jest/globals';
 import request from 'supertest';
 import { expectError } from './support/errors.js';
-import { startTestApp, TEST_DB, type TestApp } from './support/test-app.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+import { TEST_DB_KIND } from './support/test-database.js';
 import { signToken } from './support/tokens.js';
 
 // Starting an app takes seconds on a loaded 2-core machine; the project-level testTimeout does not reach hooks.
@@ -25,7 +26,7 @@ describe('platform: health, OpenAPI, request ids, logs, CORS', () => {
 
     it('GET /health/ready checks the database and names its kind', async () => {
       const res = await request(t.url).get('/health/ready').expect(200);
-      expect(res.body).toEqual({ status: 'ok', database: TEST_DB });
+      expect(res.body).toEqual({ status: 'ok', database: TEST_DB_KIND });
     });
   });
 

@@ -1,5 +1,6 @@
 import { Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
+import { connectionStringFor, describeDatabaseUrl } from '../config/database-url.js';
 import { Database } from './database.js';
 import { runMigrations } from './migrations.js';
 import { PgliteDatabase } from './pglite.database.js';
@@ -8,8 +9,18 @@ import { PostgresDatabase } from './postgres.database.js';
 export async function openDatabase(config: AppConfig): Promise<Database> {
   const { env } = config;
   return env.DATABASE_URL
-    ? new PostgresDatabase(env.DATABASE_URL, env.DATABASE_POOL_SIZE)
+    ? new PostgresDatabase(connectionStringFor(env.DATABASE_URL), env.DATABASE_POOL_SIZE, {
+        preparedStatements: config.preparedStatements,
+      })
     : PgliteDatabase.open(env.PGLITE_DATA_DIR);
+}
+
+/** Where Pulse is connected and how, without the password: `Postgres at db.example:6543/postgres (...)`. */
+function postgresSummary(config: AppConfig): string {
+  const statements = config.preparedStatements
+    ? 'named prepared statements'
+    : `no named prepared statements (${config.poolerHint ?? 'DATABASE_PREPARED_STATEMENTS=false'})`;
+  return `Postgres at ${describeDatabaseUrl(config.env.DATABASE_URL ?? '')}, ${statements}`;
 }
 
 @Global()
@@ -24,7 +35,7 @@ export async function openDatabase(config: AppConfig): Promise<Database> {
         try {
           const applied = await runMigrations(db);
           logger.log(
-            `${db.kind === 'pglite' ? `embedded PGlite at ${config.env.PGLITE_DATA_DIR}` : 'Postgres'}; ` +
+            `${db.kind === 'pglite' ? `embedded PGlite at ${config.env.PGLITE_DATA_DIR}` : postgresSummary(config)}; ` +
               `${applied.length ? `applied ${applied.join(', ')}` : 'migrations up to date'}`,
           );
         } catch (err) {

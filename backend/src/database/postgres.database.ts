@@ -18,11 +18,16 @@ function prepared(text: string, values: unknown[]): pg.QueryConfig {
   return { name, text, values };
 }
 
-/** One checked-out connection as a Queryable, its statements prepared. */
-function queryable(client: pg.PoolClient): Queryable {
+/**
+ * One checked-out connection as a Queryable. Statements with parameters are named prepared
+ * statements unless `named` is off (behind a transaction-mode pooler, where the next
+ * transaction may land on a server connection that never saw the PREPARE). Statements
+ * without parameters go as simple queries, which may hold several statements (migrations).
+ */
+function queryable(client: pg.PoolClient, named: boolean): Queryable {
   return {
     query: async <R>(sql: string, params: unknown[] = []) => {
-      const res = await client.query(prepared(sql, params));
+      const res = await client.query(named && params.length ? prepared(sql, params) : { text: sql, values: params });
       return { rows: res.rows as R[], rowCount: res.rowCount ?? 0 };
     },
   };
@@ -33,8 +38,11 @@ export class PostgresDatabase extends Database {
   readonly kind = 'postgres' as const;
   private readonly pool: pg.Pool;
 
-  constructor(connectionString: string, poolSize: number) {
+  private readonly preparedStatements: boolean;
+
+  constructor(connectionString: string, poolSize: number, options: { preparedStatements?: boolean } = {}) {
     super();
+    this.preparedStatements = options.preparedStatements ?? true;
     this.pool = new pg.Pool({ connectionString, max: poolSize, application_name: 'pulse' });
     // An idle client losing its connection must not crash the process; the pool replaces it.
     this.pool.on('error', () => undefined);
@@ -54,22 +62,12 @@ export class PostgresDatabase extends Database {
     try {
       // Simple protocol: BEGIN and the setup go to the server as one round trip.
       await client.query(setup ? `begin; ${setup}` : 'begin');
-      const result = await fn(queryable(client));
+      const result = await fn(queryable(client, this.preparedStatements));
       await client.query('commit');
       return result;
     } catch (err) {
       await client.query('rollback').catch(() => undefined);
       throw err;
-    } finally {
-      client.release();
-    }
-  }
-
-  /** Runs fn on one dedicated connection (for session-level advisory locks). */
-  async withConnection<T>(fn: (conn: Queryable) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      return await fn(queryable(client));
     } finally {
       client.release();
     }
