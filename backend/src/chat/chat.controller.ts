@@ -15,10 +15,12 @@ import { ApiErrors } from '../common/api-errors.decorator.js';
 import { AppError } from '../common/app-error.js';
 import { HttpErrorFilter } from '../common/http-error.filter.js';
 import { AppConfig } from '../config/app-config.js';
+import { AnswerStreams } from './answer-streams.service.js';
 import { SendBudget } from '../rate-limit/send-budget.decorator.js';
 import { ChatService, type PreparedSend } from './chat.service.js';
 import { SendMessageDto } from './dto/send-message.dto.js';
 import { SendResultDto } from './dto/send-result.dto.js';
+import type { InFlightAnswer } from './stream-hub.js';
 import { toUiFinishReason, UiMessageStream } from './ui-message-stream.js';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
@@ -32,6 +34,7 @@ export class ChatController {
   constructor(
     private readonly chat: ChatService,
     private readonly config: AppConfig,
+    private readonly streams: AnswerStreams,
   ) {}
 
   @Post('send')
@@ -87,22 +90,31 @@ export class ChatController {
         field: 'Idempotency-Key',
       });
     }
+    this.streams.assertAccepting();
+    // Not tied to the connection: a client that drops goes on resuming; only a stop or the drain limit aborts.
     const abort = new AbortController();
-    res.on('close', () => {
-      if (!res.writableFinished) abort.abort();
-    });
+    let answer: InFlightAnswer | undefined;
 
     if (!(req.headers.accept ?? '').includes('text/event-stream')) {
-      const result = await this.chat.send(user, body, { idempotencyKey, signal: abort.signal });
-      res.status(200).json(result);
+      try {
+        const result = await this.chat.send(user, body, {
+          idempotencyKey,
+          signal: abort.signal,
+          onPrepared: (p) => (answer = this.streams.register(user, p, abort, idempotencyKey)),
+        });
+        res.status(200).json(result);
+      } finally {
+        await answer?.end();
+      }
       return;
     }
 
     const stream = new UiMessageStream(res, this.config.env.SSE_HEARTBEAT_SECONDS * 1000);
     const textId = (id: string) => `text-${id}`;
     let assistantId = '';
-    const begin = (p: PreparedSend) => {
+    const begin = (p: PreparedSend, live = true) => {
       assistantId = p.assistant_message_id;
+      if (live) answer = this.streams.register(user, p, abort, idempotencyKey, stream);
       stream.open();
       stream.write({ type: 'start', messageId: p.assistant_message_id });
       stream.write({
@@ -124,7 +136,7 @@ export class ChatController {
         onDelta: (delta) => stream.write({ type: 'text-delta', id: textId(assistantId), delta }),
       });
       if (result.replayed) {
-        begin(result);
+        begin(result, false);
         if (result.response) stream.write({ type: 'text-delta', id: textId(assistantId), delta: result.response });
       }
       stream.write({ type: 'text-end', id: textId(assistantId) });
@@ -141,7 +153,7 @@ export class ChatController {
         },
       });
       stream.write({ type: 'finish', finishReason: toUiFinishReason(result.finish_reason) });
-      stream.end();
+      await stream.end();
     } catch (err) {
       // Before the stream opened, the error is an ordinary JSON response with its status.
       if (!stream.opened) throw err;
@@ -150,9 +162,10 @@ export class ChatController {
       const { code, message, requestId, session_id, user_message_id } = body;
       stream.write({ type: 'data-error', data: { code, message, requestId, session_id, user_message_id } });
       stream.write({ type: 'error', errorText: body.message });
-      stream.end();
+      await stream.end();
     } finally {
       stream.dispose();
+      await answer?.end();
     }
   }
 }
