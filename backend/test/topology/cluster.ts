@@ -13,7 +13,7 @@ const BACKEND = fileURLToPath(new URL('../..', import.meta.url));
 const MAIN = join(BACKEND, 'dist', 'main.js');
 
 /** A port nobody listens on right now (the OS picks it). */
-export function freePort(): Promise<number> {
+function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
