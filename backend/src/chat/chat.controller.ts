@@ -9,6 +9,7 @@ import { AppConfig } from '../config/app-config.js';
 import { ChatService, type PreparedSend } from './chat.service.js';
 import { SendMessageDto } from './dto/send-message.dto.js';
 import { SendResultDto } from './dto/send-result.dto.js';
+import { SendDrain } from './send-drain.js';
 import { toUiFinishReason, UiMessageStream } from './ui-message-stream.js';
 import { UserThrottlerGuard } from '../common/user-throttler.guard.js';
 
@@ -24,6 +25,7 @@ export class ChatController {
   constructor(
     private readonly chat: ChatService,
     private readonly config: AppConfig,
+    private readonly drain: SendDrain,
   ) {}
 
   @Post('send')
@@ -56,13 +58,25 @@ export class ChatController {
         field: 'Idempotency-Key',
       });
     }
+    await this.drain.track(() => this.answer(user, body, idempotencyKey, req, res));
+  }
+
+  private async answer(
+    user: AuthUser,
+    body: SendMessageDto,
+    idempotencyKey: string | undefined,
+    req: Request & { id?: string },
+    res: Response,
+  ): Promise<void> {
     const abort = new AbortController();
     res.on('close', () => {
       if (!res.writableFinished) abort.abort();
     });
+    // A shutdown past its drain limit ends the send the way a client leaving does.
+    const signal = AbortSignal.any([abort.signal, this.drain.signal]);
 
     if (!(req.headers.accept ?? '').includes('text/event-stream')) {
-      const result = await this.chat.send(user, body, { idempotencyKey, signal: abort.signal });
+      const result = await this.chat.send(user, body, { idempotencyKey, signal });
       res.status(200).json(result);
       return;
     }
@@ -88,7 +102,7 @@ export class ChatController {
     try {
       const result = await this.chat.send(user, body, {
         idempotencyKey,
-        signal: abort.signal,
+        signal,
         onPrepared: begin,
         onDelta: (delta) => stream.write({ type: 'text-delta', id: textId(assistantId), delta }),
       });

@@ -8,7 +8,11 @@ import { PostgresDatabase } from './postgres.database.js';
 export async function openDatabase(config: AppConfig): Promise<Database> {
   const { env } = config;
   return env.DATABASE_URL
-    ? new PostgresDatabase(env.DATABASE_URL, env.DATABASE_POOL_SIZE)
+    ? new PostgresDatabase(env.DATABASE_URL, env.DATABASE_POOL_SIZE, {
+        connectMs: env.DATABASE_CONNECT_TIMEOUT_MS,
+        statementMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
+        idleInTransactionMs: env.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+      })
     : PgliteDatabase.open(env.PGLITE_DATA_DIR);
 }
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
+import { isDatabaseUnavailable } from './database-errors.js';
 import { Database, type QueryResult, type Queryable } from './database.js';
 
 const names = new Map<string, string>();
@@ -28,14 +29,61 @@ function queryable(client: pg.PoolClient): Queryable {
   };
 }
 
+/** How long Pulse waits on the database before it calls it unavailable (milliseconds). */
+export interface PostgresTimeouts {
+  connectMs: number;
+  statementMs: number;
+  idleInTransactionMs: number;
+}
+
+/**
+ * Checks a client out with an error listener for as long as it is out: pg emits 'error'
+ * on a client whose connection drops (server restart, pg_terminate_backend), and with no
+ * listener that event kills the process. The client is released with the error, if any,
+ * so the pool discards it instead of handing out a dead connection.
+ */
+async function checkedOut<T>(
+  pool: pg.Pool,
+  fn: (client: pg.PoolClient, discard: (err: Error) => void) => Promise<T>,
+): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  const onError = (err: Error) => (broken ??= err);
+  client.on('error', onError);
+  try {
+    return await fn(client, onError);
+  } catch (err) {
+    // A timed-out or aborted statement may still be running on that connection: drop it too.
+    if (isDatabaseUnavailable(err)) broken ??= err as Error;
+    throw err;
+  } finally {
+    client.removeListener('error', onError);
+    client.release(broken);
+  }
+}
+
 /** Any Postgres server reached through DATABASE_URL (a Supabase project, or a local server). */
 export class PostgresDatabase extends Database {
   readonly kind = 'postgres' as const;
   private readonly pool: pg.Pool;
 
-  constructor(connectionString: string, poolSize: number) {
+  constructor(connectionString: string, poolSize: number, timeouts: PostgresTimeouts) {
     super();
-    this.pool = new pg.Pool({ connectionString, max: poolSize, application_name: 'pulse' });
+    this.pool = new pg.Pool({
+      connectionString,
+      max: poolSize,
+      application_name: 'pulse',
+      // Also bounds the wait for a free pooled connection.
+      connectionTimeoutMillis: timeouts.connectMs || undefined,
+      // Sent as startup parameters; 0 leaves them out (a PgBouncer without
+      // ignore_startup_parameters refuses them) and keeps the server's own setting.
+      statement_timeout: timeouts.statementMs || undefined,
+      idle_in_transaction_session_timeout: timeouts.idleInTransactionMs || undefined,
+      // The server enforces statement_timeout only while it runs; a frozen or unreachable
+      // server never answers, so the client gives up a little later on its own.
+      query_timeout: timeouts.statementMs ? timeouts.statementMs + 1000 : undefined,
+      keepAlive: true,
+    });
     // An idle client losing its connection must not crash the process; the pool replaces it.
     this.pool.on('error', () => undefined);
   }
@@ -49,30 +97,26 @@ export class PostgresDatabase extends Database {
     await this.pool.query(sql);
   }
 
-  async transaction<T>(fn: (tx: Queryable) => Promise<T>, setup?: string): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      // Simple protocol: BEGIN and the setup go to the server as one round trip.
-      await client.query(setup ? `begin; ${setup}` : 'begin');
-      const result = await fn(queryable(client));
-      await client.query('commit');
-      return result;
-    } catch (err) {
-      await client.query('rollback').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+  transaction<T>(fn: (tx: Queryable) => Promise<T>, setup?: string): Promise<T> {
+    return checkedOut(this.pool, async (client, discard) => {
+      try {
+        // Simple protocol: BEGIN and the setup go to the server as one round trip.
+        await client.query(setup ? `begin; ${setup}` : 'begin');
+        const result = await fn(queryable(client));
+        await client.query('commit');
+        return result;
+      } catch (err) {
+        // On a dead connection the rollback fails too and the server rolls back on its own;
+        // a connection that cannot even roll back is not handed out again.
+        if (!isDatabaseUnavailable(err)) await client.query('rollback').catch(discard);
+        throw err;
+      }
+    });
   }
 
   /** Runs fn on one dedicated connection (for session-level advisory locks). */
-  async withConnection<T>(fn: (conn: Queryable) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      return await fn(queryable(client));
-    } finally {
-      client.release();
-    }
+  withConnection<T>(fn: (conn: Queryable) => Promise<T>): Promise<T> {
+    return checkedOut(this.pool, (client) => fn(queryable(client)));
   }
 
   async close(): Promise<void> {
