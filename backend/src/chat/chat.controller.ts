@@ -37,7 +37,7 @@ export class ChatController {
       'the AI SDK UI message stream protocol v1 (start, data-session, text-start/-delta/-end, data-message, ' +
       "finish, [DONE]; data-error + error on failure), usable with the AI SDK's useChat. " +
       'Errors: 404 SESSION_NOT_FOUND, 504 UPSTREAM_TIMEOUT, 502 UPSTREAM_ERROR/UPSTREAM_BAD_RESPONSE, ' +
-      '409 IDEMPOTENCY_KEY_REUSED/IDEMPOTENCY_KEY_IN_USE.',
+      '409 IDEMPOTENCY_KEY_REUSED/IDEMPOTENCY_KEY_IN_USE, 503 DATABASE_UNAVAILABLE (retry later).',
   })
   @ApiHeader({
     name: 'Idempotency-Key',
