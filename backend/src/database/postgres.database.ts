@@ -69,12 +69,21 @@ export class PostgresDatabase extends Database {
 
   constructor(connectionString: string, poolSize: number, timeouts: PostgresTimeouts) {
     super();
+    const connectMs = timeouts.connectMs;
     this.pool = new pg.Pool({
       connectionString,
       max: poolSize,
       application_name: 'pulse',
-      // Also bounds the wait for a free pooled connection.
-      connectionTimeoutMillis: timeouts.connectMs || undefined,
+      // The pool applies this to the wait for a free connection too: a burst of sends may
+      // queue behind a busy pool for longer than one connect takes, so it gets the statement
+      // timeout on top. A new connection gets connectMs alone (the Client below).
+      connectionTimeoutMillis: connectMs && timeouts.statementMs ? connectMs + timeouts.statementMs : undefined,
+      // pg-pool calls `new Client(poolOptions)`; its typings leave the argument out.
+      Client: class extends pg.Client {
+        constructor(config: pg.ClientConfig) {
+          super({ ...config, connectionTimeoutMillis: connectMs || undefined });
+        }
+      } as unknown as new () => pg.ClientBase,
       // Sent as startup parameters; 0 leaves them out (a PgBouncer without
       // ignore_startup_parameters refuses them) and keeps the server's own setting.
       statement_timeout: timeouts.statementMs || undefined,
