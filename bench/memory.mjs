@@ -6,7 +6,7 @@
 //   BENCH_STREAMS=1000 BENCH_DB=pglite node bench/memory.mjs
 //   BENCH_HEAP_SNAPSHOT=1 node bench/memory.mjs   # also a heap snapshot at the peak, summarised
 //
-// Settings: BENCH_STREAMS (200,1000), BENCH_DB (postgres | pglite), BENCH_USERS (200),
+// Settings: BENCH_STREAMS (200,1000), BENCH_RAMP (100 streams per wave), BENCH_DB (postgres | pglite), BENCH_USERS (200),
 // BENCH_POSTGRES_URL, BENCH_SKIP_BUILD, BENCH_NODE_ARGS (extra node flags for Pulse),
 // BENCH_PULSE_DIR (measure another built checkout: a "before"), BENCH_LABEL.
 import { spawn, spawnSync } from 'node:child_process';
@@ -35,9 +35,10 @@ const SETTINGS = {
   label: env.BENCH_LABEL ?? '',
 };
 // Answers long enough that every stream of a level is open at once: a first token soon,
-// then one word a second for a minute. The level is measured once all have their first token.
-const PACE = { firstTokenDelayMs: 100, chunkDelayMs: 1000, words: 60 };
+// then one word a second for two minutes. The level is measured once all have their first token.
+const PACE = { firstTokenDelayMs: 100, chunkDelayMs: 1000, words: 120 };
 const HOLD_MS = 3000;
+const RAMP = Number(env.BENCH_RAMP ?? 100);
 
 const log = (...a) => console.error('[memory]', ...a);
 const children = new Set();
@@ -136,7 +137,7 @@ function mintTokens(secret, count) {
 }
 
 /** Opens `count` streamed sends (each its own new session); resolves once all have their first token. */
-function openStreams(base, tokens, count) {
+function openStreams(base, tokens, count, first) {
   const agent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
   const target = new URL(base);
   let streaming = 0;
@@ -146,7 +147,7 @@ function openStreams(base, tokens, count) {
   const opened = new Promise((ok) => (allOpen = ok));
   const settle = () => streaming + failures.length === count && allOpen();
   for (let i = 0; i < count; i += 1) {
-    const body = JSON.stringify({ message: `memory bench ${i}: tell me something long` });
+    const body = JSON.stringify({ message: `memory bench ${first + i}: tell me something long` });
     const req = http.request(
       {
         host: target.hostname,
@@ -155,7 +156,7 @@ function openStreams(base, tokens, count) {
         path: '/api/chat/send',
         agent,
         headers: {
-          authorization: `Bearer ${tokens[i % tokens.length]}`,
+          authorization: `Bearer ${tokens[(first + i) % tokens.length]}`,
           'content-type': 'application/json',
           accept: 'text/event-stream',
           'content-length': Buffer.byteLength(body),
@@ -219,8 +220,19 @@ async function measureLevel(streams, upstream, dbEnv) {
     let peak = idle;
     const sampler = setInterval(() => (peak = Math.max(peak, rssOf(pulse.child.pid))), 100);
     const started = Date.now();
-    const load = openStreams(pulse.base, tokens, streams);
-    await load.opened;
+    // Users arrive in waves of BENCH_RAMP, not as one 1,000-request burst: the figure is about
+    // holding streams open, not about a thundering herd on a 10-connection pool.
+    const waves = [];
+    for (let n = 0; n < streams; n += RAMP) {
+      const wave = openStreams(pulse.base, tokens, Math.min(RAMP, streams - n), n);
+      waves.push(wave);
+      await wave.opened;
+    }
+    const load = {
+      count: () => waves.reduce((sum, w) => sum + w.count(), 0),
+      failures: waves.flatMap((w) => w.failures),
+      close: () => waves.forEach((w) => w.close()),
+    };
     const openMs = Date.now() - started;
     const atOpen = rssOf(pulse.child.pid);
     await new Promise((r) => setTimeout(r, HOLD_MS));

@@ -21,7 +21,7 @@ const UNAVAILABLE_STATES = new Set(['57P01', '57P02', '57P03', '53300', '57014',
 
 /** Messages pg, pg-pool and PGlite give for a lost, refused, timed-out or closed connection. */
 const UNAVAILABLE_MESSAGE =
-  /Connection terminated|connection timeout|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error|Client was closed|not queryable|Cannot use a pool after calling end|PGlite is closed/i;
+  /Connection terminated|connection timeout|timeout expired|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error|Client was closed|not queryable|Cannot use a pool after calling end|PGlite is closed/i;
 
 /**
  * Whether an error means the database cannot be reached or did not answer in time, as

@@ -73,6 +73,9 @@ export class PostgresDatabase extends Database {
     this.pool = new pg.Pool({
       connectionString,
       max: poolSize,
+      // Connections stay open once made: a burst then finds them ready instead of opening new
+      // ones while its own requests keep the event loop too busy to finish the handshakes.
+      min: poolSize,
       application_name: 'pulse',
       // The pool applies this to the wait for a free connection too: a burst of sends may
       // queue behind a busy pool for longer than one connect takes, so it gets the statement
