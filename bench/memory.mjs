@@ -7,7 +7,8 @@
 //   BENCH_HEAP_SNAPSHOT=1 node bench/memory.mjs   # also a heap snapshot at the peak, summarised
 //
 // Settings: BENCH_STREAMS (200,1000), BENCH_RAMP (100 streams per wave), BENCH_DB (postgres | pglite), BENCH_USERS (200),
-// BENCH_POSTGRES_URL, BENCH_SKIP_BUILD, BENCH_NODE_ARGS (extra node flags for Pulse),
+// BENCH_POSTGRES_URL, BENCH_SKIP_BUILD, BENCH_PULSE_FLAGS (node flags Pulse ships with:
+// --max-semi-space-size=2), BENCH_NODE_ARGS (extra node flags for Pulse),
 // BENCH_PULSE_DIR (measure another built checkout: a "before"), BENCH_LABEL.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -33,6 +34,8 @@ const SETTINGS = {
   postgresUrl: env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
   heapSnapshot: Boolean(env.BENCH_HEAP_SNAPSHOT),
   label: env.BENCH_LABEL ?? '',
+  // How the Docker image and `npm start` run Pulse; BENCH_PULSE_FLAGS= (empty) for bare `node`.
+  pulseFlags: env.BENCH_PULSE_FLAGS ?? '--max-semi-space-size=2',
 };
 // Answers long enough that every stream of a level is open at once: a first token soon,
 // then one word a second for two minutes. The level is measured once all have their first token.
@@ -72,6 +75,7 @@ async function startUpstream() {
 async function startPulse(dbEnv, upstreamUrl, secret, cwd) {
   const port = await freePort();
   const nodeArgs = [
+    ...SETTINGS.pulseFlags.split(' ').filter(Boolean),
     ...(SETTINGS.heapSnapshot ? ['--heapsnapshot-signal=SIGUSR2'] : []),
     ...(env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
   ];
