@@ -212,6 +212,7 @@ async function startPulse(dbEnv, upstreamUrl, secret, logFile) {
       DEMO_MODE: 'false',
       LOG_LEVEL: 'warn',
       RATE_LIMIT_PER_MINUTE: '0',
+      RATE_LIMIT_SENDS_PER_MINUTE: '0',
       ...dbEnv,
     },
   });

@@ -33,7 +33,8 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
   app.useLogger(app.get(Logger));
   app.useBodyParser('json', { limit: '256kb' });
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  // The client address (req.ip) that per-address limits count: X-Forwarded-For only from configured proxies.
+  app.set('trust proxy', config.trustProxy);
   app.useGlobalPipes(createValidationPipe());
   // After a clean shutdown, exit 0 (not by re-raising the signal, which reads as 143), once pino has flushed.
   app.enableShutdownHooks(undefined, { useProcessExit: true });
@@ -43,7 +44,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
     origin: origins.includes('*') ? '*' : origins,
     methods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
     allowedHeaders: ['Authorization', 'Content-Type', 'Accept', 'Idempotency-Key', 'X-Request-Id', 'Last-Event-ID'],
-    exposedHeaders: ['X-Request-Id'],
+    exposedHeaders: ['X-Request-Id', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'],
     maxAge: 600,
   });
 

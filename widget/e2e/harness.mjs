@@ -75,6 +75,7 @@ async function startBackend(upstreamUrl, secret, dataDir) {
       OPENAI_BASE_URL: upstreamUrl,
       OPENAI_API_KEY: 'test',
       RATE_LIMIT_PER_MINUTE: '0',
+      RATE_LIMIT_SENDS_PER_MINUTE: '0',
       LOG_LEVEL: 'warn',
       CHAT_TIMEOUT: '2',
     },

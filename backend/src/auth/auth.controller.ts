@@ -1,4 +1,4 @@
-import { Body, Controller, Headers, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, Headers, HttpCode, Ip, Post } from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AuthService } from './auth.service.js';
 import { MintedTokenDto, MintTokenDto } from './dto/mint-token.dto.js';
@@ -16,11 +16,16 @@ export class AuthController {
     summary: 'Mint a short-lived widget token for one of your users (server-to-server)',
     description:
       'Your server calls this with the PULSE_API_KEY; the user is added to public.users if missing. ' +
-      'Never call it from a browser. Disabled (404) unless PULSE_API_KEY is set.',
+      'Never call it from a browser. Disabled (404) unless PULSE_API_KEY is set. After AUTH_FAILURES_PER_MINUTE ' +
+      'wrong keys from one address, 429 TOO_MANY_AUTH_FAILURES (with Retry-After) until the minute is over.',
   })
   @ApiHeader({ name: 'X-Api-Key', required: true })
   @ApiOkResponse({ type: MintedTokenDto })
-  mint(@Headers('x-api-key') apiKey: string | undefined, @Body() body: MintTokenDto): Promise<MintedTokenDto> {
-    return this.auth.mintForIntegrator(apiKey, body);
+  mint(
+    @Headers('x-api-key') apiKey: string | undefined,
+    @Body() body: MintTokenDto,
+    @Ip() clientAddress: string,
+  ): Promise<MintedTokenDto> {
+    return this.auth.mintForIntegrator(apiKey, body, clientAddress);
   }
 }

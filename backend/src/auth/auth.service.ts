@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { AppError } from '../common/app-error.js';
 import { AppConfig } from '../config/app-config.js';
+import { RateLimitsService } from '../rate-limit/rate-limits.service.js';
 import type { MintTokenDto } from './dto/mint-token.dto.js';
 import { TokenService, type MintedToken } from './token.service.js';
 import { UsersService } from './users.service.js';
@@ -14,16 +15,19 @@ export class AuthService {
     private readonly config: AppConfig,
     private readonly tokens: TokenService,
     private readonly users: UsersService,
+    private readonly limits: RateLimitsService,
   ) {}
 
   /** The integrator's server vouches for its user: the user is registered and gets a widget token. */
-  async mintForIntegrator(apiKey: string | undefined, body: MintTokenDto): Promise<MintedToken> {
+  async mintForIntegrator(apiKey: string | undefined, body: MintTokenDto, clientAddress: string): Promise<MintedToken> {
     const expected = this.config.env.PULSE_API_KEY;
     if (!expected || !this.tokens.canMint) {
       throw new AppError('NOT_FOUND', 'Token minting is not enabled on this server (set PULSE_API_KEY).');
     }
+    await this.limits.refuseBlockedAddress(clientAddress);
     // Hashing first gives equal lengths, so the comparison time says nothing about the key.
     if (!apiKey || !timingSafeEqual(digest(apiKey), digest(expected))) {
+      await this.limits.recordAuthFailure(clientAddress);
       throw new AppError('INVALID_API_KEY', 'The API key is missing or wrong.');
     }
     await this.users.provision(body.user_id.toLowerCase(), body);

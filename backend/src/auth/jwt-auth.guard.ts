@@ -1,20 +1,58 @@
 import { type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
+import type { Request, Response } from 'express';
 import jwt from 'jsonwebtoken';
+import { ExtractJwt } from 'passport-jwt';
 import { AppError } from '../common/app-error.js';
+import { RateLimitsService } from '../rate-limit/rate-limits.service.js';
+import { SEND_BUDGET } from '../rate-limit/send-budget.decorator.js';
+import type { AuthUser } from './auth-user.js';
 import { IS_PUBLIC } from './public.decorator.js';
 
-/** Global guard: every route needs a valid bearer token unless marked @Public(). */
+const bearerToken = ExtractJwt.fromAuthHeaderAsBearerToken();
+
+/**
+ * A presented token that was wrong or names an unknown user: each cost a verification or a
+ * lookup, so they count against the address. A missing token costs nothing, and an expired
+ * one is the widget's normal cue to refresh.
+ */
+function countsAsAuthFailure(err: unknown, req: Request): boolean {
+  return (
+    err instanceof AppError && (err.code === 'UNAUTHORIZED' || err.code === 'USER_NOT_FOUND') && !!bearerToken(req)
+  );
+}
+
+/**
+ * Global guard: every route needs a valid bearer token unless marked @Public(). It also
+ * charges the user's rate budget, so every authenticated route shares one budget per user
+ * and a new controller cannot forget it.
+ */
 @Injectable()
 export class JwtAuthGuard extends AuthGuard('jwt') {
-  constructor(private readonly reflector: Reflector) {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly limits: RateLimitsService,
+  ) {
     super();
   }
 
-  canActivate(context: ExecutionContext) {
-    const open = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]);
-    return open ? true : super.canActivate(context);
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
+    const req = context.switchToHttp().getRequest<Request & { user?: AuthUser }>();
+    await this.limits.refuseBlockedAddress(req.ip);
+    try {
+      await super.canActivate(context);
+    } catch (err) {
+      if (countsAsAuthFailure(err, req)) await this.limits.recordAuthFailure(req.ip);
+      throw err;
+    }
+    const send = this.reflector.getAllAndOverride<boolean>(SEND_BUDGET, targets) ?? false;
+    const headers = await this.limits.chargeUser((req.user as AuthUser).id, { send });
+    const res = context.switchToHttp().getResponse<Response>();
+    for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+    return true;
   }
 
   handleRequest<T>(err: unknown, user: T, info: unknown): T {

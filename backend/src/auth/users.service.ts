@@ -33,6 +33,11 @@ export class UsersService {
     this.remember(id);
   }
 
+  /** Drops the cached answer, so the next request checks public.users again. */
+  forget(id: string): void {
+    this.known.delete(id);
+  }
+
   private remember(id: string): void {
     if (this.known.size >= KNOWN_MAX) this.known.delete(this.known.keys().next().value as string);
     this.known.set(id, Date.now() + KNOWN_TTL_MS);

@@ -1,4 +1,4 @@
-import { Body, Controller, Headers, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Headers, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import type { AuthUser } from '../auth/auth-user.js';
@@ -6,18 +6,17 @@ import { CurrentUser } from '../auth/current-user.decorator.js';
 import { AppError } from '../common/app-error.js';
 import { HttpErrorFilter } from '../common/http-error.filter.js';
 import { AppConfig } from '../config/app-config.js';
+import { SendBudget } from '../rate-limit/send-budget.decorator.js';
 import { ChatService, type PreparedSend } from './chat.service.js';
 import { SendMessageDto } from './dto/send-message.dto.js';
 import { SendResultDto } from './dto/send-result.dto.js';
 import { SendDrain } from './send-drain.js';
 import { toUiFinishReason, UiMessageStream } from './ui-message-stream.js';
-import { UserThrottlerGuard } from '../common/user-throttler.guard.js';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 @ApiTags('chat')
 @ApiBearerAuth()
-@UseGuards(UserThrottlerGuard)
 @Controller('api/chat')
 export class ChatController {
   private readonly errors = new HttpErrorFilter();
@@ -29,6 +28,7 @@ export class ChatController {
   ) {}
 
   @Post('send')
+  @SendBudget()
   @ApiOperation({
     summary: "Send a message and get the assistant's answer",
     description:
@@ -36,8 +36,10 @@ export class ChatController {
       'before the model is called. With `Accept: text/event-stream` the answer streams as Server-Sent Events in ' +
       'the AI SDK UI message stream protocol v1 (start, data-session, text-start/-delta/-end, data-message, ' +
       "finish, [DONE]; data-error + error on failure), usable with the AI SDK's useChat. " +
-      'Errors: 404 SESSION_NOT_FOUND, 504 UPSTREAM_TIMEOUT, 502 UPSTREAM_ERROR/UPSTREAM_BAD_RESPONSE, ' +
-      '409 IDEMPOTENCY_KEY_REUSED/IDEMPOTENCY_KEY_IN_USE, 503 DATABASE_UNAVAILABLE (retry later).',
+      'Errors: 403 USER_NOT_FOUND (the user was removed from public.users), 404 SESSION_NOT_FOUND, 504 UPSTREAM_TIMEOUT, 502 UPSTREAM_ERROR/UPSTREAM_BAD_RESPONSE, ' +
+      '409 IDEMPOTENCY_KEY_REUSED/IDEMPOTENCY_KEY_IN_USE, 429 RATE_LIMITED (RATE_LIMIT_PER_MINUTE shared with every ' +
+      'endpoint, and RATE_LIMIT_SENDS_PER_MINUTE for sends; Retry-After says when to retry), ' +
+      '503 DATABASE_UNAVAILABLE (the database is unreachable or did not answer in time; retry later).',
   })
   @ApiHeader({
     name: 'Idempotency-Key',

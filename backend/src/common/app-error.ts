@@ -21,6 +21,7 @@ export const ERROR_STATUS = {
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,
+  TOO_MANY_AUTH_FAILURES: 429,
   INTERNAL_ERROR: 500,
   UPSTREAM_ERROR: 502,
   UPSTREAM_BAD_RESPONSE: 502,
@@ -43,6 +44,8 @@ export class AppError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly details?: { field?: string; errors?: FieldError[] },
+    /** Headers the refusal carries, such as Retry-After on a 429. */
+    readonly headers?: Record<string, string>,
   ) {
     super(message);
     this.name = 'AppError';

@@ -47,6 +47,9 @@ export class HttpErrorFilter implements ExceptionFilter {
       res.end();
       return;
     }
+    if (exception instanceof AppError) {
+      for (const [name, value] of Object.entries(exception.headers ?? {})) res.setHeader(name, value);
+    }
     res.status(body.statusCode).json(body);
   }
 

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { EnvironmentVariables, loadEnvironment } from './environment.js';
+import { parseTrustProxy, type TrustProxy } from './trust-proxy.js';
 
 export type AiProviderName = 'supabase' | 'openai' | 'demo';
 
@@ -16,6 +17,8 @@ export class AppConfig {
   /** HS* secret; in demo mode without one, a random per-process secret. */
   readonly jwtSecret?: string;
   readonly chatTimeoutMs: number;
+  /** Express `trust proxy`: whose X-Forwarded-For gives the client address (TRUST_PROXY). */
+  readonly trustProxy: TrustProxy;
 
   constructor(env: EnvironmentVariables) {
     this.env = env;
@@ -26,6 +29,7 @@ export class AppConfig {
     this.jwtSecret = env.JWT_SECRET_KEY ?? (this.demoMode ? randomBytes(32).toString('base64url') : undefined);
     this.aiProvider = env.AI_PROVIDER ?? pickProvider(env);
     this.chatTimeoutMs = env.CHAT_TIMEOUT * 1000;
+    this.trustProxy = parseTrustProxy(env.TRUST_PROXY) ?? false;
   }
 
   static fromEnvironment(source: NodeJS.ProcessEnv = process.env): AppConfig {

@@ -12,9 +12,11 @@ import {
   MaxLength,
   Min,
   MinLength,
+  ValidateBy,
   validateSync,
   type ValidationError,
 } from 'class-validator';
+import { parseTrustProxy } from './trust-proxy.js';
 
 const toBool = ({ value }: { value: unknown }) =>
   value === undefined || value === '' ? undefined : ['1', 'true', 'yes', 'on'].includes(String(value).toLowerCase());
@@ -238,11 +240,39 @@ export class EnvironmentVariables {
   SHUTDOWN_DRAIN_SECONDS = 8;
 
   // --- Abuse limits ---
+  /** Requests per user per minute, one budget shared by every authenticated endpoint; 0 = off. */
   @Type(() => Number)
   @IsInt()
   @Min(0)
   @Max(100000)
   RATE_LIMIT_PER_MINUTE = 120;
+
+  /** Sends (POST /api/chat/send) per user per minute, on top of the shared budget; 0 = no separate limit. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(100000)
+  RATE_LIMIT_SENDS_PER_MINUTE = 20;
+
+  /** Failed authentications per client address per minute, then 429 TOO_MANY_AUTH_FAILURES; 0 = off. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(100000)
+  AUTH_FAILURES_PER_MINUTE = 30;
+
+  /** The proxies whose X-Forwarded-For is believed: a hop count or their addresses/CIDRs. Unset: none. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @ValidateBy({
+    name: 'trustProxy',
+    validator: {
+      validate: (v: unknown) => typeof v === 'string' && parseTrustProxy(v) !== undefined,
+      defaultMessage: () =>
+        'must be a hop count, or a comma-separated list of proxy addresses/CIDRs (or loopback, linklocal, uniquelocal); never true',
+    },
+  })
+  TRUST_PROXY?: string;
 }
 
 export type ConfigErrorList = string[];
@@ -281,4 +311,5 @@ const OPTIONAL_KEYS = [
   'AI_PROVIDER',
   'OPENAI_BASE_URL',
   'OPENAI_API_KEY',
+  'TRUST_PROXY',
 ] as const;

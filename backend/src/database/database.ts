@@ -1,3 +1,4 @@
+import { AppError } from '../common/app-error.js';
 import { UUID_PATTERN } from '../common/uuid.js';
 
 export interface QueryResult<T> {
@@ -11,6 +12,15 @@ export interface Queryable {
 }
 
 export type DatabaseKind = 'postgres' | 'pglite';
+
+/**
+ * A foreign-key violation (23503) on a `user_id` column: the user was deleted from
+ * public.users while Pulse still trusted a cached check that they exist.
+ */
+function isMissingUser(err: unknown): boolean {
+  const e = err as { code?: unknown; constraint?: unknown } | null;
+  return e?.code === '23503' && typeof e.constraint === 'string' && e.constraint.endsWith('_user_id_fkey');
+}
 
 /**
  * The one database seam. Repositories only ever get a Queryable; services choose
@@ -46,6 +56,9 @@ export abstract class Database implements Queryable {
     return this.transaction(
       fn,
       `select set_config('role', 'authenticated', true), set_config('request.jwt.claims', '${claims}', true)`,
-    );
+    ).catch((err: unknown) => {
+      if (!isMissingUser(err)) throw err;
+      throw new AppError('USER_NOT_FOUND', 'Your user is no longer registered in public.users.');
+    });
   }
 }

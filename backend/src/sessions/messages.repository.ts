@@ -3,6 +3,11 @@ import type { Queryable } from '../database/database.js';
 import type { MessageDto } from './dto/session.dto.js';
 
 const COLUMNS = `id, session_id, seq::int as seq, role, content, created_at, metadata`;
+/**
+ * The column, not COLUMNS' `seq` output: a bare `order by seq` binds to the `seq::int`
+ * expression, which no index serves, so Postgres would read and sort the whole session.
+ */
+const BY_SEQ = 'chat_messages.seq';
 
 export type Role = 'system' | 'user' | 'assistant';
 
@@ -15,7 +20,7 @@ export class MessagesRepository {
   /** The latest `limit` messages, oldest first, plus one row beyond to tell has_more. */
   async latest(tx: Queryable, sessionId: string, limit: number): Promise<{ messages: MessageDto[]; hasMore: boolean }> {
     const { rows } = await tx.query<MessageDto>(
-      `select ${COLUMNS} from public.chat_messages where session_id = $1 order by seq desc limit $2`,
+      `select ${COLUMNS} from public.chat_messages where session_id = $1 order by ${BY_SEQ} desc limit $2`,
       [sessionId, limit + 1],
     );
     const hasMore = rows.length > limit;
@@ -35,7 +40,7 @@ export class MessagesRepository {
       where += opts.order === 'desc' ? ' and seq < $3' : ' and seq > $3';
     }
     const { rows } = await tx.query<MessageDto>(
-      `select ${COLUMNS} from public.chat_messages where ${where} order by seq ${opts.order} limit $2`,
+      `select ${COLUMNS} from public.chat_messages where ${where} order by ${BY_SEQ} ${opts.order} limit $2`,
       params,
     );
     return rows;
@@ -139,7 +144,7 @@ export class MessagesRepository {
   async window(tx: Queryable, sessionId: string, uptoSeq: number, count: number): Promise<MessageDto[]> {
     const { rows } = await tx.query<MessageDto>(
       `select ${COLUMNS} from public.chat_messages
-        where session_id = $1 and seq <= $2 order by seq desc limit $3`,
+        where session_id = $1 and seq <= $2 order by ${BY_SEQ} desc limit $3`,
       [sessionId, uptoSeq, count],
     );
     return rows.reverse();

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiCreatedResponse,
@@ -15,11 +15,9 @@ import { MessageListDto, SessionDto, SessionListDto, SessionWithMessagesDto } fr
 import { UpdateSessionDto } from './dto/update-session.dto.js';
 import { SessionIdPipe } from './session-id.pipe.js';
 import { SessionsService } from './sessions.service.js';
-import { UserThrottlerGuard } from '../common/user-throttler.guard.js';
 
 @ApiTags('sessions')
 @ApiBearerAuth()
-@UseGuards(UserThrottlerGuard)
 @Controller('api/chat/sessions')
 export class SessionsController {
   constructor(private readonly sessions: SessionsService) {}

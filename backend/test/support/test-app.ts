@@ -37,8 +37,10 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     LOG_LEVEL: 'info',
     JWT_SECRET_KEY: TEST_SECRET,
     DEMO_MODE: 'false',
-    // Suites make many requests per user; the limiter has its own suite.
+    // Suites make many requests per user and many failed ones per address; the limits have their own suites.
     RATE_LIMIT_PER_MINUTE: '0',
+    RATE_LIMIT_SENDS_PER_MINUTE: '0',
+    AUTH_FAILURES_PER_MINUTE: '0',
     ...database.env,
     ...env,
   });

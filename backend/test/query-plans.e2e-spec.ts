@@ -1,0 +1,260 @@
+import { jest } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import { UsersRepository } from '../src/auth/users.repository.js';
+import { SendRequestsRepository } from '../src/chat/send-requests.repository.js';
+import type { Database, Queryable } from '../src/database/database.js';
+import { runMigrations } from '../src/database/migrations.js';
+import { PgliteDatabase } from '../src/database/pglite.database.js';
+import { PostgresDatabase } from '../src/database/postgres.database.js';
+import { MessagesRepository } from '../src/sessions/messages.repository.js';
+import { SessionsRepository } from '../src/sessions/sessions.repository.js';
+import { createTestDatabase, TEST_DB, type TestDatabase } from './support/test-database.js';
+
+// Seeding 100,000 messages and 10,000 sessions takes a while on a loaded machine.
+jest.setTimeout(240_000);
+
+const BIG_SESSION_MESSAGES = 100_000;
+const MANY_SESSIONS = 10_000;
+const WATCHED = new Set(['chat_messages', 'chat_sessions']);
+
+/**
+ * Statements that by definition touch every row of a session: deleting all of its
+ * messages. Anything else that reads the whole session or the whole user fails.
+ */
+const WHOLE_SESSION_ON_PURPOSE = new Set(['MessagesRepository.clear']);
+
+interface Recorded {
+  sql: string;
+  params: unknown[];
+}
+
+interface PlanNode {
+  'Node Type': string;
+  'Relation Name'?: string;
+  'Plan Rows': number;
+  Plans?: PlanNode[];
+}
+
+/** Runs nothing: keeps each statement a repository method sends, with its parameters. */
+class Recorder implements Queryable {
+  readonly statements: Recorded[] = [];
+  query<T>(sql: string, params: unknown[] = []) {
+    this.statements.push({ sql, params });
+    // `claim` reads a second statement only when the insert found the key taken.
+    return Promise.resolve({ rows: [] as T[], rowCount: 0 });
+  }
+}
+
+function literal(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return `'${String(value).replace(/'/g, "''")}'`;
+}
+
+function* walk(node: PlanNode, ancestors: PlanNode[] = []): Generator<{ node: PlanNode; ancestors: PlanNode[] }> {
+  yield { node, ancestors };
+  for (const child of node.Plans ?? []) yield* walk(child, [...ancestors, node]);
+}
+
+/** What is wrong with a plan: scans that read a whole table, session or user, and sorts above them. */
+function problems(plan: PlanNode): string[] {
+  const found: string[] = [];
+  for (const { node, ancestors } of walk(plan)) {
+    const rel = node['Relation Name'];
+    if (!rel || !WATCHED.has(rel)) continue;
+    const type = node['Node Type'];
+    if (type === 'Seq Scan') found.push(`Seq Scan on ${rel}`);
+    // A bitmap scan fetches every matching row before any LIMIT applies: the whole session or user.
+    if (type === 'Bitmap Heap Scan') found.push(`Bitmap Heap Scan on ${rel}`);
+    // Sorting a LIMITed handful (an ordered aggregate over the page) is fine; sorting the scan itself is not.
+    const nearest = ancestors.findLast((a) => /^(Limit|Sort|Incremental Sort)$/.test(a['Node Type']));
+    if (nearest && nearest['Node Type'] !== 'Limit') found.push(`Sort above a ${type} on ${rel}`);
+  }
+  return found;
+}
+
+/**
+ * Every SQL statement the API's repositories send, explained with Postgres' generic plan
+ * (Pulse prepares its statements, so the generic plan is the one that runs) as role
+ * `authenticated` with the claims Pulse sets, on a session of 100,000 messages and a
+ * user of 10,000 sessions. A plan that reads a whole session or user fails the test.
+ */
+describe(`query plans at size (${TEST_DB})`, () => {
+  let database: TestDatabase;
+  let db: Database;
+  const bigUser = randomUUID();
+  const manyUser = randomUUID();
+  const bigSession = randomUUID();
+  let manySession: string;
+  let midMessage: { id: string; seq: number };
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    db = database.env.DATABASE_URL
+      ? new PostgresDatabase(database.env.DATABASE_URL, 2)
+      : await PgliteDatabase.open(database.env.PGLITE_DATA_DIR);
+    await runMigrations(db);
+    await db.execScript(`
+      insert into public.users (id) values ('${bigUser}'), ('${manyUser}');
+      insert into public.chat_sessions (id, user_id, title, last_seq) values ('${bigSession}', '${bigUser}', 'long', ${BIG_SESSION_MESSAGES});
+      insert into public.chat_messages (session_id, seq, role, content)
+        select '${bigSession}', g, case when g % 2 = 1 then 'user' else 'assistant' end, 'message number ' || g
+          from generate_series(1, ${BIG_SESSION_MESSAGES}) g;
+      insert into public.chat_sessions (user_id, title, updated_at, last_seq)
+        select '${manyUser}', 'chat ' || g, now() - make_interval(secs => g), 2 from generate_series(1, ${MANY_SESSIONS}) g;
+      insert into public.chat_messages (session_id, seq, role, content)
+        select s.id, g, case when g = 1 then 'user' else 'assistant' end, 'hello'
+          from public.chat_sessions s, generate_series(1, 2) g where s.user_id = '${manyUser}';
+      analyze public.users, public.chat_sessions, public.chat_messages, public.chat_send_requests;
+    `);
+    manySession = (
+      await db.query<{ id: string }>(
+        'select id from public.chat_sessions where user_id = $1 order by updated_at desc offset 9000 limit 1',
+        [manyUser],
+      )
+    ).rows[0].id;
+    midMessage = (
+      await db.query<{ id: string; seq: number }>(
+        'select id, seq::int as seq from public.chat_messages where session_id = $1 and seq = 50000',
+        [bigSession],
+      )
+    ).rows[0];
+  });
+
+  afterAll(async () => {
+    await db?.close();
+    await database?.drop();
+  });
+
+  const sessions = new SessionsRepository();
+  const messages = new MessagesRepository();
+  const sendRequests = new SendRequestsRepository();
+  const cursor = () => ({ updated_at: new Date(Date.now() - 9_000_000).toISOString(), id: manySession });
+
+  /** One entry per repository method: the calls the services make, with the big user's ids. */
+  const cases: Record<string, { user: () => string; run: (tx: Queryable) => Promise<unknown> }> = {
+    'SessionsRepository.create': { user: () => manyUser, run: (tx) => sessions.create(tx, manyUser, { title: 'x' }) },
+    'SessionsRepository.findForUser': {
+      user: () => manyUser,
+      run: (tx) => sessions.findForUser(tx, manyUser, manySession, { lock: true }),
+    },
+    'SessionsRepository.listForUser': {
+      user: () => manyUser,
+      run: async (tx) => {
+        await sessions.listForUser(tx, manyUser, { limit: 20, includeArchived: false });
+        await sessions.listForUser(tx, manyUser, { limit: 20, includeArchived: true, after: cursor() });
+        await sessions.listForUser(tx, manyUser, { limit: 20, includeArchived: false, after: cursor() });
+      },
+    },
+    'SessionsRepository.cursorOf': { user: () => manyUser, run: (tx) => sessions.cursorOf(tx, manyUser, manySession) },
+    'SessionsRepository.update': {
+      user: () => manyUser,
+      run: (tx) => sessions.update(tx, manyUser, manySession, { title: 't', system_prompt: null, is_active: true }),
+    },
+    'SessionsRepository.delete': { user: () => manyUser, run: (tx) => sessions.delete(tx, manyUser, manySession) },
+    'SessionsRepository.markCleared': {
+      user: () => manyUser,
+      run: (tx) => sessions.markCleared(tx, manyUser, manySession),
+    },
+    'MessagesRepository.latest': { user: () => bigUser, run: (tx) => messages.latest(tx, bigSession, 50) },
+    'MessagesRepository.page': {
+      user: () => bigUser,
+      run: async (tx) => {
+        await messages.page(tx, bigSession, { limit: 50, order: 'desc', afterSeq: midMessage.seq });
+        await messages.page(tx, bigSession, { limit: 50, order: 'asc', afterSeq: midMessage.seq });
+        await messages.page(tx, bigSession, { limit: 50, order: 'asc' });
+        await messages.page(tx, bigSession, { limit: 50, order: 'desc' });
+      },
+    },
+    'MessagesRepository.seqOf': { user: () => bigUser, run: (tx) => messages.seqOf(tx, bigSession, midMessage.id) },
+    'MessagesRepository.append': {
+      user: () => bigUser,
+      run: (tx) => messages.append(tx, bigSession, 'assistant', 'hi', { model: 'm' }, randomUUID()),
+    },
+    'MessagesRepository.appendToActiveSession': {
+      user: () => bigUser,
+      run: (tx) => messages.appendToActiveSession(tx, bigUser, bigSession, 'hi', 10),
+    },
+    'MessagesRepository.window': {
+      user: () => bigUser,
+      run: (tx) => messages.window(tx, bigSession, midMessage.seq, 11),
+    },
+    'MessagesRepository.findById': {
+      user: () => bigUser,
+      run: (tx) => messages.findById(tx, bigSession, midMessage.id),
+    },
+    'MessagesRepository.clear': { user: () => bigUser, run: (tx) => messages.clear(tx, bigSession) },
+    'SendRequestsRepository.claim': {
+      user: () => bigUser,
+      // The recorder answers the insert with rowCount 0, so the locked re-read is recorded too.
+      run: (tx) => sendRequests.claim(tx, bigUser, 'key-1', 'hash'),
+    },
+    'SendRequestsRepository.attach': {
+      user: () => bigUser,
+      run: (tx) => sendRequests.attach(tx, bigUser, 'key-1', bigSession, midMessage.id),
+    },
+    'SendRequestsRepository.settle': {
+      user: () => bigUser,
+      run: (tx) => sendRequests.settle(tx, bigUser, 'key-1', 'failed', null),
+    },
+    'SendRequestsRepository.purgeOlderThan': { user: () => '', run: (tx) => sendRequests.purgeOlderThan(tx, 24) },
+    'UsersRepository.exists': {
+      user: () => '',
+      run: (tx) => new UsersRepository(tx as unknown as Database).exists(bigUser),
+    },
+    'UsersRepository.provision': {
+      user: () => '',
+      run: (tx) => new UsersRepository(tx as unknown as Database).provision(bigUser, { display_name: 'x' }),
+    },
+  };
+
+  it('has a case for every repository method, so a new statement cannot skip the check', () => {
+    const methods = [SessionsRepository, MessagesRepository, SendRequestsRepository, UsersRepository].flatMap((cls) =>
+      Object.getOwnPropertyNames(cls.prototype)
+        .filter((m) => m !== 'constructor')
+        .map((m) => `${cls.name}.${m}`),
+    );
+    expect(Object.keys(cases).sort()).toEqual(methods.sort());
+  });
+
+  /** The generic plan of one statement, as the user (or as the service role when userId is ''). */
+  async function genericPlan(userId: string, { sql, params }: Recorded): Promise<PlanNode> {
+    const explain = async (tx: Queryable) => {
+      await tx.query('set local plan_cache_mode = force_generic_plan');
+      await tx.query(`prepare pulse_plan_check as ${sql}`);
+      try {
+        const args = params.length ? `(${params.map(literal).join(', ')})` : '';
+        const { rows } = await tx.query<Record<string, unknown>>(
+          `explain (format json) execute pulse_plan_check${args}`,
+        );
+        const raw = Object.values(rows[0])[0];
+        const doc = (typeof raw === 'string' ? JSON.parse(raw) : raw) as { Plan: PlanNode }[];
+        return doc[0].Plan;
+      } finally {
+        await tx.query('deallocate pulse_plan_check');
+      }
+    };
+    return userId ? db.asUser(userId, explain) : db.transaction(explain);
+  }
+
+  it.each(Object.keys(cases))('%s reads only what it returns', async (name) => {
+    const recorder = new Recorder();
+    await cases[name].run(recorder);
+    expect(recorder.statements.length).toBeGreaterThan(0);
+    for (const statement of recorder.statements) {
+      const plan = await genericPlan(cases[name].user(), statement);
+      const found = problems(plan);
+      if (WHOLE_SESSION_ON_PURPOSE.has(name)) continue;
+      expect({ sql: statement.sql, problems: found }).toEqual({ sql: statement.sql, problems: [] });
+    }
+  });
+
+  it('catches the plan that sorts a whole session (the check itself works)', async () => {
+    // The shape of the bug this suite guards: ordering by an output expression, not the column.
+    const plan = await genericPlan(bigUser, {
+      sql: 'select seq::int as seq from public.chat_messages where session_id = $1 order by seq desc limit $2',
+      params: [bigSession, 51],
+    });
+    expect(problems(plan).length).toBeGreaterThan(0);
+  });
+});
