@@ -67,7 +67,10 @@ export class PostgresDatabase extends Database {
   readonly kind = 'postgres' as const;
   private readonly pool: pg.Pool;
 
-  constructor(connectionString: string, poolSize: number, timeouts: PostgresTimeouts) {
+  /** No timeouts at all: for tools and tests that build a database without the app's config. */
+  static readonly NO_TIMEOUTS: PostgresTimeouts = { connectMs: 0, statementMs: 0, idleInTransactionMs: 0 };
+
+  constructor(connectionString: string, poolSize: number, timeouts = PostgresDatabase.NO_TIMEOUTS) {
     super();
     const connectMs = timeouts.connectMs;
     this.pool = new pg.Pool({
