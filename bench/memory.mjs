@@ -50,6 +50,11 @@ const rssOf = (pid) => {
   return Number(/VmRSS:\s+(\d+)/.exec(status)[1]) * 1024;
 };
 const mb = (bytes) => Math.round(bytes / 1048576);
+/** User + system CPU seconds the process has used (a smaller young generation costs more scavenges). */
+const cpuOf = (pid) => {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+};
 
 function freePort() {
   return new Promise((ok) => {
@@ -97,6 +102,7 @@ async function startPulse(dbEnv, upstreamUrl, secret, cwd) {
       DEMO_MODE: 'false',
       LOG_LEVEL: 'warn',
       RATE_LIMIT_PER_MINUTE: '0',
+      RATE_LIMIT_SENDS_PER_MINUTE: '0',
       SHUTDOWN_DRAIN_SECONDS: '0',
       // glibc's arena count, to compare allocator settings (BENCH_MALLOC_ARENA_MAX=2).
       ...(env.BENCH_MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: env.BENCH_MALLOC_ARENA_MAX } : {}),
@@ -224,6 +230,7 @@ async function measureLevel(streams, upstream, dbEnv) {
     let peak = idle;
     const sampler = setInterval(() => (peak = Math.max(peak, rssOf(pulse.child.pid))), 100);
     const started = Date.now();
+    const cpuBefore = cpuOf(pulse.child.pid);
     // Users arrive in waves of BENCH_RAMP, not as one 1,000-request burst: the figure is about
     // holding streams open, not about a thundering herd on a 10-connection pool.
     const waves = [];
@@ -241,6 +248,7 @@ async function measureLevel(streams, upstream, dbEnv) {
     const atOpen = rssOf(pulse.child.pid);
     await new Promise((r) => setTimeout(r, HOLD_MS));
     const held = rssOf(pulse.child.pid);
+    const cpuSeconds = Math.round((cpuOf(pulse.child.pid) - cpuBefore) * 10) / 10;
     // Before the snapshot, whose own serialising would count as the peak.
     clearInterval(sampler);
     let heap;
@@ -272,6 +280,7 @@ async function measureLevel(streams, upstream, dbEnv) {
       idleMB: mb(idle),
       atOpenMB: mb(atOpen),
       heldMB: mb(held),
+      cpuSeconds,
       peakMB: mb(peak),
       heap,
     };
@@ -323,11 +332,13 @@ async function main() {
     if (dataRoot) rmSync(dataRoot, { recursive: true, force: true });
   }
 
-  console.log(`\n| streams open | idle RSS | RSS when all open | after ${HOLD_MS / 1000} s | peak RSS | opened in |`);
-  console.log('| ---: | ---: | ---: | ---: | ---: | ---: |');
+  console.log(
+    `\n| streams open | idle RSS | RSS when all open | after ${HOLD_MS / 1000} s | peak RSS | opened in | Pulse CPU |`,
+  );
+  console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const r of results) {
     console.log(
-      `| ${r.open}/${r.streams} | ${r.idleMB} MB | ${r.atOpenMB} MB | ${r.heldMB} MB | ${r.peakMB} MB | ${(r.openMs / 1000).toFixed(1)} s |`,
+      `| ${r.open}/${r.streams} | ${r.idleMB} MB | ${r.atOpenMB} MB | ${r.heldMB} MB | ${r.peakMB} MB | ${(r.openMs / 1000).toFixed(1)} s | ${r.cpuSeconds} s |`,
     );
   }
   for (const r of results.filter((x) => x.heap)) {

@@ -50,6 +50,7 @@ describe('database faults under load: Pulse survives, answers 503 and keeps what
       AI_PROVIDER: 'openai',
       OPENAI_BASE_URL: upstream.url,
       RATE_LIMIT_PER_MINUTE: '0',
+      RATE_LIMIT_SENDS_PER_MINUTE: '0',
       CHAT_TIMEOUT: '10',
     });
     await waitReady(server);
