@@ -16,6 +16,21 @@ export async function openDatabase(config: AppConfig): Promise<Database> {
     : PgliteDatabase.open(env.PGLITE_DATA_DIR);
 }
 
+/**
+ * Migrations on Postgres get a connection of their own without the statement timeouts: a
+ * migration (an index on a big table), or waiting for another instance's, may rightly take
+ * longer than any request should.
+ */
+function migrationsDatabase(config: AppConfig, db: Database): Database {
+  const { env } = config;
+  if (!(db instanceof PostgresDatabase) || !env.DATABASE_URL) return db;
+  // Two: one holds the advisory lock while the other runs the scripts.
+  return new PostgresDatabase(env.DATABASE_URL, 2, {
+    ...PostgresDatabase.NO_TIMEOUTS,
+    connectMs: env.DATABASE_CONNECT_TIMEOUT_MS,
+  });
+}
+
 @Global()
 @Module({
   providers: [
@@ -26,7 +41,8 @@ export async function openDatabase(config: AppConfig): Promise<Database> {
         const logger = new Logger('Database');
         const db = await openDatabase(config);
         try {
-          const applied = await runMigrations(db);
+          const migrator = migrationsDatabase(config, db);
+          const applied = await runMigrations(migrator).finally(() => migrator !== db && migrator.close());
           logger.log(
             `${db.kind === 'pglite' ? `embedded PGlite at ${config.env.PGLITE_DATA_DIR}` : 'Postgres'}; ` +
               `${applied.length ? `applied ${applied.join(', ')}` : 'migrations up to date'}`,
