@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What the tests need from the machine besides Node: a running PostgreSQL, pgTAP with
-# pg_prove, and Debian's Chromium. Installs what is missing (as root, from Debian's
-# packages) and starts PostgreSQL if it has stopped. Quick when all is there.
+# pg_prove, Debian's Chromium, and a Docker engine (scripts/provision-docker.sh). Installs what
+# is missing (as root, from Debian's packages) and starts PostgreSQL if it has stopped. Quick
+# when all is there.
 set -euo pipefail
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -27,9 +28,21 @@ if [ "${#missing[@]}" -gt 0 ]; then
   fi
 fi
 
+# PgBouncer for the e2e run through a transaction-mode pooler (scripts/test-pgbouncer.sh starts
+# its own private instance; the packaged service is not used).
+if [ ! -x /usr/sbin/pgbouncer ] && ! command -v pgbouncer >/dev/null 2>&1; then
+  echo "provision: installing pgbouncer" >&2
+  as_root apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq pgbouncer >&2
+fi
+
 if ! pg_isready -q -h 127.0.0.1 -p 5432; then
   echo "provision: starting PostgreSQL $pg_major" >&2
   as_root pg_ctlcluster --skip-systemctl-redirect "$pg_major" main start >&2 || true
   for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
 fi
 pg_isready -h 127.0.0.1 -p 5432 >&2
+
+# The docker suite's engine, compose and base-image tools. Without them only that suite fails
+# (it provisions again and says why), so the other suites still run.
+bash "$(dirname "$0")/provision-docker.sh" || echo "provision: Docker is not available; the docker suite will fail" >&2

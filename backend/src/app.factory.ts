@@ -1,12 +1,15 @@
 import 'reflect-metadata';
 import { existsSync } from 'node:fs';
+import type { ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
+import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 import { AppModule, type AppOptions } from './app.module.js';
 import { createValidationPipe } from './common/validation.js';
 import type { AppConfig } from './config/app-config.js';
+import { corsOriginCheck } from './config/cors-origins.js';
 import { setupOpenApi } from './openapi.js';
 
 const WIDGET_DIST = fileURLToPath(new URL('../../widget/dist', import.meta.url));
@@ -39,9 +42,17 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
   // After a clean shutdown, exit 0 (not by re-raising the signal, which reads as 143), once pino has flushed.
   app.enableShutdownHooks(undefined, { useProcessExit: true });
 
-  const origins = config.env.CORS_ORIGINS;
+  const corsLogger = new NestLogger('Cors');
+  for (const note of config.notes) corsLogger.warn(note);
+  const origins = config.corsOrigins;
   app.enableCors({
-    origin: origins.includes('*') ? '*' : origins,
+    origin: origins.includes('*')
+      ? '*'
+      : corsOriginCheck(origins, (origin) =>
+          corsLogger.warn(
+            `refused a browser request from origin ${JSON.stringify(origin).slice(0, 300)}: not in CORS_ORIGINS (${origins.join(', ')})`,
+          ),
+        ),
     methods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
     allowedHeaders: ['Authorization', 'Content-Type', 'Accept', 'Idempotency-Key', 'X-Request-Id', 'Last-Event-ID'],
     exposedHeaders: ['X-Request-Id', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'],
@@ -53,13 +64,13 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
     app.useStaticAssets(WIDGET_DIST, {
       prefix: '/widget/',
       maxAge: '5m',
-      setHeaders: (res) => res.setHeader('Access-Control-Allow-Origin', '*'),
+      setHeaders: (res: ServerResponse) => res.setHeader('Access-Control-Allow-Origin', '*'),
     });
   }
   if (config.demoMode && existsSync(DEMO_SITE)) {
     app.useStaticAssets(DEMO_SITE, {
       prefix: '/demo/',
-      setHeaders: (res) => {
+      setHeaders: (res: ServerResponse) => {
         res.setHeader('Content-Security-Policy', DEMO_CSP);
         res.setHeader('Cache-Control', 'no-cache');
       },

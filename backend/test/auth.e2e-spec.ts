@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { decodeJwt, exportJWK, exportSPKI, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import request from 'supertest';
+import { userIdFor } from '../src/auth/user-id.js';
 import { expectError } from './support/errors.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { newUserId, signToken, TEST_SECRET, unsignedToken } from './support/tokens.js';
@@ -107,15 +108,26 @@ describe('auth: HS256 with the shared secret', () => {
     expectError(await get(bearer(await signWith(privateKey, 'RS256', 'k1', user.id))), 401, 'UNAUTHORIZED');
   });
 
-  it('refuses a token without sub', async () => {
-    const token = await signToken(user.id, { subject: null });
-    expectError(await get(bearer(token)), 401, 'UNAUTHORIZED');
+  it.each([
+    ['no sub', { subject: null }],
+    ['an empty sub', { subject: '' }],
+    ['a blank sub', { subject: '   ' }],
+    ['a sub over 255 characters', { subject: 'x'.repeat(256) }],
+    ['a numeric sub', { subject: null, claims: { sub: 12345 } }],
+  ])('refuses a token with %s, saying what sub must be', async (_name, opts) => {
+    const res = await get(bearer(await signToken(user.id, opts)));
+    expectError(res, 401, 'UNAUTHORIZED');
+    expect(res.body.message).toMatch(/`sub` claim .*non-empty string of at most 255/);
   });
 
-  it.each(['user-123', '12345', `${randomUUID()}x`])('refuses a sub that is not a UUID: %s', async (sub) => {
-    const token = await signToken(sub);
-    expectError(await get(bearer(token)), 401, 'UNAUTHORIZED');
-  });
+  it.each(['user-123', '12345', `${randomUUID()}x`])(
+    'maps a sub that is not a UUID (%s) to a user id of its own: unknown until registered',
+    async (sub) => {
+      expectError(await get(bearer(await signToken(sub))), 403, 'USER_NOT_FOUND');
+      await t.db.query('insert into public.users (id) values ($1)', [userIdFor(undefined, sub)]);
+      await get(bearer(await signToken(sub))).expect(200);
+    },
+  );
 
   it('answers 403 USER_NOT_FOUND for a valid token of a user missing from public.users', async () => {
     const stranger = newUserId();
@@ -197,6 +209,7 @@ describe('auth: issuer, audience, auto-provisioning and token minting', () => {
       expect(res.body).toEqual({
         token: expect.any(String),
         token_type: 'Bearer',
+        user_id: id,
         expires_in: 45 * 60,
         expires_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       });
@@ -227,7 +240,9 @@ describe('auth: issuer, audience, auto-provisioning and token minting', () => {
 
     it.each([
       ['no user_id', {}, 'user_id'],
-      ['a user_id that is not a UUID', { user_id: 'ada' }, 'user_id'],
+      ['an empty user_id', { user_id: '' }, 'user_id'],
+      ['a user_id over 255 characters', { user_id: 'x'.repeat(256) }, 'user_id'],
+      ['a user_id that is not a string', { user_id: 42 }, 'user_id'],
       ['a bad email', { user_id: randomUUID(), email: 'not-an-email' }, 'email'],
       ['an oversize display_name', { user_id: randomUUID(), display_name: 'x'.repeat(201) }, 'display_name'],
       ['an unknown field', { user_id: randomUUID(), role: 'admin' }, 'role'],

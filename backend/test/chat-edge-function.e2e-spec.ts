@@ -139,7 +139,8 @@ describe('POST /api/chat/send through the Supabase Edge Function under Deno', ()
       seen.authorization = String(req.headers.authorization);
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', async () => {
+      req.on('end', () => void relay());
+      const relay = async () => {
         const answer = await fetch(`${edge.origin}${req.url}`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', accept: String(req.headers.accept) },
@@ -147,7 +148,7 @@ describe('POST /api/chat/send through the Supabase Edge Function under Deno', ()
         });
         res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'text/plain' });
         res.end(Buffer.from(await answer.arrayBuffer()));
-      });
+      };
     });
     await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
     const port = (proxy.address() as { port: number }).port;

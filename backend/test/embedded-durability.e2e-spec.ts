@@ -1,11 +1,11 @@
 import { jest } from '@jest/globals';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { BACKEND_MAIN as MAIN, spawnBuiltServer, waitReady, type BuiltServer } from './support/built-server.mjs';
 import { pgliteTemplate, TEST_DB } from './support/test-database.js';
 import { newUserId, signToken, TEST_SECRET } from './support/tokens.js';
 
@@ -13,70 +13,25 @@ import { newUserId, signToken, TEST_SECRET } from './support/tokens.js';
 jest.setTimeout(60_000);
 
 const BACKEND = fileURLToPath(new URL('..', import.meta.url));
-const MAIN = join(BACKEND, 'dist', 'main.js');
 
-interface Server {
-  proc: ChildProcess;
-  pid: number;
-  url: string;
-  output: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((ok) => srv.listen(0, '127.0.0.1', ok));
-  const { port } = srv.address() as { port: number };
-  await new Promise<void>((ok) => srv.close(() => ok()));
-  return port;
-}
+type Server = BuiltServer;
 
 /** `node dist/main.js` on an embedded database folder, as a user would run it in production. */
-async function spawnServer(dataDir: string): Promise<Server> {
-  const port = await freePort();
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    NODE_ENV: 'test',
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    PGLITE_DATA_DIR: dataDir,
-    JWT_SECRET_KEY: TEST_SECRET,
-    AUTO_PROVISION_USERS: 'true',
-    DEMO_MODE: 'false',
-    LOG_LEVEL: 'warn',
-  };
-  const proc = spawn(process.execPath, [MAIN], { cwd: BACKEND, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  proc.stdout!.on('data', (d) => (out += d));
-  proc.stderr!.on('data', (d) => (out += d));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((ok) =>
-    proc.on('exit', (code, signal) => ok({ code, signal })),
-  );
-  return { proc, pid: proc.pid!, url: `http://127.0.0.1:${port}`, output: () => out, exited };
-}
-
-async function waitReady(server: Server, timeoutMs = 45_000): Promise<void> {
-  let gone = false;
-  void server.exited.then(() => (gone = true));
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (gone) throw new Error(`server exited before it was ready:\n${server.output()}`);
-    try {
-      const res = await fetch(`${server.url}/health/ready`, { signal: AbortSignal.timeout(2000) });
-      if (res.ok) return;
-    } catch {
-      // Not listening yet.
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`server not ready after ${timeoutMs} ms:\n${server.output()}`);
-}
+const spawnServer = (dataDir: string): Promise<Server> =>
+  spawnBuiltServer({
+    cwd: BACKEND,
+    env: {
+      NODE_ENV: 'test',
+      PGLITE_DATA_DIR: dataDir,
+      JWT_SECRET_KEY: TEST_SECRET,
+      AUTO_PROVISION_USERS: 'true',
+      DEMO_MODE: 'false',
+      LOG_LEVEL: 'warn',
+    },
+  });
 
 async function startServer(dataDir: string): Promise<Server> {
-  const server = await spawnServer(dataDir);
-  await waitReady(server);
-  return server;
+  return waitReady(await spawnServer(dataDir));
 }
 
 async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
@@ -134,7 +89,7 @@ describe('embedded database folder: lock, crash recovery and durability (built s
   }, 120_000);
 
   afterAll(async () => {
-    for (const s of running) s.proc.kill('SIGKILL');
+    for (const s of running) s.child.kill('SIGKILL');
     await Promise.all([...running].map((s) => s.exited));
     rmSync(root, { recursive: true, force: true });
   });
@@ -173,7 +128,7 @@ describe('embedded database folder: lock, crash recovery and durability (built s
     const server = runningServer();
     current = undefined;
     if (whileKilling) await whileKilling(server);
-    else server.proc.kill('SIGKILL');
+    else server.child.kill('SIGKILL');
     expect(await server.exited).toEqual({ code: null, signal: 'SIGKILL' });
     expect(isAlive(server.pid)).toBe(false);
     // What a crash leaves behind: our lock holding the dead pid, and PGlite's pid file, which
@@ -208,7 +163,7 @@ describe('embedded database folder: lock, crash recovery and durability (built s
             // Kill while this write is in flight: it may or may not have committed, but every
             // write acknowledged before it must survive.
             killed = true;
-            setTimeout(() => server.proc.kill('SIGKILL'), i % 3);
+            setTimeout(() => server.child.kill('SIGKILL'), i % 3);
           }
           try {
             const res = await pending;
@@ -249,7 +204,7 @@ describe('embedded database folder: lock, crash recovery and durability (built s
     const server = runningServer();
     current = undefined;
     expect(existsSync(lockPath)).toBe(true);
-    server.proc.kill('SIGTERM');
+    server.child.kill('SIGTERM');
     expect(await withTimeout(server.exited, 15_000, 'SIGTERM')).toEqual({ code: 0, signal: null });
     expect(existsSync(lockPath)).toBe(false);
   });

@@ -1,7 +1,10 @@
 import { jest } from '@jest/globals';
 import request from 'supertest';
+import { ERROR_STATUS } from '../src/common/app-error.js';
+import { eventually } from './support/chat.js';
 import { expectError } from './support/errors.js';
-import { startTestApp, TEST_DB, type TestApp } from './support/test-app.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+import { TEST_DB_KIND } from './support/test-database.js';
 import { signToken } from './support/tokens.js';
 
 // Starting an app takes seconds on a loaded 2-core machine; the project-level testTimeout does not reach hooks.
@@ -25,14 +28,26 @@ describe('platform: health, OpenAPI, request ids, logs, CORS', () => {
 
     it('GET /health/ready checks the database and names its kind', async () => {
       const res = await request(t.url).get('/health/ready').expect(200);
-      expect(res.body).toEqual({ status: 'ok', database: TEST_DB });
+      expect(res.body).toEqual({ status: 'ok', database: TEST_DB_KIND });
     });
   });
 
   describe('OpenAPI document', () => {
     let doc: {
-      paths: Record<string, Record<string, { security?: unknown[] }>>;
-      components: { securitySchemes: Record<string, { type: string; scheme: string }> };
+      paths: Record<
+        string,
+        Record<
+          string,
+          {
+            security?: unknown[];
+            responses: Record<string, { content: Record<string, { schema: { allOf?: unknown[] } }> }>;
+          }
+        >
+      >;
+      components: {
+        securitySchemes: Record<string, { type: string; scheme: string }>;
+        schemas: Record<string, { properties: Record<string, { enum?: string[] }> }>;
+      };
     };
 
     beforeAll(async () => {
@@ -67,6 +82,22 @@ describe('platform: health, OpenAPI, request ids, logs, CORS', () => {
             security: expect.arrayContaining([{ [bearer![0]]: [] }]),
           });
         }
+      }
+    });
+
+    it('documents every error code in one Error schema, each refusal, the stream and the public routes', () => {
+      expect(doc.components.schemas.Error.properties.code.enum).toEqual(Object.keys(ERROR_STATUS));
+      const notFound = doc.paths['/api/chat/sessions/{id}'].get.responses['404'].content['application/json'].schema;
+      expect(notFound.allOf).toEqual([
+        { $ref: '#/components/schemas/Error' },
+        { type: 'object', properties: { code: { enum: ['SESSION_NOT_FOUND'] } } },
+      ]);
+      expect(Object.keys(doc.paths['/api/chat/send'].post.responses['200'].content)).toEqual([
+        'application/json',
+        'text/event-stream',
+      ]);
+      for (const path of ['/health', '/health/ready', '/api/auth/token']) {
+        for (const op of Object.values(doc.paths[path])) expect(op).toHaveProperty('security', []);
       }
     });
 
@@ -119,8 +150,11 @@ describe('platform: health, OpenAPI, request ids, logs, CORS', () => {
       await send('log-query', (r) => r.get(`/api/chat/sessions?access_token=${u.token}`).set(u.auth), 400);
       await send('log-404', (r) => r.get('/api/nope').set(u.auth), 404);
 
-      // pino writes the line after the response is sent.
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      // pino writes the line after the response is sent: wait for every request's line.
+      await eventually(async () => {
+        const logged = t.logs.join('');
+        return ids.every((id) => logged.includes(`"id":"${id}"`)) ? true : undefined;
+      });
       const text = t.logs.join('');
       for (const secret of [u.token, signature, expired, expired.split('.')[2], badSignature]) {
         expect(text.includes(secret)).toBe(false);

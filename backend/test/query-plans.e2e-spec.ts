@@ -8,6 +8,7 @@ import { PgliteDatabase } from '../src/database/pglite.database.js';
 import { PostgresDatabase } from '../src/database/postgres.database.js';
 import { MessagesRepository } from '../src/sessions/messages.repository.js';
 import { SessionsRepository } from '../src/sessions/sessions.repository.js';
+import { connectionStringFor, transactionPoolerHint } from '../src/config/database-url.js';
 import { createTestDatabase, TEST_DB, type TestDatabase } from './support/test-database.js';
 
 // Seeding 100,000 messages and 10,000 sessions takes a while on a loaded machine.
@@ -48,6 +49,7 @@ class Recorder implements Queryable {
 function literal(value: unknown): string {
   if (value === null || value === undefined) return 'null';
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  // oxlint-disable-next-line typescript/no-base-to-string -- what is left is a string or a uuid parameter.
   return `'${String(value).replace(/'/g, "''")}'`;
 }
 
@@ -91,7 +93,9 @@ describe(`query plans at size (${TEST_DB})`, () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     db = database.env.DATABASE_URL
-      ? new PostgresDatabase(database.env.DATABASE_URL, 2)
+      ? new PostgresDatabase(connectionStringFor(database.env.DATABASE_URL), 2, {
+          preparedStatements: !transactionPoolerHint(database.env.DATABASE_URL),
+        })
       : await PgliteDatabase.open(database.env.PGLITE_DATA_DIR);
     await runMigrations(db);
     await db.execScript(`

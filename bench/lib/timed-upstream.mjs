@@ -45,7 +45,7 @@ function instrument(req, res) {
   upstream.enqueue({ kind: 'text', ...delays, ...(words > 0 ? { chunks: answer(words) } : {}) });
   const record = { nonce: undefined, arrivedAt, firstContentAt: undefined };
   // Both this listener and the stub's own body reader are attached in this tick, so both see every byte.
-  readAll(req).then((raw) => {
+  void readAll(req).then((raw) => {
     record.nonce = lastNonce(raw);
   });
   const write = res.write;
@@ -89,6 +89,6 @@ http.createServer = (handler) =>
 
 upstream = await startOpenAIUpstream({ port: 0, host: '127.0.0.1' });
 process.stdout.write(`${JSON.stringify({ url: upstream.url, port: upstream.port })}\n`);
-const stop = () => upstream.close().then(() => process.exit(0));
+const stop = () => void upstream.close().then(() => process.exit(0));
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);

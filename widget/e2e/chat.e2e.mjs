@@ -1,33 +1,26 @@
 // The widget embedded by script tag on another origin, against the real backend and the LLM
 // stand-in: streaming, stop, retry after an upstream failure, token expiry, signed out.
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import {
   assistant,
   button,
   chat,
   idle,
   input,
-  launch,
   openChat,
   openPage,
   send,
   sleep,
-  startStack,
+  useStack,
   userMessages,
 } from './harness.mjs';
 
 let stack;
 let browser;
-
-before(async () => {
-  stack = await startStack();
-  browser = await launch();
-});
-beforeEach(() => stack.upstream.reset());
-after(async () => {
-  await browser?.close();
-  await stack?.close();
+useStack((s, b) => {
+  stack = s;
+  browser = b;
 });
 
 /** The session the widget remembers for this user (it stores only the id, keyed by `sub`). */

@@ -1,20 +1,20 @@
 // End-to-end harness: the real backend (built `backend/dist/main.js`, embedded PGlite, demo mode)
 // talking to the in-process OpenAI stand-in, a separate host-site server on another origin, and
 // headless Chromium. Each test file starts its own stack; every test signs in as a fresh user.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { cp, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
+import { cp, mkdtemp, rename, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
-import { createServer as netServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before, beforeEach } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import jwt from 'jsonwebtoken';
+import { startBuiltServer } from '../../backend/test/support/built-server.mjs';
 import { startOpenAIUpstream } from '../../backend/test/upstream/openai-upstream.mjs';
 import { launch } from '../test/helpers.mjs';
 
-export { launch };
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const AXE = join(ROOT, 'node_modules/axe-core/axe.min.js');
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -27,16 +27,6 @@ function ensureBuilt() {
   if (!existsSync(join(ROOT, 'backend/dist/main.js')))
     execFileSync(npm, ['run', 'build', '-w', 'backend'], { cwd: ROOT, stdio: 'inherit' });
 }
-
-const freePort = () =>
-  new Promise((resolve, reject) => {
-    const s = netServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 
 // Creating a PGlite database (initdb + migrations) takes 5 to 20 s on a small machine; opening a
 // copy of one already made takes a fraction. The template is made once (by a backend that starts
@@ -57,62 +47,36 @@ async function pgliteDir(upstreamUrl, secret) {
 }
 
 async function startBackend(upstreamUrl, secret, dataDir) {
-  const port = await freePort();
-  const child = spawn(process.execPath, [join(ROOT, 'backend/dist/main.js')], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      PGLITE_DATA_DIR: dataDir,
-      NODE_ENV: 'development',
-      DEMO_MODE: 'true',
-      JWT_SECRET_KEY: secret,
-      // Tokens that expire during a test must be refused at once, not 30 s later.
-      JWT_CLOCK_TOLERANCE_SECONDS: '0',
-      AI_PROVIDER: 'openai',
-      OPENAI_BASE_URL: upstreamUrl,
-      OPENAI_API_KEY: 'test',
-      RATE_LIMIT_PER_MINUTE: '0',
-      RATE_LIMIT_SENDS_PER_MINUTE: '0',
-      LOG_LEVEL: 'warn',
-      CHAT_TIMEOUT: '2',
+  const server = await startBuiltServer(
+    {
+      cwd: ROOT,
+      env: {
+        PGLITE_DATA_DIR: dataDir,
+        NODE_ENV: 'development',
+        DEMO_MODE: 'true',
+        JWT_SECRET_KEY: secret,
+        // Tokens that expire during a test must be refused at once, not 30 s later.
+        JWT_CLOCK_TOLERANCE_SECONDS: '0',
+        AI_PROVIDER: 'openai',
+        OPENAI_BASE_URL: upstreamUrl,
+        OPENAI_API_KEY: 'test',
+        RATE_LIMIT_PER_MINUTE: '0',
+        RATE_LIMIT_SENDS_PER_MINUTE: '0',
+        LOG_LEVEL: 'warn',
+        CHAT_TIMEOUT: '2',
+      },
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    // The first start makes the PGlite template (initdb): tens of seconds on a loaded machine.
+    { timeoutMs: 90_000 },
+  ).catch(async (e) => {
+    await rm(dataDir, { recursive: true, force: true });
+    throw e;
   });
-  let output = '';
-  child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (output += d));
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  const origin = `http://127.0.0.1:${port}`;
   const stop = async ({ keep = false } = {}) => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await server.stop();
     if (!keep) await rm(dataDir, { recursive: true, force: true });
   };
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) {
-      await stop();
-      throw new Error(`backend exited with ${child.exitCode}:\n${output}`);
-    }
-    const ok = await fetch(`${origin}/health/ready`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) break;
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`backend not ready after 30 s:\n${output}`);
-    }
-    await sleep(150);
-  }
-  return { origin, stop, output: () => output };
+  return { origin: server.url, stop, output: () => server.output() };
 }
 
 /** A host site on its own origin: pages are HTML strings or functions of the stack, served with `csp`. */
@@ -155,7 +119,7 @@ function startHost() {
 }
 
 /** The setup file exactly as the widget README shows it. */
-export const README_SETUP = `// chat-token.js: called for the first request and again whenever the API answers 401.
+const README_SETUP = `// chat-token.js: called for the first request and again whenever the API answers 401.
 const getToken = async () => (await fetch('/my-session/jwt')).text();
 const configure = () => window.PulseChat.init({ getToken });
 // The widget script is async: it may run before or after this file.
@@ -167,7 +131,7 @@ else window.addEventListener('pulse-ready', configure, { once: true });
  * Starts upstream, backend and host site. `stack.page(html)` registers a host page and returns
  * its URL; `stack.user()` makes a fresh user with a signed token; `stack.api()` calls the API.
  */
-export async function startStack() {
+async function startStack() {
   ensureBuilt();
   const secret = randomBytes(30).toString('base64url').slice(0, 40);
   const upstream = await startOpenAIUpstream();
@@ -232,6 +196,25 @@ export async function startStack() {
   return stack;
 }
 
+/**
+ * The hooks every e2e file has: one stack and one browser for the file, the stub upstream reset
+ * before each test, both closed after. `use` receives them once they are up.
+ */
+export function useStack(use) {
+  let stack;
+  let browser;
+  before(async () => {
+    stack = await startStack();
+    browser = await launch();
+    use(stack, browser);
+  });
+  beforeEach(() => stack.upstream.reset());
+  after(async () => {
+    await browser?.close();
+    await stack?.close();
+  });
+}
+
 /** A page that records CSP violations, console errors, dialogs and uncaught errors. */
 export async function openPage(browser, url, contextOptions = {}) {
   const context = await browser.newContext({
@@ -279,5 +262,3 @@ export async function send(page, text) {
 
 /** Waits until no answer is streaming (the Send button is back). */
 export const idle = (page) => button(page, 'Send').waitFor();
-
-export const readFileText = (p) => readFile(p, 'utf8');

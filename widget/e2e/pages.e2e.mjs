@@ -3,33 +3,14 @@
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, beforeEach, describe, test } from 'node:test';
-import {
-  ROOT,
-  assistant,
-  button,
-  chat,
-  idle,
-  input,
-  launch,
-  launcher,
-  openChat,
-  openPage,
-  send,
-  startStack,
-} from './harness.mjs';
+import { describe, test } from 'node:test';
+import { ROOT, assistant, chat, idle, input, launcher, openChat, openPage, send, useStack } from './harness.mjs';
 
 let stack;
 let browser;
-
-before(async () => {
-  stack = await startStack();
-  browser = await launch();
-});
-beforeEach(() => stack.upstream.reset());
-after(async () => {
-  await browser?.close();
-  await stack?.close();
+useStack((s, b) => {
+  stack = s;
+  browser = b;
 });
 
 const cspReports = async (page) => [

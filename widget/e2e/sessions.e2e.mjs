@@ -1,7 +1,7 @@
 // Chats across reloads and the chats list, keyboard-only use, and axe-core accessibility
 // checks, all against the real backend.
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import {
   AXE,
   assistant,
@@ -9,26 +9,19 @@ import {
   chat,
   idle,
   input,
-  launch,
   launcher,
   openChat,
   openPage,
   send,
-  startStack,
+  useStack,
   userMessages,
 } from './harness.mjs';
 
 let stack;
 let browser;
-
-before(async () => {
-  stack = await startStack();
-  browser = await launch();
-});
-beforeEach(() => stack.upstream.reset());
-after(async () => {
-  await browser?.close();
-  await stack?.close();
+useStack((s, b) => {
+  stack = s;
+  browser = b;
 });
 
 async function ask(page, text) {

@@ -1,4 +1,9 @@
-import type { PulseChat, PulseChatOptions, TokenProvider } from './components/pulse-chat/pulse-chat.js';
+import {
+  TEXT_OPTIONS,
+  type PulseChat,
+  type PulseChatOptions,
+  type TokenProvider,
+} from './components/pulse-chat/pulse-chat.js';
 
 /** `window.PulseChat`: the script-tag API. Every method mounts the bubble if it is not there yet. */
 export interface PulseChatApi {
@@ -22,19 +27,8 @@ declare global {
   }
 }
 
-const DATA_OPTIONS = [
-  'apiUrl',
-  'token',
-  'position',
-  'theme',
-  'locale',
-  'heading',
-  'greeting',
-  'starters',
-  'signInText',
-  'iconUrl',
-  'systemPrompt',
-];
+// A script in <head> runs before <body> exists, though the DOM typings say it always does.
+const body = (): HTMLElement | null => document.body;
 
 /** Reads `data-*` options from the embedding script tag; `data-api-url` alone mounts the bubble. */
 export function createGlobalApi(data: DOMStringMap | undefined, version: string): PulseChatApi {
@@ -44,8 +38,8 @@ export function createGlobalApi(data: DOMStringMap | undefined, version: string)
       const found = document.querySelector('pulse-chat');
       const created = found ?? document.createElement('pulse-chat');
       el = created;
-      // A script in <head> may run before <body> exists.
-      if (!found && document.body) document.body.append(created);
+      const parent = body();
+      if (!found && parent) parent.append(created);
       else if (!found)
         document.addEventListener('DOMContentLoaded', () => document.body.append(created), { once: true });
     }
@@ -53,9 +47,9 @@ export function createGlobalApi(data: DOMStringMap | undefined, version: string)
   };
   if (data?.apiUrl !== undefined) {
     const options: Record<string, unknown> = {};
-    for (const key of DATA_OPTIONS) if (data[key] !== undefined) options[key] = data[key];
+    for (const key of TEXT_OPTIONS) if (data[key] !== undefined) options[key] = data[key];
     const go = () => void mount(options as PulseChatOptions);
-    if (document.body) go();
+    if (body()) go();
     else document.addEventListener('DOMContentLoaded', go, { once: true });
   }
   return {

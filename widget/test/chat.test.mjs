@@ -1,23 +1,19 @@
 // The chat against a fake API that speaks the backend's contract: streaming, stop, retry with
 // the same Idempotency-Key, 401 then a fresh token, markdown and XSS, sessions, storage, events.
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
-import { events, html, jwt, launch, openPage, startServer } from './helpers.mjs';
+import { beforeEach, describe, test } from 'node:test';
+import { events, html, jwt, openPage, useServer } from './helpers.mjs';
 
 const TOKEN = jwt('user-1');
 let server;
 let browser;
 
-before(async () => {
-  server = await startServer();
-  browser = await launch();
+useServer((s, b) => {
+  server = s;
+  browser = b;
   server.pages.set('/', (o) => html(`<script src="/widget/pulse-chat.js" data-api-url="${o}" async></script>`));
 });
 beforeEach(() => server.api.reset());
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
 
 const input = (page) => page.locator('pulse-chat textarea');
 const assistant = (page) => page.locator('pulse-chat [part~=assistant-message]');
@@ -39,23 +35,32 @@ describe('sending', () => {
   test('the answer streams in token by token after a typing indicator', async () => {
     server.api.reply = { deltas: ['One', ' two', ' three', ' four'], delayMs: 250 };
     const page = await openChat();
+    // The page records every state the answer passes through (the typing indicator lasts only
+    // until the first delta), so how fast this test looks (on a loaded machine, slowly) cannot
+    // hide one.
+    await page.evaluate(() => {
+      const root = document.querySelector('pulse-chat').shadowRoot.querySelector('pulse-chat-panel').shadowRoot;
+      window.__texts = [];
+      window.__typing = false;
+      window.__stop = false;
+      new MutationObserver(() => {
+        const md = [...root.querySelectorAll('.md')].at(-1);
+        if (md) window.__texts.push(md.textContent.trim());
+        if (root.querySelector('[role=status][aria-label="Assistant is typing"]')) window.__typing = true;
+        if (root.querySelector('[part=stop-button]')) window.__stop = true;
+      }).observe(root, { subtree: true, childList: true, characterData: true, attributes: true });
+    });
     await type(page, 'Count please');
     await page.locator('pulse-chat [part~=user-message]').getByText('Count please').waitFor();
-    await page.locator('pulse-chat').getByRole('status', { name: 'Assistant is typing' }).waitFor();
-    await page.locator('pulse-chat').getByRole('button', { name: 'Stop' }).waitFor();
-    const seen = new Set();
-    await page.waitForFunction(() =>
-      document
-        .querySelector('pulse-chat')
-        ?.shadowRoot.querySelector('pulse-chat-panel')
-        ?.shadowRoot.querySelector('.md'),
-    );
-    while (seen.size < 10) {
-      const text = (await assistant(page).last().textContent()).trim();
-      seen.add(text);
-      if (text.includes('four')) break;
-      await page.waitForTimeout(60);
-    }
+    await assistant(page).last().getByText('One two three four').waitFor();
+    const { texts, typing, stop } = await page.evaluate(() => ({
+      texts: window.__texts,
+      typing: window.__typing,
+      stop: window.__stop,
+    }));
+    assert.ok(typing, 'the typing indicator showed before the first word');
+    assert.ok(stop, 'the Stop button showed while the answer streamed');
+    const seen = new Set(texts);
     const partial = [...seen].filter((t) => t && !t.includes('four'));
     assert.ok(
       partial.some((t) => t.includes('One') && !t.includes('three')),
@@ -121,9 +126,16 @@ describe('sending', () => {
     assert.equal(second.body.message, 'Please work');
     assert.equal(await page.locator('pulse-chat [part~=user-message]').count(), 1);
 
-    // The next message gets a key of its own.
+    // The next message gets a key of its own. 'world' shows before the answer's last delta, and
+    // Enter is ignored while an answer streams: wait for the first answer to end before typing.
+    const received = (n) =>
+      page.waitForFunction(
+        (count) => window.__events.filter((e) => e.type === 'pulse-message-received').length === count,
+        n,
+      );
+    await received(1);
     await type(page, 'Another');
-    await page.waitForFunction(() => window.__events.filter((e) => e.type === 'pulse-message-received').length === 2);
+    await received(2);
     assert.notEqual(sends()[2].headers['idempotency-key'], first.headers['idempotency-key']);
     await page.context().close();
   });

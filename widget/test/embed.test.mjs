@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { after, before, describe, test } from 'node:test';
-import { events, html, jwt, launch, openPage, startServer } from './helpers.mjs';
+import { describe, test } from 'node:test';
+import { events, html, jwt, openPage, useServer } from './helpers.mjs';
 
 const axeSource = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const TOKEN = jwt('user-1');
@@ -12,9 +12,9 @@ const TOKEN = jwt('user-1');
 let server;
 let browser;
 
-before(async () => {
-  server = await startServer();
-  browser = await launch();
+useServer((s, b) => {
+  server = s;
+  browser = b;
   const tag = (o, extra = '') => `<script src="/widget/pulse-chat.js" data-api-url="${o}" ${extra} async></script>`;
   server.pages.set('/bubble', (o) => html(tag(o, 'data-heading="Help"')));
   server.pages.set('/twice', (o) => html(tag(o) + tag(o)));
@@ -27,11 +27,6 @@ before(async () => {
       `<section id="box" aria-label="Support"><pulse-chat inline api-url="${o}"></pulse-chat></section><script src="/widget/pulse-chat.js" async></script>`,
     ),
   );
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
 });
 
 /** Describes the focused element, looking through shadow roots. */

@@ -4,6 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { extname } from 'node:path';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 
 const DIST = new URL('../dist/', import.meta.url);
@@ -198,11 +199,26 @@ export class FakeApi {
   }
 }
 
+/** The hooks a test file needs: the fake server and a browser for the file, both closed after. */
+export function useServer(use) {
+  let server;
+  let browser;
+  before(async () => {
+    server = await startServer();
+    browser = await launch();
+    use(server, browser);
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+}
+
 /** Starts the server; `pages` maps a path to HTML (a function receives the origin). */
 export async function startServer() {
   const api = new FakeApi();
   const pages = new Map();
-  const server = createServer(async (req, res) => {
+  const handle = async (req, res) => {
     const url = new URL(req.url, 'http://localhost');
     try {
       if (url.pathname.startsWith('/api/')) return await api.handle(req, res, url);
@@ -236,7 +252,8 @@ export async function startServer() {
     } catch (e) {
       res.writeHead(e.code === 'ENOENT' ? 404 : 500).end(String(e.message));
     }
-  });
+  };
+  const server = createServer((req, res) => void handle(req, res));
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   const origin = `http://127.0.0.1:${server.address().port}`;
   return { api, pages, origin, close: () => new Promise((r) => server.close(r)) };

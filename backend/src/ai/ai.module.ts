@@ -6,7 +6,7 @@ import { OpenAiProvider } from './openai.provider.js';
 import { SupabaseProvider } from './supabase.provider.js';
 
 /** The provider AppConfig selected (AI_PROVIDER, else whatever is configured, else the demo). */
-export function createAiProvider(config: AppConfig): AiProvider {
+function createAiProvider(config: AppConfig): AiProvider {
   const { env } = config;
   switch (config.aiProvider) {
     case 'openai':

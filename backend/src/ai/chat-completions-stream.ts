@@ -52,7 +52,7 @@ export async function* readChatCompletionStream(
 
 /** A non-streaming `chat.completion` object as the same events: one delta and a done. */
 export function chatCompletionEvents(json: unknown): AiStreamEvent[] {
-  const choice = isRecord(json) && Array.isArray(json.choices) ? json.choices[0] : undefined;
+  const choice = isRecord(json) && Array.isArray(json.choices) ? (json.choices as unknown[])[0] : undefined;
   const message = isRecord(choice) && isRecord(choice.message) ? choice.message : undefined;
   if (!isRecord(json) || typeof message?.content !== 'string') {
     throw new AiProviderError('UPSTREAM_BAD_RESPONSE', 'The AI provider’s answer had no message.');
@@ -140,6 +140,18 @@ function parseChunk(data: string): ParsedChunk {
 
 function toCount(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? Math.round(value) : undefined;
+}
+
+/** An answer that is not what `source` ("The AI provider", "The edge function") should send. */
+export function badResponse(source: string, cause?: unknown): AiProviderError {
+  return new AiProviderError('UPSTREAM_BAD_RESPONSE', `${source} sent an answer Pulse could not read.`, undefined, {
+    cause,
+  });
+}
+
+/** A stream from `source` that ended before its end. */
+export function brokenStream(source: string, cause: unknown): AiProviderError {
+  return new AiProviderError('UPSTREAM_BAD_RESPONSE', `${source}’s stream broke off.`, undefined, { cause });
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {

@@ -6,7 +6,7 @@ export interface DemoProviderOptions {
   chunkDelayMs?: number;
 }
 
-export const DEMO_MODEL = 'pulse-demo';
+const DEMO_MODEL = 'pulse-demo';
 
 /**
  * The answer when no model is configured, so a fresh checkout runs offline. It says what it

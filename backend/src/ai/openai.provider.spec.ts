@@ -1,9 +1,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { once } from 'node:events';
-import { drain, expectCode, withinMs } from '../../test/support/ai-stream.js';
+import { aiRequest, drain, expectCode, withinMs } from '../../test/support/ai-stream.js';
 import { startOpenAIUpstream, type OpenAIUpstream } from '../../test/upstream/openai-upstream.mjs';
-import type { AiRequest, AiStreamEvent } from './ai-provider.js';
+import type { AiRequest } from './ai-provider.js';
 import { OpenAiProvider } from './openai.provider.js';
 
 const messages: AiRequest['messages'] = [
@@ -13,17 +13,8 @@ const messages: AiRequest['messages'] = [
   { role: 'user', content: 'What is my name?' },
 ];
 
-function request(overrides: Partial<AiRequest> = {}): AiRequest {
-  return {
-    messages,
-    systemPrompt: 'You are terse.',
-    temperature: 0.3,
-    maxTokens: 123,
-    signal: new AbortController().signal,
-    timeoutMs: 5000,
-    ...overrides,
-  };
-}
+const request = (overrides: Partial<AiRequest> = {}) =>
+  aiRequest({ messages, systemPrompt: 'You are terse.', temperature: 0.3, maxTokens: 123 }, overrides);
 
 describe('OpenAiProvider against an OpenAI-compatible upstream', () => {
   let upstream: OpenAIUpstream;
@@ -57,7 +48,8 @@ describe('OpenAiProvider against an OpenAI-compatible upstream', () => {
     await drain(provider.stream(request()));
 
     expect(upstream.requests).toHaveLength(1);
-    const { body, headers } = upstream.requests[0];
+    const { headers } = upstream.requests[0];
+    const body: unknown = upstream.requests[0].body;
     expect(body).toEqual({
       model: 'gpt-test',
       messages,
@@ -201,16 +193,9 @@ describe('OpenAiProvider cancellation', () => {
     try {
       const provider = new OpenAiProvider({ baseUrl: server.url, model: 'm' });
       const controller = new AbortController();
-      const events: AiStreamEvent[] = [];
-      let error: unknown;
-      try {
-        for await (const event of provider.stream(request({ signal: controller.signal }))) {
-          events.push(event);
-          controller.abort();
-        }
-      } catch (e) {
-        error = e;
-      }
+      const { events, error } = await drain(provider.stream(request({ signal: controller.signal })), () =>
+        controller.abort(),
+      );
       expect(events).toEqual([{ type: 'delta', text: 'partial ' }]);
       expectCode(error, 'UPSTREAM_ABORTED');
       await withinMs(server.closes[0], 1000);

@@ -1,8 +1,13 @@
 import { AiProviderError, type AiProvider, type AiRequest, type AiStreamEvent } from './ai-provider.js';
-import { chatCompletionEvents, readChatCompletionStream } from './chat-completions-stream.js';
+import {
+  badResponse as unreadable,
+  brokenStream as brokeOff,
+  chatCompletionEvents,
+  readChatCompletionStream,
+} from './chat-completions-stream.js';
 import { UpstreamCall, httpError } from './upstream-call.js';
 
-export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
+const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 
 export interface OpenAiProviderOptions {
   /** Any OpenAI-compatible API root, up to and including `/v1`. */
@@ -84,17 +89,6 @@ function isJson(response: Response): boolean {
   return (response.headers.get('content-type') ?? '').toLowerCase().startsWith('application/json');
 }
 
-function badResponse(cause?: unknown): AiProviderError {
-  return new AiProviderError(
-    'UPSTREAM_BAD_RESPONSE',
-    'The AI provider sent an answer Pulse could not read.',
-    undefined,
-    {
-      cause,
-    },
-  );
-}
-
-function brokenStream(cause: unknown): AiProviderError {
-  return new AiProviderError('UPSTREAM_BAD_RESPONSE', 'The AI provider’s stream broke off.', undefined, { cause });
-}
+const SOURCE = 'The AI provider';
+const badResponse = (cause?: unknown) => unreadable(SOURCE, cause);
+const brokenStream = (cause: unknown) => brokeOff(SOURCE, cause);

@@ -1,9 +1,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { once } from 'node:events';
-import { drain, expectCode, withinMs } from '../../test/support/ai-stream.js';
+import { aiRequest, drain, expectCode, withinMs } from '../../test/support/ai-stream.js';
 import { startOpenAIUpstream, type OpenAIUpstream } from '../../test/upstream/openai-upstream.mjs';
-import type { AiRequest, AiStreamEvent } from './ai-provider.js';
+import type { AiRequest } from './ai-provider.js';
 import { SupabaseProvider, resolveEdgeFunction } from './supabase.provider.js';
 
 const messages: AiRequest['messages'] = [
@@ -13,17 +13,8 @@ const messages: AiRequest['messages'] = [
   { role: 'user', content: 'Where do I live?' },
 ];
 
-function request(overrides: Partial<AiRequest> = {}): AiRequest {
-  return {
-    messages,
-    systemPrompt: 'Be brief.',
-    temperature: 0.2,
-    maxTokens: 321,
-    signal: new AbortController().signal,
-    timeoutMs: 5000,
-    ...overrides,
-  };
-}
+const request = (overrides: Partial<AiRequest> = {}) =>
+  aiRequest({ messages, systemPrompt: 'Be brief.', temperature: 0.2, maxTokens: 321 }, overrides);
 
 type Answer = (res: http.ServerResponse) => void;
 
@@ -35,7 +26,7 @@ async function startEdgeFunctionStub() {
   const requests: { url: string; headers: http.IncomingHttpHeaders; body: unknown }[] = [];
   const socketCloses: Promise<unknown>[] = [];
   const answers: Answer[] = [];
-  const server = http.createServer(async (req, res) => {
+  const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     socketCloses.push(once(req.socket, 'close'));
     const parts: Buffer[] = [];
     for await (const part of req) parts.push(part as Buffer);
@@ -47,7 +38,8 @@ async function startEdgeFunctionStub() {
         r.end(JSON.stringify({ response: 'You live in Lyon.' }));
       });
     answer(res);
-  });
+  };
+  const server = http.createServer((req, res) => void handle(req, res));
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
@@ -281,16 +273,9 @@ describe('SupabaseProvider against an edge function', () => {
       res.write(deltaChunk('You '));
     });
     const controller = new AbortController();
-    const events: AiStreamEvent[] = [];
-    let error: unknown;
-    try {
-      for await (const event of provider.stream(request({ signal: controller.signal }))) {
-        events.push(event);
-        controller.abort();
-      }
-    } catch (e) {
-      error = e;
-    }
+    const { events, error } = await drain(provider.stream(request({ signal: controller.signal })), () =>
+      controller.abort(),
+    );
     expect(events).toEqual([{ type: 'delta', text: 'You ' }]);
     expectCode(error, 'UPSTREAM_ABORTED');
     await withinMs(edge.socketCloses.at(-1)!, 1000);

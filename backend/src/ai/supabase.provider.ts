@@ -1,7 +1,14 @@
 import { FunctionsClient } from '@supabase/functions-js';
 import { createClient } from '@supabase/supabase-js';
 import { AiProviderError, type AiProvider, type AiRequest, type AiStreamEvent } from './ai-provider.js';
-import { answerEvents, chatCompletionEvents, isRecord, readChatCompletionStream } from './chat-completions-stream.js';
+import {
+  answerEvents,
+  badResponse as unreadable,
+  brokenStream as brokeOff,
+  chatCompletionEvents,
+  isRecord,
+  readChatCompletionStream,
+} from './chat-completions-stream.js';
 import { UpstreamCall, httpError } from './upstream-call.js';
 
 export interface SupabaseProviderOptions {
@@ -74,7 +81,8 @@ export class SupabaseProvider implements AiProvider {
   async *stream(request: AiRequest): AsyncGenerator<AiStreamEvent> {
     const call = new UpstreamCall(request.signal, request.timeoutMs);
     try {
-      const { data, error } = await this.functions.invoke<unknown>(this.target.name, {
+      // functions-js types the error as `any`: read it as unknown.
+      const answer: { data: unknown; error: unknown } = await this.functions.invoke<unknown>(this.target.name, {
         body: {
           messages: request.messages.map(({ role, content }) => ({ role, content })),
           system_prompt: request.systemPrompt,
@@ -85,6 +93,7 @@ export class SupabaseProvider implements AiProvider {
         headers: { Accept: 'text/event-stream' },
         signal: call.signal,
       });
+      const { data, error } = answer;
       if (error) throw await invokeError(error, call);
 
       // functions-js hands back the Response itself for text/event-stream, unread.
@@ -106,7 +115,7 @@ export class SupabaseProvider implements AiProvider {
 }
 
 /** The JSON answer of the spec's contract, or a plain chat.completion from a proxying function. */
-export function edgeFunctionAnswerEvents(data: unknown): AiStreamEvent[] {
+function edgeFunctionAnswerEvents(data: unknown): AiStreamEvent[] {
   if (isRecord(data) && typeof data.response === 'string') {
     return answerEvents(data.response, { finishReason: data.finish_reason, usage: data.usage, model: data.model });
   }
@@ -139,17 +148,6 @@ function keyHeaders(key: string): Record<string, string> {
   return isNewFormat ? { apikey: key } : { apikey: key, Authorization: `Bearer ${key}` };
 }
 
-function badResponse(cause?: unknown): AiProviderError {
-  return new AiProviderError(
-    'UPSTREAM_BAD_RESPONSE',
-    'The edge function sent an answer Pulse could not read.',
-    undefined,
-    {
-      cause,
-    },
-  );
-}
-
-function brokenStream(cause: unknown): AiProviderError {
-  return new AiProviderError('UPSTREAM_BAD_RESPONSE', 'The edge function’s stream broke off.', undefined, { cause });
-}
+const SOURCE = 'The edge function';
+const badResponse = (cause?: unknown) => unreadable(SOURCE, cause);
+const brokenStream = (cause: unknown) => brokeOff(SOURCE, cause);

@@ -1,25 +1,38 @@
+import { afterEach, beforeEach, jest } from '@jest/globals';
 import { AiProviderError } from './ai-provider.js';
 import { UpstreamCall } from './upstream-call.js';
 
 const reasonOf = (call: UpstreamCall) => call.signal.reason as AiProviderError;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('UpstreamCall', () => {
-  it('aborts with UPSTREAM_TIMEOUT when nothing happens for timeoutMs', async () => {
+  // The idle clock is a timer: fake time, so a loaded machine cannot make the call late or early.
+  beforeEach(() => {
+    jest.useFakeTimers();
+  });
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
+  it('aborts with UPSTREAM_TIMEOUT when nothing happens for timeoutMs', () => {
     const call = new UpstreamCall(new AbortController().signal, 50);
-    await sleep(80);
+    jest.advanceTimersByTime(49);
+    expect(call.signal.aborted).toBe(false);
+    jest.advanceTimersByTime(1);
     expect(call.signal.aborted).toBe(true);
     expect(reasonOf(call).code).toBe('UPSTREAM_TIMEOUT');
+    expect(reasonOf(call).message).toBe('The AI provider did not answer within 0.1 s.');
     call.end();
   });
 
-  it('keeps a call alive while it is touched more often than timeoutMs', async () => {
+  it('keeps a call alive while it is touched more often than timeoutMs', () => {
     const call = new UpstreamCall(new AbortController().signal, 60);
     for (let i = 0; i < 5; i += 1) {
-      await sleep(30);
+      jest.advanceTimersByTime(59);
       call.touch();
     }
     expect(call.signal.aborted).toBe(false);
+    jest.advanceTimersByTime(60);
+    expect(reasonOf(call).code).toBe('UPSTREAM_TIMEOUT');
     call.end();
   });
 

@@ -1,5 +1,6 @@
 import { Body, Controller, Headers, HttpCode, Ip, Post } from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/api-errors.decorator.js';
 import { AuthService } from './auth.service.js';
 import { MintedTokenDto, MintTokenDto } from './dto/mint-token.dto.js';
 import { Public } from './public.decorator.js';
@@ -21,6 +22,7 @@ export class AuthController {
   })
   @ApiHeader({ name: 'X-Api-Key', required: true })
   @ApiOkResponse({ type: MintedTokenDto })
+  @ApiErrors('INVALID_API_KEY', 'NOT_FOUND', 'TOO_MANY_AUTH_FAILURES')
   mint(
     @Headers('x-api-key') apiKey: string | undefined,
     @Body() body: MintTokenDto,

@@ -5,6 +5,7 @@ import { AppConfig } from '../config/app-config.js';
 import { RateLimitsService } from '../rate-limit/rate-limits.service.js';
 import type { MintTokenDto } from './dto/mint-token.dto.js';
 import { TokenService, type MintedToken } from './token.service.js';
+import { userIdFor } from './user-id.js';
 import { UsersService } from './users.service.js';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
@@ -19,7 +20,11 @@ export class AuthService {
   ) {}
 
   /** The integrator's server vouches for its user: the user is registered and gets a widget token. */
-  async mintForIntegrator(apiKey: string | undefined, body: MintTokenDto, clientAddress: string): Promise<MintedToken> {
+  async mintForIntegrator(
+    apiKey: string | undefined,
+    body: MintTokenDto,
+    clientAddress: string,
+  ): Promise<MintedToken & { user_id: string }> {
     const expected = this.config.env.PULSE_API_KEY;
     if (!expected || !this.tokens.canMint) {
       throw new AppError('NOT_FOUND', 'Token minting is not enabled on this server (set PULSE_API_KEY).');
@@ -30,7 +35,10 @@ export class AuthService {
       await this.limits.recordAuthFailure(clientAddress);
       throw new AppError('INVALID_API_KEY', 'The API key is missing or wrong.');
     }
-    await this.users.provision(body.user_id.toLowerCase(), body);
-    return this.tokens.mint(body.user_id.toLowerCase());
+    // The same id a host-site token with this sub (and JWT_ISSUER as its iss) would map to;
+    // the minted token carries the mapped UUID, which maps to itself.
+    const id = userIdFor(this.config.env.JWT_ISSUER, body.user_id);
+    await this.users.provision(id, body);
+    return { ...this.tokens.mint(id), user_id: id };
   }
 }

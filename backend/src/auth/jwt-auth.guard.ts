@@ -49,7 +49,7 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
       if (countsAsAuthFailure(err, req)) await this.limits.recordAuthFailure(req.ip);
       throw err;
     }
-    const send = this.reflector.getAllAndOverride<boolean>(SEND_BUDGET, targets) ?? false;
+    const send = this.reflector.getAllAndOverride<boolean | undefined>(SEND_BUDGET, targets) ?? false;
     const headers = await this.limits.chargeUser((req.user as AuthUser).id, { send });
     const res = context.switchToHttp().getResponse<Response>();
     for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);

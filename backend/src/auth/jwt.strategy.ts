@@ -5,15 +5,15 @@ import { createRemoteJWKSet } from 'jose';
 import { KeyObject, createSecretKey } from 'node:crypto';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { AppError } from '../common/app-error.js';
-import { UUID_PATTERN } from '../common/uuid.js';
 import { AppConfig } from '../config/app-config.js';
 import type { AuthUser } from './auth-user.js';
+import { MAX_SUBJECT_LENGTH, userIdFor } from './user-id.js';
 import { UsersService } from './users.service.js';
 
 const ASYMMETRIC = ['RS256', 'ES256'] as const;
 
 /** Which algorithms this deployment accepts: never `none`, and HS only with a shared secret. */
-export function allowedAlgorithms(config: AppConfig): jwt.Algorithm[] {
+function allowedAlgorithms(config: AppConfig): jwt.Algorithm[] {
   const algs = new Set<jwt.Algorithm>();
   const configured = config.env.JWT_ALGORITHM as jwt.Algorithm;
   if (configured.startsWith('HS') && config.jwtSecret) algs.add(configured);
@@ -66,10 +66,15 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
 
   async validate(payload: Record<string, unknown>): Promise<AuthUser> {
     const sub = payload.sub;
-    if (typeof sub !== 'string' || !UUID_PATTERN.test(sub)) {
-      throw new AppError('UNAUTHORIZED', 'The token has no valid `sub` (a public.users id).');
+    if (typeof sub !== 'string' || sub.trim() === '' || sub.length > MAX_SUBJECT_LENGTH) {
+      throw new AppError(
+        'UNAUTHORIZED',
+        `The token needs a \`sub\` claim naming the signed-in user: a non-empty string of at most ${MAX_SUBJECT_LENGTH} ` +
+          'characters (a UUID is used as the user id; any other id, e.g. auth0|abc, is mapped to one).',
+      );
     }
-    await this.users.ensureKnown(sub.toLowerCase());
-    return { id: sub.toLowerCase(), claims: payload };
+    const id = userIdFor(typeof payload.iss === 'string' ? payload.iss : undefined, sub);
+    await this.users.ensureKnown(id);
+    return { id, claims: payload };
   }
 }

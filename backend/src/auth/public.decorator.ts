@@ -1,6 +1,9 @@
-import { SetMetadata } from '@nestjs/common';
+import { applyDecorators, SetMetadata } from '@nestjs/common';
+import { ApiExtension } from '@nestjs/swagger';
 
 export const IS_PUBLIC = 'pulse:isPublic';
+/** Marks the operation in the OpenAPI document; openapi.ts turns it into `security: []`. */
+export const PUBLIC_EXTENSION = 'x-pulse-public';
 
 /** Opens a route to callers without a token. Everything else is protected by the global guard. */
-export const Public = () => SetMetadata(IS_PUBLIC, true);
+export const Public = () => applyDecorators(SetMetadata(IS_PUBLIC, true), ApiExtension(PUBLIC_EXTENSION, true));

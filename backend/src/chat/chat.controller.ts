@@ -1,8 +1,17 @@
 import { Body, Controller, Headers, Post, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiExtraModels,
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import type { AuthUser } from '../auth/auth-user.js';
 import { CurrentUser } from '../auth/current-user.decorator.js';
+import { ApiErrors } from '../common/api-errors.decorator.js';
 import { AppError } from '../common/app-error.js';
 import { HttpErrorFilter } from '../common/http-error.filter.js';
 import { AppConfig } from '../config/app-config.js';
@@ -46,8 +55,22 @@ export class ChatController {
     required: false,
     description: 'Makes a retry safe: the same key returns the first result and stores nothing twice.',
   })
-  @ApiProduces('application/json', 'text/event-stream')
-  @ApiOkResponse({ type: SendResultDto })
+  @ApiExtraModels(SendResultDto)
+  @ApiOkResponse({
+    description: 'The answer: one JSON result, or with `Accept: text/event-stream` a stream of parts.',
+    content: {
+      'application/json': { schema: { $ref: getSchemaPath(SendResultDto) } },
+      'text/event-stream': { schema: { $ref: '#/components/schemas/UiMessageStreamPart' } },
+    },
+  })
+  @ApiErrors(
+    'SESSION_NOT_FOUND',
+    'IDEMPOTENCY_KEY_REUSED',
+    'IDEMPOTENCY_KEY_IN_USE',
+    'UPSTREAM_ERROR',
+    'UPSTREAM_BAD_RESPONSE',
+    'UPSTREAM_TIMEOUT',
+  )
   async send(
     @CurrentUser() user: AuthUser,
     @Body() body: SendMessageDto,
@@ -130,7 +153,7 @@ export class ChatController {
     } catch (err) {
       // Before the stream opened, the error is an ordinary JSON response with its status.
       if (!stream.opened) throw err;
-      const body = this.errors.toBody(err, String(req.id ?? ''));
+      const body = this.errors.toBody(err, String(req.id));
       stream.write({ type: 'text-end', id: textId(assistantId) });
       stream.write({ type: 'data-error', data: { code: body.code, message: body.message, requestId: body.requestId } });
       stream.write({ type: 'error', errorText: body.message });

@@ -171,6 +171,7 @@ export class ChatService {
             field: 'Idempotency-Key',
           });
         }
+        // oxlint-disable-next-line typescript/no-misused-spread -- the stored response is plain JSON, not a class.
         if (earlier.status === 'completed' && earlier.response) return { ...earlier.response, replayed: true };
         const stale = earlier.age_ms > this.config.chatTimeoutMs + 30_000;
         if (earlier.status === 'pending' && !stale) {
@@ -220,6 +221,7 @@ export class ChatService {
   private toAppError(err: unknown): unknown {
     if (!(err instanceof AiProviderError)) return err;
     this.logger.warn(
+      // oxlint-disable-next-line typescript/no-base-to-string -- the cause is an Error or a string; String() gives its line.
       { code: err.code, upstreamStatus: err.upstreamStatus, cause: String(err.cause ?? '') },
       err.message,
     );

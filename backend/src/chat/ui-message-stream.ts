@@ -1,7 +1,7 @@
 import type { Response } from 'express';
 
 /** The AI SDK's UI message stream (v1) headers: `useChat`'s DefaultChatTransport reads this. */
-export const UI_MESSAGE_STREAM_HEADERS = {
+const UI_MESSAGE_STREAM_HEADERS = {
   'Content-Type': 'text/event-stream; charset=utf-8',
   'Cache-Control': 'no-cache, no-transform',
   Connection: 'keep-alive',

@@ -31,6 +31,9 @@ export const ERROR_STATUS = {
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
 
+/** Every code, in one list: the OpenAPI `Error` schema's `code` enum is made from it. */
+export const ERROR_CODES = Object.keys(ERROR_STATUS) as ErrorCode[];
+
 export interface FieldError {
   field: string;
   code: string;

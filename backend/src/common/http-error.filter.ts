@@ -61,7 +61,7 @@ export class HttpErrorFilter implements ExceptionFilter {
         code: exception.code,
         message: exception.message,
         requestId,
-        ...(exception.details ?? {}),
+        ...exception.details,
       };
     }
     if (exception instanceof HttpException) {
@@ -72,7 +72,8 @@ export class HttpErrorFilter implements ExceptionFilter {
         status === 404 ? 'No such route.' : parseFailure ? 'The request body is not valid JSON.' : exception.message;
       return { statusCode: status >= 500 ? 500 : status, code, message, requestId };
     }
-    const status = (exception as { status?: number; type?: string })?.status;
+    // `throw null` reaches here too, hence the optional chain.
+    const status = (exception as { status?: number } | null | undefined)?.status;
     if (status === 413)
       return { statusCode: 413, code: 'PAYLOAD_TOO_LARGE', message: 'The request body is too large.', requestId };
     if (status === 400 && (exception as { type?: string }).type === 'entity.parse.failed') {

@@ -22,7 +22,7 @@ export function createValidationPipe(): ValidationPipe {
     stopAtFirstError: false,
     exceptionFactory: (errors) => {
       const list = flatten(errors);
-      const first = list[0];
+      const first = list.at(0);
       return new AppError('VALIDATION_FAILED', first ? first.message : 'Invalid request.', {
         field: first?.field,
         errors: list,

@@ -1,5 +1,25 @@
 import { AppConfig } from './app-config.js';
-import { loadEnvironment } from './environment.js';
+import { ConfigError, loadEnvironment } from './environment.js';
+
+/** The problem lines AppConfig.fromEnvironment refuses `env` with (none: it starts). */
+function problemsOf(env: NodeJS.ProcessEnv): string[] {
+  try {
+    AppConfig.fromEnvironment(env);
+    return [];
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+}
+
+const SECRET = 'x'.repeat(32);
+const PRODUCTION = {
+  NODE_ENV: 'production',
+  JWT_SECRET_KEY: SECRET,
+  DATABASE_URL: 'postgres://pulse:pw@db.example:5432/pulse',
+  CORS_ORIGINS: 'https://shop.example',
+  OPENAI_API_KEY: 'sk-test',
+};
 
 describe('configuration', () => {
   it('applies the spec defaults', () => {
@@ -13,23 +33,61 @@ describe('configuration', () => {
     expect(env.JWT_EXPIRE_MINUTES).toBe(30);
   });
 
-  it('names every bad variable in one error', () => {
-    expect(() => loadEnvironment({ PORT: 'abc', DEFAULT_TEMPERATURE: '5', JWT_ALGORITHM: 'none' })).toThrow(
-      /PORT[\s\S]*DEFAULT_TEMPERATURE|DEFAULT_TEMPERATURE[\s\S]*PORT/,
-    );
-    try {
-      loadEnvironment({ PORT: 'abc', DEFAULT_TEMPERATURE: '5', JWT_ALGORITHM: 'none' });
-    } catch (e) {
-      const text = (e as Error).message;
-      for (const name of ['PORT', 'DEFAULT_TEMPERATURE', 'JWT_ALGORITHM']) expect(text).toContain(name);
-    }
+  it('treats an empty variable as unset (env files, compose)', () => {
+    const env = loadEnvironment({ PORT: '', PGLITE_DATA_DIR: '', CORS_ORIGINS: '', DATABASE_URL: '' });
+    expect(env.PORT).toBe(8000);
+    expect(env.PGLITE_DATA_DIR).toBe('.data/pglite');
+    expect(env.DATABASE_URL).toBeUndefined();
+    expect(AppConfig.fromEnvironment({ CORS_ORIGINS: '' }).corsOrigins).toEqual(['*']);
+  });
+
+  it('names every bad variable, one line each', () => {
+    expect(problemsOf({ PORT: 'abc', DEFAULT_TEMPERATURE: '5', JWT_ALGORITHM: 'none' })).toEqual([
+      'PORT: must be a whole number from 0 to 65535 (got "abc")',
+      'JWT_ALGORITHM: must be one of the following values: HS256, HS384, HS512, RS256, ES256 (got "none")',
+      'DEFAULT_TEMPERATURE: must be a number from 0 to 2 (got "5")',
+    ]);
+  });
+
+  it.each([
+    ['OPENAI_BASE_URL', '127.0.0.1:8352/v1'],
+    ['SUPABASE_URL', 'abc.supabase.co'],
+    ['EDGE_FUNCTION_URL', 'localhost:54321/functions/v1/chat'],
+    ['JWT_JWKS_URL', 'ftp://keys.example/jwks.json'],
+  ])('refuses %s without http(s)://', (name, value) => {
+    expect(problemsOf({ JWT_SECRET_KEY: SECRET, [name]: value })).toEqual([
+      `${name}: must start with http:// or https:// (got "${value}")`,
+    ]);
+  });
+
+  it.each([
+    ['not-a-url', 'DATABASE_URL: is not a URL; expected postgres://USER:PASSWORD@HOST:5432/DATABASE'],
+    ['mysql://u:hunter2@h/db', 'DATABASE_URL: must start with postgres:// or postgresql:// (found mysql://)'],
+    ['postgres://u:hunter2@h/db?sslmode=maybe', 'DATABASE_URL: sslmode=maybe is not one of'],
+  ])('refuses a malformed DATABASE_URL (%s) without printing it', (url, line) => {
+    const problems = problemsOf({ JWT_SECRET_KEY: SECRET, DATABASE_URL: url });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain(line);
+    expect(problems[0]).not.toContain('hunter2');
+  });
+
+  it('normalises CORS origins written as URLs and refuses what is not an origin', () => {
+    const config = AppConfig.fromEnvironment({ CORS_ORIGINS: 'https://Shop.example/, http://localhost:3000' });
+    expect(config.corsOrigins).toEqual(['https://shop.example', 'http://localhost:3000']);
+    expect(config.notes).toEqual([
+      'CORS_ORIGINS: "https://Shop.example/" taken as https://shop.example (browsers send the origin without a slash)',
+    ]);
+    expect(problemsOf({ CORS_ORIGINS: 'shop.example, https://a.example/app, https://ok.example' })).toEqual([
+      'CORS_ORIGINS: "shop.example" is not an origin; write it with its scheme, e.g. https://shop.example',
+      'CORS_ORIGINS: "https://a.example/app" has a path, query or credentials; an origin is only scheme://host[:port], e.g. https://a.example',
+    ]);
   });
 
   it('runs as a local demo only when nothing is configured and not in production', () => {
     expect(AppConfig.fromEnvironment({}).demoMode).toBe(true);
     expect(AppConfig.fromEnvironment({}).autoProvisionUsers).toBe(true);
-    expect(AppConfig.fromEnvironment({ NODE_ENV: 'production' }).demoMode).toBe(false);
-    const configured = AppConfig.fromEnvironment({ JWT_SECRET_KEY: 'x'.repeat(32) });
+    expect(AppConfig.fromEnvironment(PRODUCTION).demoMode).toBe(false);
+    const configured = AppConfig.fromEnvironment({ JWT_SECRET_KEY: SECRET });
     expect(configured.demoMode).toBe(false);
     expect(configured.autoProvisionUsers).toBe(false);
   });
@@ -42,9 +100,38 @@ describe('configuration', () => {
     );
   });
 
-  it('refuses production without a way to verify tokens', () => {
-    expect(AppConfig.fromEnvironment({ NODE_ENV: 'production' }).crossCheck()).toEqual([
-      expect.stringContaining('JWT_SECRET_KEY'),
+  it('starts in production once every unsafe default is chosen on purpose', () => {
+    expect(problemsOf(PRODUCTION)).toEqual([]);
+    expect(
+      problemsOf({
+        NODE_ENV: 'production',
+        JWT_SECRET_KEY: SECRET,
+        PGLITE_DATA_DIR: '/var/lib/pulse',
+        CORS_ORIGINS: '*',
+        AI_PROVIDER: 'demo',
+      }),
+    ).toEqual([]);
+  });
+
+  it('refuses production with the laptop defaults, every problem at once', () => {
+    const problems = problemsOf({ NODE_ENV: 'production' });
+    expect(problems.map((p) => p.split(':')[0])).toEqual([
+      'JWT_SECRET_KEY or JWT_JWKS_URL',
+      'DATABASE_URL',
+      'CORS_ORIGINS',
+      'AI_PROVIDER',
     ]);
+  });
+
+  it('turns named prepared statements off behind a transaction-mode pooler', () => {
+    const at = (url: string, extra: NodeJS.ProcessEnv = {}) =>
+      AppConfig.fromEnvironment({ JWT_SECRET_KEY: SECRET, DATABASE_URL: url, ...extra }).preparedStatements;
+    expect(at('postgres://u:p@db.example:5432/postgres')).toBe(true);
+    expect(at('postgres://u:p@db.example:6432/postgres?pgbouncer=true')).toBe(false);
+    expect(at('postgres://u.ref:p@aws-0-eu-central-1.pooler.supabase.com:6543/postgres')).toBe(false);
+    // The session pooler (5432) keeps a server connection per client: statements may stay named.
+    expect(at('postgres://u.ref:p@aws-0-eu-central-1.pooler.supabase.com:5432/postgres')).toBe(true);
+    expect(at('postgres://u:p@db.example:5432/postgres', { DATABASE_PREPARED_STATEMENTS: 'false' })).toBe(false);
+    expect(at('postgres://u:p@h:6543/postgres?pgbouncer=true', { DATABASE_PREPARED_STATEMENTS: 'true' })).toBe(true);
   });
 });

@@ -7,19 +7,23 @@ import {
   IsNumber,
   IsOptional,
   IsString,
-  IsUrl,
   Max,
   MaxLength,
   Min,
   MinLength,
   ValidateBy,
+  getMetadataStorage,
+  isURL,
   validateSync,
   type ValidationError,
 } from 'class-validator';
+import { databaseUrlProblem } from './database-url.js';
 import { parseTrustProxy } from './trust-proxy.js';
 
 const toBool = ({ value }: { value: unknown }) =>
-  value === undefined || value === '' ? undefined : ['1', 'true', 'yes', 'on'].includes(String(value).toLowerCase());
+  value === undefined || value === ''
+    ? undefined
+    : ['1', 'true', 'yes', 'on'].includes(String(value as string | boolean).toLowerCase());
 const toList = ({ value }: { value: unknown }) =>
   typeof value === 'string'
     ? value
@@ -28,6 +32,31 @@ const toList = ({ value }: { value: unknown }) =>
         .filter(Boolean)
     : value;
 const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
+
+/** isURL alone takes `127.0.0.1:8352/v1` for a URL; every request to it would then fail. */
+const IsHttpUrl = () =>
+  ValidateBy({
+    name: 'isHttpUrl',
+    validator: {
+      validate: (value) =>
+        typeof value === 'string' &&
+        isURL(value, { require_tld: false, require_protocol: true, protocols: ['http', 'https'] }),
+      defaultMessage: (args) =>
+        /^https?:\/\//i.test(String(args?.value))
+          ? `is not a valid URL (got "${String(args?.value)}")`
+          : `must start with http:// or https:// (got "${String(args?.value)}")`,
+    },
+  });
+
+/** The reason is spelled out without echoing the value, which may hold a password. */
+const IsPostgresUrl = () =>
+  ValidateBy({
+    name: 'isPostgresUrl',
+    validator: {
+      validate: (value) => typeof value === 'string' && databaseUrlProblem(value) === undefined,
+      defaultMessage: (args) => databaseUrlProblem(String(args?.value)) ?? 'is not a Postgres URL',
+    },
+  });
 
 /**
  * Every environment variable Pulse reads, with its default. Validated once at start;
@@ -52,8 +81,17 @@ export class EnvironmentVariables {
   /** Any Postgres (a Supabase project's connection string); unset means embedded PGlite. */
   @Transform(emptyToUndefined)
   @IsOptional()
-  @IsString()
+  @IsPostgresUrl()
   DATABASE_URL?: string;
+
+  /**
+   * Named prepared statements (parse once per connection). Unset: on, except behind a
+   * transaction-mode pooler recognised in DATABASE_URL (`?pgbouncer=true`, Supabase's port 6543).
+   */
+  @Transform(toBool)
+  @IsOptional()
+  @IsBoolean()
+  DATABASE_PREPARED_STATEMENTS?: boolean;
 
   @Type(() => Number)
   @IsInt()
@@ -90,7 +128,7 @@ export class EnvironmentVariables {
   // --- Supabase (spec) ---
   @Transform(emptyToUndefined)
   @IsOptional()
-  @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
+  @IsHttpUrl()
   SUPABASE_URL?: string;
 
   @Transform(emptyToUndefined)
@@ -118,7 +156,7 @@ export class EnvironmentVariables {
   /** JWKS endpoint for RS256/ES256 tokens (Supabase Auth, Auth0, Clerk...). */
   @Transform(emptyToUndefined)
   @IsOptional()
-  @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
+  @IsHttpUrl()
   JWT_JWKS_URL?: string;
 
   @Transform(emptyToUndefined)
@@ -156,6 +194,7 @@ export class EnvironmentVariables {
   @IsBoolean()
   DEMO_MODE?: boolean;
 
+  /** Unset (or empty): `*`, except in production, where it must be given. */
   @Transform(toList)
   @IsString({ each: true })
   CORS_ORIGINS: string[] = ['*'];
@@ -163,7 +202,7 @@ export class EnvironmentVariables {
   // --- Chat (spec) ---
   @Transform(emptyToUndefined)
   @IsOptional()
-  @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
+  @IsHttpUrl()
   EDGE_FUNCTION_URL?: string;
 
   /** Seconds; fractions allowed (tests use 0.5 to see a timeout quickly). */
@@ -203,7 +242,7 @@ export class EnvironmentVariables {
 
   @Transform(emptyToUndefined)
   @IsOptional()
-  @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
+  @IsHttpUrl()
   OPENAI_BASE_URL?: string;
 
   @Transform(emptyToUndefined)
@@ -275,29 +314,77 @@ export class EnvironmentVariables {
   TRUST_PROXY?: string;
 }
 
-export type ConfigErrorList = string[];
+/** Start-up refused: `problems` holds one line per bad setting, each naming its variable. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
 
-function describe(errors: ValidationError[]): string[] {
-  return errors.flatMap((e) => Object.values(e.constraints ?? {}).map((msg) => `${e.property}: ${msg}`));
+/** Variables whose value may be a secret: never quoted back in a message. */
+const SECRET = new Set(['DATABASE_URL', 'JWT_SECRET_KEY', 'SUPABASE_ANON_KEY', 'PULSE_API_KEY', 'OPENAI_API_KEY']);
+
+/** The Min/Max bounds declared on a numeric variable, for a one-line "from .. to .." message. */
+function bounds(property: string): { min?: number; max?: number; integer?: boolean } {
+  const found: { min?: number; max?: number; integer?: boolean } = {};
+  for (const m of getMetadataStorage().getTargetValidationMetadatas(EnvironmentVariables, '', true, false)) {
+    if (m.propertyName !== property) continue;
+    if (m.name === 'min') found.min = m.constraints[0] as number;
+    if (m.name === 'max') found.max = m.constraints[0] as number;
+    if (m.name === 'isInt') found.integer = true;
+  }
+  return found;
+}
+
+/** One line per bad variable (a non-number PORT fails three constraints but is one mistake). */
+function describe(errors: ValidationError[], raw: Record<string, unknown>): string[] {
+  return errors.map((e) => {
+    const constraints = e.constraints ?? {};
+    const got = SECRET.has(e.property) ? '' : ` (got "${String(raw[e.property])}")`;
+    if ('isInt' in constraints || 'isNumber' in constraints || 'min' in constraints || 'max' in constraints) {
+      const { min, max, integer } = bounds(e.property);
+      const kind = integer ? 'a whole number' : 'a number';
+      return `${e.property}: must be ${kind} from ${min} to ${max}${got}`;
+    }
+    if ('isIn' in constraints) {
+      return `${e.property}: ${constraints.isIn.replace(`${e.property} `, '')}${got}`;
+    }
+    const [first] = Object.values(constraints);
+    return `${e.property}: ${first.startsWith(`${e.property} `) ? first.slice(e.property.length + 1) : first}`;
+  });
+}
+
+export interface ParsedEnvironment {
+  env: EnvironmentVariables;
+  /** One line per bad variable; empty when all are valid. */
+  problems: string[];
+  /** Variables set to a non-empty value (as opposed to left at their default). */
+  given: ReadonlySet<string>;
+}
+
+/** Parses and validates the environment, collecting every bad variable rather than stopping at one. */
+export function parseEnvironment(env: NodeJS.ProcessEnv = process.env): ParsedEnvironment {
+  const known = [...Object.keys(new EnvironmentVariables()), ...OPTIONAL_KEYS];
+  const raw: Record<string, unknown> = {};
+  // Empty means unset, as in env files and compose's ${VAR:-}: the default applies.
+  for (const key of known) if (env[key] !== undefined && env[key] !== '') raw[key] = env[key];
+  const parsed = plainToInstance(EnvironmentVariables, raw, { exposeDefaultValues: true });
+  const errors = validateSync(parsed, { skipMissingProperties: false, forbidUnknownValues: true });
+  const given = new Set(known.filter((key) => typeof env[key] === 'string' && env[key].trim() !== ''));
+  return { env: parsed, problems: describe(errors, raw), given };
 }
 
 /** Parses and validates the environment; throws one error naming every bad variable. */
 export function loadEnvironment(env: NodeJS.ProcessEnv = process.env): EnvironmentVariables {
-  const known = Object.keys(new EnvironmentVariables());
-  const raw: Record<string, unknown> = {};
-  for (const key of known) if (env[key] !== undefined) raw[key] = env[key];
-  // Keys declared without a default (optional ones) are not enumerable on a new instance.
-  for (const key of OPTIONAL_KEYS) if (env[key] !== undefined) raw[key] = env[key];
-  const parsed = plainToInstance(EnvironmentVariables, raw, { exposeDefaultValues: true });
-  const errors = validateSync(parsed, { skipMissingProperties: false, forbidUnknownValues: true });
-  if (errors.length > 0) {
-    throw new Error(`Invalid configuration:\n  - ${describe(errors).join('\n  - ')}`);
-  }
+  const { env: parsed, problems } = parseEnvironment(env);
+  if (problems.length > 0) throw new ConfigError(problems);
   return parsed;
 }
 
 const OPTIONAL_KEYS = [
   'DATABASE_URL',
+  'DATABASE_PREPARED_STATEMENTS',
   'SUPABASE_URL',
   'SUPABASE_ANON_KEY',
   'JWT_SECRET_KEY',

@@ -22,7 +22,7 @@ export function parseTrustProxy(value: string | undefined): TrustProxy | undefin
 
 function isProxyAddress(entry: string): boolean {
   if (NAMED_RANGES.has(entry)) return true;
-  const [address, prefix, ...rest] = entry.split('/');
+  const [address, prefix, ...rest] = entry.split('/') as [string, string?, ...string[]];
   const family = isIP(address);
   if (!family || rest.length > 0) return false;
   if (prefix === undefined) return true;

@@ -1,17 +1,21 @@
 import { Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
+import { connectionStringFor, describeDatabaseUrl } from '../config/database-url.js';
 import { Database } from './database.js';
 import { runMigrations } from './migrations.js';
 import { PgliteDatabase } from './pglite.database.js';
-import { PostgresDatabase } from './postgres.database.js';
+import { NO_TIMEOUTS, PostgresDatabase } from './postgres.database.js';
 
-export async function openDatabase(config: AppConfig): Promise<Database> {
+async function openDatabase(config: AppConfig): Promise<Database> {
   const { env } = config;
   return env.DATABASE_URL
-    ? new PostgresDatabase(env.DATABASE_URL, env.DATABASE_POOL_SIZE, {
-        connectMs: env.DATABASE_CONNECT_TIMEOUT_MS,
-        statementMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
-        idleInTransactionMs: env.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+    ? new PostgresDatabase(connectionStringFor(env.DATABASE_URL), env.DATABASE_POOL_SIZE, {
+        preparedStatements: config.preparedStatements,
+        timeouts: {
+          connectMs: env.DATABASE_CONNECT_TIMEOUT_MS,
+          statementMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
+          idleInTransactionMs: env.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+        },
       })
     : PgliteDatabase.open(env.PGLITE_DATA_DIR);
 }
@@ -24,11 +28,18 @@ export async function openDatabase(config: AppConfig): Promise<Database> {
 function migrationsDatabase(config: AppConfig, db: Database): Database {
   const { env } = config;
   if (!(db instanceof PostgresDatabase) || !env.DATABASE_URL) return db;
-  // Two: one holds the advisory lock while the other runs the scripts.
-  return new PostgresDatabase(env.DATABASE_URL, 2, {
-    ...PostgresDatabase.NO_TIMEOUTS,
-    connectMs: env.DATABASE_CONNECT_TIMEOUT_MS,
+  return new PostgresDatabase(connectionStringFor(env.DATABASE_URL), 1, {
+    preparedStatements: config.preparedStatements,
+    timeouts: { ...NO_TIMEOUTS, connectMs: env.DATABASE_CONNECT_TIMEOUT_MS },
   });
+}
+
+/** Where Pulse is connected and how, without the password: `Postgres at db.example:6543/postgres (...)`. */
+function postgresSummary(config: AppConfig): string {
+  const statements = config.preparedStatements
+    ? 'named prepared statements'
+    : `no named prepared statements (${config.poolerHint ?? 'DATABASE_PREPARED_STATEMENTS=false'})`;
+  return `Postgres at ${describeDatabaseUrl(config.env.DATABASE_URL ?? '')}, ${statements}`;
 }
 
 @Global()
@@ -44,7 +55,7 @@ function migrationsDatabase(config: AppConfig, db: Database): Database {
           const migrator = migrationsDatabase(config, db);
           const applied = await runMigrations(migrator).finally(() => migrator !== db && migrator.close());
           logger.log(
-            `${db.kind === 'pglite' ? `embedded PGlite at ${config.env.PGLITE_DATA_DIR}` : 'Postgres'}; ` +
+            `${db.kind === 'pglite' ? `embedded PGlite at ${config.env.PGLITE_DATA_DIR}` : postgresSummary(config)}; ` +
               `${applied.length ? `applied ${applied.join(', ')}` : 'migrations up to date'}`,
           );
         } catch (err) {

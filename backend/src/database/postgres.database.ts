@@ -19,22 +19,35 @@ function prepared(text: string, values: unknown[]): pg.QueryConfig {
   return { name, text, values };
 }
 
-/** One checked-out connection as a Queryable, its statements prepared. */
-function queryable(client: pg.PoolClient): Queryable {
+/**
+ * One checked-out connection as a Queryable. Statements with parameters are named prepared
+ * statements unless `named` is off (behind a transaction-mode pooler, where the next
+ * transaction may land on a server connection that never saw the PREPARE). Statements
+ * without parameters go as simple queries, which may hold several statements (migrations).
+ */
+function queryable(client: pg.PoolClient, named: boolean): Queryable {
   return {
     query: async <R>(sql: string, params: unknown[] = []) => {
-      const res = await client.query(prepared(sql, params));
+      const res = await client.query(named && params.length ? prepared(sql, params) : { text: sql, values: params });
       return { rows: res.rows as R[], rowCount: res.rowCount ?? 0 };
     },
   };
 }
 
-/** How long Pulse waits on the database before it calls it unavailable (milliseconds). */
+/** How long Pulse waits on the database before it calls it unavailable (milliseconds; 0 = no limit). */
 export interface PostgresTimeouts {
   connectMs: number;
   statementMs: number;
   idleInTransactionMs: number;
 }
+
+export interface PostgresOptions {
+  preparedStatements?: boolean;
+  timeouts?: PostgresTimeouts;
+}
+
+/** No timeouts at all: for migrations, tools and tests. */
+export const NO_TIMEOUTS: PostgresTimeouts = { connectMs: 0, statementMs: 0, idleInTransactionMs: 0 };
 
 /**
  * Checks a client out with an error listener for as long as it is out: pg emits 'error'
@@ -66,13 +79,20 @@ async function checkedOut<T>(
 export class PostgresDatabase extends Database {
   readonly kind = 'postgres' as const;
   private readonly pool: pg.Pool;
+  private readonly preparedStatements: boolean;
+  /** Sent with each BEGIN: per transaction, so they hold behind a transaction-mode pooler too. */
+  private readonly limits: string;
 
-  /** No timeouts at all: for tools and tests that build a database without the app's config. */
-  static readonly NO_TIMEOUTS: PostgresTimeouts = { connectMs: 0, statementMs: 0, idleInTransactionMs: 0 };
-
-  constructor(connectionString: string, poolSize: number, timeouts = PostgresDatabase.NO_TIMEOUTS) {
+  constructor(connectionString: string, poolSize: number, options: PostgresOptions = {}) {
     super();
-    const connectMs = timeouts.connectMs;
+    this.preparedStatements = options.preparedStatements ?? true;
+    const { connectMs, statementMs, idleInTransactionMs } = options.timeouts ?? NO_TIMEOUTS;
+    this.limits = [
+      statementMs ? `set local statement_timeout = ${Math.floor(statementMs)}` : '',
+      idleInTransactionMs ? `set local idle_in_transaction_session_timeout = ${Math.floor(idleInTransactionMs)}` : '',
+    ]
+      .filter(Boolean)
+      .join('; ');
     this.pool = new pg.Pool({
       connectionString,
       max: poolSize,
@@ -83,20 +103,16 @@ export class PostgresDatabase extends Database {
       // The pool applies this to the wait for a free connection too: a burst of sends may
       // queue behind a busy pool for longer than one connect takes, so it gets the statement
       // timeout on top. A new connection gets connectMs alone (the Client below).
-      connectionTimeoutMillis: connectMs && timeouts.statementMs ? connectMs + timeouts.statementMs : undefined,
+      connectionTimeoutMillis: connectMs && statementMs ? connectMs + statementMs : undefined,
       // pg-pool calls `new Client(poolOptions)`; its typings leave the argument out.
       Client: class extends pg.Client {
         constructor(config: pg.ClientConfig) {
           super({ ...config, connectionTimeoutMillis: connectMs || undefined });
         }
       } as unknown as new () => pg.ClientBase,
-      // Sent as startup parameters; 0 leaves them out (a PgBouncer without
-      // ignore_startup_parameters refuses them) and keeps the server's own setting.
-      statement_timeout: timeouts.statementMs || undefined,
-      idle_in_transaction_session_timeout: timeouts.idleInTransactionMs || undefined,
       // The server enforces statement_timeout only while it runs; a frozen or unreachable
       // server never answers, so the client gives up a little later on its own.
-      query_timeout: timeouts.statementMs ? timeouts.statementMs + 1000 : undefined,
+      query_timeout: statementMs ? statementMs + 1000 : undefined,
       keepAlive: true,
     });
     // An idle client losing its connection must not crash the process; the pool replaces it.
@@ -115,9 +131,9 @@ export class PostgresDatabase extends Database {
   transaction<T>(fn: (tx: Queryable) => Promise<T>, setup?: string): Promise<T> {
     return checkedOut(this.pool, async (client, discard) => {
       try {
-        // Simple protocol: BEGIN and the setup go to the server as one round trip.
-        await client.query(setup ? `begin; ${setup}` : 'begin');
-        const result = await fn(queryable(client));
+        // Simple protocol: BEGIN, the limits and the setup go to the server as one round trip.
+        await client.query(['begin', this.limits, setup].filter(Boolean).join('; '));
+        const result = await fn(queryable(client, this.preparedStatements));
         await client.query('commit');
         return result;
       } catch (err) {
@@ -127,11 +143,6 @@ export class PostgresDatabase extends Database {
         throw err;
       }
     });
-  }
-
-  /** Runs fn on one dedicated connection (for session-level advisory locks). */
-  withConnection<T>(fn: (conn: Queryable) => Promise<T>): Promise<T> {
-    return checkedOut(this.pool, (client) => fn(queryable(client)));
   }
 
   async close(): Promise<void> {

@@ -5,7 +5,7 @@ import { TokenService } from '../auth/token.service.js';
 import { UsersService } from '../auth/users.service.js';
 
 /** The one demo visitor of the local demo page. */
-export const DEMO_USER_ID = '00000000-0000-4000-8000-00000000d3e0';
+const DEMO_USER_ID = '00000000-0000-4000-8000-00000000d3e0';
 
 /**
  * Dev-only: hands the demo page a token for the demo user. Registered only in demo

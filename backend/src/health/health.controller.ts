@@ -1,6 +1,7 @@
 import { Controller, Get, HttpCode } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Public } from '../auth/public.decorator.js';
+import { ApiErrors } from '../common/api-errors.decorator.js';
 import { AppError } from '../common/app-error.js';
 import { Database } from '../database/database.js';
 
@@ -25,7 +26,7 @@ export class HealthController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Readiness: the database answers' })
   @ApiOkResponse({ schema: { example: { status: 'ok', database: 'pglite' } } })
-  @ApiServiceUnavailableResponse({ description: 'DATABASE_UNAVAILABLE' })
+  @ApiErrors('DATABASE_UNAVAILABLE')
   async ready() {
     // An orchestrator's probe gives up after a second or few: answer before it does, and
     // truthfully, even when the database hangs instead of refusing.

@@ -16,7 +16,7 @@ export function addressKey(ip: string | undefined): string {
 
 /** The eight 16-bit groups of an IPv6 address, `::` filled in and leading zeros dropped. */
 function expandIPv6(address: string): string[] {
-  const [head, tail] = address.split('::');
+  const [head, tail] = address.split('::') as [string, string?];
   const groups = (part: string | undefined) => (part ? part.split(':').flatMap(ipv4Groups) : []);
   const left = groups(head);
   const right = groups(tail);

@@ -128,7 +128,7 @@ export class MessagesRepository {
          from s, m`,
       [sessionId, userId, content, history],
     );
-    const row = rows[0];
+    const row = rows.at(0);
     if (!row) return undefined;
     return {
       session: { id: sessionId, title: row.title, system_prompt: row.system_prompt },

@@ -9,6 +9,7 @@ import {
 } from '@nestjs/swagger';
 import type { AuthUser } from '../auth/auth-user.js';
 import { CurrentUser } from '../auth/current-user.decorator.js';
+import { ApiErrors } from '../common/api-errors.decorator.js';
 import { CreateSessionDto } from './dto/create-session.dto.js';
 import { GetSessionQuery, ListMessagesQuery, ListSessionsQuery } from './dto/list-sessions.query.js';
 import { MessageListDto, SessionDto, SessionListDto, SessionWithMessagesDto } from './dto/session.dto.js';
@@ -36,6 +37,7 @@ export class SessionsController {
       "Keyset pagination: pass the previous page's `last_id` as `after`. Archived sessions are hidden unless include_archived=true.",
   })
   @ApiOkResponse({ type: SessionListDto })
+  @ApiErrors('VALIDATION_FAILED', 'INVALID_CURSOR')
   list(@CurrentUser() user: AuthUser, @Query() query: ListSessionsQuery): Promise<SessionListDto> {
     return this.sessions.list(user, query);
   }
@@ -43,6 +45,7 @@ export class SessionsController {
   @Get(':id')
   @ApiOperation({ summary: 'A session with its latest messages' })
   @ApiOkResponse({ type: SessionWithMessagesDto })
+  @ApiErrors('INVALID_ID', 'VALIDATION_FAILED', 'SESSION_NOT_FOUND')
   get(
     @CurrentUser() user: AuthUser,
     @Param('id', SessionIdPipe) id: string,
@@ -54,6 +57,7 @@ export class SessionsController {
   @Get(':id/messages')
   @ApiOperation({ summary: "Page through a session's messages (newest first by default)" })
   @ApiOkResponse({ type: MessageListDto })
+  @ApiErrors('INVALID_ID', 'VALIDATION_FAILED', 'INVALID_CURSOR', 'SESSION_NOT_FOUND')
   messages(
     @CurrentUser() user: AuthUser,
     @Param('id', SessionIdPipe) id: string,
@@ -65,6 +69,7 @@ export class SessionsController {
   @Put(':id')
   @ApiOperation({ summary: 'Rename, change the system prompt, archive (is_active=false) or restore' })
   @ApiOkResponse({ type: SessionDto })
+  @ApiErrors('INVALID_ID', 'SESSION_NOT_FOUND')
   update(
     @CurrentUser() user: AuthUser,
     @Param('id', SessionIdPipe) id: string,
@@ -76,7 +81,8 @@ export class SessionsController {
   @Delete(':id')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a session and all its messages for good (to keep it, archive it instead)' })
-  @ApiNoContentResponse()
+  @ApiNoContentResponse({ description: 'Deleted.' })
+  @ApiErrors('INVALID_ID', 'SESSION_NOT_FOUND')
   remove(@CurrentUser() user: AuthUser, @Param('id', SessionIdPipe) id: string): Promise<void> {
     return this.sessions.remove(user, id);
   }
@@ -84,7 +90,8 @@ export class SessionsController {
   @Post(':id/clear')
   @HttpCode(204)
   @ApiOperation({ summary: "Delete all of a session's messages, keeping the session" })
-  @ApiNoContentResponse()
+  @ApiNoContentResponse({ description: 'Cleared.' })
+  @ApiErrors('INVALID_ID', 'SESSION_NOT_FOUND')
   clear(@CurrentUser() user: AuthUser, @Param('id', SessionIdPipe) id: string): Promise<void> {
     return this.sessions.clear(user, id);
   }

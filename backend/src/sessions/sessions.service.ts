@@ -53,6 +53,7 @@ export class SessionsService {
     return this.db.asUser(user.id, async (tx) => {
       const session = await this.require(tx, user, id);
       const { messages, hasMore } = await this.messages.latest(tx, id, q.limit);
+      // oxlint-disable-next-line typescript/no-misused-spread -- SessionDto types a plain row: no prototype to lose.
       return { ...session, messages, has_more: hasMore };
     });
   }

@@ -1,11 +1,25 @@
-import { AiProviderError, type AiStreamEvent } from '../../src/ai/ai-provider.js';
+import { AiProviderError, type AiRequest, type AiStreamEvent } from '../../src/ai/ai-provider.js';
 
-/** Drains a provider stream, keeping what arrived before a failure the way the chat service does. */
-export async function drain(stream: AsyncIterable<AiStreamEvent>) {
+/** A provider request with the spec's own conversation and settings; a fresh signal, 5 s timeout. */
+export function aiRequest(
+  fixed: Pick<AiRequest, 'messages' | 'systemPrompt' | 'temperature' | 'maxTokens'>,
+  overrides: Partial<AiRequest> = {},
+): AiRequest {
+  return { ...fixed, signal: new AbortController().signal, timeoutMs: 5000, ...overrides };
+}
+
+/**
+ * Drains a provider stream, keeping what arrived before a failure the way the chat service does.
+ * `onEvent` runs after each event is kept (a test aborts there, mid-stream).
+ */
+export async function drain(stream: AsyncIterable<AiStreamEvent>, onEvent?: (event: AiStreamEvent) => void) {
   const events: AiStreamEvent[] = [];
   let error: unknown;
   try {
-    for await (const event of stream) events.push(event);
+    for await (const event of stream) {
+      events.push(event);
+      onEvent?.(event);
+    }
   } catch (e) {
     error = e;
   }

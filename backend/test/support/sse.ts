@@ -45,7 +45,9 @@ export function eventIds(items: SseItem[]): number[] {
 
 /** The JSON parts of an SSE capture, `[DONE]` left out. */
 export function partsOf(items: SseItem[]): Array<Record<string, unknown> & { type: string }> {
-  return items.filter((i): i is SseEvent => i.kind === 'event' && i.data !== '[DONE]').map((i) => JSON.parse(i.data));
+  return items
+    .filter((i): i is SseEvent => i.kind === 'event' && i.data !== '[DONE]')
+    .map((i) => JSON.parse(i.data) as Record<string, unknown> & { type: string });
 }
 
 type ParsedChunk = ReturnType<typeof parseJsonEventStream<UIMessageChunk>> extends ReadableStream<infer R> ? R : never;

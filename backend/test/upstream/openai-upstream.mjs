@@ -363,7 +363,7 @@ if (isMain) {
   const upstream = await startOpenAIUpstream(parseArgs(process.argv.slice(2)));
   process.stdout.write(`${JSON.stringify({ url: upstream.url, port: upstream.port })}\n`);
   const stop = () => {
-    upstream.close().then(() => process.exit(0));
+    void upstream.close().then(() => process.exit(0));
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

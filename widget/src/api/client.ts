@@ -21,7 +21,7 @@ export interface ApiAuth {
  * Sends an authenticated request. A 401 asks the host for a fresh token and retries once;
  * the token only ever travels in the Authorization header.
  */
-export async function request(auth: ApiAuth, path: string, init: RequestInit = {}, retried = false): Promise<Response> {
+async function request(auth: ApiAuth, path: string, init: RequestInit = {}, retried = false): Promise<Response> {
   const token = await auth.resolveToken(retried);
   if (!token) throw new ApiError(401, 'NO_TOKEN', 'Not signed in');
   const headers = new Headers(init.headers);
@@ -47,7 +47,7 @@ export async function json<T>(auth: ApiAuth, path: string, method = 'GET', body?
  * budget; the backend only sends `id:`, `data:` and `:` comment lines, which this covers
  * (CRLF or LF line ends, multi-line data joined with a newline, as the SSE spec says).
  */
-export function feed(text: string, onPart: (part: StreamPart) => void): string {
+function feed(text: string, onPart: (part: StreamPart) => void): string {
   // A CR at the very end may be the first half of a CRLF split across chunks: keep it raw.
   const tail = text.endsWith('\r') ? '\r' : '';
   const events = text

@@ -31,7 +31,7 @@ export interface PulseStrings {
   assistant: string;
 }
 
-export const en: PulseStrings = {
+const en: PulseStrings = {
   openChat: 'Open chat',
   closeChat: 'Close chat',
   unread: '{n} new',
@@ -96,7 +96,7 @@ const de: PulseStrings = {
 };
 
 /** Shipped languages; a locale like `de-AT` falls back to `de`, anything unknown to English. */
-export const locales: Record<string, PulseStrings> = { en, de };
+const locales: Record<string, PulseStrings> = { en, de };
 
 export function resolveStrings(locale: string | null | undefined, overrides?: Partial<PulseStrings>): PulseStrings {
   const lang = (locale || 'en').toLowerCase();

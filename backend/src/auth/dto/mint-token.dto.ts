@@ -1,9 +1,16 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsEmail, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
+import { IsEmail, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
 
 export class MintTokenDto {
-  @ApiProperty({ format: 'uuid', description: 'The public.users id of the visitor the widget will act for.' })
-  @IsUUID()
+  @ApiProperty({
+    minLength: 1,
+    maxLength: 255,
+    description:
+      "Your id for the visitor the widget will act for: a UUID is used as the public.users id as is; any other string (e.g. your sign-in provider's user id) is mapped to a stable UUID (see the README).",
+  })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(255)
   user_id: string;
 
   @ApiPropertyOptional({ maxLength: 320 })
@@ -21,6 +28,7 @@ export class MintTokenDto {
 
 export class MintedTokenDto {
   @ApiProperty() token: string;
+  @ApiProperty({ format: 'uuid', description: 'The public.users id the token is for (its `sub`).' }) user_id: string;
   @ApiProperty({ enum: ['Bearer'] }) token_type: 'Bearer';
   @ApiProperty({ description: 'Seconds until expiry (JWT_EXPIRE_MINUTES).' }) expires_in: number;
   @ApiProperty({ format: 'date-time' }) expires_at: string;

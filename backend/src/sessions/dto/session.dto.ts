@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty } from '@nestjs/swagger';
 
 export class SessionDto {
   @ApiProperty({ format: 'uuid' }) id: string;
@@ -38,8 +38,8 @@ export class SessionWithMessagesDto extends SessionDto {
 export class SessionListDto {
   @ApiProperty({ enum: ['list'] }) object: 'list';
   @ApiProperty({ type: [SessionDto] }) data: SessionDto[];
-  @ApiPropertyOptional({ format: 'uuid', nullable: true, type: String }) first_id: string | null;
-  @ApiPropertyOptional({
+  @ApiProperty({ format: 'uuid', nullable: true, type: String }) first_id: string | null;
+  @ApiProperty({
     format: 'uuid',
     nullable: true,
     type: String,
@@ -52,7 +52,8 @@ export class SessionListDto {
 export class MessageListDto {
   @ApiProperty({ enum: ['list'] }) object: 'list';
   @ApiProperty({ type: [MessageDto] }) data: MessageDto[];
-  @ApiPropertyOptional({ format: 'uuid', nullable: true, type: String }) first_id: string | null;
-  @ApiPropertyOptional({ format: 'uuid', nullable: true, type: String }) last_id: string | null;
+  @ApiProperty({ format: 'uuid', nullable: true, type: String }) first_id: string | null;
+  @ApiProperty({ format: 'uuid', nullable: true, type: String, description: 'Pass as `after` for the next page.' })
+  last_id: string | null;
   @ApiProperty() has_more: boolean;
 }

@@ -18,7 +18,7 @@ export interface ChatMessage {
 export type AuthState = 'unknown' | 'ok' | 'none';
 
 const uuid = (): string =>
-  crypto.randomUUID?.() ??
+  (crypto as Partial<Crypto>).randomUUID?.() ??
   // randomUUID only exists in secure contexts; a plain-http host page still needs unique keys.
   '10000000-1000-4000-8000-100000000000'.replace(/[018]/g, (c) =>
     (+c ^ (crypto.getRandomValues(new Uint8Array(1))[0]! & (15 >> (+c / 4)))).toString(16),
@@ -244,13 +244,14 @@ export class ChatController implements ReactiveController {
     this.#stopped = false;
     this.#abort = new AbortController();
     this.#update();
-    chat.emit('pulse-message-sent', { text: user.content, sessionId: this.sessionId, idempotencyKey: user.key });
+    chat.emit('pulse-message-sent', { text: user.content, sessionId: this.sessionId, idempotencyKey: user.key! });
     const replace = (patch: Partial<ChatMessage>) => {
       Object.assign(reply, patch);
       this.messages = this.messages.map((m) => (m.id === reply.id || m === reply ? { ...reply } : m));
       this.#update();
     };
-    let interrupted = false;
+    // Set by the stream's callback, which the compiler's narrowing does not see.
+    let interrupted = false as boolean;
     try {
       await streamSend(
         chat,
@@ -273,7 +274,8 @@ export class ChatController implements ReactiveController {
       replace({ status: interrupted ? 'interrupted' : 'done' });
       this.#received(reply, interrupted);
     } catch (e) {
-      if (this.#stopped) {
+      // stop() may have run while the stream was awaited.
+      if (this.#stopped as boolean) {
         replace({ status: 'interrupted' });
         this.#received(reply, true);
       } else {

@@ -1,3 +1,4 @@
+import '../pulse-sessions-list/define.js';
 import { PulseChatPanel } from './pulse-chat-panel.js';
 
 /** The lazily loaded chunk: importing it registers `<pulse-chat-panel>` (once). */

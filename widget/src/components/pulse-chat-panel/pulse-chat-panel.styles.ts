@@ -53,6 +53,9 @@ export const styles = css`
     overflow-y: auto;
     padding: 12px;
   }
+  pulse-sessions-list {
+    display: contents;
+  }
   .list {
     list-style: none;
     margin: 0;

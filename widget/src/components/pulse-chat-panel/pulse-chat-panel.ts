@@ -20,7 +20,7 @@ import { renderMarkdown } from '../../markdown/render.js';
 import type { PulseChat } from '../pulse-chat/pulse-chat.js';
 import { ChatController, type ChatMessage } from './chat-controller.js';
 import { styles } from './pulse-chat-panel.styles.js';
-import { sessionsView } from './sessions-view.js';
+import type { SessionsListEventMap } from '../pulse-sessions-list/pulse-sessions-list.js';
 
 const MAX_LENGTH = 16000;
 
@@ -32,19 +32,15 @@ export class PulseChatPanel extends LitElement {
   static override properties = {
     chat: { attribute: false },
     view: { state: true },
-    editing: { state: true },
   };
 
   declare chat: PulseChat;
   declare view: 'chat' | 'sessions';
-  /** Id of the chat being renamed in the list. */
-  declare editing: string | null;
   readonly ctl = new ChatController(this, () => this.chat);
 
   constructor() {
     super();
     this.view = 'chat';
-    this.editing = null;
   }
 
   /** Focus goes to the input (or the first control when signed out) when the panel opens. */
@@ -100,6 +96,29 @@ export class PulseChatPanel extends LitElement {
   #toggleSessions(): void {
     this.view = this.view === 'chat' ? 'sessions' : 'chat';
     if (this.view === 'sessions') void this.ctl.listSessions();
+  }
+
+  async #openSession(e: SessionsListEventMap['pulse-session-open']): Promise<void> {
+    await this.ctl.openSession(e.detail.id);
+    this.view = 'chat';
+    void this.focusFirst();
+  }
+
+  #sessionsView(s: PulseChat['strings']): TemplateResult {
+    const { ctl } = this;
+    return html`<div class="body sessions" part="body">
+      <pulse-sessions-list
+        .sessions=${ctl.sessions}
+        .currentId=${ctl.sessionId}
+        .strings=${s}
+        .hasMore=${ctl.sessionsMore}
+        @pulse-session-open=${(e: SessionsListEventMap['pulse-session-open']) => void this.#openSession(e)}
+        @pulse-session-rename=${(e: SessionsListEventMap['pulse-session-rename']) =>
+          void ctl.renameSession(e.detail.id, e.detail.title)}
+        @pulse-session-delete=${(e: SessionsListEventMap['pulse-session-delete']) => void ctl.deleteSession(e.detail.id)}
+        @pulse-sessions-more=${() => void ctl.listSessions(true)}
+      ></pulse-sessions-list>
+    </div>`;
   }
 
   #message(m: ChatMessage, s: PulseChat['strings']): TemplateResult {
@@ -197,7 +216,7 @@ export class PulseChatPanel extends LitElement {
         ctl.auth === 'none'
           ? html`<div class="body signin" part="body"><p>${s.signIn}</p></div>`
           : this.view === 'sessions'
-            ? sessionsView(this, s)
+            ? this.#sessionsView(s)
             : this.#chatView(s)
       }
       ${

@@ -6,15 +6,18 @@
  */
 export const styles = `
 :host {
-  --pulse-accent: #1d4ed8;
+  /* One palette: light-dark() picks by the host's color-scheme, which follows the user's setting
+     unless the theme attribute pins it. */
+  color-scheme: light dark;
+  --pulse-accent: light-dark(#1d4ed8, #2563eb);
   --pulse-on-accent: #fff;
-  --pulse-bg: #fff;
-  --pulse-fg: #111827;
-  --pulse-muted: #4b5563;
-  --pulse-surface: #f3f4f6;
-  --pulse-border: #d1d5db;
-  --pulse-danger: #b91c1c;
-  --pulse-focus: #1d4ed8;
+  --pulse-bg: light-dark(#fff, #111827);
+  --pulse-fg: light-dark(#111827, #f3f4f6);
+  --pulse-muted: light-dark(#4b5563, #9ca3af);
+  --pulse-surface: light-dark(#f3f4f6, #1f2937);
+  --pulse-border: light-dark(#d1d5db, #4b5563);
+  --pulse-danger: light-dark(#b91c1c, #fca5a5);
+  --pulse-focus: light-dark(#1d4ed8, #93c5fd);
   --pulse-radius: 16px;
   --pulse-font: system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif;
   --accent: var(--pulse-accent);
@@ -24,32 +27,9 @@ export const styles = `
   --z-index: 2147483000;
   font: 15px/1.45 var(--pulse-font);
   color: var(--pulse-fg);
-  color-scheme: light;
 }
-:host([theme='dark']) {
-  --pulse-accent: #2563eb;
-  --pulse-bg: #111827;
-  --pulse-fg: #f3f4f6;
-  --pulse-muted: #9ca3af;
-  --pulse-surface: #1f2937;
-  --pulse-border: #4b5563;
-  --pulse-danger: #fca5a5;
-  --pulse-focus: #93c5fd;
-  color-scheme: dark;
-}
-@media (prefers-color-scheme: dark) {
-  :host(:not([theme='light'], [theme='dark'])) {
-    --pulse-accent: #2563eb;
-    --pulse-bg: #111827;
-    --pulse-fg: #f3f4f6;
-    --pulse-muted: #9ca3af;
-    --pulse-surface: #1f2937;
-    --pulse-border: #4b5563;
-    --pulse-danger: #fca5a5;
-    --pulse-focus: #93c5fd;
-    color-scheme: dark;
-  }
-}
+:host([theme='light']) { color-scheme: light; }
+:host([theme='dark']) { color-scheme: dark; }
 :host([hidden]) { display: none; }
 :host(:not([inline])) {
   position: fixed !important;

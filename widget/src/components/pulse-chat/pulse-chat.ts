@@ -41,6 +41,7 @@
  * @cssproperty --panel-height - Panel height on larger screens.
  * @cssproperty --z-index - Stacking order of the bubble and panel.
  */
+import type { PulseEventMap } from '../../events.js';
 import { resolveStrings, type PulseStrings } from '../../i18n/strings.js';
 import { styles } from './pulse-chat.styles.js';
 
@@ -73,21 +74,27 @@ export interface PanelElement extends HTMLElement {
   refresh(): void;
 }
 
-const ATTRS = [
-  'api-url',
+const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+
+/**
+ * The options that are text: each is also an attribute (kebab-case: `api-url`) and a `data-`
+ * attribute of the script tag (`data-api-url`). The one list both tables are made from.
+ */
+export const TEXT_OPTIONS = [
+  'apiUrl',
   'token',
-  'open',
-  'inline',
   'position',
   'theme',
   'locale',
   'heading',
   'greeting',
   'starters',
-  'sign-in-text',
-  'icon-url',
-  'system-prompt',
-];
+  'signInText',
+  'iconUrl',
+  'systemPrompt',
+] as const satisfies readonly (keyof PulseChatOptions)[];
+
+const ATTRS = ['open', 'inline', ...TEXT_OPTIONS.map(kebab)];
 
 const PANEL_PARTS =
   'header,title,body,message,user-message,assistant-message,composer,input,send-button,stop-button,starter,sessions,button';
@@ -101,8 +108,6 @@ let loadPanel: () => Promise<unknown> = () => Promise.reject(new Error('Pulse: n
 export function setPanelLoader(loader: () => Promise<unknown>): void {
   loadPanel = loader;
 }
-
-const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
 
 function base64UrlJson(part: string): Record<string, unknown> | null {
   try {
@@ -142,7 +147,7 @@ export class PulseChat extends HTMLElement {
     this.#launcher = this.#root.querySelector('button')!;
     this.#badge = this.#root.querySelector('.badge')!;
     this.#wrap = this.#root.querySelector('.panel')!;
-    this.#launcher.addEventListener('click', () => this.toggle());
+    this.#launcher.addEventListener('click', () => void this.toggle());
     this.#wrap.addEventListener('keydown', (e) => {
       if (e.key === 'Escape' && !this.inline) {
         e.stopPropagation();
@@ -255,7 +260,7 @@ export class PulseChat extends HTMLElement {
     return typeof sub === 'string' || typeof sub === 'number' ? `pulse-chat:session:${sub}` : null;
   }
 
-  emit<T>(type: string, detail?: T, cancelable = false): boolean {
+  emit<K extends keyof PulseEventMap>(type: K, detail?: PulseEventMap[K]['detail'], cancelable = false): boolean {
     return this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true, cancelable }));
   }
 
@@ -267,7 +272,8 @@ export class PulseChat extends HTMLElement {
     this.#unread = 0;
     this.#sync();
     const panel = await this.#ensurePanel();
-    if (!this.#opened) return;
+    // close() may have run while the panel loaded.
+    if (!(this.#opened as boolean)) return;
     await panel.focusFirst();
     this.emit('pulse-open');
   }

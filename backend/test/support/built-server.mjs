@@ -1,0 +1,102 @@
+// One harness for every test and benchmark that runs the built server as a user would:
+// `node backend/dist/main.js` on a free port, waited for until it answers, and a throwaway
+// Postgres database. Used by backend/test/embedded-durability.e2e-spec.ts, widget/e2e/harness.mjs
+// and bench/. Plain JavaScript so that node (bench, widget) and jest (backend) both load it.
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+
+export const BACKEND_MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
+
+/** A port nobody listens on right now (the OS picks it). */
+async function freePort() {
+  const srv = createServer();
+  await new Promise((resolve, reject) => {
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', resolve);
+  });
+  const { port } = srv.address();
+  await new Promise((resolve) => srv.close(resolve));
+  return port;
+}
+
+/**
+ * Spawns the built server on a free port with `env` (plus PATH and HOME; nothing else leaks in).
+ * Its output is collected unless `stdio` says otherwise; `stop()` asks with SIGTERM, then kills.
+ */
+export async function spawnBuiltServer({ env, main = BACKEND_MAIN, cwd, nodeArgs = [] }) {
+  const port = await freePort();
+  const child = spawn(process.execPath, [...nodeArgs, main], {
+    cwd,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, HOST: '127.0.0.1', ...env, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const running = () => child.exitCode === null && child.signalCode === null;
+  return {
+    child,
+    pid: child.pid,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    output: () => output,
+    exited,
+    running,
+    async stop(graceMs = 5000) {
+      if (!running()) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Polls `path` until it answers 2xx; fails at once with the output if the server exits first. */
+export async function waitReady(server, { path = '/health/ready', timeoutMs = 45_000 } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  let gone = false;
+  void server.exited.then(() => (gone = true));
+  for (;;) {
+    if (gone) throw new Error(`server exited before it was ready:\n${server.output()}`);
+    const ok = await fetch(`${server.url}${path}`, { signal: AbortSignal.timeout(2000) }).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return server;
+    if (Date.now() > deadline) throw new Error(`server not ready after ${timeoutMs} ms:\n${server.output()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Spawns and waits; a server that never gets ready is stopped before the error is thrown. */
+export async function startBuiltServer(options, ready = {}) {
+  const server = await spawnBuiltServer(options);
+  try {
+    return await waitReady(server, ready);
+  } catch (e) {
+    await server.stop();
+    throw e;
+  }
+}
+
+/** A fresh database on the Postgres server at `adminUrl`, dropped (forcibly) by `drop()`. */
+export async function createPostgresDatabase(adminUrl, prefix = 'pulse_test') {
+  const name = `${prefix}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  const admin = async (sql) => {
+    const client = new pg.Client({ connectionString: adminUrl });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`create database ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return { name, url: url.toString(), drop: () => admin(`drop database if exists ${name} with (force)`) };
+}

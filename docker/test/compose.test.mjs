@@ -1,0 +1,210 @@
+// docker/compose.yaml brought up as the README's "Docker Compose" section says: every setting
+// from a copy of env.example (the env_file), Postgres on a named volume. Our machines have no
+// bridge network, so docker/test/compose.host-network.yaml is laid over it: every service on the
+// host's network (free ports from the settings file) and the local Postgres stand-in image.
+// Compose v1 refuses published ports on the host network and an override cannot remove a list,
+// so the stack runs from a copy of compose.yaml without the pulse service's `ports:` block (the
+// only change, checked); the unmodified file is checked to publish PORT from the same settings.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { startOpenAIUpstream } from '../../backend/test/upstream/openai-upstream.mjs';
+import {
+  assertKept,
+  converse,
+  eventually,
+  freePort,
+  newUserId,
+  ROOT,
+  run,
+  runId,
+  secret,
+  signHs256,
+  waitReady,
+} from './support.mjs';
+
+const ISSUER = 'https://auth.compose-test.example';
+const SYSTEM_PROMPT = 'You are the compose test assistant, set in the env_file.';
+
+/**
+ * env.example with the given settings changed, as a user edits their copy: every other line (and
+ * its trailing comment) is kept, so compose must read env.example's own format.
+ */
+function settingsFile(overrides, extra) {
+  const lines = readFileSync(join(ROOT, 'env.example'), 'utf8').split('\n');
+  const seen = new Set();
+  const edited = lines.map((line) => {
+    const key = /^([A-Z][A-Z0-9_]*)=/.exec(line)?.[1];
+    if (!key || !(key in overrides)) return line;
+    seen.add(key);
+    return `${key}=${overrides[key]}`;
+  });
+  const unknown = Object.keys(overrides).filter((k) => !seen.has(k));
+  assert.deepEqual(unknown, [], 'every Pulse setting the test changes is a line of env.example');
+  return [
+    ...edited,
+    '# Compose-level settings (the test database)',
+    ...Object.entries(extra).map(([k, v]) => `${k}=${v}`),
+    '',
+  ].join('\n');
+}
+
+const COMPOSE_FILE = join(ROOT, 'docker', 'compose.yaml');
+const PULSE_PORTS = /^ {4}ports:\n(?: {6}- .*\n)+/m;
+
+/** compose.yaml without the pulse service's `ports:` block, and nothing else changed. */
+function withoutPublishedPorts() {
+  const original = readFileSync(COMPOSE_FILE, 'utf8');
+  const pulse = original.slice(original.indexOf('\n  pulse:\n'), original.indexOf('\n  db:\n'));
+  assert.match(pulse, PULSE_PORTS, 'the pulse service publishes its port');
+  const stripped = original.replace(PULSE_PORTS, '');
+  assert.equal(stripped.match(/^ +ports:/gm), null, 'no other service publishes a port');
+  return stripped;
+}
+
+describe('the compose stack (docker/compose.yaml)', () => {
+  const project = `pulse-test-${runId()}`;
+  let dir;
+  let upstream;
+  let compose;
+  let composeAsIs;
+  let port;
+  let base;
+  let jwtSecret;
+  let token;
+  let kept;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'pulse-compose-'));
+    upstream = await startOpenAIUpstream({ apiKey: 'sk-compose-test' });
+    let pgPort;
+    [port, pgPort] = [await freePort(), await freePort()];
+    const pgPassword = secret();
+    jwtSecret = secret();
+    base = `http://127.0.0.1:${port}`;
+    token = signHs256(newUserId(), jwtSecret, { iss: ISSUER });
+    const envFile = join(dir, 'pulse.env');
+    writeFileSync(
+      envFile,
+      settingsFile(
+        {
+          NODE_ENV: 'production',
+          PORT: port,
+          HOST: '127.0.0.1',
+          CORS_ORIGINS: 'https://shop.example',
+          DATABASE_URL: `postgres://postgres:${pgPassword}@127.0.0.1:${pgPort}/pulse`,
+          JWT_SECRET_KEY: jwtSecret,
+          JWT_ISSUER: ISSUER,
+          AUTO_PROVISION_USERS: 'true',
+          AI_PROVIDER: 'openai',
+          OPENAI_BASE_URL: upstream.url,
+          OPENAI_API_KEY: 'sk-compose-test',
+          DEFAULT_SYSTEM_PROMPT: SYSTEM_PROMPT,
+        },
+        { POSTGRES_PASSWORD: pgPassword, POSTGRES_PORT: pgPort },
+      ),
+    );
+    const hostCompose = join(dir, 'compose.yaml');
+    writeFileSync(hostCompose, withoutPublishedPorts());
+    // docker/.env plays both parts for a user: the env_file, and the source of compose's ${…}
+    // defaults. This run's file is elsewhere, so it is named for both. The project directory
+    // stays docker/, so relative paths (the build context) resolve as for compose.yaml itself.
+    const withFiles =
+      (...files) =>
+      (...args) =>
+        run(
+          'docker-compose',
+          ['-p', project, '--project-directory', join(ROOT, 'docker'), '--env-file', envFile, ...files, ...args],
+          { cwd: ROOT, env: { ...process.env, PULSE_ENV_FILE: envFile } },
+        );
+    compose = withFiles('-f', hostCompose, '-f', join(ROOT, 'docker/test/compose.host-network.yaml'));
+    composeAsIs = withFiles('-f', COMPOSE_FILE);
+  });
+
+  after(async () => {
+    await compose?.('down', '-v', '--remove-orphans').catch(() => {});
+    // Only this run's tag: the layers stay as the next build's cache.
+    await run('docker', ['rmi', '--no-prune', `${project}_pulse`]).catch(() => {});
+    await upstream?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const container = async (service) => compose('ps', '-q', service);
+  const inspect = async (service, format) => run('docker', ['inspect', '-f', format, await container(service)]);
+
+  it('as written, publishes PORT from the settings file and reads DATABASE_URL from it', async () => {
+    const config = await composeAsIs('config');
+    assert.match(config, new RegExp(`ports:\\n\\s+- published: ${port}\\n\\s+target: ${port}\\n`));
+    assert.match(config, new RegExp(`DATABASE_URL: postgres://postgres:[^@]+@127\\.0\\.0\\.1:`));
+    assert.match(config, /stop_grace_period: 40s/);
+    // A comment of env.example read as a value (an empty setting followed by `# text`).
+    assert.doesNotMatch(config, /^\s+[A-Z][A-Z0-9_]*: '?#/m);
+  });
+
+  it('builds and starts Pulse after a healthy Postgres on a named volume', async () => {
+    await compose('up', '-d', '--build');
+    try {
+      assert.deepEqual(await waitReady(base, { timeoutMs: 120_000 }), { status: 'ok', database: 'postgres' });
+    } catch (err) {
+      throw new Error(`${err.message}\n${await compose('logs', '--no-color').catch((e) => e.message)}`);
+    }
+    const mounts = JSON.parse(await inspect('db', '{{json .Mounts}}'));
+    assert.deepEqual(
+      mounts.map((m) => [m.Type, m.Name, m.Destination]),
+      [['volume', `${project}_pgdata`, '/var/lib/postgresql/data']],
+    );
+    assert.equal(await inspect('pulse', '{{.Config.User}}'), 'node');
+    for (const service of ['pulse', 'db']) {
+      assert.deepEqual(Object.keys(JSON.parse(await inspect(service, '{{json .NetworkSettings.Networks}}'))), ['host']);
+    }
+    assert.equal(await inspect('pulse', '{{.HostConfig.RestartPolicy.Name}}'), 'unless-stopped');
+  });
+
+  it('takes its settings from the env_file', async () => {
+    // JWT_ISSUER: a token signed with the right key but without that issuer is refused.
+    const noIssuer = signHs256(newUserId(), jwtSecret);
+    const refused = await fetch(`${base}/api/chat/sessions`, { headers: { authorization: `Bearer ${noIssuer}` } });
+    assert.equal(refused.status, 401);
+    // CORS_ORIGINS: the site named there may call from a browser.
+    const preflight = await fetch(`${base}/api/chat/send`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://shop.example', 'access-control-request-method': 'POST' },
+    });
+    assert.equal(preflight.headers.get('access-control-allow-origin'), 'https://shop.example');
+
+    kept = await converse(base, token, 'docker compose');
+    // DEFAULT_SYSTEM_PROMPT, with its spaces, reached the model.
+    assert.equal(upstream.requests.length, 2);
+    for (const r of upstream.requests) assert.deepEqual(r.body.messages[0], { role: 'system', content: SYSTEM_PROMPT });
+  });
+
+  it("reports healthy through the image's HEALTHCHECK", async () => {
+    await eventually(async () => (await inspect('pulse', '{{.State.Health.Status}}')) === 'healthy', {
+      timeoutMs: 90_000,
+      intervalMs: 1000,
+      what: 'health status healthy',
+    });
+  });
+
+  it('restarting the pulse container stops it cleanly and loses nothing', async () => {
+    const id = await container('pulse');
+    assert.equal(await inspect('pulse', '{{.Config.StopTimeout}}'), '40', 'stop_grace_period reaches the container');
+    const started = Date.now();
+    await compose('stop', 'pulse');
+    assert.ok(Date.now() - started < 40_000);
+    assert.equal(await run('docker', ['inspect', '-f', '{{.State.ExitCode}}', id]), '0');
+    await compose('start', 'pulse');
+    await waitReady(base);
+    assert.equal(await container('pulse'), id, 'the same container');
+    await assertKept(base, token, kept);
+  });
+
+  it('docker-compose down -v removes the containers and the volume', async () => {
+    await compose('down', '-v');
+    assert.equal(await compose('ps', '-q'), '');
+    const volumes = await run('docker', ['volume', 'ls', '-q', '--filter', `name=${project}`]);
+    assert.equal(volumes, '');
+  });
+});

@@ -1,0 +1,166 @@
+// Shared by the deployment tests (production install, image, compose stack): what a user's
+// client does against a running Pulse, written on Node built-ins only, because these tests
+// drive servers started from pruned installs and images, not from the workspace.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** A short random suffix, so parallel runs never share a container, image, volume or database. */
+export const runId = () => `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+
+export const secret = () => randomBytes(32).toString('base64url');
+
+export async function freePort() {
+  const srv = createServer();
+  await new Promise((ok) => srv.listen(0, '127.0.0.1', ok));
+  const { port } = srv.address();
+  await new Promise((ok) => srv.close(ok));
+  return port;
+}
+
+/** Runs a command; resolves with stdout, rejects with its stderr in the message. */
+export function run(cmd, args, options = {}) {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { maxBuffer: 64 * 1024 * 1024, ...options }, (err, stdout, stderr) => {
+      if (err) {
+        err.message = `${cmd} ${args.join(' ')} failed (${err.code ?? err.signal}):\n${stderr}${stdout}`;
+        reject(err);
+      } else resolve(stdout.trim());
+    });
+  });
+}
+
+/** An error that stops `eventually` at once (the thing waited for can no longer happen). */
+export class Hopeless extends Error {}
+
+/** Polls until `check` returns a truthy value (or throws no more), up to `timeoutMs`. */
+export async function eventually(check, { timeoutMs = 60_000, intervalMs = 250, what = 'condition' } = {}) {
+  const until = Date.now() + timeoutMs;
+  let last;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value;
+      last = new Error(`${what}: got ${JSON.stringify(value)}`);
+    } catch (err) {
+      if (err instanceof Hopeless) throw err;
+      last = err;
+    }
+    if (Date.now() > until) throw new Error(`${what} not reached in ${timeoutMs} ms: ${last?.message}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/** An HS256 JWT as a host site would sign it for its visitor. */
+export function signHs256(sub, key, claims = {}) {
+  const enc = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  const body = `${enc({ alg: 'HS256', typ: 'JWT' })}.${enc({ sub, role: 'authenticated', iat: now, exp: now + 600, ...claims })}`;
+  return `${body}.${createHmac('sha256', key).update(body).digest('base64url')}`;
+}
+
+export const newUserId = () => randomUUID();
+
+const authed = (token, extra = {}) => ({ authorization: `Bearer ${token}`, ...extra });
+
+export async function waitReady(base, { timeoutMs = 60_000, alive = () => true } = {}) {
+  return eventually(
+    async () => {
+      if (!alive()) throw new Hopeless(`${base}: the server has exited`);
+      const res = await fetch(`${base}/health/ready`, { signal: AbortSignal.timeout(2000) });
+      return res.status === 200 ? res.json() : false;
+    },
+    { timeoutMs, what: `${base}/health/ready answering 200` },
+  );
+}
+
+/** POST /api/chat/send answered as JSON. */
+export async function sendJson(base, token, body) {
+  const res = await fetch(`${base}/api/chat/send`, {
+    method: 'POST',
+    headers: authed(token, { 'content-type': 'application/json' }),
+    body: JSON.stringify(body),
+  });
+  const text = await res.text();
+  assert.equal(res.status, 200, `JSON send: ${res.status} ${text}`);
+  return JSON.parse(text);
+}
+
+/** POST /api/chat/send streamed (Accept: text/event-stream): the JSON parts of the SSE body. */
+export async function sendStreamed(base, token, body) {
+  const res = await fetch(`${base}/api/chat/send`, {
+    method: 'POST',
+    headers: authed(token, { 'content-type': 'application/json', accept: 'text/event-stream' }),
+    body: JSON.stringify(body),
+  });
+  assert.equal(res.status, 200, `streamed send: ${res.status}`);
+  assert.match(res.headers.get('content-type') ?? '', /^text\/event-stream/);
+  const text = await res.text();
+  const data = text
+    .split(/\r?\n/)
+    .filter((line) => line.startsWith('data:'))
+    .map((line) => line.slice(5).trim());
+  assert.equal(data.at(-1), '[DONE]', `the stream ends with [DONE]:\n${text}`);
+  return data.slice(0, -1).map((d) => JSON.parse(d));
+}
+
+export async function getSession(base, token, sessionId) {
+  const res = await fetch(`${base}/api/chat/sessions/${sessionId}`, { headers: authed(token) });
+  const text = await res.text();
+  assert.equal(res.status, 200, `GET session: ${res.status} ${text}`);
+  return JSON.parse(text);
+}
+
+/** What the fake upstream echoes for a question (backend/test/upstream/openai-upstream.mjs). */
+export const echo = (question) => `Echo: ${question}`;
+
+/**
+ * A user's first visit: the widget script, a JSON send that opens a session and a streamed send
+ * into it. Returns the session and the conversation expected in it, oldest first.
+ */
+export async function converse(base, token, tag) {
+  const widget = await fetch(`${base}/widget/pulse-chat.js`);
+  assert.equal(widget.status, 200, 'the widget script is served');
+  assert.match(widget.headers.get('content-type') ?? '', /javascript/);
+  assert.ok((await widget.text()).length > 1000, 'the widget script has a body');
+
+  const first = `hello from ${tag}`;
+  const json = await sendJson(base, token, { message: first });
+  assert.equal(json.response, echo(first));
+  assert.ok(json.session_id, 'a session was created');
+
+  const second = `and a streamed question from ${tag}`;
+  const parts = await sendStreamed(base, token, { message: second, session_id: json.session_id });
+  const types = parts.map((p) => p.type);
+  for (const t of ['start', 'data-session', 'text-start', 'text-delta', 'text-end', 'data-message', 'finish']) {
+    assert.ok(types.includes(t), `the stream has a ${t} part: ${types.join(', ')}`);
+  }
+  const streamed = parts
+    .filter((p) => p.type === 'text-delta')
+    .map((p) => p.delta)
+    .join('');
+  assert.equal(streamed, echo(second));
+
+  return {
+    sessionId: json.session_id,
+    conversation: [
+      ['user', first],
+      ['assistant', echo(first)],
+      ['user', second],
+      ['assistant', echo(second)],
+    ],
+  };
+}
+
+/** The session holds exactly the conversation `converse` had. */
+export async function assertKept(base, token, { sessionId, conversation }) {
+  const session = await getSession(base, token, sessionId);
+  assert.deepEqual(
+    session.messages.map((m) => [m.role, m.content]),
+    conversation,
+  );
+}
