@@ -1,6 +1,6 @@
 import { jest } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import { buildBackend, spawnBuiltServer, until, waitReady, type BuiltServer } from './support/built-server.js';
+import { buildBackend, spawnBuiltServer, until, waitReady, type BuiltServer } from './support/server-process.js';
 import { PrivatePostgres } from './support/private-postgres.js';
 import { partsOf, readSse } from './support/sse.js';
 import { newUserId, signToken, TEST_SECRET } from './support/tokens.js';

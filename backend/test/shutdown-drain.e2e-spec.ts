@@ -1,5 +1,5 @@
 import { jest } from '@jest/globals';
-import { buildBackend, spawnBuiltServer, until, waitReady, type BuiltServer } from './support/built-server.js';
+import { buildBackend, spawnBuiltServer, until, waitReady, type BuiltServer } from './support/server-process.js';
 import { partsOf, readSse, type SseItem } from './support/sse.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 import { newUserId, signToken, TEST_SECRET } from './support/tokens.js';
