@@ -7,11 +7,8 @@
 //   BENCH_DB=pglite node bench/long-chat.mjs               the embedded database
 //   BENCH_PULSE_DIR=/tmp/before   measure another built checkout
 //   BENCH_REQUESTS=100 (per measurement)   BENCH_EXPLAIN=1 prints the RLS plans (Postgres)
-import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -19,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { SignJWT } from 'jose';
 import pg from 'pg';
 import { markdownTable, ms, summarize } from './lib/stats.mjs';
+import { createPostgresDatabase, startBuiltServer } from '../backend/test/support/built-server.mjs';
 import { startOpenAIUpstream } from '../backend/test/upstream/openai-upstream.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -32,50 +30,27 @@ const BIG = 100_000;
 const MANY = 10_000;
 const log = (...a) => console.error('[long-chat]', ...a);
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function startPulse(dbEnv, upstreamUrl, secret) {
-  const port = await freePort();
-  const child = spawn(process.execPath, [join(PULSE_ROOT, 'backend/dist/main.js')], {
-    cwd: join(PULSE_ROOT, 'backend'),
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: {
-      PATH: env.PATH,
-      HOME: env.HOME,
-      NODE_ENV: 'production',
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      CORS_ORIGINS: 'http://localhost',
-      AI_PROVIDER: 'openai',
-      OPENAI_BASE_URL: upstreamUrl,
-      OPENAI_API_KEY: 'sk-bench',
-      JWT_SECRET_KEY: secret,
-      DEMO_MODE: 'false',
-      LOG_LEVEL: 'warn',
-      RATE_LIMIT_PER_MINUTE: '0',
-      ...dbEnv,
+function startPulse(dbEnv, upstreamUrl, secret) {
+  return startBuiltServer(
+    {
+      main: join(PULSE_ROOT, 'backend/dist/main.js'),
+      cwd: join(PULSE_ROOT, 'backend'),
+      env: {
+        NODE_ENV: 'production',
+        CORS_ORIGINS: 'http://localhost',
+        AI_PROVIDER: 'openai',
+        OPENAI_BASE_URL: upstreamUrl,
+        OPENAI_API_KEY: 'sk-bench',
+        JWT_SECRET_KEY: secret,
+        DEMO_MODE: 'false',
+        LOG_LEVEL: 'warn',
+        RATE_LIMIT_PER_MINUTE: '0',
+        RATE_LIMIT_SENDS_PER_MINUTE: '0',
+        ...dbEnv,
+      },
     },
-  });
-  const base = `http://127.0.0.1:${port}`;
-  for (const until = Date.now() + 90_000; Date.now() < until;) {
-    if (child.exitCode !== null) throw new Error(`Pulse exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(`${base}/health/ready`)).ok) return { child, base };
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error('Pulse did not become ready in 90 s');
+    { path: '/health/ready', timeoutMs: 90_000 },
+  );
 }
 
 /** The same seed on either database: SQL run as the service role. */
@@ -115,20 +90,11 @@ async function main() {
   for (const k of ['small', 'big', 'few', 'many', 'smallSession', 'bigSession']) ids[k] = randomUUID();
 
   let dbEnv;
-  let dropDb = async () => undefined;
-  let admin;
-  const name = `pulse_bench_long_${process.pid}`;
+  let dropDb;
   if (DB === 'postgres') {
-    admin = new pg.Client({ connectionString: ADMIN_URL });
-    await admin.connect();
-    await admin.query(`create database ${name}`);
-    const url = new URL(ADMIN_URL);
-    url.pathname = `/${name}`;
-    dbEnv = { DATABASE_URL: url.toString() };
-    dropDb = async () => {
-      await admin.query(`drop database if exists ${name} with (force)`);
-      await admin.end();
-    };
+    const created = await createPostgresDatabase(ADMIN_URL, 'pulse_bench_long');
+    dbEnv = { DATABASE_URL: created.url };
+    dropDb = () => created.drop();
   } else {
     const dir = mkdtempSync(join(os.tmpdir(), 'pulse-bench-long-'));
     dbEnv = { PGLITE_DATA_DIR: join(dir, 'pglite') };
@@ -145,8 +111,7 @@ async function main() {
     if (env.BENCH_EXPLAIN) await explainRls(c, ids);
     await c.end();
   } else {
-    pulse.child.kill('SIGTERM');
-    await once(pulse.child, 'exit');
+    await pulse.stop();
     const { PGlite } = await import('@electric-sql/pglite');
     const db = await PGlite.create(dbEnv.PGLITE_DATA_DIR);
     await db.exec(seedSql(ids));
@@ -165,7 +130,7 @@ async function main() {
       .sign(key);
   const tok = {};
   for (const k of ['small', 'big', 'few', 'many']) tok[k] = await token(ids[k]);
-  const { base } = pulse;
+  const base = pulse.url;
 
   // Cursors: the middle of each session for paging back, position 9000 (or 5) in each list.
   const mid = (user, session, total) => pagedId(base, tok[user], session, Math.floor(total / 2));
@@ -250,8 +215,7 @@ async function main() {
     log(`${label}: ${ms(sa.p50)} vs ${ms(sb.p50)} ms (${ratio.toFixed(2)}x)`);
   }
 
-  pulse.child.kill('SIGTERM');
-  await once(pulse.child, 'exit');
+  await pulse.stop();
   await upstream.close();
   await dropDb();
 

@@ -1,12 +1,14 @@
 import 'reflect-metadata';
 import { existsSync } from 'node:fs';
-import type { ServerResponse } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 import { AppModule, type AppOptions } from './app.module.js';
+import { hardenHttpServer } from './common/http-server.js';
+import { jsonBodyParser } from './common/json-body.js';
 import { createValidationPipe } from './common/validation.js';
 import type { AppConfig } from './config/app-config.js';
 import { corsOriginCheck } from './config/cors-origins.js';
@@ -34,7 +36,9 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
     },
   );
   app.useLogger(app.get(Logger));
-  app.useBodyParser('json', { limit: '256kb' });
+  hardenHttpServer(app.getHttpServer() as Server, config);
+  // Size per route and a nesting-depth check on the raw bytes, before anything parses or transforms.
+  app.use(jsonBodyParser());
   app.disable('x-powered-by');
   // The client address (req.ip) that per-address limits count: X-Forwarded-For only from configured proxies.
   app.set('trust proxy', config.trustProxy);

@@ -18,10 +18,10 @@ const bearerToken = ExtractJwt.fromAuthHeaderAsBearerToken();
  * lookup, so they count against the address. A missing token costs nothing, and an expired
  * one is the widget's normal cue to refresh.
  */
+const AUTH_FAILURES = new Set(['UNAUTHORIZED', 'TOKEN_MALFORMED', 'TOKEN_WITHOUT_EXPIRY', 'USER_NOT_FOUND']);
+
 function countsAsAuthFailure(err: unknown, req: Request): boolean {
-  return (
-    err instanceof AppError && (err.code === 'UNAUTHORIZED' || err.code === 'USER_NOT_FOUND') && !!bearerToken(req)
-  );
+  return err instanceof AppError && AUTH_FAILURES.has(err.code) && !!bearerToken(req);
 }
 
 /**
@@ -62,6 +62,8 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
     if (isDatabaseUnavailable(err)) throw databaseUnavailable();
     if (user && !err) return user;
     const cause = err ?? info;
+    // A token refused while its key was picked (TOKEN_MALFORMED) arrives as `info`.
+    if (cause instanceof AppError) throw cause;
     if (cause instanceof jwt.TokenExpiredError) throw new AppError('TOKEN_EXPIRED', 'The token has expired.');
     if (cause instanceof jwt.JsonWebTokenError || cause instanceof jwt.NotBeforeError) {
       throw new AppError('UNAUTHORIZED', 'The token is invalid.');

@@ -12,6 +12,26 @@ import { UsersService } from './users.service.js';
 
 const ASYMMETRIC = ['RS256', 'ES256'] as const;
 
+/**
+ * Longer than any real token (a Supabase token with custom claims is ~1 KB); a bigger one is
+ * refused before it is decoded. (Node itself answers 431 to headers over 16 KB.)
+ */
+const MAX_TOKEN_LENGTH = 8192;
+
+const malformed = () => new AppError('TOKEN_MALFORMED', 'The token is not a well-formed JWT.');
+
+/** The token's header, or undefined when the token is not three base64url segments with JSON in them. */
+function decodeHeader(raw: string): jwt.JwtHeader | undefined {
+  if (raw.length > MAX_TOKEN_LENGTH) return undefined;
+  try {
+    // jsonwebtoken's decode throws (a JSON SyntaxError) on a payload that is not JSON.
+    const decoded = jwt.decode(raw, { complete: true });
+    return decoded && typeof decoded.payload === 'object' ? decoded.header : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Which algorithms this deployment accepts: never `none`, and HS only with a shared secret. */
 function allowedAlgorithms(config: AppConfig): jwt.Algorithm[] {
   const algs = new Set<jwt.Algorithm>();
@@ -30,6 +50,8 @@ function allowedAlgorithms(config: AppConfig): jwt.Algorithm[] {
  */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
+  private readonly requireExp: boolean;
+
   constructor(
     config: AppConfig,
     private readonly users: UsersService,
@@ -50,21 +72,27 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       ignoreExpiration: false,
       jsonWebTokenOptions: { clockTolerance: config.env.JWT_CLOCK_TOLERANCE_SECONDS },
       secretOrKeyProvider: (_req: unknown, raw: string, done: (err: unknown, key?: string | Buffer) => void) => {
-        const header = jwt.decode(raw, { complete: true })?.header;
-        const alg = header?.alg as jwt.Algorithm | undefined;
+        const header = decodeHeader(raw);
+        if (!header) return done(malformed());
+        const alg = header.alg as jwt.Algorithm | undefined;
         if (!alg || !algorithms.includes(alg)) return done(new jwt.JsonWebTokenError('algorithm not allowed'));
         if (alg.startsWith('HS')) return done(null, hsKey as unknown as Buffer);
         if (!jwks) return done(new jwt.JsonWebTokenError('no key set configured'));
-        jwks({ alg, kid: header?.kid }).then(
+        jwks({ alg, kid: header.kid }).then(
           // jsonwebtoken verifies with a KeyObject too; passport-jwt's types only name string | Buffer.
           (key) => done(null, KeyObject.from(key as Parameters<typeof KeyObject.from>[0]) as unknown as Buffer),
           () => done(new jwt.JsonWebTokenError('unknown signing key')),
         );
       },
     });
+    this.requireExp = config.env.JWT_REQUIRE_EXP !== false;
   }
 
   async validate(payload: Record<string, unknown>): Promise<AuthUser> {
+    // A token that never expires cannot be taken back once it leaks.
+    if (this.requireExp && typeof payload.exp !== 'number') {
+      throw new AppError('TOKEN_WITHOUT_EXPIRY', 'The token has no `exp` claim; tokens must expire.');
+    }
     const sub = payload.sub;
     if (typeof sub !== 'string' || sub.trim() === '' || sub.length > MAX_SUBJECT_LENGTH) {
       throw new AppError(

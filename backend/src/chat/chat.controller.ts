@@ -47,8 +47,15 @@ export class ChatController {
       "finish, [DONE]; data-error + error on failure), usable with the AI SDK's useChat. " +
       'Errors: 403 USER_NOT_FOUND (the user was removed from public.users), 404 SESSION_NOT_FOUND, 504 UPSTREAM_TIMEOUT, 502 UPSTREAM_ERROR/UPSTREAM_BAD_RESPONSE, ' +
       '409 IDEMPOTENCY_KEY_REUSED/IDEMPOTENCY_KEY_IN_USE, 429 RATE_LIMITED (RATE_LIMIT_PER_MINUTE shared with every ' +
-      'endpoint, and RATE_LIMIT_SENDS_PER_MINUTE for sends; Retry-After says when to retry), ' +
-      '503 DATABASE_UNAVAILABLE (the database is unreachable or did not answer in time; retry later).',
+      'endpoint, and RATE_LIMIT_SENDS_PER_MINUTE for sends; Retry-After says when to retry). ' +
+      "A 502/504 (and a stream's data-error) carries " +
+      '`session_id` and `user_message_id`: the question is stored there. To retry, repeat the request with the ' +
+      'same Idempotency-Key and the same body: the stored question is answered, nothing is stored twice. ' +
+      'Without a key, send again with that session_id (the question is then stored a second time; without ' +
+      'session_id a new session would be created). A client that disconnects before the first word stores no ' +
+      'answer (the history shows the question alone). Text the model sends is cleaned before it is streamed ' +
+      'and stored: U+0000 dropped, an unpaired surrogate replaced by U+FFFD. ' +
+      '503 DATABASE_UNAVAILABLE: the database is unreachable or did not answer in time; retry later.',
   })
   @ApiHeader({
     name: 'Idempotency-Key',
@@ -155,7 +162,8 @@ export class ChatController {
       if (!stream.opened) throw err;
       const body = this.errors.toBody(err, String(req.id));
       stream.write({ type: 'text-end', id: textId(assistantId) });
-      stream.write({ type: 'data-error', data: { code: body.code, message: body.message, requestId: body.requestId } });
+      const { code, message, requestId, session_id, user_message_id } = body;
+      stream.write({ type: 'data-error', data: { code, message, requestId, session_id, user_message_id } });
       stream.write({ type: 'error', errorText: body.message });
       stream.end();
     } finally {

@@ -2,7 +2,8 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import { AI_PROVIDER, AiProviderError, type AiProvider, type AiUsage } from '../ai/ai-provider.js';
 import type { AuthUser } from '../auth/auth-user.js';
-import { AppError } from '../common/app-error.js';
+import { AppError, type ErrorDetails } from '../common/app-error.js';
+import { cleanText, StreamingTextCleaner } from '../common/clean-text.js';
 import { AppConfig } from '../config/app-config.js';
 import { Database } from '../database/database.js';
 import type { MessageDto, SessionDto } from '../sessions/dto/session.dto.js';
@@ -93,6 +94,8 @@ export class ChatService {
     let ttftMs: number | undefined;
     let done: { finishReason: string; usage?: AiUsage; model?: string } | undefined;
     let interrupted = false;
+    // What the model sends is stored and streamed only once Postgres can hold it (no NUL, no lone surrogate).
+    const cleaner = new StreamingTextCleaner();
     try {
       for await (const event of this.ai.stream({
         messages: buildContext(systemPrompt, window),
@@ -103,9 +106,11 @@ export class ChatService {
         timeoutMs: this.config.chatTimeoutMs,
       })) {
         if (event.type === 'delta') {
+          const piece = cleaner.push(event.text);
+          if (!piece) continue;
           ttftMs ??= performance.now() - started;
-          text += event.text;
-          opts.onDelta?.(event.text);
+          text += piece;
+          opts.onDelta?.(piece);
         } else {
           done = event;
         }
@@ -113,13 +118,19 @@ export class ChatService {
     } catch (err) {
       if (!opts.signal.aborted && !(err instanceof AiProviderError && err.code === 'UPSTREAM_ABORTED')) {
         if (key) await this.markFailed(user, key);
-        throw this.toAppError(err);
+        // A new session's id is news to the client: without it a retry would start a second session.
+        throw this.toAppError(err, { session_id: session.id, user_message_id: userMessage.id });
       }
       interrupted = true;
     }
+    const tail = cleaner.flush();
+    if (tail) {
+      text += tail;
+      opts.onDelta?.(tail);
+    }
 
-    const finishReason = interrupted ? 'interrupted' : (done?.finishReason ?? 'stop');
-    const model = done?.model ?? this.ai.model;
+    const finishReason = interrupted ? 'interrupted' : upstreamLabel(done?.finishReason) || 'stop';
+    const model = upstreamLabel(done?.model) || this.ai.model;
     const usage = toUsage(done?.usage);
     const result: SendResultDto = {
       response: text,
@@ -135,29 +146,51 @@ export class ChatService {
       model,
       replayed: false,
     };
-    await this.db.asUser(user.id, async (tx) => {
+    if (interrupted && text === '') {
+      // The client left before the model said anything: there is no answer to keep, and the
+      // history shows the question alone. A retry with the same key answers it.
+      if (key) await this.markFailed(user, key);
+      return result;
+    }
+    try {
+      await this.storeAnswer(user, key, result, {
+        provider: this.ai.name,
+        model,
+        usage,
+        finish_reason: finishReason,
+        latency_ms: Math.round(performance.now() - started),
+        ttft_ms: ttftMs === undefined ? null : Math.round(ttftMs),
+        reply_to: userMessage.id,
+        ...(interrupted ? { interrupted: true } : {}),
+      });
+    } catch (err) {
+      // Left pending, the key would answer every retry with 409 IDEMPOTENCY_KEY_IN_USE until it went stale.
+      if (key) await this.markFailed(user, key);
+      throw err;
+    }
+    return result;
+  }
+
+  /** Phase three, one transaction: the answer and, with a key, the stored result a retry replays. */
+  private storeAnswer(
+    user: AuthUser,
+    key: string | undefined,
+    result: SendResultDto,
+    metadata: Record<string, unknown>,
+  ): Promise<void> {
+    return this.db.asUser(user.id, async (tx) => {
       const saved = await this.messages.append(
         tx,
-        session.id,
+        result.session_id,
         'assistant',
-        text,
-        {
-          provider: this.ai.name,
-          model,
-          usage,
-          finish_reason: finishReason,
-          latency_ms: Math.round(performance.now() - started),
-          ttft_ms: ttftMs === undefined ? null : Math.round(ttftMs),
-          reply_to: userMessage.id,
-          ...(interrupted ? { interrupted: true } : {}),
-        },
-        assistantId,
+        result.response,
+        metadata,
+        result.assistant_message_id,
       );
       // The session was deleted while the model answered: nothing to attach the answer to.
       if (!saved) throw sessionNotFound();
       if (key) await this.sendRequests.settle(tx, user.id, key, 'completed', result);
     });
-    return result;
   }
 
   /** Phase one, one transaction: the idempotency claim, the session, the user's message, the memory window. */
@@ -218,7 +251,7 @@ export class ChatService {
     }
   }
 
-  private toAppError(err: unknown): unknown {
+  private toAppError(err: unknown, where: ErrorDetails): unknown {
     if (!(err instanceof AiProviderError)) return err;
     this.logger.warn(
       // oxlint-disable-next-line typescript/no-base-to-string -- the cause is an Error or a string; String() gives its line.
@@ -226,8 +259,13 @@ export class ChatService {
       err.message,
     );
     const code = err.code === 'UPSTREAM_ABORTED' ? 'UPSTREAM_ERROR' : err.code;
-    return new AppError(code, UPSTREAM_MESSAGES[code]);
+    return new AppError(code, UPSTREAM_MESSAGES[code], where);
   }
+}
+
+/** A model name or finish reason as we store it: clean, and short enough for a label. */
+function upstreamLabel(value: string | undefined): string {
+  return value ? cleanText(value.slice(0, 200)) : '';
 }
 
 /** The same key with a different body is refused; the hash is what "the same" means. */

@@ -7,9 +7,12 @@ export const ERROR_STATUS = {
   INVALID_ID: 400,
   INVALID_CURSOR: 400,
   MALFORMED_JSON: 400,
+  BODY_TOO_DEEP: 400,
   BAD_REQUEST: 400,
   UNAUTHORIZED: 401,
   TOKEN_EXPIRED: 401,
+  TOKEN_MALFORMED: 401,
+  TOKEN_WITHOUT_EXPIRY: 401,
   INVALID_API_KEY: 401,
   USER_NOT_FOUND: 403,
   FORBIDDEN: 403,
@@ -18,10 +21,12 @@ export const ERROR_STATUS = {
   METHOD_NOT_ALLOWED: 405,
   IDEMPOTENCY_KEY_REUSED: 409,
   IDEMPOTENCY_KEY_IN_USE: 409,
+  REQUEST_TIMEOUT: 408,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,
   TOO_MANY_AUTH_FAILURES: 429,
+  HEADERS_TOO_LARGE: 431,
   INTERNAL_ERROR: 500,
   UPSTREAM_ERROR: 502,
   UPSTREAM_BAD_RESPONSE: 502,
@@ -40,13 +45,22 @@ export interface FieldError {
   message: string;
 }
 
+/** Extra fields of the error body: the offending field, or where a failed send's question is stored. */
+export interface ErrorDetails {
+  field?: string;
+  errors?: FieldError[];
+  /** A send that failed after storing the question: send again with this session_id to retry. */
+  session_id?: string;
+  user_message_id?: string;
+}
+
 export class AppError extends Error {
   readonly status: number;
 
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly details?: { field?: string; errors?: FieldError[] },
+    readonly details?: ErrorDetails,
     /** Headers the refusal carries, such as Retry-After on a 429. */
     readonly headers?: Record<string, string>,
   ) {

@@ -2,7 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import type { Request, Response } from 'express';
 import { databaseUnavailable, isDatabaseUnavailable } from '../database/database-errors.js';
 import { AppError, type ErrorCode } from './app-error.js';
-import { assignRequestId } from './logging.js';
+import { assignRequestId, redactUrl } from './logging.js';
 
 const CODE_BY_STATUS: Record<number, ErrorCode> = {
   400: 'BAD_REQUEST',
@@ -22,6 +22,8 @@ export interface ErrorBody {
   requestId: string;
   field?: string;
   errors?: unknown[];
+  session_id?: string;
+  user_message_id?: string;
 }
 
 /** Maps every error to the one JSON shape; unknown errors leak nothing but the request id. */
@@ -34,8 +36,22 @@ export class HttpErrorFilter implements ExceptionFilter {
     const req = ctx.getRequest<Request & { id?: string }>();
     const res = ctx.getResponse<Response>();
     // The body parser runs before the request logger, so a body it refuses has no id yet.
+    const early = !req.id;
     const requestId = req.id ? String(req.id) : res.headersSent ? '' : assignRequestId(req, res);
     const body = this.toBody(exception, requestId);
+    if (early && body.statusCode < 500) {
+      // The request logger never saw this request: one line of our own, no stack.
+      this.logger.log(
+        {
+          requestId,
+          method: req.method,
+          url: redactUrl(req.originalUrl),
+          statusCode: body.statusCode,
+          code: body.code,
+        },
+        'request refused before routing',
+      );
+    }
     if (body.code === 'DATABASE_UNAVAILABLE' && !(exception instanceof AppError)) {
       // Expected while the database restarts: one line, no stack.
       this.logger.warn({ requestId: body.requestId, cause: String(exception) }, 'database unavailable');
@@ -66,6 +82,10 @@ export class HttpErrorFilter implements ExceptionFilter {
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
+      // Nest hands body-parser's errors over wrapped, the original (with its `type`) as the cause.
+      if (status === 400 && (exception.cause as { type?: string } | undefined)?.type === 'entity.too.deep') {
+        return { statusCode: 400, code: 'BODY_TOO_DEEP', message: exception.message, requestId };
+      }
       const parseFailure = status === 400 && /JSON/i.test(exception.message);
       const code: ErrorCode = parseFailure ? 'MALFORMED_JSON' : (CODE_BY_STATUS[status] ?? 'INTERNAL_ERROR');
       const message =

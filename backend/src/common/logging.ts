@@ -8,7 +8,7 @@ const SAFE_ID = /^[A-Za-z0-9._-]{1,64}$/;
 // Query parameters that could carry a secret if a client misuses them; never logged.
 const SECRET_PARAMS = /([?&](?:token|access_token|jwt|api_key|apikey|key)=)[^&]*/gi;
 
-function redactUrl(url: string): string {
+export function redactUrl(url: string): string {
   return url.replace(SECRET_PARAMS, '$1[redacted]');
 }
 

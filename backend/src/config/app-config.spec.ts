@@ -135,3 +135,20 @@ describe('configuration', () => {
     expect(at('postgres://u:p@h:6543/postgres?pgbouncer=true', { DATABASE_PREPARED_STATEMENTS: 'true' })).toBe(true);
   });
 });
+
+describe('JWT_REQUIRE_EXP', () => {
+  const env = { JWT_SECRET_KEY: 'x'.repeat(32), DEMO_MODE: 'false' };
+  it('defaults to requiring exp, reads true/false/1/0, and refuses anything else', () => {
+    expect(AppConfig.fromEnvironment(env).env.JWT_REQUIRE_EXP).toBeUndefined();
+    expect(AppConfig.fromEnvironment({ ...env, JWT_REQUIRE_EXP: 'false' }).env.JWT_REQUIRE_EXP).toBe(false);
+    expect(AppConfig.fromEnvironment({ ...env, JWT_REQUIRE_EXP: '0' }).env.JWT_REQUIRE_EXP).toBe(false);
+    expect(AppConfig.fromEnvironment({ ...env, JWT_REQUIRE_EXP: 'TRUE' }).env.JWT_REQUIRE_EXP).toBe(true);
+    expect(() => AppConfig.fromEnvironment({ ...env, JWT_REQUIRE_EXP: 'flase' })).toThrow(/JWT_REQUIRE_EXP/);
+  });
+
+  it('refuses a header timeout longer than the request timeout', () => {
+    expect(() =>
+      AppConfig.fromEnvironment({ ...env, HTTP_HEADERS_TIMEOUT_SECONDS: '40', HTTP_REQUEST_TIMEOUT_SECONDS: '30' }),
+    ).toThrow(/HTTP_HEADERS_TIMEOUT_SECONDS must not exceed HTTP_REQUEST_TIMEOUT_SECONDS/);
+  });
+});

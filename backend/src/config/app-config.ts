@@ -78,6 +78,9 @@ export class AppConfig {
     if (env.JWT_ALGORITHM.startsWith('HS') && env.JWT_JWKS_URL && !this.jwtSecret) {
       problems.push('JWT_ALGORITHM: HS* needs JWT_SECRET_KEY (JWKS keys are RS256/ES256)');
     }
+    if (env.HTTP_HEADERS_TIMEOUT_SECONDS > env.HTTP_REQUEST_TIMEOUT_SECONDS) {
+      problems.push('HTTP_HEADERS_TIMEOUT_SECONDS must not exceed HTTP_REQUEST_TIMEOUT_SECONDS');
+    }
     if (this.aiProvider === 'openai' && !env.OPENAI_BASE_URL && !env.OPENAI_API_KEY) {
       problems.push('AI_PROVIDER=openai needs OPENAI_BASE_URL or OPENAI_API_KEY');
     }

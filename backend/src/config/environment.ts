@@ -175,6 +175,19 @@ export class EnvironmentVariables {
   @Max(300)
   JWT_CLOCK_TOLERANCE_SECONDS = 30;
 
+  /** Refuse tokens without an `exp` claim (401 TOKEN_WITHOUT_EXPIRY). Default true; false allows them. */
+  // Strict: a typo such as `flase` must not switch the check off, so only the usual words count.
+  @Transform(({ value }) =>
+    value === ''
+      ? undefined
+      : (({ true: true, '1': true, false: false, '0': false } as Record<string, boolean>)[
+          String(value).toLowerCase()
+        ] ?? value),
+  )
+  @IsOptional()
+  @IsBoolean()
+  JWT_REQUIRE_EXP?: boolean;
+
   /** Create a public.users row for a valid token whose user is unknown. Defaults to on only in demo mode. */
   @Transform(toBool)
   @IsOptional()
@@ -277,6 +290,23 @@ export class EnvironmentVariables {
   @Min(0)
   @Max(3600)
   SHUTDOWN_DRAIN_SECONDS = 8;
+
+  /**
+   * Seconds a client may take to send a request's headers, then the whole request (body
+   * included); a slow-loris connection is closed with 408. Neither limits a response, so an
+   * answer may stream for as long as it takes.
+   */
+  @Type(() => Number)
+  @IsNumber()
+  @Min(0.5)
+  @Max(600)
+  HTTP_HEADERS_TIMEOUT_SECONDS = 10;
+
+  @Type(() => Number)
+  @IsNumber()
+  @Min(0.5)
+  @Max(3600)
+  HTTP_REQUEST_TIMEOUT_SECONDS = 30;
 
   // --- Abuse limits ---
   /** Requests per user per minute, one budget shared by every authenticated endpoint; 0 = off. */
@@ -391,6 +421,7 @@ const OPTIONAL_KEYS = [
   'JWT_JWKS_URL',
   'JWT_ISSUER',
   'JWT_AUDIENCE',
+  'JWT_REQUIRE_EXP',
   'AUTO_PROVISION_USERS',
   'PULSE_API_KEY',
   'DEMO_MODE',

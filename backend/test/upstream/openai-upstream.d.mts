@@ -9,7 +9,10 @@ export type UpstreamBehavior =
       chunks?: string[];
       chunkDelayMs?: number;
       firstTokenDelayMs?: number;
-      finishReason?: 'stop' | 'length';
+      /** Any string, odd ones included, to see what Pulse stores. */
+      finishReason?: string;
+      /** The `model` the answer names; defaults to the requested model. */
+      model?: string;
       usage?: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
     }
   | { kind: 'error'; status: number; message?: string; type?: string; code?: string | null }

@@ -116,7 +116,8 @@ export async function startOpenAIUpstream({ port = 0, host = '127.0.0.1', apiKey
   async function serveCompletion(req, res, body, behavior) {
     const stream = body?.stream === true;
     const includeUsage = stream && body?.stream_options?.include_usage === true;
-    const base = baseFields(body);
+    // A scripted model name (odd ones included: a NUL, a lone surrogate) replaces the echoed one.
+    const base = { ...baseFields(body), ...(typeof behavior.model === 'string' ? { model: behavior.model } : {}) };
 
     if (behavior.kind === 'error') {
       const status = behavior.status ?? 500;

@@ -89,6 +89,20 @@ describe('openai upstream stub', () => {
     assert.equal(chunks.at(-1).usage, undefined, 'no usage chunk unless include_usage');
   });
 
+  test('scripted odd text: NUL and lone surrogates in deltas, model name and finish reason arrive as sent', async () => {
+    upstream.enqueue({ kind: 'text', chunks: ['a\u0000b', '\ud800'], model: 'm\u0000\udfff', finishReason: 'x\u0000' });
+    const response = await chat(upstream.url, { stream: true, messages: [{ role: 'user', content: 'x' }] });
+    const chunks = parseSse(await response.text())
+      .slice(0, -1)
+      .map((e) => JSON.parse(e));
+    assert.deepEqual(
+      chunks.slice(1, 3).map((chunk) => chunk.choices[0].delta.content),
+      ['a\u0000b', '\ud800'],
+    );
+    assert.ok(chunks.every((chunk) => chunk.model === 'm\u0000\udfff'));
+    assert.equal(chunks.at(-1).choices[0].finish_reason, 'x\u0000');
+  });
+
   test('error behavior answers with the OpenAI error shape', async () => {
     upstream.enqueue({ kind: 'error', status: 429, message: 'slow down' });
     const response = await chat(upstream.url, { messages: [{ role: 'user', content: 'x' }] });

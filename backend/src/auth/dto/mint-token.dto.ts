@@ -1,14 +1,17 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsEmail, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+import { CLEAN_TEXT_NOTE, IsCleanText } from '../../common/clean-text.js';
 
 export class MintTokenDto {
   @ApiProperty({
     minLength: 1,
     maxLength: 255,
     description:
-      "Your id for the visitor the widget will act for: a UUID is used as the public.users id as is; any other string (e.g. your sign-in provider's user id) is mapped to a stable UUID (see the README).",
+      "Your id for the visitor the widget will act for: a UUID is used as the public.users id as is; any other string (e.g. your sign-in provider's user id) is mapped to a stable UUID (see the README). " +
+      CLEAN_TEXT_NOTE,
   })
   @IsString()
+  @IsCleanText()
   @IsNotEmpty()
   @MaxLength(255)
   user_id: string;
@@ -16,12 +19,14 @@ export class MintTokenDto {
   @ApiPropertyOptional({ maxLength: 320 })
   @IsOptional()
   @IsEmail()
+  @IsCleanText()
   @MaxLength(320)
   email?: string;
 
-  @ApiPropertyOptional({ maxLength: 200 })
+  @ApiPropertyOptional({ maxLength: 200, description: CLEAN_TEXT_NOTE })
   @IsOptional()
   @IsString()
+  @IsCleanText()
   @MaxLength(200)
   display_name?: string;
 }

@@ -1,7 +1,14 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
+import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
 import { LIMITS } from './limits.js';
+
+/**
+ * A query integer is plain decimal digits; anything else stays a string and fails @IsInt.
+ * (@Type(() => Number) would read `0x10` as 16, `1e2` as 100 and ` ` as 0.)
+ */
+const toInt = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && /^[0-9]{1,6}$/.test(value) ? Number(value) : value;
 
 const toBool = ({ value }: { value: unknown }) =>
   value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
@@ -9,7 +16,7 @@ const toBool = ({ value }: { value: unknown }) =>
 export class ListSessionsQuery {
   @ApiPropertyOptional({ minimum: 1, maximum: LIMITS.sessionsPage.max, default: LIMITS.sessionsPage.default })
   @IsOptional()
-  @Type(() => Number)
+  @Transform(toInt)
   @IsInt()
   @Min(1)
   @Max(LIMITS.sessionsPage.max)
@@ -35,7 +42,7 @@ export class GetSessionQuery {
     description: 'How many of the latest messages to include.',
   })
   @IsOptional()
-  @Type(() => Number)
+  @Transform(toInt)
   @IsInt()
   @Min(1)
   @Max(LIMITS.messagesPage.max)
