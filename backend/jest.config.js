@@ -30,5 +30,12 @@ export default {
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
       testTimeout: 30000,
     },
+    // Several built servers behind HAProxy over Postgres and Redis: its own script (npm run test:topology).
+    {
+      ...common,
+      displayName: 'topology',
+      testMatch: ['<rootDir>/test/topology/**/*.topology-spec.ts'],
+      testTimeout: 120000,
+    },
   ],
 };

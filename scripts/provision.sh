@@ -43,6 +43,23 @@ if ! pg_isready -q -h 127.0.0.1 -p 5432; then
 fi
 pg_isready -h 127.0.0.1 -p 5432 >&2
 
+# The replicas (topology) suite runs a real load balancer in front of several servers, and Redis.
+if ! command -v haproxy >/dev/null 2>&1; then
+  echo "provision: installing haproxy" >&2
+  as_root apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq haproxy >&2
+fi
+if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
+  if ! command -v redis-server >/dev/null 2>&1; then
+    echo "provision: installing redis" >&2
+    as_root apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq redis-server >&2
+  fi
+  echo "provision: starting Redis" >&2
+  as_root redis-server --daemonize yes --bind 127.0.0.1 --port 6379 >&2 || true
+  for _ in $(seq 1 30); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 1; done
+fi
+
 # The docker suite's engine, compose and base-image tools. Without them only that suite fails
 # (it provisions again and says why), so the other suites still run.
 bash "$(dirname "$0")/provision-docker.sh" || echo "provision: Docker is not available; the docker suite will fail" >&2

@@ -30,6 +30,7 @@ suite "backend unit" npm run test:unit -w backend --silent
 suite "llm stub self-check" node --test backend/test/upstream/openai-upstream.test.mjs
 suite "backend e2e (embedded PGlite)" env PULSE_TEST_DB=pglite npm run test:e2e -w backend --silent
 suite "backend e2e (PostgreSQL server)" env PULSE_TEST_DB=postgres npm run test:e2e -w backend --silent
+suite "replicas behind HAProxy (topology)" npm run test:topology -w backend --silent
 suite "backend e2e (through PgBouncer, transaction mode)" bash scripts/test-pgbouncer.sh
 suite "database RLS (pgTAP)" bash scripts/test-pgtap.sh
 suite "edge function (Deno)" bash scripts/test-edge.sh

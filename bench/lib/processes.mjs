@@ -104,6 +104,10 @@ export async function startPulse(dbEnv, upstreamUrl, secret, logFile) {
       LOG_LEVEL: 'warn',
       RATE_LIMIT_PER_MINUTE: '0',
       RATE_LIMIT_SENDS_PER_MINUTE: '0',
+      // BENCH_REDIS_URL: the replicas setup (shared state in Redis) under its own key prefix.
+      ...(process.env.BENCH_REDIS_URL
+        ? { REDIS_URL: process.env.BENCH_REDIS_URL, REDIS_KEY_PREFIX: `pulse-bench-${process.pid}:` }
+        : {}),
       ...dbEnv,
     },
   });

@@ -15,11 +15,12 @@ import { ApiErrors } from '../common/api-errors.decorator.js';
 import { AppError } from '../common/app-error.js';
 import { HttpErrorFilter } from '../common/http-error.filter.js';
 import { AppConfig } from '../config/app-config.js';
+import { AnswerStreams } from './answer-streams.service.js';
 import { SendBudget } from '../rate-limit/send-budget.decorator.js';
 import { ChatService, type PreparedSend } from './chat.service.js';
 import { SendMessageDto } from './dto/send-message.dto.js';
 import { SendResultDto } from './dto/send-result.dto.js';
-import { SendDrain } from './send-drain.js';
+import type { InFlightAnswer } from './stream-hub.js';
 import { toUiFinishReason, UiMessageStream } from './ui-message-stream.js';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
@@ -33,7 +34,7 @@ export class ChatController {
   constructor(
     private readonly chat: ChatService,
     private readonly config: AppConfig,
-    private readonly drain: SendDrain,
+    private readonly streams: AnswerStreams,
   ) {}
 
   @Post('send')
@@ -54,8 +55,7 @@ export class ChatController {
       'Without a key, send again with that session_id (the question is then stored a second time; without ' +
       'session_id a new session would be created). A client that disconnects before the first word stores no ' +
       'answer (the history shows the question alone). Text the model sends is cleaned before it is streamed ' +
-      'and stored: U+0000 dropped, an unpaired surrogate replaced by U+FFFD. ' +
-      '503 DATABASE_UNAVAILABLE: the database is unreachable or did not answer in time; retry later.',
+      'and stored: U+0000 dropped, an unpaired surrogate replaced by U+FFFD.',
   })
   @ApiHeader({
     name: 'Idempotency-Key',
@@ -90,34 +90,31 @@ export class ChatController {
         field: 'Idempotency-Key',
       });
     }
-    await this.drain.track(() => this.answer(user, body, idempotencyKey, req, res));
-  }
-
-  private async answer(
-    user: AuthUser,
-    body: SendMessageDto,
-    idempotencyKey: string | undefined,
-    req: Request & { id?: string },
-    res: Response,
-  ): Promise<void> {
+    this.streams.assertAccepting();
+    // Not tied to the connection: a client that drops goes on resuming; only a stop or the drain limit aborts.
     const abort = new AbortController();
-    res.on('close', () => {
-      if (!res.writableFinished) abort.abort();
-    });
-    // A shutdown past its drain limit ends the send the way a client leaving does.
-    const signal = AbortSignal.any([abort.signal, this.drain.signal]);
+    let answer: InFlightAnswer | undefined;
 
     if (!(req.headers.accept ?? '').includes('text/event-stream')) {
-      const result = await this.chat.send(user, body, { idempotencyKey, signal });
-      res.status(200).json(result);
+      try {
+        const result = await this.chat.send(user, body, {
+          idempotencyKey,
+          signal: abort.signal,
+          onPrepared: (p) => (answer = this.streams.register(user, p, abort, idempotencyKey)),
+        });
+        res.status(200).json(result);
+      } finally {
+        await answer?.end();
+      }
       return;
     }
 
     const stream = new UiMessageStream(res, this.config.env.SSE_HEARTBEAT_SECONDS * 1000);
     const textId = (id: string) => `text-${id}`;
     let assistantId = '';
-    const begin = (p: PreparedSend) => {
+    const begin = (p: PreparedSend, live = true) => {
       assistantId = p.assistant_message_id;
+      if (live) answer = this.streams.register(user, p, abort, idempotencyKey, stream);
       stream.open();
       stream.write({ type: 'start', messageId: p.assistant_message_id });
       stream.write({
@@ -134,12 +131,12 @@ export class ChatController {
     try {
       const result = await this.chat.send(user, body, {
         idempotencyKey,
-        signal,
+        signal: abort.signal,
         onPrepared: begin,
         onDelta: (delta) => stream.write({ type: 'text-delta', id: textId(assistantId), delta }),
       });
       if (result.replayed) {
-        begin(result);
+        begin(result, false);
         if (result.response) stream.write({ type: 'text-delta', id: textId(assistantId), delta: result.response });
       }
       stream.write({ type: 'text-end', id: textId(assistantId) });
@@ -156,7 +153,7 @@ export class ChatController {
         },
       });
       stream.write({ type: 'finish', finishReason: toUiFinishReason(result.finish_reason) });
-      stream.end();
+      await stream.end();
     } catch (err) {
       // Before the stream opened, the error is an ordinary JSON response with its status.
       if (!stream.opened) throw err;
@@ -165,9 +162,10 @@ export class ChatController {
       const { code, message, requestId, session_id, user_message_id } = body;
       stream.write({ type: 'data-error', data: { code, message, requestId, session_id, user_message_id } });
       stream.write({ type: 'error', errorText: body.message });
-      stream.end();
+      await stream.end();
     } finally {
       stream.dispose();
+      await answer?.end();
     }
   }
 }

@@ -1,15 +1,40 @@
 import { Module } from '@nestjs/common';
+import type { Redis } from 'ioredis';
 import { AiModule } from '../ai/ai.module.js';
+import { AppConfig } from '../config/app-config.js';
+import { REDIS } from '../redis/redis.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
+import { AnswerStreamsController } from './answer-streams.controller.js';
+import { AnswerStreams } from './answer-streams.service.js';
 import { ChatController } from './chat.controller.js';
 import { ChatService } from './chat.service.js';
-import { SendDrain } from './send-drain.js';
+import { LostAnswers } from './lost-answers.js';
 import { SendRequestsJanitor } from './send-requests.janitor.js';
 import { SendRequestsRepository } from './send-requests.repository.js';
+import { StreamHub } from './stream-hub.js';
+import { MemoryStreamHub } from './stream-hub.memory.js';
+import { RedisStreamHub } from './stream-hub.redis.js';
 
 @Module({
   imports: [AiModule, SessionsModule],
-  controllers: [ChatController],
-  providers: [ChatService, SendRequestsRepository, SendRequestsJanitor, SendDrain],
+  controllers: [ChatController, AnswerStreamsController],
+  providers: [
+    ChatService,
+    SendRequestsRepository,
+    SendRequestsJanitor,
+    AnswerStreams,
+    LostAnswers,
+    {
+      provide: StreamHub,
+      inject: [REDIS, AppConfig],
+      useFactory: (redis: Redis | null, config: AppConfig): Promise<StreamHub> | StreamHub => {
+        const { env } = config;
+        const keepMs = env.STREAM_RESUME_SECONDS * 1000;
+        return redis
+          ? RedisStreamHub.create(redis, env.REDIS_KEY_PREFIX, env.ANSWER_LEASE_SECONDS * 1000, keepMs)
+          : new MemoryStreamHub(keepMs);
+      },
+    },
+  ],
 })
 export class ChatModule {}

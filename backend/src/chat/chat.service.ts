@@ -14,7 +14,7 @@ import { buildContext, titleFrom, type StoredTurn } from './context.builder.js';
 import type { SendMessageDto } from './dto/send-message.dto.js';
 import type { SendResultDto, UsageDto } from './dto/send-result.dto.js';
 import { SendRequestsRepository } from './send-requests.repository.js';
-import { SessionQueue } from './session-queue.js';
+import { StreamHub } from './stream-hub.js';
 
 /** What the caller learns once the user's message is safely stored, before the model is asked. */
 export interface PreparedSend {
@@ -27,7 +27,7 @@ export interface PreparedSend {
 
 export interface SendOptions {
   idempotencyKey?: string;
-  /** Aborted when the client goes away: the upstream call is aborted and the partial answer kept. */
+  /** Aborted by a stop (from any replica) or the drain limit: the upstream call is aborted and the partial answer kept. */
   signal: AbortSignal;
   onPrepared?: (prepared: PreparedSend) => void;
   onDelta?: (text: string) => void;
@@ -57,7 +57,6 @@ const UPSTREAM_MESSAGES: Record<string, string> = {
 @Injectable()
 export class ChatService {
   private readonly logger = new Logger(ChatService.name);
-  private readonly queue = new SessionQueue();
 
   constructor(
     private readonly db: Database,
@@ -65,12 +64,13 @@ export class ChatService {
     private readonly sessions: SessionsRepository,
     private readonly messages: MessagesRepository,
     private readonly sendRequests: SendRequestsRepository,
+    private readonly hub: StreamHub,
     @Inject(AI_PROVIDER) private readonly ai: AiProvider,
   ) {}
 
   send(user: AuthUser, dto: SendMessageDto, opts: SendOptions): Promise<SendResultDto> {
     const run = () => this.sendNow(user, dto, opts);
-    return dto.session_id ? this.queue.run(dto.session_id.toLowerCase(), run) : run();
+    return dto.session_id ? this.hub.turn(dto.session_id.toLowerCase(), run) : run();
   }
 
   private async sendNow(user: AuthUser, dto: SendMessageDto, opts: SendOptions): Promise<SendResultDto> {

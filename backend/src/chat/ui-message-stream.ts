@@ -29,7 +29,8 @@ export function toUiFinishReason(reason: string): UiFinishReason {
 
 /**
  * Writes Server-Sent Events in the UI message stream protocol: numbered `id:` lines
- * (so a client knows where it stopped), JSON parts, heartbeat comments, `[DONE]`.
+ * (1, 2, 3... per answer, so a client resumes after the last it saw with Last-Event-ID),
+ * JSON parts, heartbeat comments, `[DONE]`.
  */
 export class UiMessageStream {
   private eventId = 0;
@@ -59,13 +60,34 @@ export class UiMessageStream {
     this.heartbeat.unref();
   }
 
-  write(part: Record<string, unknown>): void {
-    if (this.res.writableEnded || this.res.destroyed) return;
-    this.eventId += 1;
-    this.res.write(`id: ${this.eventId}\ndata: ${JSON.stringify(part)}\n\n`);
+  /**
+   * Sees every event with its id, also after the client went away (the resume buffer). When it
+   * returns a promise, the event goes to the client only once that settles, so a client never
+   * holds an event the buffer lacks (a resume after a crash would number them twice).
+   */
+  onEvent?: (id: number, part: Record<string, unknown> & { type: string }) => Promise<unknown> | void;
+  private pending?: Promise<void>;
+
+  write(part: Record<string, unknown> & { type: string }): void {
+    const id = ++this.eventId;
+    const buffered = this.onEvent?.(id, part);
+    if (!buffered && !this.pending) {
+      this.writeEvent(id, part);
+      return;
+    }
+    // Redis answers in order, so chaining keeps the events in order too.
+    this.pending = Promise.all([this.pending, buffered?.catch(() => undefined)]).then(() => this.writeEvent(id, part));
   }
 
-  end(): void {
+  /** An event with the id it was first written under (a resumed stream keeps the numbering). */
+  writeEvent(id: number, part: Record<string, unknown>): void {
+    if (this.res.writableEnded || this.res.destroyed) return;
+    this.res.write(`id: ${id}\ndata: ${JSON.stringify(part)}\n\n`);
+  }
+
+  /** Ends the stream once every event written before has gone out. */
+  async end(): Promise<void> {
+    await this.pending;
     clearInterval(this.heartbeat);
     if (this.res.writableEnded || this.res.destroyed) return;
     this.res.end('data: [DONE]\n\n');

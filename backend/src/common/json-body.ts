@@ -6,18 +6,18 @@ import express, { type RequestHandler } from 'express';
  * (depth 1); 32 leaves room without letting class-transformer recurse 100,000 levels
  * (a RangeError, a stack in the log and ~70 ms of CPU per request before auth).
  */
-export const MAX_JSON_DEPTH = 32;
+const MAX_JSON_DEPTH = 32;
 
 /**
  * Body size per route: a send carries up to 16,000 + 8,000 characters, which JSON may
  * escape to 6 bytes each; every other body is a few hundred bytes of small fields.
  */
-export const BODY_LIMITS = { send: '256kb', other: '64kb' } as const;
+const BODY_LIMITS = { send: '256kb', other: '64kb' } as const;
 
 const SEND_PATH = '/api/chat/send';
 
 /** Thrown from body-parser's `verify` hook; body-parser keeps `status` and `type`, the filter maps them. */
-export class BodyTooDeepError extends Error {
+class BodyTooDeepError extends Error {
   readonly status = 400;
   readonly type = 'entity.too.deep';
   constructor() {

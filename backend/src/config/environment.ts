@@ -7,6 +7,7 @@ import {
   IsNumber,
   IsOptional,
   IsString,
+  Matches,
   Max,
   MaxLength,
   Min,
@@ -282,16 +283,6 @@ export class EnvironmentVariables {
   SSE_HEARTBEAT_SECONDS = 15;
 
   /**
-   * On SIGTERM, how long open sends may finish on their own before they are ended as
-   * interrupted (their partial answers stored). Below Docker's 10 s stop grace period.
-   */
-  @Type(() => Number)
-  @IsNumber()
-  @Min(0)
-  @Max(3600)
-  SHUTDOWN_DRAIN_SECONDS = 8;
-
-  /**
    * Seconds a client may take to send a request's headers, then the whole request (body
    * included); a slow-loris connection is closed with 408. Neither limits a response, so an
    * answer may stream for as long as it takes.
@@ -307,6 +298,40 @@ export class EnvironmentVariables {
   @Min(0.5)
   @Max(3600)
   HTTP_REQUEST_TIMEOUT_SECONDS = 30;
+
+  // --- Replicas (several Pulse processes over one database) ---
+  /** Redis shared by every replica (rate limits, send order, stop, resume); unset means one process, all in memory. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^rediss?:\/\/[^\s]+$/, { message: 'must start with redis:// or rediss:// (e.g. redis://127.0.0.1:6379)' })
+  REDIS_URL?: string;
+
+  /** Prefix of every Redis key and channel Pulse uses, so several deployments (or test runs) share one Redis. */
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
+  REDIS_KEY_PREFIX = 'pulse:';
+
+  /** How long an answer's events stay resumable (GET /api/chat/sessions/{id}/stream) after it ended. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(86400)
+  STREAM_RESUME_SECONDS = 300;
+
+  /** A replica renews the lease of each answer it produces; one silent this long is presumed dead and its answer interrupted. */
+  @Type(() => Number)
+  @IsNumber()
+  @Min(0.2)
+  @Max(300)
+  ANSWER_LEASE_SECONDS = 10;
+
+  /** On SIGTERM, how long in-flight answers may go on before they are stored as interrupted. */
+  @Type(() => Number)
+  @IsNumber()
+  @Min(0)
+  @Max(3600)
+  SHUTDOWN_DRAIN_SECONDS = 30;
 
   // --- Abuse limits ---
   /** Requests per user per minute, one budget shared by every authenticated endpoint; 0 = off. */
@@ -429,5 +454,6 @@ const OPTIONAL_KEYS = [
   'AI_PROVIDER',
   'OPENAI_BASE_URL',
   'OPENAI_API_KEY',
+  'REDIS_URL',
   'TRUST_PROXY',
 ] as const;

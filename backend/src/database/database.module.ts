@@ -6,7 +6,7 @@ import { runMigrations } from './migrations.js';
 import { PgliteDatabase } from './pglite.database.js';
 import { NO_TIMEOUTS, PostgresDatabase } from './postgres.database.js';
 
-async function openDatabase(config: AppConfig): Promise<Database> {
+export async function openDatabase(config: AppConfig): Promise<Database> {
   const { env } = config;
   return env.DATABASE_URL
     ? new PostgresDatabase(connectionStringFor(env.DATABASE_URL), env.DATABASE_POOL_SIZE, {

@@ -1,4 +1,5 @@
-import { RateLimiterMemory, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { Redis } from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
 
 export interface LimiterOptions {
   /** Names the counter, so limiters sharing one store do not mix their keys. */
@@ -20,5 +21,16 @@ export abstract class RateLimiterFactory {
 export class MemoryRateLimiterFactory extends RateLimiterFactory {
   create(options: LimiterOptions): RateLimiterAbstract {
     return new RateLimiterMemory(options);
+  }
+}
+
+/** REDIS_URL set: the counters live in Redis, so each budget holds exactly across every replica. */
+export class RedisRateLimiterFactory extends RateLimiterFactory {
+  constructor(private readonly redis: Redis) {
+    super();
+  }
+
+  create(options: LimiterOptions): RateLimiterAbstract {
+    return new RateLimiterRedis({ ...options, storeClient: this.redis });
   }
 }

@@ -17,7 +17,7 @@ export const TEST_DB = (process.env.PULSE_TEST_DB ?? 'pglite') as 'pglite' | 'po
 export const TEST_DB_KIND = TEST_DB === 'pglite' ? 'pglite' : 'postgres';
 
 /** The server that fresh per-run databases are created on (trust auth on this machine). */
-const ADMIN_URL = process.env.PULSE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const ADMIN_URL = process.env.PULSE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 function pgbouncerUrl(): string {
   const url = process.env.PULSE_TEST_PGBOUNCER_URL;

@@ -47,7 +47,7 @@ export async function json<T>(auth: ApiAuth, path: string, method = 'GET', body?
  * budget; the backend only sends `id:`, `data:` and `:` comment lines, which this covers
  * (CRLF or LF line ends, multi-line data joined with a newline, as the SSE spec says).
  */
-function feed(text: string, onPart: (part: StreamPart) => void): string {
+function feed(text: string, onPart: (part: StreamPart, id?: string) => void): string {
   // A CR at the very end may be the first half of a CRLF split across chunks: keep it raw.
   const tail = text.endsWith('\r') ? '\r' : '';
   const events = text
@@ -56,36 +56,39 @@ function feed(text: string, onPart: (part: StreamPart) => void): string {
     .split('\n\n');
   const rest = events.pop()! + tail;
   for (const event of events) {
-    const data = event
-      .split('\n')
+    const lines = event.split('\n');
+    const data = lines
       .filter((line) => line.startsWith('data:'))
       .map((line) => line.slice(line[5] === ' ' ? 6 : 5))
       .join('\n');
-    if (data && data !== '[DONE]') onPart(JSON.parse(data) as StreamPart);
+    const id = lines
+      .find((line) => line.startsWith('id:'))
+      ?.slice(3)
+      .trim();
+    if (data && data !== '[DONE]') onPart(JSON.parse(data) as StreamPart, id);
   }
   return rest;
 }
 
-/** Posts a message and hands each stream part to `onPart` until `[DONE]` or the body ends. */
-export async function streamSend(
+/**
+ * Reads an answer's stream, a send's or a resume's (GET /api/chat/sessions/{id}/stream), handing
+ * each part and its event id to `onPart` until `[DONE]` or the body ends. False when the server
+ * had nothing in flight to resume (204).
+ */
+export async function streamAnswer(
   auth: ApiAuth,
-  body: Record<string, unknown>,
-  idempotencyKey: string,
-  signal: AbortSignal,
-  onPart: (part: StreamPart) => void,
-): Promise<void> {
-  const res = await request(auth, '/api/chat/send', {
-    method: 'POST',
-    body: JSON.stringify(body),
-    headers: { 'Idempotency-Key': idempotencyKey, Accept: 'text/event-stream' },
-    signal,
-  });
+  path: string,
+  init: RequestInit,
+  onPart: (part: StreamPart, id?: string) => void,
+): Promise<boolean> {
+  const res = await request(auth, path, init);
+  if (res.status === 204) return false;
   const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = '';
   try {
     for (;;) {
       const { done, value } = await reader.read();
-      if (done) break;
+      if (done) return true;
       buffer = feed(buffer + value, onPart);
     }
   } catch (e) {

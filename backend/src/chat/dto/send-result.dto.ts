@@ -14,7 +14,11 @@ export class SendResultDto {
   @ApiProperty({ format: 'uuid' }) user_message_id: string;
   @ApiProperty({ format: 'uuid' }) assistant_message_id: string;
   @ApiProperty({ example: 'stop' }) finish_reason: string;
-  @ApiProperty({ description: 'The answer was cut short because the client disconnected.' }) interrupted: boolean;
+  @ApiProperty({
+    description:
+      'The answer was cut short: stopped (POST /api/chat/sessions/{id}/stop), or its server shut down or died.',
+  })
+  interrupted: boolean;
   @ApiPropertyOptional({ type: UsageDto, nullable: true }) usage: UsageDto | null;
   @ApiProperty({ enum: ['supabase', 'openai', 'demo'] }) provider: string;
   @ApiProperty() model: string;

@@ -1,5 +1,5 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { ApiError, json, streamSend } from '../../api/client.js';
+import { ApiError, json, streamAnswer } from '../../api/client.js';
 import type { List, Message, Session, SessionWithMessages } from '../../api/types.js';
 import type { PulseChat } from '../pulse-chat/pulse-chat.js';
 
@@ -109,7 +109,7 @@ export class ChatController implements ReactiveController {
       const first = this.#userKey === undefined;
       this.#userKey = key;
       if (!first || this.messages.length) {
-        this.stop();
+        this.#detach();
         this.messages = [];
         this.sessions = [];
         this.hasEarlier = false;
@@ -130,12 +130,14 @@ export class ChatController implements ReactiveController {
     this.chat().emit('pulse-session-change', { sessionId: id });
   }
 
-  async openSession(id: string, reportErrors = true): Promise<void> {
+  async openSession(id: string, reportErrors = true, resume = true): Promise<void> {
     try {
       const s = await json<SessionWithMessages>(this.chat(), `/api/chat/sessions/${encodeURIComponent(id)}?limit=50`);
       this.messages = s.messages.filter((m) => m.role !== 'system').map(fromApi);
       this.hasEarlier = s.has_more;
       await this.#remember(s.id);
+      // A question without its answer yet (a reload mid-answer): the answer goes on at the server.
+      if (resume && !this.streaming && this.messages.at(-1)?.role === 'user') void this.#run();
     } catch (e) {
       if (e instanceof ApiError && e.status === 404) await this.#remember(null);
       else if (reportErrors) this.#fail(e);
@@ -166,7 +168,7 @@ export class ChatController implements ReactiveController {
   }
 
   newChat(): void {
-    this.stop();
+    this.#detach();
     this.messages = [];
     this.hasEarlier = false;
     void this.#remember(null);
@@ -231,20 +233,47 @@ export class ChatController implements ReactiveController {
     await this.#run(this.messages[i]!);
   }
 
+  /** Stops the answer at the server, whichever replica produces it, then closes this stream. */
   stop(): void {
+    const abort = this.#abort;
+    this.#stopped = true;
+    if (!abort || !this.sessionId) return abort?.abort();
+    void json(this.chat(), `/api/chat/sessions/${encodeURIComponent(this.sessionId)}/stop`, 'POST')
+      .catch(() => {})
+      .finally(() => abort.abort());
+  }
+
+  /** Stops showing the answer here; it still finishes and is stored at the server. */
+  #detach(): void {
     this.#stopped = true;
     this.#abort?.abort();
   }
 
-  async #run(user: ChatMessage): Promise<void> {
+  /** Sends `user`'s message and shows the answer; without one, resumes the session's answer in flight. */
+  async #run(user?: ChatMessage): Promise<void> {
     const chat = this.chat();
+    let sid = user ? user.sid : this.sessionId;
+    let lastId = '';
+    let path = user ? '/api/chat/send' : `/api/chat/sessions/${sid}/stream`;
+    let init: RequestInit = user
+      ? {
+          method: 'POST',
+          body: JSON.stringify({
+            message: user.content,
+            session_id: user.sid ?? undefined,
+            system_prompt: chat.systemPrompt,
+          }),
+          headers: { 'Idempotency-Key': user.key!, Accept: 'text/event-stream' },
+        }
+      : {};
     const reply: ChatMessage = { id: uuid(), role: 'assistant', content: '', status: 'streaming' };
     this.messages = [...this.messages, reply];
     this.streaming = true;
     this.#stopped = false;
     this.#abort = new AbortController();
     this.#update();
-    chat.emit('pulse-message-sent', { text: user.content, sessionId: this.sessionId, idempotencyKey: user.key! });
+    if (user)
+      chat.emit('pulse-message-sent', { text: user.content, sessionId: this.sessionId, idempotencyKey: user.key! });
     const replace = (patch: Partial<ChatMessage>) => {
       Object.assign(reply, patch);
       this.messages = this.messages.map((m) => (m.id === reply.id || m === reply ? { ...reply } : m));
@@ -252,25 +281,38 @@ export class ChatController implements ReactiveController {
     };
     // Set by the stream's callback, which the compiler's narrowing does not see.
     let interrupted = false as boolean;
+    const signal = this.#abort.signal;
     try {
-      await streamSend(
-        chat,
-        { message: user.content, session_id: user.sid ?? undefined, system_prompt: chat.systemPrompt },
-        user.key!,
-        this.#abort.signal,
-        (part) => {
-          if (part.type === 'data-session') void this.#remember(part.data.session_id);
-          else if (part.type === 'text-delta') replace({ content: reply.content + part.delta });
-          else if (part.type === 'data-message') {
-            interrupted = part.data.interrupted;
-            this.messages = this.messages.map((m) =>
-              m.id === reply.id ? { ...m, id: part.data.assistant_message_id } : m,
-            );
-            reply.id = part.data.assistant_message_id;
-          } else if (part.type === 'data-error') throw new ApiError(0, part.data.code, part.data.message);
-          else if (part.type === 'error') throw new ApiError(0, 'STREAM_ERROR', part.errorText);
-        },
-      );
+      for (let tries = 0; ; tries++) {
+        try {
+          const found = await streamAnswer(chat, path, { ...init, signal }, (part, id) => {
+            lastId = id ?? lastId;
+            if (part.type === 'data-session') void this.#remember((sid = part.data.session_id));
+            else if (part.type === 'text-delta') replace({ content: reply.content + part.delta });
+            else if (part.type === 'data-message') {
+              interrupted = part.data.interrupted;
+              this.messages = this.messages.map((m) =>
+                m.id === reply.id ? { ...m, id: part.data.assistant_message_id } : m,
+              );
+              reply.id = part.data.assistant_message_id;
+            } else if (part.type === 'data-error') throw new ApiError(0, part.data.code, part.data.message);
+            else if (part.type === 'error') throw new ApiError(0, 'STREAM_ERROR', part.errorText);
+          });
+          if (!found) {
+            // Nothing in flight (any more): what is stored is the whole story.
+            this.messages = this.messages.filter((m) => m !== reply && m.id !== reply.id);
+            if (sid) await this.openSession(sid, false, false);
+            return;
+          }
+          break;
+        } catch (e) {
+          // A dropped connection mid-answer: the answer goes on at the server; pick it up after the last event seen.
+          if ((this.#stopped as boolean) || e instanceof ApiError || !sid || !lastId || tries > 4) throw e;
+          await new Promise((r) => setTimeout(r, 300 * tries));
+          path = `/api/chat/sessions/${sid}/stream`;
+          init = { headers: { 'Last-Event-ID': lastId } };
+        }
+      }
       replace({ status: interrupted ? 'interrupted' : 'done' });
       this.#received(reply, interrupted);
     } catch (e) {
@@ -279,7 +321,7 @@ export class ChatController implements ReactiveController {
         replace({ status: 'interrupted' });
         this.#received(reply, true);
       } else {
-        const failed = this.messages.indexOf(this.messages.find((m) => m.id === user.id)!);
+        const failed = this.messages.indexOf(this.messages.find((m) => m.id === user?.id)!);
         this.messages = this.messages
           .filter((m) => m.id !== reply.id)
           .map((m, i) =>

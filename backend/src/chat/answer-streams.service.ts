@@ -1,0 +1,149 @@
+import { type BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
+import type { Response } from 'express';
+import type { AuthUser } from '../auth/auth-user.js';
+import { AppError } from '../common/app-error.js';
+import { Draining } from '../common/draining.js';
+import { AppConfig } from '../config/app-config.js';
+import { Database } from '../database/database.js';
+import { SessionsRepository } from '../sessions/sessions.repository.js';
+import { sessionNotFound } from '../sessions/sessions.service.js';
+import type { PreparedSend } from './chat.service.js';
+import type { StopResultDto } from './dto/stop-result.dto.js';
+import { type InFlightAnswer, StreamHub } from './stream-hub.js';
+import { UiMessageStream } from './ui-message-stream.js';
+
+/** How long POST .../stop waits for the stopped answer to be stored. */
+const STOP_WAIT_MS = 10_000;
+
+const timer = (ms: number) => {
+  let handle: NodeJS.Timeout | undefined;
+  const done = new Promise<false>((resolve) => (handle = setTimeout(() => resolve(false), ms)));
+  return { done, cancel: () => clearTimeout(handle) };
+};
+
+/**
+ * Answers as things that outlive one HTTP connection: registered while in flight (so a stop
+ * from any replica reaches them), resumable from their buffered events, and drained on SIGTERM.
+ */
+@Injectable()
+export class AnswerStreams implements BeforeApplicationShutdown {
+  private readonly logger = new Logger(AnswerStreams.name);
+  private readonly followers = new Set<AbortController>();
+
+  constructor(
+    private readonly hub: StreamHub,
+    private readonly db: Database,
+    private readonly sessions: SessionsRepository,
+    private readonly config: AppConfig,
+    private readonly draining: Draining,
+  ) {}
+
+  /** A replica that is shutting down takes no new send; the balancer retries it on another. */
+  assertAccepting(): void {
+    if (this.draining.active) {
+      throw new AppError('SHUTTING_DOWN', 'This server is shutting down; retry and another one will answer.');
+    }
+  }
+
+  register(
+    user: AuthUser,
+    p: PreparedSend,
+    abort: AbortController,
+    idempotencyKey: string | undefined,
+    stream?: UiMessageStream,
+  ): InFlightAnswer {
+    const answer = this.hub.begin(
+      {
+        sessionId: p.session_id,
+        assistantId: p.assistant_message_id,
+        userId: user.id,
+        userMessageId: p.user_message_id,
+        ...(idempotencyKey ? { idempotencyKey } : {}),
+        streamed: stream !== undefined,
+      },
+      abort,
+    );
+    if (stream) stream.onEvent = (id, part) => answer.append(id, part);
+    return answer;
+  }
+
+  /** Stops the session's in-flight answer wherever it runs; undefined when nothing is in flight. */
+  async stop(user: AuthUser, sessionId: string): Promise<StopResultDto | undefined> {
+    await this.assertOwned(user, sessionId);
+    const state = await this.hub.latest(sessionId);
+    if (!state || state.ended) return undefined;
+    const { assistantId } = state.meta;
+    if (state.lost) await this.hub.onLost?.(sessionId);
+    else await this.hub.requestStop(state.meta);
+    const deadline = Date.now() + STOP_WAIT_MS;
+    for (;;) {
+      const now = await this.hub.latest(sessionId);
+      if (!now || now.ended || now.meta.assistantId !== assistantId) break;
+      if (Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return { session_id: sessionId, assistant_message_id: assistantId };
+  }
+
+  /**
+   * Writes the session's in-flight answer to `res` from the event after `lastEventId` (from the
+   * first without it) to its end. False when there is nothing to resume: no answer in flight, or
+   * (with Last-Event-ID) none of its events is newer than the one given.
+   */
+  async resume(user: AuthUser, sessionId: string, lastEventId: number | undefined, res: Response): Promise<boolean> {
+    await this.assertOwned(user, sessionId);
+    const state = await this.hub.latest(sessionId);
+    if (!state || !state.meta.streamed) return false;
+    if (state.ended && (lastEventId === undefined || lastEventId >= state.lastId)) return false;
+    if (state.lost) await this.hub.onLost?.(sessionId);
+
+    const abort = new AbortController();
+    this.followers.add(abort);
+    res.on('close', () => abort.abort());
+    const stream = new UiMessageStream(res, this.config.env.SSE_HEARTBEAT_SECONDS * 1000);
+    stream.open();
+    try {
+      for await (const event of this.hub.follow(state.meta.assistantId, lastEventId ?? 0, abort.signal)) {
+        stream.writeEvent(event.id, event.part);
+      }
+      await stream.end();
+    } catch (err) {
+      this.logger.warn({ err, sessionId }, 'a resumed stream broke off');
+      // No [DONE]: the client sees a cut stream and resumes again with its Last-Event-ID.
+      res.destroy();
+    } finally {
+      stream.dispose();
+      this.followers.delete(abort);
+    }
+    return true;
+  }
+
+  /**
+   * SIGTERM: fail readiness and refuse new sends at once, let the answers in flight finish for
+   * up to SHUTDOWN_DRAIN_SECONDS, then stop the rest (stored as interrupted; their events stay
+   * resumable from another replica). Resumed streams are cut so their clients reconnect elsewhere.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.draining.active = true;
+    if (this.hub.localCount > 0) {
+      this.logger.log(`draining ${this.hub.localCount} answer(s) in flight`);
+      const limit = timer(this.config.env.SHUTDOWN_DRAIN_SECONDS * 1000);
+      const finished = await Promise.race([this.hub.idle().then(() => true), limit.done]);
+      limit.cancel();
+      if (!finished) {
+        this.logger.warn(`drain limit reached; interrupting ${this.hub.localCount} answer(s)`);
+        this.hub.abortLocal('shutdown');
+        const grace = timer(5000);
+        await Promise.race([this.hub.idle(), grace.done]);
+        grace.cancel();
+      }
+    }
+    for (const follower of this.followers) follower.abort();
+    await this.hub.close();
+  }
+
+  private async assertOwned(user: AuthUser, sessionId: string): Promise<void> {
+    const session = await this.db.asUser(user.id, (tx) => this.sessions.findForUser(tx, user.id, sessionId));
+    if (!session) throw sessionNotFound();
+  }
+}

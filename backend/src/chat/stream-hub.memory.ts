@@ -1,0 +1,123 @@
+import { SessionQueue } from './session-queue.js';
+import {
+  type AnswerMeta,
+  type AnswerState,
+  type BufferedEvent,
+  type InFlightAnswer,
+  isTerminal,
+  StreamHub,
+  type UiPart,
+} from './stream-hub.js';
+
+interface Buffer {
+  meta: AnswerMeta;
+  events: BufferedEvent[];
+  closed: boolean;
+  wake: Set<() => void>;
+}
+
+/** One process (no REDIS_URL): turns, buffers and stops live in this process's memory. */
+export class MemoryStreamHub extends StreamHub {
+  private readonly queue = new SessionQueue();
+  private readonly buffers = new Map<string, Buffer>();
+  private readonly latestOf = new Map<string, string>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  constructor(private readonly keepMs: number) {
+    super();
+  }
+
+  turn<T>(sessionId: string, fn: () => Promise<T>): Promise<T> {
+    return this.queue.run(sessionId, fn);
+  }
+
+  begin(meta: AnswerMeta, abort: AbortController): InFlightAnswer {
+    const buffer: Buffer = { meta, events: [], closed: false, wake: new Set() };
+    const wake = () => {
+      for (const w of buffer.wake) w();
+    };
+    this.buffers.set(meta.assistantId, buffer);
+    this.latestOf.set(meta.sessionId, meta.assistantId);
+    const answer: InFlightAnswer = {
+      meta,
+      append: (id: number, part: UiPart) => {
+        buffer.events.push({ id, part });
+        wake();
+      },
+      end: async () => {
+        buffer.closed = true;
+        wake();
+        this.untrack(meta.assistantId);
+        // Kept for late resumes, then forgotten.
+        const timer = setTimeout(() => {
+          this.timers.delete(timer);
+          this.buffers.delete(meta.assistantId);
+          if (this.latestOf.get(meta.sessionId) === meta.assistantId) this.latestOf.delete(meta.sessionId);
+        }, this.keepMs);
+        timer.unref();
+        this.timers.add(timer);
+      },
+    };
+    this.track(answer, abort);
+    return answer;
+  }
+
+  async latest(sessionId: string): Promise<AnswerState | undefined> {
+    const id = this.latestOf.get(sessionId);
+    const buffer = id ? this.buffers.get(id) : undefined;
+    if (!buffer) return undefined;
+    const last = buffer.events.at(-1);
+    return {
+      meta: buffer.meta,
+      ended: buffer.closed || (last !== undefined && isTerminal(last.part)),
+      lost: false,
+      lastId: last?.id ?? 0,
+    };
+  }
+
+  async requestStop(meta: AnswerMeta): Promise<void> {
+    this.abortLocalAnswer(meta.assistantId, 'stopped');
+  }
+
+  async *follow(assistantId: string, afterId: number, signal: AbortSignal): AsyncIterable<BufferedEvent> {
+    const buffer = this.buffers.get(assistantId);
+    if (!buffer) return;
+    let next = buffer.events.findIndex((e) => e.id > afterId);
+    if (next < 0) next = buffer.events.length;
+    for (;;) {
+      while (next < buffer.events.length) {
+        const event = buffer.events[next++];
+        yield event;
+        if (isTerminal(event.part)) return;
+      }
+      if (buffer.closed || signal.aborted) return;
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          buffer.wake.delete(done);
+          signal.removeEventListener('abort', done);
+          resolve();
+        };
+        buffer.wake.add(done);
+        signal.addEventListener('abort', done, { once: true });
+      });
+    }
+  }
+
+  async events(assistantId: string): Promise<BufferedEvent[]> {
+    return [...(this.buffers.get(assistantId)?.events ?? [])];
+  }
+
+  /** A single process that died took its memory with it: nothing to take over. */
+  async claimLost(): Promise<AnswerMeta[]> {
+    return [];
+  }
+
+  async appendClosing(assistantId: string, events: BufferedEvent[]): Promise<void> {
+    this.buffers.get(assistantId)?.events.push(...events);
+  }
+
+  async close(): Promise<void> {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+  }
+}

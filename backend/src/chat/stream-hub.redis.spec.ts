@@ -1,0 +1,96 @@
+import { Redis } from 'ioredis';
+import { RedisStreamHub } from './stream-hub.redis.js';
+import type { AnswerMeta, BufferedEvent } from './stream-hub.js';
+
+/** Two hubs on one Redis stand for two replicas; the key prefix is this run's own. */
+describe('RedisStreamHub (two replicas on the machine’s Redis)', () => {
+  const prefix = `pulse-unit-${process.pid}-${Date.now()}:`;
+  let redisA: Redis;
+  let redisB: Redis;
+  let a: RedisStreamHub;
+  let b: RedisStreamHub;
+
+  beforeAll(async () => {
+    redisA = new Redis('redis://127.0.0.1:6379', { keyPrefix: prefix });
+    redisB = new Redis('redis://127.0.0.1:6379', { keyPrefix: prefix });
+    a = await RedisStreamHub.create(redisA, prefix, 1000, 5000);
+    b = await RedisStreamHub.create(redisB, prefix, 1000, 5000);
+  });
+  afterAll(async () => {
+    await a.close();
+    await b.close();
+    const keys = await redisA.keys(`${prefix}*`);
+    if (keys.length) await redisA.del(...keys.map((k) => k.slice(prefix.length)));
+    redisA.disconnect();
+    redisB.disconnect();
+  });
+
+  const meta = (sessionId: string, assistantId: string): AnswerMeta => ({
+    sessionId,
+    assistantId,
+    userId: 'u',
+    userMessageId: 'q',
+    streamed: true,
+  });
+
+  it('runs turns of one session one at a time across replicas, in any interleaving', async () => {
+    const order: string[] = [];
+    let inside = 0;
+    let most = 0;
+    const turn = (hub: RedisStreamHub, name: string) =>
+      hub.turn('s-order', async () => {
+        inside++;
+        most = Math.max(most, inside);
+        order.push(`${name}:in`);
+        await new Promise((r) => setTimeout(r, 30));
+        order.push(`${name}:out`);
+        inside--;
+      });
+    await Promise.all([turn(a, 'a1'), turn(b, 'b1'), turn(a, 'a2'), turn(b, 'b2')]);
+    expect(most).toBe(1);
+    expect(order).toHaveLength(8);
+  });
+
+  it('keeps a turn held longer than its lease (it is renewed), then hands it on', async () => {
+    let bEntered = 0;
+    let released = 0;
+    let other: Promise<void> | undefined;
+    await a.turn('s-lease', async () => {
+      other = b.turn('s-lease', async () => {
+        bEntered = Date.now();
+      });
+      // Held for 2.5 leases: renewals keep the other replica out.
+      await new Promise((r) => setTimeout(r, 2500));
+      expect(bEntered).toBe(0);
+      released = Date.now();
+    });
+    await other;
+    expect(bEntered).toBeGreaterThanOrEqual(released);
+  });
+
+  it('hands a lost answer (lease lapsed) to exactly one replica, and a resumer sees its events after an id', async () => {
+    // A third replica writes an answer's first events, then is gone: its entry in `live` lapses.
+    const abort = new AbortController();
+    const deadRedis = new Redis('redis://127.0.0.1:6379', { keyPrefix: prefix });
+    const dead = await RedisStreamHub.create(deadRedis, prefix, 200, 5000);
+    const answer = dead.begin(meta('s-lost', 'a-lost'), abort);
+    await answer.append(1, { type: 'start' });
+    await answer.append(2, { type: 'text-delta', delta: 'Hel' });
+    await answer.append(3, { type: 'text-delta', delta: 'lo' });
+    await answer.end();
+    await dead.close();
+    deadRedis.disconnect();
+    await redisA.zadd('live', Date.now() - 1, JSON.stringify(meta('s-lost', 'a-lost')));
+
+    const [fromA, fromB] = await Promise.all([a.claimLost('s-lost'), b.claimLost('s-lost')]);
+    expect(fromA.length + fromB.length).toBe(1);
+
+    const seen: BufferedEvent[] = [];
+    const follower = (async () => {
+      for await (const e of b.follow('a-lost', 1, new AbortController().signal)) seen.push(e);
+    })();
+    await a.appendClosing('a-lost', [{ id: 4, part: { type: 'error', errorText: 'lost' } }]);
+    await follower;
+    expect(seen.map((e) => e.id)).toEqual([2, 3, 4]);
+  });
+});

@@ -1,0 +1,224 @@
+import { Logger } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { SessionQueue } from './session-queue.js';
+import {
+  type AnswerMeta,
+  type AnswerState,
+  type BufferedEvent,
+  type InFlightAnswer,
+  isTerminal,
+  StreamHub,
+  type UiPart,
+} from './stream-hub.js';
+
+/** Extends the lock only while it is still ours (the token is the fence against a holder that lost it). */
+const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
+const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+
+/**
+ * Several replicas over one Redis (all keys under REDIS_KEY_PREFIX):
+ * - `lock:<session>`: whose turn it is (SET NX with a lease, renewed while the send runs);
+ * - `answer:<session>`: the session's latest answer (JSON AnswerMeta);
+ * - `events:<assistant id>`: a Redis Stream of the answer's SSE events, entry ids `0-<event id>`;
+ * - `live`: sorted set of in-flight answers (member: their meta) scored by lease expiry;
+ * - channel `<prefix>stop`: assistant ids to stop, heard by every replica.
+ */
+export class RedisStreamHub extends StreamHub {
+  private readonly logger = new Logger('StreamHub');
+  private readonly queue = new SessionQueue();
+  private readonly subscriber: Redis;
+  private readonly stopChannel: string;
+
+  private constructor(
+    private readonly redis: Redis,
+    prefix: string,
+    private readonly leaseMs: number,
+    private readonly keepMs: number,
+  ) {
+    super();
+    this.stopChannel = `${prefix}stop`;
+    this.subscriber = redis.duplicate({ keyPrefix: '' });
+  }
+
+  static async create(redis: Redis, prefix: string, leaseMs: number, keepMs: number): Promise<RedisStreamHub> {
+    const hub = new RedisStreamHub(redis, prefix, leaseMs, keepMs);
+    hub.subscriber.on('message', (_channel: string, assistantId: string) =>
+      hub.abortLocalAnswer(assistantId, 'stopped'),
+    );
+    await hub.subscriber.subscribe(hub.stopChannel);
+    return hub;
+  }
+
+  /** Within this replica a queue keeps arrival order; across replicas the Redis lock decides. */
+  turn<T>(sessionId: string, fn: () => Promise<T>): Promise<T> {
+    return this.queue.run(sessionId, async () => {
+      const key = `lock:${sessionId}`;
+      const token = randomUUID();
+      let wait = 2;
+      while ((await this.redis.set(key, token, 'PX', this.leaseMs, 'NX')) !== 'OK') {
+        await sleep(wait);
+        wait = Math.min(wait * 2, 40);
+      }
+      const renew = setInterval(() => {
+        this.redis.eval(RENEW, 1, key, token, this.leaseMs).catch((err: unknown) => {
+          this.logger.warn({ err }, 'could not renew a session lock');
+        });
+      }, this.leaseMs / 3);
+      renew.unref();
+      try {
+        await this.onLost?.(sessionId);
+        return await fn();
+      } finally {
+        clearInterval(renew);
+        await this.redis.eval(RELEASE, 1, key, token).catch(() => undefined);
+      }
+    });
+  }
+
+  begin(meta: AnswerMeta, abort: AbortController): InFlightAnswer {
+    const member = JSON.stringify(meta);
+    const events = `events:${meta.assistantId}`;
+    const pointer = `answer:${meta.sessionId}`;
+    const alive = this.leaseMs + this.keepMs;
+    const fail = (err: unknown) => this.logger.warn({ err }, 'redis write for an answer failed');
+    this.redis
+      .multi()
+      .set(pointer, member, 'PX', alive)
+      .zadd('live', Date.now() + this.leaseMs, member)
+      .exec()
+      .catch(fail);
+    const renew = setInterval(() => {
+      this.redis
+        .multi()
+        .zadd('live', 'XX', Date.now() + this.leaseMs, member)
+        .pexpire(pointer, alive)
+        .pexpire(events, alive)
+        .exec()
+        .catch(fail);
+    }, this.leaseMs / 3);
+    renew.unref();
+    let first = true;
+    const answer: InFlightAnswer = {
+      meta,
+      append: (id: number, part: UiPart) => {
+        // One connection runs commands in order, so the entries arrive in event order without awaiting each.
+        const added = this.redis.xadd(events, `0-${id}`, 'p', JSON.stringify(part)).catch(fail);
+        if (first) this.redis.pexpire(events, alive).catch(fail);
+        first = false;
+        return added;
+      },
+      end: async () => {
+        clearInterval(renew);
+        this.untrack(meta.assistantId);
+        await this.redis
+          .multi()
+          .zrem('live', member)
+          .pexpire(events, this.keepMs)
+          .pexpire(pointer, this.keepMs)
+          .exec()
+          .catch(fail);
+      },
+    };
+    this.track(answer, abort);
+    return answer;
+  }
+
+  async latest(sessionId: string): Promise<AnswerState | undefined> {
+    const raw = await this.redis.get(`answer:${sessionId}`);
+    if (!raw) return undefined;
+    const meta = JSON.parse(raw) as AnswerMeta;
+    const [[, lastEntries], [, score]] = (await this.redis
+      .multi()
+      .xrevrange(`events:${meta.assistantId}`, '+', '-', 'COUNT', 1)
+      .zscore('live', raw)
+      .exec()) as [[unknown, Array<[string, string[]]>], [unknown, string | null]];
+    const last = lastEntries[0] ? toEvent(lastEntries[0]) : undefined;
+    const terminal = last !== undefined && isTerminal(last.part);
+    return {
+      meta,
+      // A JSON answer has no events: it is over once it left the live set.
+      ended: terminal || (!meta.streamed && score === null),
+      lost: !terminal && score !== null && Number(score) < Date.now(),
+      lastId: last?.id ?? 0,
+    };
+  }
+
+  async requestStop(meta: AnswerMeta): Promise<void> {
+    await this.redis.publish(this.stopChannel, meta.assistantId);
+  }
+
+  async *follow(assistantId: string, afterId: number, signal: AbortSignal): AsyncIterable<BufferedEvent> {
+    // XREAD BLOCK holds its connection, so each follower has its own.
+    const conn = this.redis.duplicate();
+    const hangUp = () => conn.disconnect();
+    signal.addEventListener('abort', hangUp, { once: true });
+    const key = `events:${assistantId}`;
+    let last = afterId;
+    try {
+      for (;;) {
+        if (signal.aborted) return;
+        const read = (await conn.xread(
+          'COUNT',
+          200,
+          'BLOCK',
+          Math.min(this.leaseMs, 1000),
+          'STREAMS',
+          key,
+          `0-${last}`,
+        )) as Array<[string, Array<[string, string[]]>]> | null;
+        if (!read) {
+          if (!(await this.redis.exists(key))) return;
+          // Nothing new for a while: if the producing replica died, store its answer and close the stream.
+          await this.onLost?.();
+          continue;
+        }
+        for (const entry of read[0][1]) {
+          const event = toEvent(entry);
+          last = event.id;
+          yield event;
+          if (isTerminal(event.part)) return;
+        }
+      }
+    } catch (err) {
+      if (!signal.aborted) throw err;
+    } finally {
+      signal.removeEventListener('abort', hangUp);
+      conn.disconnect();
+    }
+  }
+
+  async events(assistantId: string): Promise<BufferedEvent[]> {
+    const entries = (await this.redis.xrange(`events:${assistantId}`, '-', '+')) as Array<[string, string[]]>;
+    return entries.map(toEvent);
+  }
+
+  async claimLost(sessionId?: string): Promise<AnswerMeta[]> {
+    const expired = await this.redis.zrangebyscore('live', '-inf', Date.now(), 'LIMIT', 0, 100);
+    const claimed: AnswerMeta[] = [];
+    for (const member of expired) {
+      const meta = JSON.parse(member) as AnswerMeta;
+      if (sessionId && meta.sessionId !== sessionId) continue;
+      // ZREM answers 1 to exactly one caller: that replica stores the answer.
+      if ((await this.redis.zrem('live', member)) === 1) claimed.push(meta);
+    }
+    return claimed;
+  }
+
+  async appendClosing(assistantId: string, events: BufferedEvent[]): Promise<void> {
+    const key = `events:${assistantId}`;
+    const tx = this.redis.multi();
+    for (const e of events) tx.xadd(key, `0-${e.id}`, 'p', JSON.stringify(e.part));
+    tx.pexpire(key, this.keepMs);
+    await tx.exec();
+  }
+
+  async close(): Promise<void> {
+    this.subscriber.disconnect();
+  }
+}
+
+function toEvent([id, fields]: [string, string[]]): BufferedEvent {
+  return { id: Number(id.slice(id.indexOf('-') + 1)), part: JSON.parse(fields[1]) as UiPart };
+}

@@ -1,0 +1,114 @@
+/**
+ * What the replicas of one deployment share about answers in flight: whose turn it is in a
+ * session, each answer's events (for resume), and stop requests. Two implementations: in
+ * memory (one process, no REDIS_URL) and in Redis (any number of replicas).
+ *
+ * Event ids: each answer numbers its SSE events 1, 2, 3... in the order they were written
+ * (`id:` lines of the UI message stream; heartbeats are comments and take no number). The
+ * same numbers are kept in the buffer, so `Last-Event-ID: n` means "the events after n".
+ * In Redis they are the stream entry ids `0-n`.
+ */
+
+/** Who is producing an answer, enough to store it as interrupted if that replica dies. */
+export interface AnswerMeta {
+  sessionId: string;
+  assistantId: string;
+  userId: string;
+  userMessageId: string;
+  idempotencyKey?: string;
+  /** Streamed (SSE) answers buffer their events; JSON ones only take part in stop and drain. */
+  streamed: boolean;
+}
+
+export type UiPart = Record<string, unknown> & { type: string };
+
+export interface BufferedEvent {
+  id: number;
+  part: UiPart;
+}
+
+/** The last event of an answer's stream: after it only `[DONE]`. */
+export const isTerminal = (part: UiPart): boolean => part.type === 'finish' || part.type === 'error';
+
+/** An answer this replica produces: its events go to the buffer, a stop from anywhere aborts it. */
+export interface InFlightAnswer {
+  readonly meta: AnswerMeta;
+  /** Buffers an event; a promise when the buffer is remote (settles once it is stored). */
+  append(id: number, part: UiPart): Promise<unknown> | void;
+  /** The answer is stored and its last event written: no longer in flight. */
+  end(): Promise<void>;
+}
+
+/** The state of a session's latest answer as the buffer knows it. */
+export interface AnswerState {
+  meta: AnswerMeta;
+  /** Its terminal event is buffered. */
+  ended: boolean;
+  /** No replica renews its lease: the one producing it is gone. */
+  lost: boolean;
+  lastId: number;
+}
+
+/** Stores an answer whose replica died, and closes its buffered stream with a terminal event. */
+export type LostAnswerHandler = (sessionId?: string) => Promise<void>;
+
+export abstract class StreamHub {
+  private readonly local = new Map<string, { answer: InFlightAnswer; abort: AbortController }>();
+  private idleWaiters: Array<() => void> = [];
+  /** Set by LostAnswers: run when a turn begins, so a dead replica's answer is stored before the next question. */
+  onLost?: LostAnswerHandler;
+
+  /** Runs `fn` when it is the session's turn: one send at a time per session, across every replica. */
+  abstract turn<T>(sessionId: string, fn: () => Promise<T>): Promise<T>;
+  abstract begin(meta: AnswerMeta, abort: AbortController): InFlightAnswer;
+  /** The latest answer of a session, while its events are kept. */
+  abstract latest(sessionId: string): Promise<AnswerState | undefined>;
+  /** Asks whichever replica produces the answer to stop it. */
+  abstract requestStop(meta: AnswerMeta): Promise<void>;
+  /** The answer's events after `afterId`, then each new one as it comes, until the terminal one. */
+  abstract follow(assistantId: string, afterId: number, signal: AbortSignal): AsyncIterable<BufferedEvent>;
+  /** Every event buffered for an answer so far. */
+  abstract events(assistantId: string): Promise<BufferedEvent[]>;
+  /**
+   * Takes over answers whose replica stopped renewing their lease (each is handed to exactly
+   * one caller across replicas); `sessionId` narrows it to one session.
+   */
+  abstract claimLost(sessionId?: string): Promise<AnswerMeta[]>;
+  /** Appends events to an answer no replica produces any more (a lost one being closed). */
+  abstract appendClosing(assistantId: string, events: BufferedEvent[]): Promise<void>;
+  abstract close(): Promise<void>;
+
+  /** Answers this process is producing now. */
+  get localCount(): number {
+    return this.local.size;
+  }
+
+  /** Resolves once this process has no answer in flight. */
+  idle(): Promise<void> {
+    if (this.local.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Aborts every answer this process produces (the drain limit passed): each is stored as interrupted. */
+  abortLocal(reason: string): void {
+    for (const { abort } of this.local.values()) abort.abort(reason);
+  }
+
+  protected abortLocalAnswer(assistantId: string, reason: string): boolean {
+    const entry = this.local.get(assistantId);
+    entry?.abort.abort(reason);
+    return entry !== undefined;
+  }
+
+  protected track(answer: InFlightAnswer, abort: AbortController): void {
+    this.local.set(answer.meta.assistantId, { answer, abort });
+  }
+
+  protected untrack(assistantId: string): void {
+    this.local.delete(assistantId);
+    if (this.local.size > 0) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+}

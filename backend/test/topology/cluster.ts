@@ -1,0 +1,201 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { ADMIN_URL } from '../support/test-database.js';
+import { newUserId, signToken } from '../support/tokens.js';
+import { TEST_SECRET } from '../support/tokens.js';
+
+const BACKEND = fileURLToPath(new URL('../..', import.meta.url));
+const MAIN = join(BACKEND, 'dist', 'main.js');
+
+/** A port nobody listens on right now (the OS picks it). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function until(check: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export interface Replica {
+  name: string;
+  port: number;
+  url: string;
+  process?: ChildProcess;
+  exited?: Promise<number | null>;
+  output: string[];
+}
+
+/**
+ * Several real Pulse processes (the built server, `node backend/dist/main.js`) over one fresh
+ * Postgres database and the machine's Redis (a key prefix of their own), behind HAProxy
+ * (Debian's package), round-robin without stickiness.
+ */
+export class Cluster {
+  readonly replicas: Replica[] = [];
+  url = '';
+  db!: pg.Pool;
+  private haproxy?: ChildProcess;
+  private dir = mkdtempSync(join(tmpdir(), 'pulse-topology-'));
+  private dbName = `pulse_topology_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  readonly prefix = `pulse-topology-${process.pid}-${Date.now()}:`;
+  private env: Record<string, string> = {};
+
+  static async start(count: number, env: Record<string, string>): Promise<Cluster> {
+    if (!existsSync(MAIN)) execFileSync('npm', ['run', 'build'], { cwd: BACKEND, stdio: 'inherit' });
+    const cluster = new Cluster();
+    try {
+      await cluster.boot(count, env);
+    } catch (err) {
+      await cluster.close();
+      throw err;
+    }
+    return cluster;
+  }
+
+  private async boot(count: number, env: Record<string, string>): Promise<void> {
+    const admin = new pg.Client({ connectionString: ADMIN_URL });
+    await admin.connect();
+    await admin.query(`create database ${this.dbName}`);
+    await admin.end();
+    const dbUrl = new URL(ADMIN_URL);
+    dbUrl.pathname = `/${this.dbName}`;
+    this.env = {
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'warn',
+      HOST: '127.0.0.1',
+      JWT_SECRET_KEY: TEST_SECRET,
+      DEMO_MODE: 'false',
+      DATABASE_URL: dbUrl.toString(),
+      DATABASE_POOL_SIZE: '20',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      REDIS_KEY_PREFIX: this.prefix,
+      ...env,
+    };
+    this.db = new pg.Pool({ connectionString: dbUrl.toString(), max: 4 });
+    for (let i = 0; i < count; i++) {
+      const port = await freePort();
+      this.replicas.push({ name: `r${i + 1}`, port, url: `http://127.0.0.1:${port}`, output: [] });
+    }
+    // The first applies the migrations; the others find them done.
+    await this.startReplica(this.replicas[0]);
+    await Promise.all(this.replicas.slice(1).map((r) => this.startReplica(r)));
+    await this.startBalancer();
+  }
+
+  async startReplica(r: Replica): Promise<void> {
+    const child = spawn(process.execPath, [MAIN], {
+      env: { PATH: process.env.PATH, ...this.env, PORT: String(r.port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    r.output = [];
+    child.stdout!.on('data', (b: Buffer) => r.output.push(String(b)));
+    child.stderr!.on('data', (b: Buffer) => r.output.push(String(b)));
+    r.process = child;
+    r.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    // A cold start takes seconds on a busy machine (module loading, the pool, Redis).
+    await until(async () => (await fetch(`${r.url}/health/ready`)).status === 200, `${r.name} ready`, 90_000).catch(
+      (err) => {
+        throw new Error(`${(err as Error).message}\n${r.output.join('')}`);
+      },
+    );
+  }
+
+  private async startBalancer(): Promise<void> {
+    const port = await freePort();
+    const config = join(this.dir, 'haproxy.cfg');
+    writeFileSync(config, haproxyConfig(port, this.replicas));
+    this.haproxy = spawn('haproxy', ['-db', '-f', config], { stdio: ['ignore', 'inherit', 'inherit'] });
+    this.url = `http://127.0.0.1:${port}`;
+    await until(async () => (await fetch(`${this.url}/health/ready`)).status === 200, 'haproxy up');
+    // Every replica marked up (rise 2 checks) before the scenarios count on round-robin.
+    await until(async () => {
+      const seen = new Set<string>();
+      for (let i = 0; i < this.replicas.length * 2; i++)
+        seen.add((await fetch(`${this.url}/health`)).headers.get('x-served-by') ?? '');
+      return seen.size === this.replicas.length;
+    }, 'every replica in rotation');
+  }
+
+  /** SIGTERM (drain) or SIGKILL (a crash); resolves with the exit code once the process is gone. */
+  async signal(r: Replica, signal: 'SIGTERM' | 'SIGKILL'): Promise<number | null> {
+    r.process!.kill(signal);
+    return r.exited!;
+  }
+
+  async user(): Promise<{ id: string; auth: { Authorization: string } }> {
+    const id = newUserId();
+    await this.db.query('insert into public.users (id) values ($1)', [id]);
+    return { id, auth: { Authorization: `Bearer ${await signToken(id, { expiresIn: '30m' })}` } };
+  }
+
+  async close(): Promise<void> {
+    // Kept for a failed run: what each replica logged (warnings and errors).
+    for (const r of this.replicas)
+      writeFileSync(join(tmpdir(), `pulse-topology-${process.pid}-${r.name}.log`), r.output.join(''));
+    for (const r of this.replicas) {
+      if (r.process && r.process.exitCode === null && r.process.signalCode === null) {
+        r.process.kill('SIGKILL');
+        await r.exited;
+      }
+    }
+    if (this.haproxy && this.haproxy.exitCode === null) {
+      const gone = new Promise((resolve) => this.haproxy!.once('exit', resolve));
+      this.haproxy.kill('SIGTERM');
+      await gone;
+    }
+    await this.db?.end();
+    if (!this.dbName) return;
+    const admin = new pg.Client({ connectionString: ADMIN_URL });
+    await admin.connect();
+    await admin.query(`drop database if exists ${this.dbName} with (force)`);
+    await admin.end();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** The same settings as docker/haproxy.cfg, with this run's ports. */
+function haproxyConfig(port: number, replicas: Replica[]): string {
+  return `global
+  maxconn 4096
+
+defaults
+  mode http
+  timeout connect 2s
+  timeout client 120s
+  timeout server 120s
+  timeout http-request 10s
+  option http-buffer-request
+  retries 3
+  option redispatch 1
+  retry-on conn-failure empty-response 503
+
+frontend pulse
+  bind 127.0.0.1:${port}
+  default_backend replicas
+
+backend replicas
+  balance roundrobin
+  option httpchk GET /health/ready
+  http-check expect status 200
+  timeout check 2s
+  default-server inter 500ms fall 2 rise 1
+  http-response set-header X-Served-By %s
+${replicas.map((r) => `  server ${r.name} 127.0.0.1:${r.port} check`).join('\n')}
+`;
+}
