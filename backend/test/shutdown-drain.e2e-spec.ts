@@ -98,7 +98,9 @@ describe('SIGTERM drain limit (built server)', () => {
     expect(streamed.length).toBeGreaterThan(0);
 
     // What the client saw is what was stored, marked interrupted.
-    const sessionId = (longParts.find((p) => p.type === 'data-session')?.data as { session_id: string }).session_id;
+    const session = longParts.find((p) => p.type === 'data-session')?.data as { session_id: string } | undefined;
+    const sessionId = session?.session_id;
+    expect(sessionId).toBeDefined();
     const next = await start();
     const res = await fetch(`${next.url}/api/chat/sessions/${sessionId}`, { headers: auth });
     expect(res.status).toBe(200);

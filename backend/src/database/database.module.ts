@@ -53,7 +53,12 @@ function postgresSummary(config: AppConfig): string {
         const db = await openDatabase(config);
         try {
           const migrator = migrationsDatabase(config, db);
-          const applied = await runMigrations(migrator).finally(() => migrator !== db && migrator.close());
+          let applied: string[];
+          try {
+            applied = await runMigrations(migrator);
+          } finally {
+            if (migrator !== db) await migrator.close();
+          }
           logger.log(
             `${db.kind === 'pglite' ? `embedded PGlite at ${config.env.PGLITE_DATA_DIR}` : postgresSummary(config)}; ` +
               `${applied.length ? `applied ${applied.join(', ')}` : 'migrations up to date'}`,

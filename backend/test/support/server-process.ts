@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
-export const BACKEND = fileURLToPath(new URL('../..', import.meta.url));
-export const MAIN = join(BACKEND, 'dist', 'main.js');
+const BACKEND = fileURLToPath(new URL('../..', import.meta.url));
+const MAIN = join(BACKEND, 'dist', 'main.js');
 
 export interface BuiltServer {
   proc: ChildProcess;
