@@ -7,4 +7,5 @@ cd "$PULSE_ROOT"
 npm run build --silent
 # Relative settings (PGLITE_DATA_DIR) are taken from where the user ran `npm start`.
 cd "${INIT_CWD:-$PULSE_ROOT}"
-exec node "$PULSE_ROOT/backend/dist/main.js"
+# The same small young generation as the Docker image (bench/README.md, "Memory with many streams open").
+exec node --max-semi-space-size=2 "$PULSE_ROOT/backend/dist/main.js"

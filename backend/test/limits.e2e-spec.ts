@@ -49,7 +49,7 @@ describe('auth failures per client address (behind a trusted proxy)', () => {
   it('counts invalid tokens and tokens of unknown users, then refuses even a valid token from that address', async () => {
     const from = client();
     const u = await t.user();
-    expectError(await request(t.url).get(SESSIONS).set(from).set(bearer('not.a.jwt')), 401, 'UNAUTHORIZED');
+    expectError(await request(t.url).get(SESSIONS).set(from).set(bearer('not.a.jwt')), 401, 'TOKEN_MALFORMED');
     const forged = await signToken(u.id, { secret: 'some-other-secret-that-is-long-enough-000' });
     expectError(await request(t.url).get(SESSIONS).set(from).set(bearer(forged)), 401, 'UNAUTHORIZED');
     const stranger = await signToken(newUserId());

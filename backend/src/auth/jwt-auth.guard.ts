@@ -5,6 +5,7 @@ import type { Request, Response } from 'express';
 import jwt from 'jsonwebtoken';
 import { ExtractJwt } from 'passport-jwt';
 import { AppError } from '../common/app-error.js';
+import { databaseUnavailable, isDatabaseUnavailable } from '../database/database-errors.js';
 import { RateLimitsService } from '../rate-limit/rate-limits.service.js';
 import { SEND_BUDGET } from '../rate-limit/send-budget.decorator.js';
 import type { AuthUser } from './auth-user.js';
@@ -57,6 +58,8 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
 
   handleRequest<T>(err: unknown, user: T, info: unknown): T {
     if (err instanceof AppError) throw err;
+    // The user lookup could not reach the database: the token may be fine, so not a 401.
+    if (isDatabaseUnavailable(err)) throw databaseUnavailable();
     if (user && !err) return user;
     const cause = err ?? info;
     // A token refused while its key was picked (TOKEN_MALFORMED) arrives as `info`.

@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { databaseUnavailable, isDatabaseUnavailable } from '../database/database-errors.js';
 import { AppError, type ErrorCode } from './app-error.js';
 import { assignRequestId, redactUrl } from './logging.js';
 
@@ -51,7 +52,10 @@ export class HttpErrorFilter implements ExceptionFilter {
         'request refused before routing',
       );
     }
-    if (body.statusCode >= 500 && !(exception instanceof AppError)) {
+    if (body.code === 'DATABASE_UNAVAILABLE' && !(exception instanceof AppError)) {
+      // Expected while the database restarts: one line, no stack.
+      this.logger.warn({ requestId: body.requestId, cause: String(exception) }, 'database unavailable');
+    } else if (body.statusCode >= 500 && !(exception instanceof AppError)) {
       this.logger.error({ err: exception, requestId: body.requestId }, 'unhandled error');
     }
     if (res.headersSent) {
@@ -66,6 +70,7 @@ export class HttpErrorFilter implements ExceptionFilter {
   }
 
   toBody(exception: unknown, requestId: string): ErrorBody {
+    if (!(exception instanceof AppError) && isDatabaseUnavailable(exception)) exception = databaseUnavailable();
     if (exception instanceof AppError) {
       return {
         statusCode: exception.status,

@@ -100,6 +100,27 @@ export class EnvironmentVariables {
   @Max(200)
   DATABASE_POOL_SIZE = 10;
 
+  /** Waiting for a new connection, or for a free one in the pool, longer than this is a 503. 0 = wait forever. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(600000)
+  DATABASE_CONNECT_TIMEOUT_MS = 5000;
+
+  /** Server-side statement_timeout; the client also gives up 1 s later on a server that never answers. 0 = none. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(600000)
+  DATABASE_STATEMENT_TIMEOUT_MS = 15000;
+
+  /** Server-side idle_in_transaction_session_timeout, so a stuck transaction cannot hold locks. 0 = none. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(600000)
+  DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS = 30000;
+
   /** Folder of the embedded database (used when DATABASE_URL is unset). */
   @IsString()
   @MinLength(1)

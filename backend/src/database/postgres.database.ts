@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
+import { isDatabaseUnavailable } from './database-errors.js';
 import { Database, type QueryResult, type Queryable } from './database.js';
 
 const names = new Map<string, string>();
@@ -33,17 +34,87 @@ function queryable(client: pg.PoolClient, named: boolean): Queryable {
   };
 }
 
+/** How long Pulse waits on the database before it calls it unavailable (milliseconds; 0 = no limit). */
+export interface PostgresTimeouts {
+  connectMs: number;
+  statementMs: number;
+  idleInTransactionMs: number;
+}
+
+export interface PostgresOptions {
+  preparedStatements?: boolean;
+  timeouts?: PostgresTimeouts;
+}
+
+/** No timeouts at all: for migrations, tools and tests. */
+export const NO_TIMEOUTS: PostgresTimeouts = { connectMs: 0, statementMs: 0, idleInTransactionMs: 0 };
+
+/**
+ * Checks a client out with an error listener for as long as it is out: pg emits 'error'
+ * on a client whose connection drops (server restart, pg_terminate_backend), and with no
+ * listener that event kills the process. The client is released with the error, if any,
+ * so the pool discards it instead of handing out a dead connection.
+ */
+async function checkedOut<T>(
+  pool: pg.Pool,
+  fn: (client: pg.PoolClient, discard: (err: Error) => void) => Promise<T>,
+): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  const onError = (err: Error) => (broken ??= err);
+  client.on('error', onError);
+  try {
+    return await fn(client, onError);
+  } catch (err) {
+    // A timed-out or aborted statement may still be running on that connection: drop it too.
+    if (isDatabaseUnavailable(err)) broken ??= err as Error;
+    throw err;
+  } finally {
+    client.removeListener('error', onError);
+    client.release(broken);
+  }
+}
+
 /** Any Postgres server reached through DATABASE_URL (a Supabase project, or a local server). */
 export class PostgresDatabase extends Database {
   readonly kind = 'postgres' as const;
   private readonly pool: pg.Pool;
-
   private readonly preparedStatements: boolean;
+  /** Sent with each BEGIN: per transaction, so they hold behind a transaction-mode pooler too. */
+  private readonly limits: string;
 
-  constructor(connectionString: string, poolSize: number, options: { preparedStatements?: boolean } = {}) {
+  constructor(connectionString: string, poolSize: number, options: PostgresOptions = {}) {
     super();
     this.preparedStatements = options.preparedStatements ?? true;
-    this.pool = new pg.Pool({ connectionString, max: poolSize, application_name: 'pulse' });
+    const { connectMs, statementMs, idleInTransactionMs } = options.timeouts ?? NO_TIMEOUTS;
+    this.limits = [
+      statementMs ? `set local statement_timeout = ${Math.floor(statementMs)}` : '',
+      idleInTransactionMs ? `set local idle_in_transaction_session_timeout = ${Math.floor(idleInTransactionMs)}` : '',
+    ]
+      .filter(Boolean)
+      .join('; ');
+    this.pool = new pg.Pool({
+      connectionString,
+      max: poolSize,
+      // Connections stay open once made: a burst then finds them ready instead of opening new
+      // ones while its own requests keep the event loop too busy to finish the handshakes.
+      min: poolSize,
+      application_name: 'pulse',
+      // The pool applies this to the wait for a free connection too: a burst of sends may
+      // queue behind a busy pool for longer than one connect takes, so it gets the statement
+      // timeout on top. A new connection gets connectMs alone (the Client below).
+      connectionTimeoutMillis: connectMs && statementMs ? connectMs + statementMs : undefined,
+      // pg-pool calls `new Client(poolOptions)`; its typings leave the argument out.
+      Client: class extends pg.Client {
+        constructor(config: pg.ClientConfig) {
+          super({ ...config, connectionTimeoutMillis: connectMs || undefined });
+        }
+      } as unknown as new () => pg.ClientBase,
+      // The server enforces statement_timeout only while it runs; a frozen or unreachable
+      // server never answers, so the client gives up a little later on its own.
+      query_timeout: statementMs ? statementMs + 1000 : undefined,
+      keepAlive: true,
+    });
     // An idle client losing its connection must not crash the process; the pool replaces it.
     this.pool.on('error', () => undefined);
   }
@@ -57,20 +128,21 @@ export class PostgresDatabase extends Database {
     await this.pool.query(sql);
   }
 
-  async transaction<T>(fn: (tx: Queryable) => Promise<T>, setup?: string): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      // Simple protocol: BEGIN and the setup go to the server as one round trip.
-      await client.query(setup ? `begin; ${setup}` : 'begin');
-      const result = await fn(queryable(client, this.preparedStatements));
-      await client.query('commit');
-      return result;
-    } catch (err) {
-      await client.query('rollback').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+  transaction<T>(fn: (tx: Queryable) => Promise<T>, setup?: string): Promise<T> {
+    return checkedOut(this.pool, async (client, discard) => {
+      try {
+        // Simple protocol: BEGIN, the limits and the setup go to the server as one round trip.
+        await client.query(['begin', this.limits, setup].filter(Boolean).join('; '));
+        const result = await fn(queryable(client, this.preparedStatements));
+        await client.query('commit');
+        return result;
+      } catch (err) {
+        // On a dead connection the rollback fails too and the server rolls back on its own;
+        // a connection that cannot even roll back is not handed out again.
+        if (!isDatabaseUnavailable(err)) await client.query('rollback').catch(discard);
+        throw err;
+      }
+    });
   }
 
   async close(): Promise<void> {

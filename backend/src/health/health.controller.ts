@@ -6,6 +6,9 @@ import { AppError } from '../common/app-error.js';
 import { Draining } from '../common/draining.js';
 import { Database } from '../database/database.js';
 
+/** An orchestrator probe gives up after a few seconds (Kubernetes: 1 s by default); answer before it does. */
+const READY_TIMEOUT_MS = 2000;
+
 @ApiTags('health')
 @Controller('health')
 export class HealthController {
@@ -30,10 +33,18 @@ export class HealthController {
   @ApiErrors('DATABASE_UNAVAILABLE', 'SHUTTING_DOWN')
   async ready() {
     if (this.draining.active) throw new AppError('SHUTTING_DOWN', 'This server is shutting down.');
+    // An orchestrator's probe gives up after a second or few: answer before it does, and
+    // truthfully, even when the database hangs instead of refusing.
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('readiness check timed out')), READY_TIMEOUT_MS);
+    });
     try {
-      await this.db.query('select 1');
+      await Promise.race([this.db.query('select 1'), late]);
     } catch {
       throw new AppError('DATABASE_UNAVAILABLE', 'The database does not answer.');
+    } finally {
+      clearTimeout(timer);
     }
     return { status: 'ok', database: this.db.kind };
   }
