@@ -1,4 +1,4 @@
-import { Body, Controller, Headers, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Post, Req, Res } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiExtraModels,
@@ -12,25 +12,21 @@ import type { Request, Response } from 'express';
 import type { AuthUser } from '../auth/auth-user.js';
 import { CurrentUser } from '../auth/current-user.decorator.js';
 import { ApiErrors } from '../common/api-errors.decorator.js';
-import { AppError } from '../common/app-error.js';
-import { HttpErrorFilter } from '../common/http-error.filter.js';
+import { toErrorBody } from '../common/http-error.filter.js';
 import { AppConfig } from '../config/app-config.js';
 import { AnswerStreams } from './answer-streams.service.js';
 import { SendBudget } from '../rate-limit/send-budget.decorator.js';
-import { ChatService, type PreparedSend } from './chat.service.js';
+import { ChatService } from './chat.service.js';
 import { SendMessageDto } from './dto/send-message.dto.js';
 import { SendResultDto } from './dto/send-result.dto.js';
 import type { InFlightAnswer } from './stream-hub.js';
-import { toUiFinishReason, UiMessageStream } from './ui-message-stream.js';
-
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+import { IdempotencyKeyHeader, IdempotencyKeyPipe } from './idempotency-key.pipe.js';
+import { UiMessageStream } from './ui-message-stream.js';
 
 @ApiTags('chat')
 @ApiBearerAuth()
 @Controller('api/chat')
 export class ChatController {
-  private readonly errors = new HttpErrorFilter();
-
   constructor(
     private readonly chat: ChatService,
     private readonly config: AppConfig,
@@ -81,88 +77,68 @@ export class ChatController {
   async send(
     @CurrentUser() user: AuthUser,
     @Body() body: SendMessageDto,
-    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @IdempotencyKeyHeader(IdempotencyKeyPipe) idempotencyKey: string | undefined,
     @Req() req: Request & { id?: string },
     @Res() res: Response,
   ): Promise<void> {
-    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
-      throw new AppError('VALIDATION_FAILED', 'Idempotency-Key must be 1 to 255 visible ASCII characters.', {
-        field: 'Idempotency-Key',
-      });
-    }
     this.streams.assertAccepting();
+    const wantsStream = (req.headers.accept ?? '').includes('text/event-stream');
+    await (wantsStream
+      ? this.sendStream(user, body, idempotencyKey, String(req.id), res)
+      : this.sendJson(user, body, idempotencyKey, res));
+  }
+
+  private async sendJson(
+    user: AuthUser,
+    body: SendMessageDto,
+    idempotencyKey: string | undefined,
+    res: Response,
+  ): Promise<void> {
     // Not tied to the connection: a client that drops goes on resuming; only a stop or the drain limit aborts.
     const abort = new AbortController();
     let answer: InFlightAnswer | undefined;
-
-    if (!(req.headers.accept ?? '').includes('text/event-stream')) {
-      try {
-        const result = await this.chat.send(user, body, {
-          idempotencyKey,
-          signal: abort.signal,
-          onPrepared: (p) => (answer = this.streams.register(user, p, abort, idempotencyKey)),
-        });
-        res.status(200).json(result);
-      } finally {
-        await answer?.end();
-      }
-      return;
-    }
-
-    const stream = new UiMessageStream(res, this.config.env.SSE_HEARTBEAT_SECONDS * 1000);
-    const textId = (id: string) => `text-${id}`;
-    let assistantId = '';
-    const begin = (p: PreparedSend, live = true) => {
-      assistantId = p.assistant_message_id;
-      if (live) answer = this.streams.register(user, p, abort, idempotencyKey, stream);
-      stream.open();
-      stream.write({ type: 'start', messageId: p.assistant_message_id });
-      stream.write({
-        type: 'data-session',
-        data: {
-          session_id: p.session_id,
-          title: p.title,
-          created_session: p.created_session,
-          user_message_id: p.user_message_id,
-        },
-      });
-      stream.write({ type: 'text-start', id: textId(p.assistant_message_id) });
-    };
     try {
       const result = await this.chat.send(user, body, {
         idempotencyKey,
         signal: abort.signal,
-        onPrepared: begin,
-        onDelta: (delta) => stream.write({ type: 'text-delta', id: textId(assistantId), delta }),
+        onPrepared: (p) => (answer = this.streams.register(user, p, abort, idempotencyKey)),
+      });
+      res.status(200).json(result);
+    } finally {
+      await answer?.end();
+    }
+  }
+
+  private async sendStream(
+    user: AuthUser,
+    body: SendMessageDto,
+    idempotencyKey: string | undefined,
+    requestId: string,
+    res: Response,
+  ): Promise<void> {
+    // Not tied to the connection, as in sendJson.
+    const abort = new AbortController();
+    let answer: InFlightAnswer | undefined;
+    const stream = new UiMessageStream(res, this.config.env.SSE_HEARTBEAT_SECONDS * 1000);
+    try {
+      const result = await this.chat.send(user, body, {
+        idempotencyKey,
+        signal: abort.signal,
+        onPrepared: (p) => {
+          answer = this.streams.register(user, p, abort, idempotencyKey, stream);
+          stream.begin(p);
+        },
+        onDelta: (delta) => stream.delta(delta),
       });
       if (result.replayed) {
-        begin(result, false);
-        if (result.response) stream.write({ type: 'text-delta', id: textId(assistantId), delta: result.response });
+        stream.begin(result);
+        if (result.response) stream.delta(result.response);
       }
-      stream.write({ type: 'text-end', id: textId(assistantId) });
-      stream.write({
-        type: 'data-message',
-        data: {
-          assistant_message_id: result.assistant_message_id,
-          finish_reason: result.finish_reason,
-          interrupted: result.interrupted,
-          usage: result.usage,
-          provider: result.provider,
-          model: result.model,
-          replayed: result.replayed,
-        },
-      });
-      stream.write({ type: 'finish', finishReason: toUiFinishReason(result.finish_reason) });
-      await stream.end();
+      await stream.finish(result);
     } catch (err) {
       // Before the stream opened, the error is an ordinary JSON response with its status.
       if (!stream.opened) throw err;
-      const body = this.errors.toBody(err, String(req.id));
-      stream.write({ type: 'text-end', id: textId(assistantId) });
-      const { code, message, requestId, session_id, user_message_id } = body;
-      stream.write({ type: 'data-error', data: { code, message, requestId, session_id, user_message_id } });
-      stream.write({ type: 'error', errorText: body.message });
-      await stream.end();
+      await stream.fail(toErrorBody(err, requestId));
     } finally {
       stream.dispose();
       await answer?.end();

@@ -8,6 +8,7 @@ import { AnswerStreamsController } from './answer-streams.controller.js';
 import { AnswerStreams } from './answer-streams.service.js';
 import { ChatController } from './chat.controller.js';
 import { ChatService } from './chat.service.js';
+import { IdempotencyService } from './idempotency.service.js';
 import { LostAnswers } from './lost-answers.js';
 import { SendRequestsJanitor } from './send-requests.janitor.js';
 import { SendRequestsRepository } from './send-requests.repository.js';
@@ -20,6 +21,7 @@ import { RedisStreamHub } from './stream-hub.redis.js';
   controllers: [ChatController, AnswerStreamsController],
   providers: [
     ChatService,
+    IdempotencyService,
     SendRequestsRepository,
     SendRequestsJanitor,
     AnswerStreams,

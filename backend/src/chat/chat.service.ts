@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { AI_PROVIDER, AiProviderError, type AiProvider, type AiUsage } from '../ai/ai-provider.js';
 import type { AuthUser } from '../auth/auth-user.js';
 import { AppError, type ErrorDetails } from '../common/app-error.js';
@@ -13,7 +13,7 @@ import { sessionNotFound } from '../sessions/sessions.service.js';
 import { buildContext, titleFrom, type StoredTurn } from './context.builder.js';
 import type { SendMessageDto } from './dto/send-message.dto.js';
 import type { SendResultDto, UsageDto } from './dto/send-result.dto.js';
-import { SendRequestsRepository } from './send-requests.repository.js';
+import { IdempotencyService } from './idempotency.service.js';
 import { StreamHub } from './stream-hub.js';
 
 /** What the caller learns once the user's message is safely stored, before the model is asked. */
@@ -63,7 +63,7 @@ export class ChatService {
     private readonly config: AppConfig,
     private readonly sessions: SessionsRepository,
     private readonly messages: MessagesRepository,
-    private readonly sendRequests: SendRequestsRepository,
+    private readonly idempotency: IdempotencyService,
     private readonly hub: StreamHub,
     @Inject(AI_PROVIDER) private readonly ai: AiProvider,
   ) {}
@@ -117,7 +117,7 @@ export class ChatService {
       }
     } catch (err) {
       if (!opts.signal.aborted && !(err instanceof AiProviderError && err.code === 'UPSTREAM_ABORTED')) {
-        if (key) await this.markFailed(user, key);
+        await this.idempotency.fail(user.id, key);
         // A new session's id is news to the client: without it a retry would start a second session.
         throw this.toAppError(err, { session_id: session.id, user_message_id: userMessage.id });
       }
@@ -149,7 +149,7 @@ export class ChatService {
     if (interrupted && text === '') {
       // The client left before the model said anything: there is no answer to keep, and the
       // history shows the question alone. A retry with the same key answers it.
-      if (key) await this.markFailed(user, key);
+      await this.idempotency.fail(user.id, key);
       return result;
     }
     try {
@@ -165,7 +165,7 @@ export class ChatService {
       });
     } catch (err) {
       // Left pending, the key would answer every retry with 409 IDEMPOTENCY_KEY_IN_USE until it went stale.
-      if (key) await this.markFailed(user, key);
+      await this.idempotency.fail(user.id, key);
       throw err;
     }
     return result;
@@ -189,28 +189,16 @@ export class ChatService {
       );
       // The session was deleted while the model answered: nothing to attach the answer to.
       if (!saved) throw sessionNotFound();
-      if (key) await this.sendRequests.settle(tx, user.id, key, 'completed', result);
+      await this.idempotency.complete(tx, user.id, key, result);
     });
   }
 
   /** Phase one, one transaction: the idempotency claim, the session, the user's message, the memory window. */
   private storeQuestion(user: AuthUser, dto: SendMessageDto, key?: string): Promise<Stored | SendResultDto> {
     return this.db.asUser(user.id, async (tx) => {
-      const hash = key ? requestHash(dto) : undefined;
-      const earlier = key && hash ? await this.sendRequests.claim(tx, user.id, key, hash) : undefined;
-      if (earlier) {
-        if (earlier.request_hash !== hash) {
-          throw new AppError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used for a different request.', {
-            field: 'Idempotency-Key',
-          });
-        }
-        // oxlint-disable-next-line typescript/no-misused-spread -- the stored response is plain JSON, not a class.
-        if (earlier.status === 'completed' && earlier.response) return { ...earlier.response, replayed: true };
-        const stale = earlier.age_ms > this.config.chatTimeoutMs + 30_000;
-        if (earlier.status === 'pending' && !stale) {
-          throw new AppError('IDEMPOTENCY_KEY_IN_USE', 'A request with this Idempotency-Key is still being answered.');
-        }
-      }
+      const claim = await this.idempotency.claim(tx, user.id, key, dto);
+      if (claim.replay) return claim.replay;
+      const { earlier } = claim;
 
       const history = this.config.env.MAX_CONTEXT_MESSAGES;
       let sessionRef = earlier?.session_id ?? dto.session_id?.toLowerCase();
@@ -230,25 +218,16 @@ export class ChatService {
         if (!session || !session.is_active) throw sessionNotFound();
         const userMessage = await this.messages.findById(tx, session.id, earlier.user_message_id);
         if (!userMessage) throw sessionNotFound();
-        if (key) await this.sendRequests.attach(tx, user.id, key, session.id, userMessage.id);
+        await this.idempotency.attach(tx, user.id, key, session.id, userMessage.id);
         const window = await this.messages.window(tx, session.id, userMessage.seq, history + 1);
         return { session, userMessage, window, created };
       }
 
       const appended = await this.messages.appendToActiveSession(tx, user.id, sessionRef, dto.message, history);
       if (!appended) throw sessionNotFound();
-      if (key) await this.sendRequests.attach(tx, user.id, key, sessionRef, appended.message.id);
+      await this.idempotency.attach(tx, user.id, key, sessionRef, appended.message.id);
       return { session: appended.session, userMessage: appended.message, window: appended.window, created };
     });
-  }
-
-  /** Lets a retry with the same key answer the stored question; a failure here only costs that. */
-  private async markFailed(user: AuthUser, key: string): Promise<void> {
-    try {
-      await this.db.asUser(user.id, (tx) => this.sendRequests.settle(tx, user.id, key, 'failed', null));
-    } catch (err) {
-      this.logger.warn({ err }, 'could not mark an idempotency key as failed');
-    }
   }
 
   private toAppError(err: unknown, where: ErrorDetails): unknown {
@@ -266,19 +245,4 @@ export class ChatService {
 /** A model name or finish reason as we store it: clean, and short enough for a label. */
 function upstreamLabel(value: string | undefined): string {
   return value ? cleanText(value.slice(0, 200)) : '';
-}
-
-/** The same key with a different body is refused; the hash is what "the same" means. */
-function requestHash(dto: SendMessageDto): string {
-  return createHash('sha256')
-    .update(
-      JSON.stringify([
-        dto.message,
-        dto.session_id?.toLowerCase() ?? null,
-        dto.system_prompt ?? null,
-        dto.temperature ?? null,
-        dto.max_tokens ?? null,
-      ]),
-    )
-    .digest('hex');
 }

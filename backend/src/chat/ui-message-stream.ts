@@ -1,4 +1,7 @@
 import type { Response } from 'express';
+import type { ErrorBody } from '../common/http-error.filter.js';
+import type { PreparedSend } from './chat.service.js';
+import type { SendResultDto } from './dto/send-result.dto.js';
 
 /** The AI SDK's UI message stream (v1) headers: `useChat`'s DefaultChatTransport reads this. */
 const UI_MESSAGE_STREAM_HEADERS = {
@@ -9,10 +12,10 @@ const UI_MESSAGE_STREAM_HEADERS = {
   'x-vercel-ai-ui-message-stream': 'v1',
 } as const;
 
-export type UiFinishReason = 'stop' | 'length' | 'content-filter' | 'tool-calls' | 'error' | 'interrupted' | 'other';
+type UiFinishReason = 'stop' | 'length' | 'content-filter' | 'tool-calls' | 'error' | 'interrupted' | 'other';
 
 /** Maps an OpenAI-style finish_reason onto the AI SDK's enum. */
-export function toUiFinishReason(reason: string): UiFinishReason {
+function toUiFinishReason(reason: string): UiFinishReason {
   switch (reason) {
     case 'stop':
     case 'length':
@@ -95,5 +98,57 @@ export class UiMessageStream {
 
   dispose(): void {
     clearInterval(this.heartbeat);
+  }
+
+  /** The id of the one text part; set by `begin`, used by every part after it. */
+  private textId = '';
+
+  /** Opens the stream for an answer: start, the session it belongs to, the text part's start. */
+  begin(prepared: PreparedSend): void {
+    this.textId = `text-${prepared.assistant_message_id}`;
+    this.open();
+    this.write({ type: 'start', messageId: prepared.assistant_message_id });
+    this.write({
+      type: 'data-session',
+      data: {
+        session_id: prepared.session_id,
+        title: prepared.title,
+        created_session: prepared.created_session,
+        user_message_id: prepared.user_message_id,
+      },
+    });
+    this.write({ type: 'text-start', id: this.textId });
+  }
+
+  delta(text: string): void {
+    this.write({ type: 'text-delta', id: this.textId, delta: text });
+  }
+
+  /** Closes the text, says how the answer ended, and ends the stream. */
+  async finish(result: SendResultDto): Promise<void> {
+    this.write({ type: 'text-end', id: this.textId });
+    this.write({
+      type: 'data-message',
+      data: {
+        assistant_message_id: result.assistant_message_id,
+        finish_reason: result.finish_reason,
+        interrupted: result.interrupted,
+        usage: result.usage,
+        provider: result.provider,
+        model: result.model,
+        replayed: result.replayed,
+      },
+    });
+    this.write({ type: 'finish', finishReason: toUiFinishReason(result.finish_reason) });
+    await this.end();
+  }
+
+  /** An error after the stream opened: the text closes, then `data-error` (our codes) and the SDK's `error`. */
+  async fail(body: ErrorBody): Promise<void> {
+    this.write({ type: 'text-end', id: this.textId });
+    const { code, message, requestId, session_id, user_message_id } = body;
+    this.write({ type: 'data-error', data: { code, message, requestId, session_id, user_message_id } });
+    this.write({ type: 'error', errorText: body.message });
+    await this.end();
   }
 }

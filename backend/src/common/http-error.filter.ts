@@ -26,6 +26,42 @@ export interface ErrorBody {
   user_message_id?: string;
 }
 
+/** The one JSON shape of an error, pure: the filter sends it, a stream that already started writes it as parts. */
+export function toErrorBody(exception: unknown, requestId: string): ErrorBody {
+  if (!(exception instanceof AppError) && isDatabaseUnavailable(exception)) exception = databaseUnavailable();
+  if (exception instanceof AppError) {
+    return {
+      statusCode: exception.status,
+      code: exception.code,
+      message: exception.message,
+      requestId,
+      ...exception.details,
+    };
+  }
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    // Nest hands body-parser's errors over wrapped, the original (with its `type`) as the cause.
+    if (status === 400 && (exception.cause as { type?: string } | undefined)?.type === 'entity.too.deep') {
+      return { statusCode: 400, code: 'BODY_TOO_DEEP', message: exception.message, requestId };
+    }
+    const parseFailure = status === 400 && /JSON/i.test(exception.message);
+    const code: ErrorCode = parseFailure ? 'MALFORMED_JSON' : (CODE_BY_STATUS[status] ?? 'INTERNAL_ERROR');
+    const message =
+      status === 404 ? 'No such route.' : parseFailure ? 'The request body is not valid JSON.' : exception.message;
+    return { statusCode: status >= 500 ? 500 : status, code, message, requestId };
+  }
+  // `throw null` reaches here too, hence the optional chain.
+  const status = (exception as { status?: number } | null | undefined)?.status;
+  if (status === 413)
+    return { statusCode: 413, code: 'PAYLOAD_TOO_LARGE', message: 'The request body is too large.', requestId };
+  if (status === 400 && (exception as { type?: string }).type === 'entity.parse.failed') {
+    return { statusCode: 400, code: 'MALFORMED_JSON', message: 'The request body is not valid JSON.', requestId };
+  }
+  if (status === 415)
+    return { statusCode: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Unsupported content type.', requestId };
+  return { statusCode: 500, code: 'INTERNAL_ERROR', message: 'Something went wrong on our side.', requestId };
+}
+
 /** Maps every error to the one JSON shape; unknown errors leak nothing but the request id. */
 @Catch()
 export class HttpErrorFilter implements ExceptionFilter {
@@ -38,7 +74,7 @@ export class HttpErrorFilter implements ExceptionFilter {
     // The body parser runs before the request logger, so a body it refuses has no id yet.
     const early = !req.id;
     const requestId = req.id ? String(req.id) : res.headersSent ? '' : assignRequestId(req, res);
-    const body = this.toBody(exception, requestId);
+    const body = toErrorBody(exception, requestId);
     if (early && body.statusCode < 500) {
       // The request logger never saw this request: one line of our own, no stack.
       this.logger.log(
@@ -67,40 +103,5 @@ export class HttpErrorFilter implements ExceptionFilter {
       for (const [name, value] of Object.entries(exception.headers ?? {})) res.setHeader(name, value);
     }
     res.status(body.statusCode).json(body);
-  }
-
-  toBody(exception: unknown, requestId: string): ErrorBody {
-    if (!(exception instanceof AppError) && isDatabaseUnavailable(exception)) exception = databaseUnavailable();
-    if (exception instanceof AppError) {
-      return {
-        statusCode: exception.status,
-        code: exception.code,
-        message: exception.message,
-        requestId,
-        ...exception.details,
-      };
-    }
-    if (exception instanceof HttpException) {
-      const status = exception.getStatus();
-      // Nest hands body-parser's errors over wrapped, the original (with its `type`) as the cause.
-      if (status === 400 && (exception.cause as { type?: string } | undefined)?.type === 'entity.too.deep') {
-        return { statusCode: 400, code: 'BODY_TOO_DEEP', message: exception.message, requestId };
-      }
-      const parseFailure = status === 400 && /JSON/i.test(exception.message);
-      const code: ErrorCode = parseFailure ? 'MALFORMED_JSON' : (CODE_BY_STATUS[status] ?? 'INTERNAL_ERROR');
-      const message =
-        status === 404 ? 'No such route.' : parseFailure ? 'The request body is not valid JSON.' : exception.message;
-      return { statusCode: status >= 500 ? 500 : status, code, message, requestId };
-    }
-    // `throw null` reaches here too, hence the optional chain.
-    const status = (exception as { status?: number } | null | undefined)?.status;
-    if (status === 413)
-      return { statusCode: 413, code: 'PAYLOAD_TOO_LARGE', message: 'The request body is too large.', requestId };
-    if (status === 400 && (exception as { type?: string }).type === 'entity.parse.failed') {
-      return { statusCode: 400, code: 'MALFORMED_JSON', message: 'The request body is not valid JSON.', requestId };
-    }
-    if (status === 415)
-      return { statusCode: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Unsupported content type.', requestId };
-    return { statusCode: 500, code: 'INTERNAL_ERROR', message: 'Something went wrong on our side.', requestId };
   }
 }
