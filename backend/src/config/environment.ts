@@ -183,7 +183,7 @@ export class EnvironmentVariables {
   DEMO_MODE?: boolean;
 
   /** Unset (or empty): `*`, except in production, where it must be given. */
-  @Transform(({ value }) => (typeof value === 'string' ? splitList(value) : value))
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? splitList(value) : value))
   @IsString({ each: true })
   CORS_ORIGINS: string[] = ['*'];
 
