@@ -3,20 +3,14 @@
 // doubled; its stop button stops the answer at the server (POST /api/chat/sessions/{id}/stop).
 import assert from 'node:assert/strict';
 import { connect, createServer } from 'node:net';
-import { after, before, beforeEach, describe, test } from 'node:test';
-import { assistant, button, chat, idle, launch, openChat, openPage, send, sleep, startStack } from './harness.mjs';
+import { describe, test } from 'node:test';
+import { assistant, button, chat, idle, openChat, openPage, send, sleep, useStack } from './harness.mjs';
 
 let stack;
 let browser;
-
-before(async () => {
-  stack = await startStack();
-  browser = await launch();
-});
-beforeEach(() => stack.upstream.reset());
-after(async () => {
-  await browser?.close();
-  await stack?.close();
+useStack((s, b) => {
+  stack = s;
+  browser = b;
 });
 
 const rememberedSession = (page, sub) => page.evaluate((k) => localStorage.getItem(k), `pulse-chat:session:${sub}`);

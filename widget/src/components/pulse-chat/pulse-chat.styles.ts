@@ -4,7 +4,7 @@
  * The host's placement is `!important`: in the cascade an `!important` from the shadow tree beats
  * the page's, so a reset such as `* { all: unset !important }` cannot unpin the bubble.
  */
-export const styles = `
+export const styles = /* css */ `
 :host {
   /* One palette: light-dark() picks by the host's color-scheme, which follows the user's setting
      unless the theme attribute pins it. */
