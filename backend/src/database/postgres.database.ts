@@ -117,6 +117,11 @@ export class PostgresDatabase extends Database {
     });
     // An idle client losing its connection must not crash the process; the pool replaces it.
     this.pool.on('error', () => undefined);
+    // And no client ever without a listener: pg-pool swaps its own listener off and on as a
+    // client moves between idle and checked out, and a FATAL that lands in between (seen under
+    // pg_terminate_backend in the faults e2e) was an unhandled 'error' event. checkedOut()
+    // still learns of the error through its own listener and discards the client.
+    this.pool.on('connect', (client) => client.on('error', () => undefined));
   }
 
   async query<T>(sql: string, params: unknown[] = []): Promise<QueryResult<T>> {
