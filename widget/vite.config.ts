@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { defineConfig, type Plugin } from 'vite';
+import { LIMITS } from '../backend/src/sessions/dto/limits.ts';
 
 const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -114,7 +115,12 @@ function minifyTemplates(): Plugin {
  * - `--mode embed`: `pulse-chat.js`, a classic script holding only the bubble.
  */
 export default defineConfig(({ mode }) => ({
-  define: { __PULSE_VERSION__: JSON.stringify(version) },
+  // The server's message limit, inlined as a plain number at build time: the widget stays in
+  // step with backend/src/sessions/dto/limits.ts without shipping any of the backend.
+  define: {
+    __PULSE_VERSION__: JSON.stringify(version),
+    __PULSE_MESSAGE_MAX_LENGTH__: JSON.stringify(LIMITS.messageLength),
+  },
   plugins: [minifyTemplates()],
   build:
     mode === 'embed'

@@ -152,3 +152,27 @@ describe('JWT_REQUIRE_EXP', () => {
     ).toThrow(/HTTP_HEADERS_TIMEOUT_SECONDS must not exceed HTTP_REQUEST_TIMEOUT_SECONDS/);
   });
 });
+
+describe('one pass over the environment', () => {
+  it('reports bad values and bad combinations of one environment together', () => {
+    expect(
+      problemsOf({
+        DEMO_MODE: 'false',
+        PORT: 'eighty',
+        HTTP_HEADERS_TIMEOUT_SECONDS: '40',
+        HTTP_REQUEST_TIMEOUT_SECONDS: '30',
+      }),
+    ).toEqual([
+      'PORT: must be a whole number from 0 to 65535 (got "eighty")',
+      'JWT_SECRET_KEY or JWT_JWKS_URL: one is required outside demo mode (the HS secret or the JWKS URL of your sign-in provider)',
+      'HTTP_HEADERS_TIMEOUT_SECONDS must not exceed HTTP_REQUEST_TIMEOUT_SECONDS',
+    ]);
+  });
+
+  it('ignores variables Pulse does not read, and refuses a boolean it cannot read', () => {
+    const { env } = AppConfig.fromEnvironment({ PATH: '/usr/bin', HOME: '/root', DEMO_MODE: 'yes' });
+    expect(env).not.toHaveProperty('PATH');
+    expect(env.DEMO_MODE).toBe(true);
+    expect(problemsOf({ DEMO_MODE: 'flase' })).toEqual(['DEMO_MODE: must be a boolean value']);
+  });
+});

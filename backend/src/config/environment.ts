@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { applyDecorators } from '@nestjs/common';
 import { Transform, Type, plainToInstance } from 'class-transformer';
 import {
   IsBoolean,
@@ -18,21 +19,9 @@ import {
   validateSync,
   type ValidationError,
 } from 'class-validator';
+import { splitList, toBoolean } from '../common/transforms.js';
 import { databaseUrlProblem } from './database-url.js';
 import { parseTrustProxy } from './trust-proxy.js';
-
-const toBool = ({ value }: { value: unknown }) =>
-  value === undefined || value === ''
-    ? undefined
-    : ['1', 'true', 'yes', 'on'].includes(String(value as string | boolean).toLowerCase());
-const toList = ({ value }: { value: unknown }) =>
-  typeof value === 'string'
-    ? value
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean)
-    : value;
-const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
 
 /** isURL alone takes `127.0.0.1:8352/v1` for a URL; every request to it would then fail. */
 const IsHttpUrl = () =>
@@ -59,6 +48,42 @@ const IsPostgresUrl = () =>
     },
   });
 
+// The shapes a setting takes, named once (as immich's server/src/validation.ts does). The
+// numeric ones keep @Min/@Max as such: `bounds()` reads them back for the start-up message.
+// An empty variable never reaches these: parseEnvironment drops it, so its default applies.
+
+/** A whole number from `min` to `max`. */
+const IntSetting = (min: number, max: number) =>
+  applyDecorators(
+    Type(() => Number),
+    IsInt(),
+    Min(min),
+    Max(max),
+  );
+
+/** A number (fractions allowed) from `min` to `max`. */
+const NumberSetting = (min: number, max: number) =>
+  applyDecorators(
+    Type(() => Number),
+    IsNumber(),
+    Min(min),
+    Max(max),
+  );
+
+/** Optional true/false (1/0, yes/no, on/off); anything else is refused rather than read as false. */
+const BoolSetting = () =>
+  applyDecorators(
+    Transform(({ value }) => toBoolean(value)),
+    IsOptional(),
+    IsBoolean(),
+  );
+
+/** Optional free text (a key, an issuer...). */
+const OptionalStringSetting = () => applyDecorators(IsOptional(), IsString());
+
+/** Optional http(s) URL. */
+const HttpUrlSetting = () => applyDecorators(IsOptional(), IsHttpUrl());
+
 /**
  * Every environment variable Pulse reads, with its default. Validated once at start;
  * `env.example` mirrors this class.
@@ -67,10 +92,7 @@ export class EnvironmentVariables {
   @IsIn(['development', 'production', 'test'])
   NODE_ENV: 'development' | 'production' | 'test' = 'development';
 
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  @Max(65535)
+  @IntSetting(0, 65535)
   PORT = 8000;
 
   @IsString()
@@ -80,7 +102,6 @@ export class EnvironmentVariables {
   LOG_LEVEL = 'info';
 
   /** Any Postgres (a Supabase project's connection string); unset means embedded PGlite. */
-  @Transform(emptyToUndefined)
   @IsOptional()
   @IsPostgresUrl()
   DATABASE_URL?: string;
@@ -89,36 +110,22 @@ export class EnvironmentVariables {
    * Named prepared statements (parse once per connection). Unset: on, except behind a
    * transaction-mode pooler recognised in DATABASE_URL (`?pgbouncer=true`, Supabase's port 6543).
    */
-  @Transform(toBool)
-  @IsOptional()
-  @IsBoolean()
+  @BoolSetting()
   DATABASE_PREPARED_STATEMENTS?: boolean;
 
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
+  @IntSetting(1, 200)
   DATABASE_POOL_SIZE = 10;
 
   /** Waiting for a new connection, or for a free one in the pool, longer than this is a 503. 0 = wait forever. */
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  @Max(600000)
+  @IntSetting(0, 600000)
   DATABASE_CONNECT_TIMEOUT_MS = 5000;
 
   /** Server-side statement_timeout; the client also gives up 1 s later on a server that never answers. 0 = none. */
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  @Max(600000)
+  @IntSetting(0, 600000)
   DATABASE_STATEMENT_TIMEOUT_MS = 15000;
 
   /** Server-side idle_in_transaction_session_timeout, so a stuck transaction cannot hold locks. 0 = none. */
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  @Max(600000)
+  @IntSetting(0, 600000)
   DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS = 30000;
 
   /** Folder of the embedded database (used when DATABASE_URL is unset). */
@@ -127,20 +134,14 @@ export class EnvironmentVariables {
   PGLITE_DATA_DIR = '.data/pglite';
 
   // --- Supabase (spec) ---
-  @Transform(emptyToUndefined)
-  @IsOptional()
-  @IsHttpUrl()
+  @HttpUrlSetting()
   SUPABASE_URL?: string;
 
-  @Transform(emptyToUndefined)
-  @IsOptional()
-  @IsString()
+  @OptionalStringSetting()
   SUPABASE_ANON_KEY?: string;
 
   // --- JWT (spec) ---
-  @Transform(emptyToUndefined)
-  @IsOptional()
-  @IsString()
+  @OptionalStringSetting()
   @MinLength(32)
   JWT_SECRET_KEY?: string;
 
@@ -148,100 +149,59 @@ export class EnvironmentVariables {
   JWT_ALGORITHM = 'HS256';
 
   /** Lifetime of widget tokens minted by POST /api/auth/token. */
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1440)
+  @IntSetting(1, 1440)
   JWT_EXPIRE_MINUTES = 30;
 
   /** JWKS endpoint for RS256/ES256 tokens (Supabase Auth, Auth0, Clerk...). */
-  @Transform(emptyToUndefined)
-  @IsOptional()
-  @IsHttpUrl()
+  @HttpUrlSetting()
   JWT_JWKS_URL?: string;
 
-  @Transform(emptyToUndefined)
-  @IsOptional()
-  @IsString()
+  @OptionalStringSetting()
   JWT_ISSUER?: string;
 
-  @Transform(emptyToUndefined)
-  @IsOptional()
-  @IsString()
+  @OptionalStringSetting()
   JWT_AUDIENCE?: string;
 
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  @Max(300)
+  @IntSetting(0, 300)
   JWT_CLOCK_TOLERANCE_SECONDS = 30;
 
   /** Refuse tokens without an `exp` claim (401 TOKEN_WITHOUT_EXPIRY). Default true; false allows them. */
-  // Strict: a typo such as `flase` must not switch the check off, so only the usual words count.
-  @Transform(({ value }) =>
-    value === ''
-      ? undefined
-      : (({ true: true, '1': true, false: false, '0': false } as Record<string, boolean>)[
-          String(value).toLowerCase()
-        ] ?? value),
-  )
-  @IsOptional()
-  @IsBoolean()
+  @BoolSetting()
   JWT_REQUIRE_EXP?: boolean;
 
   /** Create a public.users row for a valid token whose user is unknown. Defaults to on only in demo mode. */
-  @Transform(toBool)
-  @IsOptional()
-  @IsBoolean()
+  @BoolSetting()
   AUTO_PROVISION_USERS?: boolean;
 
   /** Lets an integrator's server mint widget tokens at POST /api/auth/token. Off while unset. */
-  @Transform(emptyToUndefined)
-  @IsOptional()
-  @IsString()
+  @OptionalStringSetting()
   @MinLength(24)
   PULSE_API_KEY?: string;
 
   /** Local demo mode: dev token + demo page. Defaults to on when neither DATABASE_URL nor a JWT secret/JWKS is set and NODE_ENV is not production. */
-  @Transform(toBool)
-  @IsOptional()
-  @IsBoolean()
+  @BoolSetting()
   DEMO_MODE?: boolean;
 
   /** Unset (or empty): `*`, except in production, where it must be given. */
-  @Transform(toList)
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? splitList(value) : value))
   @IsString({ each: true })
   CORS_ORIGINS: string[] = ['*'];
 
   // --- Chat (spec) ---
-  @Transform(emptyToUndefined)
-  @IsOptional()
-  @IsHttpUrl()
+  @HttpUrlSetting()
   EDGE_FUNCTION_URL?: string;
 
   /** Seconds; fractions allowed (tests use 0.5 to see a timeout quickly). */
-  @Type(() => Number)
-  @IsNumber()
-  @Min(0.1)
-  @Max(600)
+  @NumberSetting(0.1, 600)
   CHAT_TIMEOUT = 30;
 
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  @Max(200)
+  @IntSetting(0, 200)
   MAX_CONTEXT_MESSAGES = 10;
 
-  @Type(() => Number)
-  @IsNumber()
-  @Min(0)
-  @Max(2)
+  @NumberSetting(0, 2)
   DEFAULT_TEMPERATURE = 0.7;
 
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(32000)
+  @IntSetting(1, 32000)
   DEFAULT_MAX_TOKENS = 1000;
 
   @IsString()
@@ -249,19 +209,14 @@ export class EnvironmentVariables {
   DEFAULT_SYSTEM_PROMPT = 'You are a helpful assistant.';
 
   // --- AI providers ---
-  @Transform(emptyToUndefined)
   @IsOptional()
   @IsIn(['supabase', 'openai', 'demo'])
   AI_PROVIDER?: 'supabase' | 'openai' | 'demo';
 
-  @Transform(emptyToUndefined)
-  @IsOptional()
-  @IsHttpUrl()
+  @HttpUrlSetting()
   OPENAI_BASE_URL?: string;
 
-  @Transform(emptyToUndefined)
-  @IsOptional()
-  @IsString()
+  @OptionalStringSetting()
   OPENAI_API_KEY?: string;
 
   @IsString()
@@ -269,17 +224,11 @@ export class EnvironmentVariables {
   OPENAI_MODEL = 'gpt-4o-mini';
 
   /** How long an Idempotency-Key of POST /api/chat/send is remembered. */
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(8760)
+  @IntSetting(1, 8760)
   IDEMPOTENCY_KEY_TTL_HOURS = 24;
 
   /** Seconds between SSE heartbeat comments, so proxies keep an idle stream open. */
-  @Type(() => Number)
-  @IsNumber()
-  @Min(0.05)
-  @Max(300)
+  @NumberSetting(0.05, 300)
   SSE_HEARTBEAT_SECONDS = 15;
 
   /**
@@ -287,21 +236,14 @@ export class EnvironmentVariables {
    * included); a slow-loris connection is closed with 408. Neither limits a response, so an
    * answer may stream for as long as it takes.
    */
-  @Type(() => Number)
-  @IsNumber()
-  @Min(0.5)
-  @Max(600)
+  @NumberSetting(0.5, 600)
   HTTP_HEADERS_TIMEOUT_SECONDS = 10;
 
-  @Type(() => Number)
-  @IsNumber()
-  @Min(0.5)
-  @Max(3600)
+  @NumberSetting(0.5, 3600)
   HTTP_REQUEST_TIMEOUT_SECONDS = 30;
 
   // --- Replicas (several Pulse processes over one database) ---
   /** Redis shared by every replica (rate limits, send order, stop, resume); unset means one process, all in memory. */
-  @Transform(emptyToUndefined)
   @IsOptional()
   @Matches(/^rediss?:\/\/[^\s]+$/, { message: 'must start with redis:// or rediss:// (e.g. redis://127.0.0.1:6379)' })
   REDIS_URL?: string;
@@ -313,50 +255,31 @@ export class EnvironmentVariables {
   REDIS_KEY_PREFIX = 'pulse:';
 
   /** How long an answer's events stay resumable (GET /api/chat/sessions/{id}/stream) after it ended. */
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(86400)
+  @IntSetting(1, 86400)
   STREAM_RESUME_SECONDS = 300;
 
   /** A replica renews the lease of each answer it produces; one silent this long is presumed dead and its answer interrupted. */
-  @Type(() => Number)
-  @IsNumber()
-  @Min(0.2)
-  @Max(300)
+  @NumberSetting(0.2, 300)
   ANSWER_LEASE_SECONDS = 10;
 
   /** On SIGTERM, how long in-flight answers may go on before they are stored as interrupted. */
-  @Type(() => Number)
-  @IsNumber()
-  @Min(0)
-  @Max(3600)
+  @NumberSetting(0, 3600)
   SHUTDOWN_DRAIN_SECONDS = 30;
 
   // --- Abuse limits ---
   /** Requests per user per minute, one budget shared by every authenticated endpoint; 0 = off. */
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  @Max(100000)
+  @IntSetting(0, 100000)
   RATE_LIMIT_PER_MINUTE = 120;
 
   /** Sends (POST /api/chat/send) per user per minute, on top of the shared budget; 0 = no separate limit. */
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  @Max(100000)
+  @IntSetting(0, 100000)
   RATE_LIMIT_SENDS_PER_MINUTE = 20;
 
   /** Failed authentications per client address per minute, then 429 TOO_MANY_AUTH_FAILURES; 0 = off. */
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  @Max(100000)
+  @IntSetting(0, 100000)
   AUTH_FAILURES_PER_MINUTE = 30;
 
   /** The proxies whose X-Forwarded-For is believed: a hop count or their addresses/CIDRs. Unset: none. */
-  @Transform(emptyToUndefined)
   @IsOptional()
   @ValidateBy({
     name: 'trustProxy',
@@ -420,13 +343,14 @@ export interface ParsedEnvironment {
 
 /** Parses and validates the environment, collecting every bad variable rather than stopping at one. */
 export function parseEnvironment(env: NodeJS.ProcessEnv = process.env): ParsedEnvironment {
-  const known = [...Object.keys(new EnvironmentVariables()), ...OPTIONAL_KEYS];
   const raw: Record<string, unknown> = {};
   // Empty means unset, as in env files and compose's ${VAR:-}: the default applies.
-  for (const key of known) if (env[key] !== undefined && env[key] !== '') raw[key] = env[key];
+  for (const [key, value] of Object.entries(env)) if (value !== undefined && value !== '') raw[key] = value;
   const parsed = plainToInstance(EnvironmentVariables, raw, { exposeDefaultValues: true });
-  const errors = validateSync(parsed, { skipMissingProperties: false, forbidUnknownValues: true });
-  const given = new Set(known.filter((key) => typeof env[key] === 'string' && env[key].trim() !== ''));
+  // whitelist: the rest of the process environment (PATH, HOME...) is stripped, not validated;
+  // a variable is known to Pulse by being declared above, with no second list to keep in step.
+  const errors = validateSync(parsed, { whitelist: true, forbidUnknownValues: true });
+  const given = new Set(Object.keys(raw).filter((key) => Object.hasOwn(parsed, key) && String(raw[key]).trim() !== ''));
   return { env: parsed, problems: describe(errors, raw), given };
 }
 
@@ -436,24 +360,3 @@ export function loadEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
   if (problems.length > 0) throw new ConfigError(problems);
   return parsed;
 }
-
-const OPTIONAL_KEYS = [
-  'DATABASE_URL',
-  'DATABASE_PREPARED_STATEMENTS',
-  'SUPABASE_URL',
-  'SUPABASE_ANON_KEY',
-  'JWT_SECRET_KEY',
-  'JWT_JWKS_URL',
-  'JWT_ISSUER',
-  'JWT_AUDIENCE',
-  'JWT_REQUIRE_EXP',
-  'AUTO_PROVISION_USERS',
-  'PULSE_API_KEY',
-  'DEMO_MODE',
-  'EDGE_FUNCTION_URL',
-  'AI_PROVIDER',
-  'OPENAI_BASE_URL',
-  'OPENAI_API_KEY',
-  'REDIS_URL',
-  'TRUST_PROXY',
-] as const;

@@ -16,6 +16,7 @@ export function parseTrustProxy(value: string | undefined): TrustProxy | undefin
   const v = (value ?? '').trim().toLowerCase();
   if (v === '' || v === 'false' || v === '0') return false;
   if (/^\d+$/.test(v)) return Number(v) <= MAX_HOPS ? Number(v) : undefined;
+  // Not splitList: an empty entry (`10.0.0.1,`) is refused here, as a half-edited list of proxies.
   const entries = v.split(',').map((s) => s.trim());
   return entries.every(isProxyAddress) ? entries : undefined;
 }

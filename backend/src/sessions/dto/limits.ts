@@ -1,4 +1,8 @@
-/** Input limits shared by the DTOs, the chat send body and the widget. */
+/**
+ * Input limits of the DTOs and the chat send body. The widget's build (widget/vite.config.ts)
+ * inlines messageLength; its rename field keeps a literal maxlength="200" (titleLength), since a
+ * bound attribute would cost bytes in a bundle at its size budget.
+ */
 export const LIMITS = {
   titleLength: 200,
   systemPromptLength: 8000,

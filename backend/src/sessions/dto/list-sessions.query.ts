@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
+import { toBoolean } from '../../common/transforms.js';
 import { LIMITS } from './limits.js';
 
 /**
@@ -9,9 +10,6 @@ import { LIMITS } from './limits.js';
  */
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^[0-9]{1,6}$/.test(value) ? Number(value) : value;
-
-const toBool = ({ value }: { value: unknown }) =>
-  value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
 
 export class ListSessionsQuery {
   @ApiPropertyOptional({ minimum: 1, maximum: LIMITS.sessionsPage.max, default: LIMITS.sessionsPage.default })
@@ -29,7 +27,7 @@ export class ListSessionsQuery {
 
   @ApiPropertyOptional({ default: false, description: 'Include archived (is_active=false) sessions.' })
   @IsOptional()
-  @Transform(toBool)
+  @Transform(({ value }) => toBoolean(value))
   @IsBoolean()
   include_archived: boolean = false;
 }

@@ -22,7 +22,9 @@ import { ChatController, type ChatMessage } from './chat-controller.js';
 import { styles } from './pulse-chat-panel.styles.js';
 import type { SessionsListEventMap } from '../pulse-sessions-list/pulse-sessions-list.js';
 
-const MAX_LENGTH = 16000;
+/** LIMITS.messageLength of the backend, inlined by vite.config.ts. */
+declare const __PULSE_MESSAGE_MAX_LENGTH__: number;
+const MAX_LENGTH = __PULSE_MESSAGE_MAX_LENGTH__;
 
 const icon = (d: string) =>
   html`<svg viewBox="0 0 24 24" aria-hidden="true" width="20" height="20" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round"><path d=${d} /></svg>`;
