@@ -168,31 +168,30 @@ describe('odd upstream answers and failed sends: everything streamed is stored, 
     });
   });
 
-  it('stores no answer when the client leaves before the first delta; the history shows the question alone', async () => {
+  it('stores no answer when the answer is stopped before its first word; the history shows the question alone', async () => {
     const u = await t.user();
+    // The first word would come long after the stop (and after CHAT_TIMEOUT: the stop must win first).
     upstream.enqueue({ kind: 'text', text: 'Too late to hear this', firstTokenDelayMs: 60_000 });
-    const controller = new AbortController();
-
-    const res = await send(
-      t,
-      u.auth,
-      { message: 'Never mind' },
-      { stream: true, signal: controller.signal, idempotencyKey: 'left-early' },
-    );
+    const res = await send(t, u.auth, { message: 'Never mind' }, { stream: true, idempotencyKey: 'left-early' });
     let sessionId = '';
+    let stopped: Promise<Response> | undefined;
+    const parts: { type: string }[] = [];
     await readSse(res.body!, (item) => {
-      if (controller.signal.aborted || item.kind !== 'event' || item.data === '[DONE]') return;
-      const part = JSON.parse(item.data);
-      if (part.type === 'data-session') {
+      if (item.kind !== 'event' || item.data === '[DONE]') return;
+      const part = JSON.parse(item.data) as { type: string; data?: { session_id: string } };
+      parts.push(part);
+      if (part.type === 'data-session' && part.data) {
         sessionId = part.data.session_id;
-        controller.abort();
+        stopped = fetch(`${t.url}/api/chat/sessions/${sessionId}/stop`, { method: 'POST', headers: u.auth });
       }
-    }).catch((error: unknown) => {
-      if ((error as Error).name !== 'AbortError') throw error;
     });
 
+    // 200: the stop found the answer in flight and ended it (204 would mean the timeout got there first).
+    expect((await stopped)?.status).toBe(200);
+    expect(parts.some((p) => p.type === 'text-delta')).toBe(false);
+    expect(parts.find((p) => p.type === 'data-error')).toBeUndefined();
     await eventually(async () => (upstream.requests[0]?.aborted ? true : undefined));
-    // The send has finished once its key is settled; a retry with the key would answer the question.
+    // The key is settled as failed: a retry with it would answer the stored question.
     await eventually(async () => ((await keyStatus(t, u.id, 'left-early')) === 'failed' ? true : undefined));
     const stored = await storedMessages(t, u.auth, sessionId);
     expect(stored.map((m) => [m.role, m.content])).toEqual([['user', 'Never mind']]);

@@ -49,8 +49,10 @@ export class ChatController {
       '`session_id` and `user_message_id`: the question is stored there. To retry, repeat the request with the ' +
       'same Idempotency-Key and the same body: the stored question is answered, nothing is stored twice. ' +
       'Without a key, send again with that session_id (the question is then stored a second time; without ' +
-      'session_id a new session would be created). A client that disconnects before the first word stores no ' +
-      'answer (the history shows the question alone). Text the model sends is cleaned before it is streamed ' +
+      'session_id a new session would be created). A client that disconnects does not end the answer: it is ' +
+      'stored whole and can be resumed (GET /api/chat/sessions/{id}/stream). A stop (POST ' +
+      '/api/chat/sessions/{id}/stop) before the first word stores no answer (the history shows the question ' +
+      'alone). Text the model sends is cleaned before it is streamed ' +
       'and stored: U+0000 dropped, an unpaired surrogate replaced by U+FFFD.',
   })
   @ApiHeader({
