@@ -11,18 +11,18 @@
 // --max-semi-space-size=2), BENCH_NODE_ARGS (extra node flags for Pulse),
 // BENCH_PULSE_DIR (measure another built checkout: a "before"), BENCH_LABEL.
 import { spawn, spawnSync } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { SignJWT } from 'jose';
 import pg from 'pg';
+import { startBuiltServer } from '../backend/test/support/built-server.mjs';
 import { summarizeHeapSnapshot } from './lib/heap-summary.mjs';
+import { mintTokens } from './lib/scenarios.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PULSE_ROOT = process.env.BENCH_PULSE_DIR ?? ROOT;
@@ -56,15 +56,6 @@ const cpuOf = (pid) => {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 };
 
-function freePort() {
-  return new Promise((ok) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => ok(port));
-    });
-  });
-}
-
 async function startUpstream() {
   const child = spawn(process.execPath, [join(ROOT, 'bench/lib/timed-upstream.mjs')], {
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -78,49 +69,39 @@ async function startUpstream() {
 }
 
 async function startPulse(dbEnv, upstreamUrl, secret, cwd) {
-  const port = await freePort();
   const nodeArgs = [
     ...SETTINGS.pulseFlags.split(' ').filter(Boolean),
     ...(SETTINGS.heapSnapshot ? ['--heapsnapshot-signal=SIGUSR2'] : []),
     ...(env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
   ];
-  const child = spawn(process.execPath, [...nodeArgs, join(PULSE_ROOT, 'backend/dist/main.js')], {
-    // Heap snapshots land in the working directory.
-    cwd,
-    stdio: ['ignore', 'inherit', 'inherit'],
-    env: {
-      PATH: env.PATH,
-      HOME: env.HOME,
-      NODE_ENV: 'production',
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      AI_PROVIDER: 'openai',
-      OPENAI_BASE_URL: upstreamUrl,
-      OPENAI_API_KEY: 'sk-bench',
-      JWT_SECRET_KEY: secret,
-      AUTO_PROVISION_USERS: 'true',
-      DEMO_MODE: 'false',
-      LOG_LEVEL: 'warn',
-      RATE_LIMIT_PER_MINUTE: '0',
-      RATE_LIMIT_SENDS_PER_MINUTE: '0',
-      SHUTDOWN_DRAIN_SECONDS: '0',
-      // glibc's arena count, to compare allocator settings (BENCH_MALLOC_ARENA_MAX=2).
-      ...(env.BENCH_MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: env.BENCH_MALLOC_ARENA_MAX } : {}),
-      ...dbEnv,
+  const server = await startBuiltServer(
+    {
+      main: join(PULSE_ROOT, 'backend/dist/main.js'),
+      // Heap snapshots land in the working directory.
+      cwd,
+      nodeArgs,
+      env: {
+        NODE_ENV: 'production',
+        CORS_ORIGINS: 'http://localhost',
+        AI_PROVIDER: 'openai',
+        OPENAI_BASE_URL: upstreamUrl,
+        OPENAI_API_KEY: 'sk-bench',
+        JWT_SECRET_KEY: secret,
+        AUTO_PROVISION_USERS: 'true',
+        DEMO_MODE: 'false',
+        LOG_LEVEL: 'warn',
+        RATE_LIMIT_PER_MINUTE: '0',
+        RATE_LIMIT_SENDS_PER_MINUTE: '0',
+        SHUTDOWN_DRAIN_SECONDS: '0',
+        // glibc's arena count, to compare allocator settings (BENCH_MALLOC_ARENA_MAX=2).
+        ...(env.BENCH_MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: env.BENCH_MALLOC_ARENA_MAX } : {}),
+        ...dbEnv,
+      },
     },
-  });
-  children.add(child);
-  const base = `http://127.0.0.1:${port}`;
-  for (const until = Date.now() + 90_000; Date.now() < until;) {
-    if (child.exitCode !== null) throw new Error(`Pulse exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(`${base}/health/ready`)).ok) return { child, base };
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error('Pulse did not become ready in 90 s');
+    { path: '/health/ready', timeoutMs: 90_000 },
+  );
+  children.add(server.child);
+  return { child: server.child, base: server.url };
 }
 
 async function stop(child) {
@@ -130,20 +111,6 @@ async function stop(child) {
   await once(child, 'exit');
   clearTimeout(timer);
   children.delete(child);
-}
-
-function mintTokens(secret, count) {
-  const key = new TextEncoder().encode(secret);
-  return Promise.all(
-    Array.from({ length: count }, () =>
-      new SignJWT({ role: 'authenticated' })
-        .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-        .setSubject(randomUUID())
-        .setIssuedAt()
-        .setExpirationTime('2h')
-        .sign(key),
-    ),
-  );
 }
 
 /** Opens `count` streamed sends (each its own new session); resolves once all have their first token. */

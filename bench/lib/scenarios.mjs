@@ -52,7 +52,7 @@ const PACED = {
 const streamSeconds = (clients) => (clients === 1 ? 2 : 1) * SETTINGS.streamSeconds;
 const directSeconds = (clients) => (clients === 1 ? 2 : 1) * SETTINGS.directSeconds;
 
-async function mintTokens(secret, count) {
+export async function mintTokens(secret, count) {
   const key = new TextEncoder().encode(secret);
   return Promise.all(
     Array.from({ length: count }, () =>
