@@ -10,8 +10,10 @@ import {
   input,
   openChat,
   openPage,
+  rememberedSession,
   send,
   sleep,
+  until,
   useStack,
   userMessages,
 } from './harness.mjs';
@@ -23,23 +25,10 @@ useStack((s, b) => {
   browser = b;
 });
 
-/** The session the widget remembers for this user (it stores only the id, keyed by `sub`). */
-const rememberedSession = (page, sub) => page.evaluate((k) => localStorage.getItem(k), `pulse-chat:session:${sub}`);
-
 async function storedMessages(token, sessionId) {
   const { status, body } = await stack.call(token, `/api/chat/sessions/${sessionId}?limit=50`);
   assert.equal(status, 200, JSON.stringify(body));
   return body.messages;
-}
-
-async function until(check, what, timeout = 5000) {
-  const end = Date.now() + timeout;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
 }
 
 describe('embedded by script tag on another origin', () => {

@@ -1,4 +1,5 @@
-// End-to-end harness: the real backend (built `backend/dist/main.js`, embedded PGlite, demo mode)
+// End-to-end harness: the real backend (built `backend/dist/main.js`, embedded PGlite, demo mode;
+// or another backend a test file starts with the same settings, e.g. replicas behind a balancer)
 // talking to the in-process OpenAI stand-in, a separate host-site server on another origin, and
 // headless Chromium. Each test file starts its own stack; every test signs in as a fresh user.
 import { execFileSync } from 'node:child_process';
@@ -33,10 +34,10 @@ function ensureBuilt() {
 // and shuts down cleanly) and copied per file; pending migrations still apply at start.
 const TEMPLATE = join(tmpdir(), `pulse-widget-e2e-pglite-${process.getuid?.() ?? 0}`);
 
-async function pgliteDir(upstreamUrl, secret) {
+async function pgliteDir(env) {
   if (!existsSync(join(TEMPLATE, 'PG_VERSION'))) {
     const fresh = await mkdtemp(join(tmpdir(), 'pulse-widget-e2e-template-'));
-    const backend = await startBackend(upstreamUrl, secret, fresh);
+    const backend = await startBackend(env, fresh);
     await backend.stop({ keep: true });
     await rm(TEMPLATE, { recursive: true, force: true });
     await rename(fresh, TEMPLATE).catch(() => rm(fresh, { recursive: true, force: true }));
@@ -46,29 +47,27 @@ async function pgliteDir(upstreamUrl, secret) {
   return dir;
 }
 
-async function startBackend(upstreamUrl, secret, dataDir) {
-  const server = await startBuiltServer(
-    {
-      cwd: ROOT,
-      env: {
-        PGLITE_DATA_DIR: dataDir,
-        NODE_ENV: 'development',
-        DEMO_MODE: 'true',
-        JWT_SECRET_KEY: secret,
-        // Tokens that expire during a test must be refused at once, not 30 s later.
-        JWT_CLOCK_TOLERANCE_SECONDS: '0',
-        AI_PROVIDER: 'openai',
-        OPENAI_BASE_URL: upstreamUrl,
-        OPENAI_API_KEY: 'test',
-        RATE_LIMIT_PER_MINUTE: '0',
-        RATE_LIMIT_SENDS_PER_MINUTE: '0',
-        LOG_LEVEL: 'warn',
-        CHAT_TIMEOUT: '2',
-      },
-    },
-    // The first start makes the PGlite template (initdb): tens of seconds on a loaded machine.
-    { timeoutMs: 90_000 },
-  ).catch(async (e) => {
+/** The settings of every backend these tests run, wherever its data lives. */
+const backendEnv = (upstreamUrl, secret) => ({
+  NODE_ENV: 'development',
+  DEMO_MODE: 'true',
+  JWT_SECRET_KEY: secret,
+  // Tokens that expire during a test must be refused at once, not 30 s later.
+  JWT_CLOCK_TOLERANCE_SECONDS: '0',
+  AI_PROVIDER: 'openai',
+  OPENAI_BASE_URL: upstreamUrl,
+  OPENAI_API_KEY: 'test',
+  RATE_LIMIT_PER_MINUTE: '0',
+  RATE_LIMIT_SENDS_PER_MINUTE: '0',
+  LOG_LEVEL: 'warn',
+  CHAT_TIMEOUT: '2',
+});
+
+/** The built server with `env`; the first start of a database (initdb, migrations) takes tens of seconds on a loaded machine. */
+export const startServer = (env) => startBuiltServer({ cwd: ROOT, env }, { timeoutMs: 90_000 });
+
+async function startBackend(env, dataDir) {
+  const server = await startServer({ ...env, PGLITE_DATA_DIR: dataDir }).catch(async (e) => {
     await rm(dataDir, { recursive: true, force: true });
     throw e;
   });
@@ -78,6 +77,8 @@ async function startBackend(upstreamUrl, secret, dataDir) {
   };
   return { origin: server.url, stop, output: () => server.output() };
 }
+
+const startPglite = async (env) => startBackend(env, await pgliteDir(env));
 
 /** A host site on its own origin: pages are HTML strings or functions of the stack, served with `csp`. */
 function startHost() {
@@ -129,16 +130,18 @@ else window.addEventListener('pulse-ready', configure, { once: true });
 
 /**
  * Starts upstream, backend and host site. `stack.page(html)` registers a host page and returns
- * its URL; `stack.user()` makes a fresh user with a signed token; `stack.api()` calls the API.
+ * its URL; `stack.user()` makes a fresh user with a signed token; `stack.call()` calls the API.
+ * `backend(env)` starts the API with the settings given (one server on PGlite unless told) and
+ * resolves with `{ origin, stop }`; the stack keeps it as `stack.backend`.
  */
-async function startStack() {
+async function startStack({ backend: start = startPglite } = {}) {
   ensureBuilt();
   const secret = randomBytes(30).toString('base64url').slice(0, 40);
   const upstream = await startOpenAIUpstream();
   let backend;
   let host;
   try {
-    backend = await startBackend(upstream.url, secret, await pgliteDir(upstream.url, secret));
+    backend = await start(backendEnv(upstream.url, secret));
     host = await startHost();
   } catch (e) {
     await upstream.close();
@@ -153,6 +156,7 @@ async function startStack() {
 
   const stack = {
     api,
+    backend,
     upstream,
     host,
     strictCsp,
@@ -167,6 +171,11 @@ async function startStack() {
       host.state.token = () => token;
       host.state.tokenHits = 0;
       return { id, token };
+    },
+    /** The session's stored assistant message (its first), if any. */
+    async storedAnswer(token, sessionId) {
+      const { body } = await stack.call(token, `/api/chat/sessions/${sessionId}?limit=50`);
+      return body.messages.find((m) => m.role === 'assistant');
     },
     async call(token, path, init = {}) {
       const res = await fetch(api + path, {
@@ -198,13 +207,14 @@ async function startStack() {
 
 /**
  * The hooks every e2e file has: one stack and one browser for the file, the stub upstream reset
- * before each test, both closed after. `use` receives them once they are up.
+ * before each test, both closed after. `use` receives them once they are up; `options` go to
+ * startStack.
  */
-export function useStack(use) {
+export function useStack(use, options) {
   let stack;
   let browser;
   before(async () => {
-    stack = await startStack();
+    stack = await startStack(options);
     browser = await launch();
     use(stack, browser);
   });
@@ -229,6 +239,12 @@ export async function openPage(browser, url, contextOptions = {}) {
   page.dialogs = [];
   page.on('pageerror', (e) => page.errors.push(e.message));
   page.on('console', (m) => m.type() === 'error' && page.consoleErrors.push(m.text()));
+  // Which server answered each request, where a balancer says so (its X-Served-By header).
+  page.served = [];
+  page.on('response', (r) => {
+    const by = r.headers()['x-served-by'];
+    if (by) page.served.push({ method: r.request().method(), path: new URL(r.url()).pathname, status: r.status(), by });
+  });
   page.on('dialog', (d) => {
     page.dialogs.push(d.message());
     void d.dismiss().catch(() => {});
@@ -262,3 +278,41 @@ export async function send(page, text) {
 
 /** Waits until no answer is streaming (the Send button is back). */
 export const idle = (page) => button(page, 'Send').waitFor();
+
+/** Resolves with `check()`'s first truthy value, polled until `timeout` ms have passed. */
+export async function until(check, what, timeout = 10_000) {
+  const end = Date.now() + timeout;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+/** The session the widget remembers for this user (it stores only the id, keyed by `sub`). */
+export const rememberedSession = (page, sub) =>
+  page.evaluate((k) => localStorage.getItem(k), `pulse-chat:session:${sub}`);
+
+/** The text of the last answer shown. */
+export const shownAnswer = async (page) => (await assistant(page).last().locator('.md').textContent()).trim();
+
+/** Waits until the last answer shows `text` (for the page's default timeout unless given). */
+export const showing = (page, text, timeout) =>
+  assistant(page).last().locator('.md').getByText(text, { exact: false }).waitFor({ timeout });
+
+/**
+ * A fresh user's page (a host page with the embed unless `url` says) on which a long answer
+ * (`count` words `word0 word1 ...`, `chunkDelayMs` apart) is streaming and has reached
+ * `reached`; resolves with `{ user, page, words }`.
+ */
+export async function longAnswer(stack, browser, { count, chunkDelayMs, reached, question = 'A long story', url }) {
+  const user = stack.user();
+  const words = Array.from({ length: count }, (_, i) => `word${i}`);
+  stack.upstream.enqueue({ kind: 'text', text: words.join(' '), chunkDelayMs });
+  const page = await openPage(browser, url ?? stack.page());
+  await openChat(page);
+  await send(page, question);
+  await showing(page, reached);
+  return { user, page, words };
+}

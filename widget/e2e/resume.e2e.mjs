@@ -4,7 +4,19 @@
 import assert from 'node:assert/strict';
 import { connect, createServer } from 'node:net';
 import { describe, test } from 'node:test';
-import { assistant, button, chat, idle, openChat, openPage, send, sleep, useStack } from './harness.mjs';
+import {
+  assistant,
+  button,
+  chat,
+  idle,
+  longAnswer,
+  openChat,
+  rememberedSession,
+  showing,
+  shownAnswer,
+  until,
+  useStack,
+} from './harness.mjs';
 
 let stack;
 let browser;
@@ -12,18 +24,6 @@ useStack((s, b) => {
   stack = s;
   browser = b;
 });
-
-const rememberedSession = (page, sub) => page.evaluate((k) => localStorage.getItem(k), `pulse-chat:session:${sub}`);
-
-async function until(check, what, timeout = 10_000) {
-  const end = Date.now() + timeout;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 /**
  * A TCP hop between the page and the API that can cut every open connection at once, as a
@@ -52,87 +52,69 @@ async function startCutter(target) {
   };
 }
 
-async function storedAnswer(token, sessionId) {
-  const { body } = await stack.call(token, `/api/chat/sessions/${sessionId}?limit=50`);
-  return body.messages.find((m) => m.role === 'assistant');
-}
-
 describe('answers that outlive the page', () => {
   test('a reload mid-answer shows the whole answer once, as stored', async () => {
-    const user = stack.user();
-    const words = Array.from({ length: 30 }, (_, i) => `word${i}`);
-    stack.upstream.enqueue({ kind: 'text', text: words.join(' '), chunkDelayMs: 80 });
-    const page = await openPage(browser, stack.page());
-    await openChat(page);
-    await send(page, 'Tell me a long story');
-    await assistant(page).last().locator('.md').getByText('word2', { exact: false }).waitFor();
-
+    const { user, page, words } = await longAnswer(stack, browser, { count: 30, chunkDelayMs: 80, reached: 'word2' });
     const resumes = [];
     page.on('request', (r) => r.url().endsWith('/stream') && resumes.push(r.url()));
     await page.reload();
     await openChat(page);
     await idle(page);
-    await assistant(page).last().locator('.md').getByText('word29', { exact: false }).waitFor();
+    await showing(page, 'word29');
 
     assert.ok(resumes.length >= 1, 'the widget resumed the answer in flight');
     const sessionId = await rememberedSession(page, user.id);
-    const stored = await until(() => storedAnswer(user.token, sessionId), 'the stored answer');
+    const stored = await until(() => stack.storedAnswer(user.token, sessionId), 'the stored answer');
     assert.equal(stored.content, words.join(' '));
     assert.equal(await assistant(page).count(), 1);
-    assert.equal((await assistant(page).last().locator('.md').textContent()).trim(), stored.content);
+    assert.equal(await shownAnswer(page), stored.content);
     assert.equal(stack.upstream.requests.length, 1, 'the model was asked once');
     await page.context().close();
   });
 
   test('a dropped connection mid-answer is picked up after the last event, nothing lost or doubled', async () => {
-    const user = stack.user();
-    const words = Array.from({ length: 40 }, (_, i) => `word${i}`);
-    stack.upstream.enqueue({ kind: 'text', text: words.join(' '), chunkDelayMs: 60 });
     const cutter = await startCutter(stack.api);
     const snippet =
       `<script src="${cutter.origin}/widget/pulse-chat.js" data-api-url="${cutter.origin}" async></script>` +
       '<script src="/js/chat-token.js" defer></script>';
     const csp = stack.strictCsp.replaceAll(stack.api, cutter.origin);
-    const page = await openPage(browser, stack.page(snippet, { embed: false, csp }));
-    await openChat(page);
+    const url = stack.page(snippet, { embed: false, csp });
+    const { user, page, words } = await longAnswer(stack, browser, {
+      count: 40,
+      chunkDelayMs: 60,
+      reached: 'word3',
+      url,
+    });
     const resumes = [];
     page.on('request', (r) => r.url().endsWith('/stream') && resumes.push(r.headers()['last-event-id']));
-    await send(page, 'Tell me another long story');
-    await assistant(page).last().locator('.md').getByText('word3', { exact: false }).waitFor();
     // The network drops every open connection: the answer's stream breaks mid-way.
     cutter.cut();
     await idle(page);
-    await assistant(page).last().locator('.md').getByText('word39', { exact: false }).waitFor();
+    await showing(page, 'word39');
 
     assert.ok(resumes.length >= 1 && resumes.every((id) => Number(id) > 0), `resumed with Last-Event-ID: ${resumes}`);
     const sessionId = await rememberedSession(page, user.id);
-    const stored = await until(() => storedAnswer(user.token, sessionId), 'the stored answer');
+    const stored = await until(() => stack.storedAnswer(user.token, sessionId), 'the stored answer');
     assert.equal(stored.content, words.join(' '));
-    assert.equal((await assistant(page).last().locator('.md').textContent()).trim(), stored.content);
+    assert.equal(await shownAnswer(page), stored.content);
     await page.context().close();
     await cutter.close();
   });
 
   test('stop after a reload stops the answer at the server and shows what was stored', async () => {
-    const user = stack.user();
-    const words = Array.from({ length: 80 }, (_, i) => `word${i}`);
-    stack.upstream.enqueue({ kind: 'text', text: words.join(' '), chunkDelayMs: 100 });
-    const page = await openPage(browser, stack.page());
-    await openChat(page);
-    await send(page, 'Go on and on');
-    await assistant(page).last().locator('.md').getByText('word1', { exact: false }).waitFor();
+    const { user, page, words } = await longAnswer(stack, browser, { count: 80, chunkDelayMs: 100, reached: 'word1' });
     await page.reload();
     await openChat(page);
-    await assistant(page).last().locator('.md').getByText('word4', { exact: false }).waitFor();
+    await showing(page, 'word4');
     await button(page, 'Stop').click();
     await chat(page).getByText('Stopped.').waitFor();
     await idle(page);
 
     await until(() => stack.upstream.requests[0]?.aborted, 'the upstream request to be aborted');
     const sessionId = await rememberedSession(page, user.id);
-    const stored = await until(() => storedAnswer(user.token, sessionId), 'the stored answer');
+    const stored = await until(() => stack.storedAnswer(user.token, sessionId), 'the stored answer');
     assert.equal(stored.metadata.interrupted, true);
-    assert.equal((await assistant(page).last().locator('.md').textContent()).trim(), stored.content.trim());
+    assert.equal(await shownAnswer(page), stored.content.trim());
     assert.ok(stored.content.split(' ').length < words.length);
     await page.context().close();
   });

@@ -31,3 +31,14 @@ export function createPostgresDatabase(
   adminUrl: string,
   prefix?: string,
 ): Promise<{ name: string; url: string; drop(): Promise<void> }>;
+
+export interface Balancer {
+  url: string;
+  output(): string;
+  command(line: string): Promise<string>;
+  drain(name: string): Promise<string>;
+  ready(name: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export function startBalancer(servers: { name: string; port: number }[]): Promise<Balancer>;

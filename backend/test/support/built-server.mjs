@@ -1,13 +1,17 @@
 // One harness for every test and benchmark that runs the built server as a user would:
-// `node backend/dist/main.js` on a free port, waited for until it answers, and a throwaway
-// Postgres database. Used by backend/test/embedded-durability.e2e-spec.ts, widget/e2e/harness.mjs
+// `node backend/dist/main.js` on a free port, waited for until it answers, a throwaway Postgres
+// database, and HAProxy in front of several servers (the shipped config). Used by backend/test/embedded-durability.e2e-spec.ts, widget/e2e/harness.mjs
 // and bench/. Plain JavaScript so that node (bench, widget) and jest (backend) both load it.
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 
 export const BACKEND_MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
+const SHIPPED_HAPROXY = new URL('../../../docker/haproxy.cfg', import.meta.url);
 
 /** A port nobody listens on right now (the OS picks it). */
 async function freePort() {
@@ -99,4 +103,70 @@ export async function createPostgresDatabase(adminUrl, prefix = 'pulse_test') {
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   return { name, url: url.toString(), drop: () => admin(`drop database if exists ${name} with (force)`) };
+}
+
+/**
+ * HAProxy (Debian's package) in front of `servers` (`{ name, port }`), run with the shipped
+ * docker/haproxy.cfg (round-robin, timeouts, health checks, X-Served-By) on a free port plus an
+ * admin socket, so a test can take a server out of rotation (`drain`) as an operator would.
+ */
+export async function startBalancer(servers) {
+  const dir = await mkdtemp(join(tmpdir(), 'pulse-haproxy-'));
+  const socket = join(dir, 'admin.sock');
+  const port = await freePort();
+  const edits = [
+    [/^global\n/m, `global\n  stats socket ${socket} mode 600 level admin\n`],
+    [/^ {2}bind .*$/m, `  bind 127.0.0.1:${port}`],
+    [/^ {2}server .*\n?/gm, ''],
+  ];
+  let config = await readFile(SHIPPED_HAPROXY, 'utf8');
+  for (const [pattern, by] of edits) {
+    if (!pattern.test(config)) throw new Error(`docker/haproxy.cfg no longer has ${pattern}`);
+    config = config.replace(pattern, by);
+  }
+  config += servers.map((s) => `  server ${s.name} 127.0.0.1:${s.port} check\n`).join('');
+  await writeFile(join(dir, 'haproxy.cfg'), config);
+  const child = spawn('haproxy', ['-db', '-f', join(dir, 'haproxy.cfg')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let output = '';
+  child.stderr.on('data', (d) => (output += d));
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  /** One runtime API command (HAProxy's management guide, section 9.3); resolves with its answer. */
+  const command = (line) =>
+    new Promise((resolve, reject) => {
+      let answer = '';
+      connect(socket)
+        .on('error', reject)
+        .on('data', (d) => (answer += d))
+        .on('end', () => resolve(answer))
+        .end(`${line}\n`);
+    });
+  const balancer = {
+    url: `http://127.0.0.1:${port}`,
+    output: () => output,
+    command,
+    /** No new requests for `name`; the ones it holds (an answer's stream) go on. */
+    drain: (name) => command(`set server replicas/${name} state drain`),
+    ready: (name) => command(`set server replicas/${name} state ready`),
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        await exited;
+      }
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+  // Up once every server passed its health check (the `status` column of `show stat`).
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const rows = await command('show stat').catch(() => '');
+    const [head = '', ...lines] = rows.split('\n').map((r) => r.replace(/^# /, '').split(','));
+    const col = (name) => head.indexOf(name);
+    const up = lines.filter((r) => servers.some((s) => s.name === r[col('svname')]) && r[col('status')] === 'UP');
+    if (up.length === servers.length) return balancer;
+    if (child.exitCode !== null || Date.now() > deadline) {
+      await balancer.stop();
+      throw new Error(`haproxy did not bring every server up:\n${output}\n${rows}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
