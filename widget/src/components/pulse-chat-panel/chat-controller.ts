@@ -238,9 +238,11 @@ export class ChatController implements ReactiveController {
     const abort = this.#abort;
     this.#stopped = true;
     if (!abort || !this.sessionId) return abort?.abort();
+    // The stream then ends by itself with the stored partial's last words (relayed through Redis when
+    // another replica produced it); cutting it at once could show less than was stored.
     void json(this.chat(), `/api/chat/sessions/${encodeURIComponent(this.sessionId)}/stop`, 'POST')
       .catch(() => {})
-      .finally(() => abort.abort());
+      .finally(() => setTimeout(() => abort.abort(), 3000));
   }
 
   /** Stops showing the answer here; it still finishes and is stored at the server. */
