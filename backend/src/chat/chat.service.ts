@@ -14,7 +14,7 @@ import { buildContext, titleFrom, type StoredTurn } from './context.builder.js';
 import type { SendMessageDto } from './dto/send-message.dto.js';
 import type { SendResultDto, UsageDto } from './dto/send-result.dto.js';
 import { IdempotencyService } from './idempotency.service.js';
-import { StreamHub } from './stream-hub.js';
+import { StreamHub, TAKEN_OVER } from './stream-hub.js';
 
 /** What the caller learns once the user's message is safely stored, before the model is asked. */
 export interface PreparedSend {
@@ -48,6 +48,18 @@ const UPSTREAM_MESSAGES: Record<string, string> = {
   UPSTREAM_ERROR: 'The AI model failed to answer. Your message is saved; you can retry.',
   UPSTREAM_BAD_RESPONSE: 'The AI model sent an answer Pulse could not read. Your message is saved; you can retry.',
 };
+
+const answerLost = (where: ErrorDetails) =>
+  new AppError(
+    'ANSWER_LOST',
+    'The server producing this answer stopped. Your message is saved and so is the partial answer; you can retry.',
+    where,
+  );
+
+/** The answer's row already exists: another replica stored it as lost (primary key taken). */
+const isStoredElsewhere = (err: unknown) =>
+  (err as { code?: string; constraint?: string }).code === '23505' &&
+  (err as { constraint?: string }).constraint === 'chat_messages_pkey';
 
 /**
  * Sending a message: store the user's message, ask the model with the session's memory,
@@ -123,6 +135,8 @@ export class ChatService {
       }
       interrupted = true;
     }
+    const where = { session_id: session.id, user_message_id: userMessage.id };
+    if (opts.signal.reason === TAKEN_OVER) throw answerLost(where);
     const tail = cleaner.flush();
     if (tail) {
       text += tail;
@@ -166,7 +180,7 @@ export class ChatService {
     } catch (err) {
       // Left pending, the key would answer every retry with 409 IDEMPOTENCY_KEY_IN_USE until it went stale.
       await this.idempotency.fail(user.id, key);
-      throw err;
+      throw isStoredElsewhere(err) ? answerLost(where) : err;
     }
     return result;
   }

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { RedisStreamHub } from './stream-hub.redis.js';
-import type { AnswerMeta, BufferedEvent } from './stream-hub.js';
+import { TAKEN_OVER, type AnswerMeta, type BufferedEvent } from './stream-hub.js';
 
 /** Two hubs on one Redis stand for two replicas; the key prefix is this run's own. */
 describe('RedisStreamHub (two replicas on the machine’s Redis)', () => {
@@ -92,5 +92,18 @@ describe('RedisStreamHub (two replicas on the machine’s Redis)', () => {
     await a.appendClosing('a-lost', [{ id: 4, part: { type: 'error', errorText: 'lost' } }]);
     await follower;
     expect(seen.map((e) => e.id)).toEqual([2, 3, 4]);
+  });
+
+  it('aborts its own answer once another replica has taken it over, so the partial is not stored twice', async () => {
+    const abort = new AbortController();
+    const answer = a.begin(meta('s-taken', 'a-taken'), abort);
+    await answer.append(1, { type: 'start' });
+    // Another replica found the lease run out (this one stalled) and claimed the answer.
+    await redisB.zadd('live', Date.now() - 1, JSON.stringify(meta('s-taken', 'a-taken')));
+    expect(await b.claimLost('s-taken')).toHaveLength(1);
+    // The next renewal (every lease/3) finds the answer gone from the live set.
+    await new Promise<void>((resolve) => abort.signal.addEventListener('abort', () => resolve(), { once: true }));
+    expect(abort.signal.reason).toBe(TAKEN_OVER);
+    await answer.end();
   });
 });

@@ -10,6 +10,7 @@ import {
   type InFlightAnswer,
   isTerminal,
   StreamHub,
+  TAKEN_OVER,
   type UiPart,
 } from './stream-hub.js';
 
@@ -92,10 +93,14 @@ export class RedisStreamHub extends StreamHub {
     const renew = setInterval(() => {
       this.redis
         .multi()
-        .zadd('live', 'XX', Date.now() + this.leaseMs, member)
+        .zadd('live', 'XX', 'CH', Date.now() + this.leaseMs, member)
         .pexpire(pointer, alive)
         .pexpire(events, alive)
         .exec()
+        .then((replies) => {
+          // Gone from the live set: another replica found the lease run out and took the answer over.
+          if (replies?.[0]?.[1] === 0) this.abortLocalAnswer(meta.assistantId, TAKEN_OVER);
+        })
         .catch(fail);
     }, this.leaseMs / 3);
     renew.unref();

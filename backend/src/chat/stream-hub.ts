@@ -27,6 +27,12 @@ export interface BufferedEvent {
   part: UiPart;
 }
 
+/**
+ * The abort reason when another replica took an answer over (this one missed its lease, say
+ * while stalled): that replica has stored the partial, so this one must not store it again.
+ */
+export const TAKEN_OVER = 'taken-over';
+
 /** The last event of an answer's stream: after it only `[DONE]`. */
 export const isTerminal = (part: UiPart): boolean => part.type === 'finish' || part.type === 'error';
 

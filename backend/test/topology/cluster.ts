@@ -1,10 +1,11 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { startBalancer, type Balancer } from '../support/built-server.mjs';
 import { ADMIN_URL } from '../support/test-database.js';
 import { newUserId, signToken } from '../support/tokens.js';
 import { TEST_SECRET } from '../support/tokens.js';
@@ -50,8 +51,7 @@ export class Cluster {
   readonly replicas: Replica[] = [];
   url = '';
   db!: pg.Pool;
-  private haproxy?: ChildProcess;
-  private dir = mkdtempSync(join(tmpdir(), 'pulse-topology-'));
+  private balancer?: Balancer;
   private dbName = `pulse_topology_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
   readonly prefix = `pulse-topology-${process.pid}-${Date.now()}:`;
   private env: Record<string, string> = {};
@@ -103,7 +103,8 @@ export class Cluster {
       env: { PATH: process.env.PATH, ...this.env, PORT: String(r.port) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    r.output = [];
+    // Kept across restarts, so a failed run shows what every incarnation logged.
+    r.output.push(`--- ${r.name} started\n`);
     child.stdout!.on('data', (b: Buffer) => r.output.push(String(b)));
     child.stderr!.on('data', (b: Buffer) => r.output.push(String(b)));
     r.process = child;
@@ -117,19 +118,9 @@ export class Cluster {
   }
 
   private async startBalancer(): Promise<void> {
-    const port = await freePort();
-    const config = join(this.dir, 'haproxy.cfg');
-    writeFileSync(config, haproxyConfig(port, this.replicas));
-    this.haproxy = spawn('haproxy', ['-db', '-f', config], { stdio: ['ignore', 'inherit', 'inherit'] });
-    this.url = `http://127.0.0.1:${port}`;
-    await until(async () => (await fetch(`${this.url}/health/ready`)).status === 200, 'haproxy up');
-    // Every replica marked up (rise 2 checks) before the scenarios count on round-robin.
-    await until(async () => {
-      const seen = new Set<string>();
-      for (let i = 0; i < this.replicas.length * 2; i++)
-        seen.add((await fetch(`${this.url}/health`)).headers.get('x-served-by') ?? '');
-      return seen.size === this.replicas.length;
-    }, 'every replica in rotation');
+    // The shipped docker/haproxy.cfg with this run's ports; up once HAProxy's checks see every replica.
+    this.balancer = await startBalancer(this.replicas);
+    this.url = this.balancer.url;
   }
 
   /** SIGTERM (drain) or SIGKILL (a crash); resolves with the exit code once the process is gone. */
@@ -154,48 +145,12 @@ export class Cluster {
         await r.exited;
       }
     }
-    if (this.haproxy && this.haproxy.exitCode === null) {
-      const gone = new Promise((resolve) => this.haproxy!.once('exit', resolve));
-      this.haproxy.kill('SIGTERM');
-      await gone;
-    }
+    await this.balancer?.stop();
     await this.db?.end();
     if (!this.dbName) return;
     const admin = new pg.Client({ connectionString: ADMIN_URL });
     await admin.connect();
     await admin.query(`drop database if exists ${this.dbName} with (force)`);
     await admin.end();
-    rmSync(this.dir, { recursive: true, force: true });
   }
-}
-
-/** The same settings as docker/haproxy.cfg, with this run's ports. */
-function haproxyConfig(port: number, replicas: Replica[]): string {
-  return `global
-  maxconn 4096
-
-defaults
-  mode http
-  timeout connect 2s
-  timeout client 120s
-  timeout server 120s
-  timeout http-request 10s
-  option http-buffer-request
-  retries 3
-  option redispatch 1
-  retry-on conn-failure empty-response 503
-
-frontend pulse
-  bind 127.0.0.1:${port}
-  default_backend replicas
-
-backend replicas
-  balance roundrobin
-  option httpchk GET /health/ready
-  http-check expect status 200
-  timeout check 2s
-  default-server inter 500ms fall 2 rise 1
-  http-response set-header X-Served-By %s
-${replicas.map((r) => `  server ${r.name} 127.0.0.1:${r.port} check`).join('\n')}
-`;
 }
