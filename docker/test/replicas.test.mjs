@@ -319,8 +319,9 @@ describe('three replicas behind HAProxy (docker/compose.replicas.yaml)', () => {
   });
 
   it('docker stop of the replica streaming an answer: the answer finishes, the others answer every send meanwhile', async () => {
-    const chunks = words(60);
-    upstream.enqueue({ kind: 'text', chunks, chunkDelayMs: 50 });
+    // About 8 s of answer: docker stop reaches the replica well before it ends, even on a busy machine.
+    const chunks = words(100);
+    upstream.enqueue({ kind: 'text', chunks, chunkDelayMs: 80 });
     const s = await streamSend(user(), { message: 'Finish while your replica stops' });
     assert.equal(s.status, 200);
     await s.until((x) => x.deltas() >= 2);
@@ -328,15 +329,18 @@ describe('three replicas behind HAProxy (docker/compose.replicas.yaml)', () => {
     const { Id: id } = (await inspectAll())[victim];
     const started = Date.now();
     const stopped = run('docker', ['stop', id]);
-    // Draining: its readiness fails at once, so the balancer takes it out of the rotation.
+    // Draining: its readiness fails at once (503), so the balancer takes it out of the rotation.
     const own = `http://127.0.0.1:${ports[victim.toUpperCase()]}/health/ready`;
-    await eventually(async () => (await fetch(own)).status === 503, { intervalMs: 50, what: `${victim} draining` });
+    const readiness = async () => (await fetch(own).catch(() => ({ status: 'gone' }))).status;
+    await eventually(async () => (await readiness()) !== 200, { intervalMs: 50, what: `${victim} draining` });
+    const atDrain = s.deltas();
+    assert.ok(atDrain < chunks.length, 'the answer was still streaming when its replica began to drain');
 
-    // Sends meanwhile: one that lands on the draining replica is refused (503) and retried on another.
-    const headers = user();
+    // Sends meanwhile, each from another visitor: one that lands on the draining replica is
+    // refused (503) and retried on another.
     const served = [];
-    for (let i = 0; i < SENDS_PER_MINUTE; i++) {
-      const r = await send(headers, { message: `one down ${i}` });
+    for (let i = 0; i < 6; i++) {
+      const r = await send(user(), { message: `one down ${i}` });
       assert.equal(r.status, 200, JSON.stringify(r.body));
       served.push(r.served);
     }
@@ -346,11 +350,16 @@ describe('three replicas behind HAProxy (docker/compose.replicas.yaml)', () => {
     assert.equal(s.text(), chunks.join(''), 'the answer in flight finished whole');
     assert.deepEqual(s.parts().at(-1), { type: 'finish', finishReason: 'stop' });
     assert.equal(await run('docker', ['inspect', '-f', '{{.State.ExitCode}}', id]), '0');
+    const refused = (await run('docker', ['logs', id]))
+      .split('\n')
+      .filter((l) => l.includes('"url":"/api/chat/send"') && l.includes('"statusCode":503')).length;
     const others = REPLICAS.filter((r) => r !== victim);
     assert.deepEqual([...new Set(served)].sort(), others);
     figure(
       `docker stop ${victim} while it streamed: exit 0 after ${stopMs} ms, its answer finished whole ` +
-        `(${s.deltas()} deltas); meanwhile ${served.length} of ${served.length} sends answered by ${others.join(' and ')}`,
+        `(${atDrain} of ${s.deltas()} deltas sent when it began to drain); meanwhile ` +
+        `${served.length} of ${served.length} sends answered by ${others.join(' and ')} ` +
+        `(${refused} refused 503 by ${victim} while it drained, and retried by the balancer)`,
     );
   });
 
