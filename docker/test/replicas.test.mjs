@@ -1,5 +1,5 @@
-// docker/compose.replicas.yaml brought up as the README's "Several replicas" section says: three
-// replicas of the image the suite built, docker/haproxy.cfg in front (round-robin, no
+// docker/compose.replicas.yaml brought up as the README's "Three replicas with Docker Compose"
+// says: three replicas of the image the suite built, docker/haproxy.cfg in front (round-robin, no
 // stickiness), one Postgres and one Redis, every setting from a copy of env.example, and the
 // fake OpenAI upstream on the host as the model. Our machines have no bridge network, so
 // docker/test/compose.replicas.host-network.yaml is laid over it: every service on the host's
