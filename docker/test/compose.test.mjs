@@ -6,7 +6,7 @@
 // so the stack runs from a copy of compose.yaml without the pulse service's `ports:` block (the
 // only change, checked); the unmodified file is checked to publish PORT from the same settings.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -21,48 +21,16 @@ import {
   run,
   runId,
   secret,
+  settingsFile,
   signHs256,
   waitReady,
+  withoutPublishedPorts,
 } from './support.mjs';
 
 const ISSUER = 'https://auth.compose-test.example';
 const SYSTEM_PROMPT = 'You are the compose test assistant, set in the env_file.';
 
-/**
- * env.example with the given settings changed, as a user edits their copy: every other line (and
- * its trailing comment) is kept, so compose must read env.example's own format.
- */
-function settingsFile(overrides, extra) {
-  const lines = readFileSync(join(ROOT, 'env.example'), 'utf8').split('\n');
-  const seen = new Set();
-  const edited = lines.map((line) => {
-    const key = /^([A-Z][A-Z0-9_]*)=/.exec(line)?.[1];
-    if (!key || !(key in overrides)) return line;
-    seen.add(key);
-    return `${key}=${overrides[key]}`;
-  });
-  const unknown = Object.keys(overrides).filter((k) => !seen.has(k));
-  assert.deepEqual(unknown, [], 'every Pulse setting the test changes is a line of env.example');
-  return [
-    ...edited,
-    '# Compose-level settings (the test database)',
-    ...Object.entries(extra).map(([k, v]) => `${k}=${v}`),
-    '',
-  ].join('\n');
-}
-
 const COMPOSE_FILE = join(ROOT, 'docker', 'compose.yaml');
-const PULSE_PORTS = /^ {4}ports:\n(?: {6}- .*\n)+/m;
-
-/** compose.yaml without the pulse service's `ports:` block, and nothing else changed. */
-function withoutPublishedPorts() {
-  const original = readFileSync(COMPOSE_FILE, 'utf8');
-  const pulse = original.slice(original.indexOf('\n  pulse:\n'), original.indexOf('\n  db:\n'));
-  assert.match(pulse, PULSE_PORTS, 'the pulse service publishes its port');
-  const stripped = original.replace(PULSE_PORTS, '');
-  assert.equal(stripped.match(/^ +ports:/gm), null, 'no other service publishes a port');
-  return stripped;
-}
 
 describe('the compose stack (docker/compose.yaml)', () => {
   const project = `pulse-test-${runId()}`;
@@ -107,7 +75,7 @@ describe('the compose stack (docker/compose.yaml)', () => {
       ),
     );
     const hostCompose = join(dir, 'compose.yaml');
-    writeFileSync(hostCompose, withoutPublishedPorts());
+    writeFileSync(hostCompose, withoutPublishedPorts(COMPOSE_FILE, 'pulse'));
     // docker/.env plays both parts for a user: the env_file, and the source of compose's ${…}
     // defaults. This run's file is elsewhere, so it is named for both. The project directory
     // stays docker/, so relative paths (the build context) resolve as for compose.yaml itself.

@@ -4,7 +4,9 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -32,6 +34,51 @@ export function run(cmd, args, options = {}) {
       } else resolve(stdout.trim());
     });
   });
+}
+
+/**
+ * env.example with the given settings changed, as a user edits their copy: every other line (and
+ * its trailing comment) is kept, so compose must read env.example's own format. `extra` lines
+ * (compose-level settings of the test) follow.
+ */
+export function settingsFile(overrides, extra) {
+  const lines = readFileSync(join(ROOT, 'env.example'), 'utf8').split('\n');
+  const seen = new Set();
+  const edited = lines.map((line) => {
+    const key = /^([A-Z][A-Z0-9_]*)=/.exec(line)?.[1];
+    if (!key || !(key in overrides)) return line;
+    seen.add(key);
+    return `${key}=${overrides[key]}`;
+  });
+  const unknown = Object.keys(overrides).filter((k) => !seen.has(k));
+  assert.deepEqual(unknown, [], 'every Pulse setting the test changes is a line of env.example');
+  return [
+    ...edited,
+    '# Compose-level settings (the test stack)',
+    ...Object.entries(extra).map(([k, v]) => `${k}=${v}`),
+    '',
+  ].join('\n');
+}
+
+const PORTS_BLOCK = /^ {4}ports:\n(?: {6}- .*\n)+/m;
+
+/**
+ * A compose file without `service`'s `ports:` block, and nothing else changed: Compose v1 refuses
+ * published ports on the host network, and an override file cannot remove a list.
+ */
+export function withoutPublishedPorts(file, service) {
+  const original = readFileSync(file, 'utf8');
+  const header = `\n  ${service}:\n`;
+  const from = original.indexOf(header);
+  assert.ok(from >= 0, `${file} has a ${service} service`);
+  // The service's block ends where the next line indented by two spaces or less begins.
+  const rest = original.slice(from + header.length);
+  const end = rest.search(/\n {0,2}\S/);
+  const block = original.slice(from, from + header.length + (end < 0 ? rest.length : end));
+  assert.match(block, PORTS_BLOCK, `the ${service} service publishes a port`);
+  const stripped = original.replace(block, block.replace(PORTS_BLOCK, ''));
+  assert.equal(stripped.match(/^ +ports:/gm), null, 'no other service publishes a port');
+  return stripped;
 }
 
 /** An error that stops `eventually` at once (the thing waited for can no longer happen). */
@@ -163,4 +210,85 @@ export async function assertKept(base, token, { sessionId, conversation }) {
     session.messages.map((m) => [m.role, m.content]),
     conversation,
   );
+}
+
+/**
+ * An SSE answer read as it arrives (a streamed send or a resume), which a test can wait on and
+ * drop mid-way as a reloaded page would. `served` is the balancer's X-Served-By.
+ */
+export async function liveStream(url, init) {
+  const controller = new AbortController();
+  const res = await fetch(url, { ...init, signal: controller.signal });
+  const events = [];
+  const waiters = new Set();
+  let ended = false;
+  const wake = () => {
+    for (const w of Array.from(waiters)) w();
+  };
+  const read = async () => {
+    if (res.status !== 200 || !res.body) return;
+    const decoder = new TextDecoder();
+    let buffer = '';
+    try {
+      for await (const chunk of res.body) {
+        buffer += decoder.decode(chunk, { stream: true });
+        let cut;
+        while ((cut = buffer.search(/\r?\n\r?\n/)) >= 0) {
+          const block = buffer.slice(0, cut);
+          buffer = buffer.slice(cut).replace(/^\r?\n\r?\n/, '');
+          const field = (name) =>
+            block
+              .split(/\r?\n/)
+              .filter((l) => l.startsWith(`${name}:`))
+              .map((l) => l.slice(name.length + 1).trim());
+          const [data] = field('data');
+          // Heartbeat comments and the closing [DONE] carry no part.
+          if (data === undefined || data === '[DONE]') continue;
+          events.push({ id: Number(field('id')[0]), part: JSON.parse(data) });
+        }
+        wake();
+      }
+    } catch (err) {
+      if (err.name !== 'AbortError') throw err;
+    }
+  };
+  const done = read().finally(() => {
+    ended = true;
+    wake();
+  });
+  const parts = () => events.map((e) => e.part);
+  const s = {
+    status: res.status,
+    served: res.headers.get('x-served-by'),
+    events,
+    done,
+    parts,
+    deltas: () => parts().filter((p) => p.type === 'text-delta').length,
+    text: () =>
+      parts()
+        .filter((p) => p.type === 'text-delta')
+        .map((p) => p.delta)
+        .join(''),
+    lastId: () => events.at(-1)?.id ?? 0,
+    sessionId: () => parts().find((p) => p.type === 'data-session')?.data?.session_id,
+    until: (check, timeoutMs = 30_000) =>
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiters.delete(test);
+          reject(new Error(`stream condition not met in ${timeoutMs} ms: ${JSON.stringify(parts())}`));
+        }, timeoutMs);
+        const test = () => {
+          if (check(s) || ended) {
+            clearTimeout(timer);
+            waiters.delete(test);
+            if (check(s)) resolve();
+            else reject(new Error(`the stream ended before the condition held: ${JSON.stringify(parts())}`));
+          }
+        };
+        waiters.add(test);
+        test();
+      }),
+    drop: () => controller.abort(),
+  };
+  return s;
 }
