@@ -7,7 +7,7 @@
 // Pulse runs as a child process on embedded PGlite in a temp folder; everything is on loopback.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import net from 'node:net';
+import { freePort } from '../backend/test/support/built-server.mjs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,17 +26,6 @@ const BODIES = {
   'flat (a few bytes)': JSON.stringify({ message: 'hi' }),
 };
 const ROUTES = ['/api/auth/token', '/api/chat/send'];
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** The child's CPU time so far (user + system) in ms, from /proc (10 ms resolution). */
 function cpuMs(pid) {

@@ -5,7 +5,6 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -16,13 +15,8 @@ export const runId = () => `${Date.now().toString(36)}${randomBytes(3).toString(
 
 export const secret = () => randomBytes(32).toString('base64url');
 
-export async function freePort() {
-  const srv = createServer();
-  await new Promise((ok) => srv.listen(0, '127.0.0.1', ok));
-  const { port } = srv.address();
-  await new Promise((ok) => srv.close(ok));
-  return port;
-}
+// Below the ephemeral range, so no outgoing connection takes it before the container listens.
+export { freePort } from '../../backend/test/support/built-server.mjs';
 
 /** Runs a command; resolves with stdout, rejects with its stderr in the message. */
 export function run(cmd, args, options = {}) {

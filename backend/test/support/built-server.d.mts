@@ -3,6 +3,8 @@ import type { ChildProcess } from 'node:child_process';
 
 export const BACKEND_MAIN: string;
 
+export function freePort(): Promise<number>;
+
 export interface BuiltServer {
   child: ChildProcess;
   pid: number;

@@ -13,16 +13,23 @@ import pg from 'pg';
 export const BACKEND_MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
 const SHIPPED_HAPROXY = new URL('../../../docker/haproxy.cfg', import.meta.url);
 
-/** A port nobody listens on right now (the OS picks it). */
-async function freePort() {
-  const srv = createServer();
-  await new Promise((resolve, reject) => {
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', resolve);
-  });
-  const { port } = srv.address();
-  await new Promise((resolve) => srv.close(resolve));
-  return port;
+/**
+ * A port nobody listens on right now, below Linux's ephemeral range (32768-60999): a port the OS
+ * hands out there can be taken by any outgoing connection (to Postgres, Redis, the upstream)
+ * between this check and the server's listen, which then fails with EADDRINUSE.
+ */
+export async function freePort() {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const srv = createServer();
+    const free = await new Promise((resolve) => {
+      srv.once('error', () => resolve(false));
+      srv.listen(port, '127.0.0.1', () => resolve(true));
+    });
+    if (!free) continue;
+    await new Promise((resolve) => srv.close(resolve));
+    return port;
+  }
 }
 
 /**

@@ -1,9 +1,11 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { freePort } from './built-server.mjs';
+
+export { freePort };
 
 const BACKEND = fileURLToPath(new URL('../..', import.meta.url));
 const MAIN = join(BACKEND, 'dist', 'main.js');
@@ -16,14 +18,6 @@ export interface BuiltServer {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** True once the process has exited, for checks that must not wait. */
   gone: () => boolean;
-}
-
-export async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((ok) => srv.listen(0, '127.0.0.1', ok));
-  const { port } = srv.address() as { port: number };
-  await new Promise<void>((ok) => srv.close(() => ok()));
-  return port;
 }
 
 /** Builds dist/ so the suite runs what production runs; type errors still emit JavaScript. */

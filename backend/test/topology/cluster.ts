@@ -1,29 +1,16 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { startBalancer, type Balancer } from '../support/built-server.mjs';
+import { freePort, startBalancer, type Balancer } from '../support/built-server.mjs';
 import { ADMIN_URL } from '../support/test-database.js';
 import { newUserId, signToken } from '../support/tokens.js';
 import { TEST_SECRET } from '../support/tokens.js';
 
 const BACKEND = fileURLToPath(new URL('../..', import.meta.url));
 const MAIN = join(BACKEND, 'dist', 'main.js');
-
-/** A port nobody listens on right now (the OS picks it). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function until(check: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
