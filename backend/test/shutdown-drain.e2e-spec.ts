@@ -39,6 +39,8 @@ describe('SIGTERM drain limit (built server)', () => {
       OPENAI_BASE_URL: upstream.url,
       SHUTDOWN_DRAIN_SECONDS: String(DRAIN_SECONDS),
       CHAT_TIMEOUT: '60',
+      // One left after the two answered sends, for the refused sends below to (wrongly) use up.
+      RATE_LIMIT_SENDS_PER_MINUTE: '3',
     };
   }, 120_000);
 
@@ -77,6 +79,17 @@ describe('SIGTERM drain limit (built server)', () => {
 
     const signalledAt = Date.now();
     server.proc.kill('SIGTERM');
+    await until('readiness fails', async () => (await fetch(`${server.url}/health/ready`)).status === 503);
+    // Sends refused while draining cost nothing: the balancer's retry on another replica is the one charged.
+    for (let i = 0; i < 3; i++) {
+      const refused = await fetch(`${server.url}/api/chat/send`, {
+        method: 'POST',
+        headers: { ...auth, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ message: 'during the drain' }),
+      });
+      expect(refused.status).toBe(503);
+      expect(((await refused.json()) as { code: string }).code).toBe('SHUTTING_DOWN');
+    }
     const [longParts, shortParts] = [partsOf(await long.items), partsOf(await short.items)];
     const exit = await server.exited;
     const tookMs = Date.now() - signalledAt;

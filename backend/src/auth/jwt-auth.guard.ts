@@ -8,6 +8,7 @@ import { AppError } from '../common/app-error.js';
 import { databaseUnavailable, isDatabaseUnavailable } from '../database/database-errors.js';
 import { RateLimitsService } from '../rate-limit/rate-limits.service.js';
 import { SEND_BUDGET } from '../rate-limit/send-budget.decorator.js';
+import { Draining, shuttingDown } from '../common/draining.js';
 import type { AuthUser } from './auth-user.js';
 import { IS_PUBLIC } from './public.decorator.js';
 
@@ -34,6 +35,7 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
   constructor(
     private readonly reflector: Reflector,
     private readonly limits: RateLimitsService,
+    private readonly draining: Draining,
   ) {
     super();
   }
@@ -50,6 +52,8 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
       throw err;
     }
     const send = this.reflector.getAllAndOverride<boolean | undefined>(SEND_BUDGET, targets) ?? false;
+    // Refused before it is charged: the balancer retries it on another replica, which charges it once.
+    if (send && this.draining.active) throw shuttingDown();
     const headers = await this.limits.chargeUser((req.user as AuthUser).id, { send });
     const res = context.switchToHttp().getResponse<Response>();
     for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);

@@ -1,8 +1,7 @@
 import { type BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import type { Response } from 'express';
 import type { AuthUser } from '../auth/auth-user.js';
-import { AppError } from '../common/app-error.js';
-import { Draining } from '../common/draining.js';
+import { Draining, shuttingDown } from '../common/draining.js';
 import { AppConfig } from '../config/app-config.js';
 import { Database } from '../database/database.js';
 import { SessionsRepository } from '../sessions/sessions.repository.js';
@@ -40,9 +39,7 @@ export class AnswerStreams implements BeforeApplicationShutdown {
 
   /** A replica that is shutting down takes no new send; the balancer retries it on another. */
   assertAccepting(): void {
-    if (this.draining.active) {
-      throw new AppError('SHUTTING_DOWN', 'This server is shutting down; retry and another one will answer.');
-    }
+    if (this.draining.active) throw shuttingDown();
   }
 
   register(

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { AppError } from './app-error.js';
 
 /**
  * Set once SIGTERM arrives: readiness fails at once (the balancer stops sending here) and
@@ -9,3 +10,6 @@ import { Injectable } from '@nestjs/common';
 export class Draining {
   active = false;
 }
+
+export const shuttingDown = () =>
+  new AppError('SHUTTING_DOWN', 'This server is shutting down; retry and another one will answer.');

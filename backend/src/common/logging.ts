@@ -42,7 +42,8 @@ export function loggerParams(config: AppConfig, stream?: DestinationStream): Par
         },
         customProps: (req: IncomingMessage & { user?: { id?: string } }) =>
           req.user?.id ? { userId: req.user.id } : {},
-        autoLogging: { ignore: (req: IncomingMessage) => req.url === '/health' },
+        // Probes come every second from each balancer and orchestrator; their line would drown the rest.
+        autoLogging: { ignore: (req: IncomingMessage) => req.url === '/health' || req.url === '/health/ready' },
       },
       ...(stream ? [stream] : []),
     ] as unknown as Params['pinoHttp'],
