@@ -47,7 +47,19 @@ describe('chat sessions API', () => {
     return t.db.asUser(u.id, async (tx) => {
       const out: Message[] = [];
       for (let i = 1; i <= count; i++) {
-        out.push((await messages.append(tx, sessionId, i % 2 ? 'user' : 'assistant', `message ${i}`))!);
+        const parentId = out.at(-1)?.id ?? null;
+        const place = { parentId, ifLeaf: parentId };
+        out.push(
+          (await messages.append(
+            tx,
+            sessionId,
+            i % 2 ? 'user' : 'assistant',
+            `message ${i}`,
+            {},
+            randomUUID(),
+            place,
+          ))!,
+        );
       }
       return out;
     });
