@@ -34,12 +34,14 @@ const branchFrom = (start: string, opts: { stopAt?: string } = {}) => `
 /**
  * `sibling_ids` of the row `b`: the children of its parent with its role, oldest first (a first
  * message's siblings are the session's other first messages). Two branches because an index
- * serves `parent_id = x` and `parent_id is null`, but not `is not distinct from`.
+ * serves `parent_id = x` and `parent_id is null`, but not `is not distinct from`. Ordered by
+ * (parent_id, seq), the index's own order: after `is null` the planner does not know parent_id is
+ * constant, and ordering by seq alone would sort (Postgres 16+ puts a Sort under the aggregate).
  */
 const SIBLING_IDS = `coalesce(
-    (select jsonb_agg(s.id order by s.seq) from public.chat_messages s
+    (select jsonb_agg(s.id order by s.parent_id, s.seq) from public.chat_messages s
       where s.session_id = $1 and s.parent_id = b.parent_id and s.role = b.role),
-    (select jsonb_agg(s.id order by s.seq) from public.chat_messages s
+    (select jsonb_agg(s.id order by s.parent_id, s.seq) from public.chat_messages s
       where s.session_id = $1 and s.parent_id is null and b.parent_id is null and s.role = b.role),
     '[]'::jsonb
   ) as sibling_ids`;
