@@ -8,7 +8,7 @@ import { listMigrations, runMigrations } from '../src/database/migrations.js';
 import { PgliteDatabase } from '../src/database/pglite.database.js';
 import { PostgresDatabase } from '../src/database/postgres.database.js';
 import { deltaCount, resumeStream, stopAnswer, streamPost } from './support/answers.js';
-import { CHAT_ENV, createSession, eventually, messagesInDb, sendJson, type Auth } from './support/chat.js';
+import { CHAT_ENV, eventually, messagesInDb, sendJson, type Auth } from './support/chat.js';
 import { createTestDatabase, TEST_DB } from './support/test-database.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { startOpenAIUpstream, type OpenAIUpstream } from './upstream/openai-upstream.mjs';
