@@ -165,6 +165,17 @@ describe(`branches: edit, regenerate, choose a branch (${TEST_DB})`, () => {
     expect(after.map((m) => m.id)).toEqual([q1.id, a1.id, q2.id, res.body.assistant_message_id]);
     expect(after[3]).toMatchObject({ parent_id: q2.id, sibling_ids: [a2.id, after[3].id], sibling_index: 2 });
     expect(after[3].metadata).toMatchObject({ reply_to: q2.id, finish_reason: 'stop' });
+
+    // No body at all is a regenerate with the default settings.
+    const bare = await fetch(`${t.url}/api/chat/sessions/${sid}/messages/${a2.id}/regenerate`, {
+      method: 'POST',
+      headers: u.auth,
+    });
+    expect(bare.status).toBe(200);
+    const third = (await bare.json()) as { assistant_message_id: string };
+    const last = (await session(u.auth, sid)).messages.at(-1)!;
+    expect(last).toMatchObject({ id: third.assistant_message_id, sibling_index: 3 });
+    expect(last.sibling_ids).toEqual([a2.id, after[3].id, third.assistant_message_id]);
   });
 
   it('choosing a branch changes GET session, the message pages and the next send’s memory', async () => {
