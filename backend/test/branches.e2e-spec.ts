@@ -389,6 +389,32 @@ describe(`branches: edit, regenerate, choose a branch (${TEST_DB})`, () => {
     );
   });
 
+  it('a send during a regenerate waits its turn, then continues the regenerated branch', async () => {
+    const u = await t.user();
+    const { sid, messages } = await conversation(u.auth, 'Q1');
+    const [q1, a1] = messages;
+    upstream.enqueue({ kind: 'text', chunks: ['Slow ', 'second ', 'answer.'], chunkDelayMs: 60 });
+    const regenerating = regenerate(u.auth, sid, a1.id);
+    // The send is made once the regenerate holds the session's turn (its answer is streaming).
+    await eventually(async () => (upstream.requests.length === 1 ? true : undefined));
+    const sending = sendJson(t, u.auth, { message: 'Q2', session_id: sid });
+    const [again, next] = await Promise.all([regenerating, sending]);
+    expect(again.status).toBe(200);
+    expect(next.status).toBe(200);
+    expect(lastContext()).toEqual([
+      ['user', 'Q1'],
+      ['assistant', 'Slow second answer.'],
+      ['user', 'Q2'],
+    ]);
+    const after = (await session(u.auth, sid)).messages;
+    expect(after.map((m) => m.id)).toEqual([
+      q1.id,
+      again.body.assistant_message_id,
+      next.body.user_message_id,
+      next.body.assistant_message_id,
+    ]);
+  });
+
   it('an answer in flight when another branch is chosen lands on its own branch without moving the choice', async () => {
     const u = await t.user();
     const { sid, messages } = await conversation(u.auth, 'Q1', 'Q2');
