@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
 import { startOpenAIUpstream, type OpenAIUpstream } from './upstream/openai-upstream.mjs';
-import { CHAT_ENV, createSession } from './support/chat.js';
+import { CHAT_ENV, createSession, sendJson } from './support/chat.js';
 import { startTestApp, TEST_DB, type TestApp } from './support/test-app.js';
 
 /**
@@ -211,6 +211,50 @@ describe(`fuzzing every endpoint (${TEST_DB}): no 500 from any input, every 4xx 
   );
 
   it(
+    'edit, regenerate and choose a branch, with odd bodies and path ids',
+    async () => {
+      const sent = await sendJson(t, auth, { message: 'fuzz branches', session_id: sessionId });
+      const { user_message_id: question, assistant_message_id: answer } = sent.body as Record<string, string>;
+      const settings = {
+        temperature: fc.double({ min: 0, max: 2, noNaN: true }),
+        max_tokens: fc.integer({ min: 1, max: 64 }),
+      };
+      const regenerate = dtoBody(['temperature', 'max_tokens'], settings);
+      const edit = dtoBody(['message', 'temperature', 'max_tokens'], {
+        message: fc.constantFrom('hi', 'Edited'),
+        ...settings,
+      });
+      const accept = (stream: boolean) => (stream ? 'text/event-stream' : 'application/json');
+      for (const [action, mid, body] of [
+        ['regenerate', answer, regenerate],
+        ['edit', question, edit],
+      ] as const) {
+        await property(
+          fc.record({
+            sid: pathId(() => sessionId),
+            mid: pathId(() => mid),
+            raw: rawBody(body),
+            ct: contentType,
+            key: idempotencyKey,
+            stream: fc.boolean(),
+          }),
+          ({ sid, mid, raw, ct, key, stream }) =>
+            check('POST', `/api/chat/sessions/${sid}/messages/${mid}/${action}`, {
+              headers: headersOf(ct, { 'Idempotency-Key': key, Accept: accept(stream) }),
+              body: raw,
+            }),
+        );
+      }
+      const branch = dtoBody(['message_id'], { message_id: fc.constantFrom(question, answer) });
+      await property(
+        fc.record({ sid: pathId(() => sessionId), raw: rawBody(branch), ct: contentType }),
+        ({ sid, raw, ct }) => check('POST', `/api/chat/sessions/${sid}/branch`, { headers: headersOf(ct), body: raw }),
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
+
+  it(
     'POST /api/chat/sessions and PUT /api/chat/sessions/:id',
     async () => {
       const create = dtoBody(['title', 'system_prompt']);
@@ -297,6 +341,6 @@ describe(`fuzzing every endpoint (${TEST_DB}): no 500 from any input, every 4xx 
   it('found no failure', () => {
     // The properties above throw on the first failing input (fast-check prints it, shrunk,
     // with the seed that reproduces it); this records the size of the run.
-    expect(tally.inputs).toBe(RUNS * 9);
+    expect(tally.inputs).toBe(RUNS * 12);
   });
 });

@@ -100,15 +100,25 @@ describe(`query plans at size (${TEST_DB})`, () => {
     await runMigrations(db);
     await db.execScript(`
       insert into public.users (id) values ('${bigUser}'), ('${manyUser}');
-      insert into public.chat_sessions (id, user_id, title, last_seq) values ('${bigSession}', '${bigUser}', 'long', ${BIG_SESSION_MESSAGES});
-      insert into public.chat_messages (session_id, seq, role, content)
-        select '${bigSession}', g, case when g % 2 = 1 then 'user' else 'assistant' end, 'message number ' || g
+      insert into public.chat_sessions (id, user_id, title, last_seq) values ('${bigSession}', '${bigUser}', 'long', ${BIG_SESSION_MESSAGES + 2});
+      -- One long branch (each message follows the one before), ids derived from seq so parents can be named.
+      insert into public.chat_messages (id, session_id, seq, role, content, parent_id)
+        select md5('big' || g)::uuid, '${bigSession}', g, case when g % 2 = 1 then 'user' else 'assistant' end,
+               'message number ' || g, case when g > 1 then md5('big' || (g - 1))::uuid end
           from generate_series(1, ${BIG_SESSION_MESSAGES}) g;
+      -- Two regenerated answers beside message 50000: siblings off the active branch.
+      insert into public.chat_messages (id, session_id, seq, role, content, parent_id)
+        select md5('alt' || k)::uuid, '${bigSession}', ${BIG_SESSION_MESSAGES} + k, 'assistant', 'again ' || k,
+               md5('big' || 49999)::uuid
+          from generate_series(1, 2) k;
+      update public.chat_sessions set current_leaf_id = md5('big' || ${BIG_SESSION_MESSAGES})::uuid where id = '${bigSession}';
       insert into public.chat_sessions (user_id, title, updated_at, last_seq)
         select '${manyUser}', 'chat ' || g, now() - make_interval(secs => g), 2 from generate_series(1, ${MANY_SESSIONS}) g;
-      insert into public.chat_messages (session_id, seq, role, content)
-        select s.id, g, case when g = 1 then 'user' else 'assistant' end, 'hello'
+      insert into public.chat_messages (id, session_id, seq, role, content, parent_id)
+        select md5(s.id::text || g)::uuid, s.id, g, case when g = 1 then 'user' else 'assistant' end, 'hello',
+               case when g = 2 then md5(s.id::text || 1)::uuid end
           from public.chat_sessions s, generate_series(1, 2) g where s.user_id = '${manyUser}';
+      update public.chat_sessions set current_leaf_id = md5(id::text || 2)::uuid where user_id = '${manyUser}';
       analyze public.users, public.chat_sessions, public.chat_messages, public.chat_send_requests;
     `);
     manySession = (
@@ -164,24 +174,35 @@ describe(`query plans at size (${TEST_DB})`, () => {
     'MessagesRepository.page': {
       user: () => bigUser,
       run: async (tx) => {
-        await messages.page(tx, bigSession, { limit: 50, order: 'desc', afterSeq: midMessage.seq });
-        await messages.page(tx, bigSession, { limit: 50, order: 'asc', afterSeq: midMessage.seq });
+        await messages.page(tx, bigSession, { limit: 50, order: 'desc', after: midMessage.id });
+        await messages.page(tx, bigSession, { limit: 50, order: 'asc', after: midMessage.id });
         await messages.page(tx, bigSession, { limit: 50, order: 'asc' });
         await messages.page(tx, bigSession, { limit: 50, order: 'desc' });
       },
     },
-    'MessagesRepository.seqOf': { user: () => bigUser, run: (tx) => messages.seqOf(tx, bigSession, midMessage.id) },
     'MessagesRepository.append': {
       user: () => bigUser,
-      run: (tx) => messages.append(tx, bigSession, 'assistant', 'hi', { model: 'm' }, randomUUID()),
+      run: (tx) =>
+        messages.append(tx, bigSession, 'assistant', 'hi', { model: 'm' }, randomUUID(), {
+          parentId: midMessage.id,
+          ifLeaf: midMessage.id,
+        }),
     },
     'MessagesRepository.appendToActiveSession': {
       user: () => bigUser,
-      run: (tx) => messages.appendToActiveSession(tx, bigUser, bigSession, 'hi', 10),
+      run: async (tx) => {
+        await messages.appendToActiveSession(tx, bigUser, bigSession, 'hi', 10);
+        // An edit: beside a message, under its parent.
+        await messages.appendToActiveSession(tx, bigUser, bigSession, 'hi', 10, { id: midMessage.id });
+      },
     },
     'MessagesRepository.window': {
       user: () => bigUser,
-      run: (tx) => messages.window(tx, bigSession, midMessage.seq, 11),
+      run: (tx) => messages.window(tx, bigSession, midMessage.id, 11),
+    },
+    'MessagesRepository.chooseBranch': {
+      user: () => bigUser,
+      run: (tx) => messages.chooseBranch(tx, bigSession, midMessage.id),
     },
     'MessagesRepository.findById': {
       user: () => bigUser,

@@ -47,7 +47,19 @@ describe('chat sessions API', () => {
     return t.db.asUser(u.id, async (tx) => {
       const out: Message[] = [];
       for (let i = 1; i <= count; i++) {
-        out.push((await messages.append(tx, sessionId, i % 2 ? 'user' : 'assistant', `message ${i}`))!);
+        const parentId = out.at(-1)?.id ?? null;
+        const place = { parentId, ifLeaf: parentId };
+        out.push(
+          (await messages.append(
+            tx,
+            sessionId,
+            i % 2 ? 'user' : 'assistant',
+            `message ${i}`,
+            {},
+            randomUUID(),
+            place,
+          ))!,
+        );
       }
       return out;
     });
@@ -78,6 +90,7 @@ describe('chat sessions API', () => {
         updated_at: ISO,
         last_message_at: null,
         metadata: {},
+        current_leaf_id: null,
       });
       const row = await t.db.query('select user_id, title from public.chat_sessions where id = $1', [res.body.id]);
       expect(row.rows).toEqual([{ user_id: u.id, title: 'Trip to Lisbon' }]);
@@ -124,6 +137,7 @@ describe('chat sessions API', () => {
         ...s,
         updated_at: ISO,
         last_message_at: ISO,
+        current_leaf_id: added[2].id,
         has_more: false,
         messages: added.map((m, i) => ({
           id: m.id,
@@ -133,6 +147,9 @@ describe('chat sessions API', () => {
           content: `message ${i + 1}`,
           created_at: ISO,
           metadata: {},
+          parent_id: i === 0 ? null : added[i - 1].id,
+          sibling_ids: [m.id],
+          sibling_index: 1,
         })),
       });
     });

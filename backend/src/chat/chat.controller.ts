@@ -1,4 +1,4 @@
-import { Body, Controller, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiExtraModels,
@@ -16,7 +16,9 @@ import { toErrorBody } from '../common/http-error.filter.js';
 import { AppConfig } from '../config/app-config.js';
 import { AnswerStreams } from './answer-streams.service.js';
 import { SendBudget } from '../rate-limit/send-budget.decorator.js';
-import { ChatService } from './chat.service.js';
+import { MessageIdPipe, SessionIdPipe } from '../sessions/session-id.pipe.js';
+import { type BranchTarget, ChatService } from './chat.service.js';
+import { EditMessageDto, RegenerateDto } from './dto/branch-send.dto.js';
 import { SendMessageDto } from './dto/send-message.dto.js';
 import { SendResultDto } from './dto/send-result.dto.js';
 import type { InFlightAnswer } from './stream-hub.js';
@@ -83,16 +85,119 @@ export class ChatController {
     @Req() req: Request & { id?: string },
     @Res() res: Response,
   ): Promise<void> {
+    await this.answer(user, body, undefined, idempotencyKey, req, res);
+  }
+
+  @Post('sessions/:sessionId/messages/:messageId/regenerate')
+  @HttpCode(200)
+  @SendBudget()
+  @ApiOperation({
+    summary: 'Answer a question again: a new answer beside the one given',
+    description:
+      "`messageId` is an assistant message. The new answer is a sibling of it (same question, the question's " +
+      'branch as memory) and becomes the active branch once stored. Responds exactly like POST /api/chat/send ' +
+      '(JSON, or the UI message stream with `Accept: text/event-stream`); `user_message_id` is the question ' +
+      'answered. Idempotency-Key, stop and resume work as for a send.',
+  })
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'As for POST /api/chat/send.' })
+  @ApiOkResponse({
+    description: 'As POST /api/chat/send.',
+    content: {
+      'application/json': { schema: { $ref: getSchemaPath(SendResultDto) } },
+      'text/event-stream': { schema: { $ref: '#/components/schemas/UiMessageStreamPart' } },
+    },
+  })
+  @ApiErrors(
+    'INVALID_ID',
+    'SESSION_NOT_FOUND',
+    'MESSAGE_NOT_FOUND',
+    'INVALID_MESSAGE_ROLE',
+    'IDEMPOTENCY_KEY_REUSED',
+    'IDEMPOTENCY_KEY_IN_USE',
+    'UPSTREAM_ERROR',
+    'UPSTREAM_BAD_RESPONSE',
+    'UPSTREAM_TIMEOUT',
+  )
+  async regenerate(
+    @CurrentUser() user: AuthUser,
+    @Param('sessionId', SessionIdPipe) sessionId: string,
+    @Param('messageId', MessageIdPipe) messageId: string,
+    @Body() body: RegenerateDto,
+    @IdempotencyKeyHeader(IdempotencyKeyPipe) idempotencyKey: string | undefined,
+    @Req() req: Request & { id?: string },
+    @Res() res: Response,
+  ): Promise<void> {
+    const send = { message: '', session_id: sessionId, temperature: body.temperature, max_tokens: body.max_tokens };
+    await this.answer(user, send, { kind: 'regenerate', messageId }, idempotencyKey, req, res);
+  }
+
+  @Post('sessions/:sessionId/messages/:messageId/edit')
+  @HttpCode(200)
+  @SendBudget()
+  @ApiOperation({
+    summary: 'Ask an edited question: a new question beside the one edited, then its answer',
+    description:
+      '`messageId` is a user message. The new text is stored as its sibling (same parent, so the memory is ' +
+      'the branch before it), becomes the active branch and is answered. Responds exactly like POST ' +
+      '/api/chat/send; Idempotency-Key, stop and resume work as for a send.',
+  })
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'As for POST /api/chat/send.' })
+  @ApiOkResponse({
+    description: 'As POST /api/chat/send.',
+    content: {
+      'application/json': { schema: { $ref: getSchemaPath(SendResultDto) } },
+      'text/event-stream': { schema: { $ref: '#/components/schemas/UiMessageStreamPart' } },
+    },
+  })
+  @ApiErrors(
+    'INVALID_ID',
+    'SESSION_NOT_FOUND',
+    'MESSAGE_NOT_FOUND',
+    'INVALID_MESSAGE_ROLE',
+    'IDEMPOTENCY_KEY_REUSED',
+    'IDEMPOTENCY_KEY_IN_USE',
+    'UPSTREAM_ERROR',
+    'UPSTREAM_BAD_RESPONSE',
+    'UPSTREAM_TIMEOUT',
+  )
+  async edit(
+    @CurrentUser() user: AuthUser,
+    @Param('sessionId', SessionIdPipe) sessionId: string,
+    @Param('messageId', MessageIdPipe) messageId: string,
+    @Body() body: EditMessageDto,
+    @IdempotencyKeyHeader(IdempotencyKeyPipe) idempotencyKey: string | undefined,
+    @Req() req: Request & { id?: string },
+    @Res() res: Response,
+  ): Promise<void> {
+    const send = {
+      message: body.message,
+      session_id: sessionId,
+      temperature: body.temperature,
+      max_tokens: body.max_tokens,
+    };
+    await this.answer(user, send, { kind: 'edit', messageId }, idempotencyKey, req, res);
+  }
+
+  /** One answer, as JSON or as a stream, for a send, an edit or a regenerate. */
+  private async answer(
+    user: AuthUser,
+    body: SendMessageDto,
+    target: BranchTarget | undefined,
+    idempotencyKey: string | undefined,
+    req: Request & { id?: string },
+    res: Response,
+  ): Promise<void> {
     this.streams.assertAccepting();
     const wantsStream = (req.headers.accept ?? '').includes('text/event-stream');
     await (wantsStream
-      ? this.sendStream(user, body, idempotencyKey, String(req.id), res)
-      : this.sendJson(user, body, idempotencyKey, res));
+      ? this.sendStream(user, body, target, idempotencyKey, String(req.id), res)
+      : this.sendJson(user, body, target, idempotencyKey, res));
   }
 
   private async sendJson(
     user: AuthUser,
     body: SendMessageDto,
+    target: BranchTarget | undefined,
     idempotencyKey: string | undefined,
     res: Response,
   ): Promise<void> {
@@ -102,6 +207,7 @@ export class ChatController {
     try {
       const result = await this.chat.send(user, body, {
         idempotencyKey,
+        target,
         signal: abort.signal,
         onPrepared: (p) => (answer = this.streams.register(user, p, abort, idempotencyKey)),
       });
@@ -114,6 +220,7 @@ export class ChatController {
   private async sendStream(
     user: AuthUser,
     body: SendMessageDto,
+    target: BranchTarget | undefined,
     idempotencyKey: string | undefined,
     requestId: string,
     res: Response,
@@ -125,6 +232,7 @@ export class ChatController {
     try {
       const result = await this.chat.send(user, body, {
         idempotencyKey,
+        target,
         signal: abort.signal,
         onPrepared: (p) => {
           answer = this.streams.register(user, p, abort, idempotencyKey, stream);

@@ -5,11 +5,11 @@ import type { AuthUser } from '../auth/auth-user.js';
 import { AppError, type ErrorDetails } from '../common/app-error.js';
 import { cleanText, StreamingTextCleaner } from '../common/clean-text.js';
 import { AppConfig } from '../config/app-config.js';
-import { Database } from '../database/database.js';
-import type { MessageDto, SessionDto } from '../sessions/dto/session.dto.js';
-import { MessagesRepository } from '../sessions/messages.repository.js';
+import { Database, type Queryable } from '../database/database.js';
+import type { SessionDto } from '../sessions/dto/session.dto.js';
+import { MessagesRepository, type StoredMessage } from '../sessions/messages.repository.js';
 import { SessionsRepository } from '../sessions/sessions.repository.js';
-import { sessionNotFound } from '../sessions/sessions.service.js';
+import { messageNotFound, sessionNotFound } from '../sessions/sessions.service.js';
 import { buildContext, titleFrom, type StoredTurn } from './context.builder.js';
 import type { SendMessageDto } from './dto/send-message.dto.js';
 import type { SendResultDto, UsageDto } from './dto/send-result.dto.js';
@@ -25,8 +25,16 @@ export interface PreparedSend {
   assistant_message_id: string;
 }
 
+/** A send that branches: a new version of a question (edit), or a new answer to one (regenerate). */
+export interface BranchTarget {
+  kind: 'edit' | 'regenerate';
+  /** The user message edited, or the assistant message regenerated. */
+  messageId: string;
+}
+
 export interface SendOptions {
   idempotencyKey?: string;
+  target?: BranchTarget;
   /** Aborted by a stop (from any replica) or the drain limit: the upstream call is aborted and the partial answer kept. */
   signal: AbortSignal;
   onPrepared?: (prepared: PreparedSend) => void;
@@ -35,10 +43,14 @@ export interface SendOptions {
 
 interface Stored {
   session: Pick<SessionDto, 'id' | 'title' | 'system_prompt'>;
-  userMessage: MessageDto;
+  userMessage: { id: string };
   window: StoredTurn[];
   created: boolean;
+  /** The leaf the answer replaces as the tip of the active branch (unless the user chose another meanwhile). */
+  leaf: string | null;
 }
+
+const invalidRole = (message: string) => new AppError('INVALID_MESSAGE_ROLE', message, { field: 'message_id' });
 
 const toUsage = (u?: AiUsage): UsageDto | null =>
   u ? { prompt_tokens: u.promptTokens, completion_tokens: u.completionTokens, total_tokens: u.totalTokens } : null;
@@ -87,10 +99,10 @@ export class ChatService {
 
   private async sendNow(user: AuthUser, dto: SendMessageDto, opts: SendOptions): Promise<SendResultDto> {
     const key = opts.idempotencyKey;
-    const stored = await this.storeQuestion(user, dto, key);
+    const stored = await this.storeQuestion(user, dto, key, opts.target);
     if ('replayed' in stored) return stored;
 
-    const { session, userMessage, window, created } = stored;
+    const { session, userMessage, window, created, leaf } = stored;
     const assistantId = randomUUID();
     opts.onPrepared?.({
       session_id: session.id,
@@ -167,7 +179,7 @@ export class ChatService {
       return result;
     }
     try {
-      await this.storeAnswer(user, key, result, {
+      await this.storeAnswer(user, key, result, leaf, {
         provider: this.ai.name,
         model,
         usage,
@@ -190,6 +202,7 @@ export class ChatService {
     user: AuthUser,
     key: string | undefined,
     result: SendResultDto,
+    leaf: string | null,
     metadata: Record<string, unknown>,
   ): Promise<void> {
     return this.db.asUser(user.id, async (tx) => {
@@ -200,6 +213,7 @@ export class ChatService {
         result.response,
         metadata,
         result.assistant_message_id,
+        { parentId: result.user_message_id, ifLeaf: leaf },
       );
       // The session was deleted while the model answered: nothing to attach the answer to.
       if (!saved) throw sessionNotFound();
@@ -207,10 +221,19 @@ export class ChatService {
     });
   }
 
-  /** Phase one, one transaction: the idempotency claim, the session, the user's message, the memory window. */
-  private storeQuestion(user: AuthUser, dto: SendMessageDto, key?: string): Promise<Stored | SendResultDto> {
+  /**
+   * Phase one, one transaction: the idempotency claim, the session, the user's message (under the
+   * active branch's leaf, or beside the edited one; none for a regenerate), the memory window (that
+   * message's branch).
+   */
+  private storeQuestion(
+    user: AuthUser,
+    dto: SendMessageDto,
+    key?: string,
+    target?: BranchTarget,
+  ): Promise<Stored | SendResultDto> {
     return this.db.asUser(user.id, async (tx) => {
-      const claim = await this.idempotency.claim(tx, user.id, key, dto);
+      const claim = await this.idempotency.claim(tx, user.id, key, dto, target);
       if (claim.replay) return claim.replay;
       const { earlier } = claim;
 
@@ -233,15 +256,40 @@ export class ChatService {
         const userMessage = await this.messages.findById(tx, session.id, earlier.user_message_id);
         if (!userMessage) throw sessionNotFound();
         await this.idempotency.attach(tx, user.id, key, session.id, userMessage.id);
-        const window = await this.messages.window(tx, session.id, userMessage.seq, history + 1);
-        return { session, userMessage, window, created };
+        const window = await this.messages.window(tx, session.id, userMessage.id, history + 1);
+        return { session, userMessage, window, created, leaf: session.current_leaf_id };
       }
 
-      const appended = await this.messages.appendToActiveSession(tx, user.id, sessionRef, dto.message, history);
+      if (target?.kind === 'regenerate') {
+        // A new answer to the question the regenerated one answers: nothing new is asked.
+        const session = await this.sessions.findForUser(tx, user.id, sessionRef);
+        if (!session || !session.is_active) throw sessionNotFound();
+        const question = (await this.branchFrom(tx, session.id, target)).parent_id;
+        if (!question) throw invalidRole('This answer has no question to answer again.');
+        const window = await this.messages.window(tx, session.id, question, history + 1);
+        await this.idempotency.attach(tx, user.id, key, session.id, question);
+        return { session, userMessage: { id: question }, window, created, leaf: session.current_leaf_id };
+      }
+
+      // An edit is a new question beside the edited one (under the same parent).
+      const parent = target ? { id: (await this.branchFrom(tx, sessionRef, target)).parent_id } : undefined;
+      const appended = await this.messages.appendToActiveSession(tx, user.id, sessionRef, dto.message, history, parent);
       if (!appended) throw sessionNotFound();
       await this.idempotency.attach(tx, user.id, key, sessionRef, appended.message.id);
-      return { session: appended.session, userMessage: appended.message, window: appended.window, created };
+      const { id } = appended.message;
+      return { session: appended.session, userMessage: { id }, window: appended.window, created, leaf: id };
     });
+  }
+
+  /** The message an edit or a regenerate starts from: the new sibling goes under its parent. */
+  private async branchFrom(tx: Queryable, sessionId: string, target: BranchTarget): Promise<StoredMessage> {
+    const message = await this.messages.findById(tx, sessionId, target.messageId);
+    if (!message) throw messageNotFound();
+    if (target.kind === 'edit' && message.role !== 'user') throw invalidRole('Only a user message can be edited.');
+    if (target.kind === 'regenerate' && message.role !== 'assistant') {
+      throw invalidRole('Only an answer can be regenerated.');
+    }
+    return message;
   }
 
   private toAppError(err: unknown, where: ErrorDetails): unknown {

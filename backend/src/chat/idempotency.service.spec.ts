@@ -1,5 +1,6 @@
 import { jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
+import { createHash } from 'node:crypto';
 import { AppError } from '../common/app-error.js';
 import type { AppConfig } from '../config/app-config.js';
 import type { Database, Queryable } from '../database/database.js';
@@ -92,6 +93,26 @@ describe('IdempotencyService.claim', () => {
     const [a, b, c] = repo.claim.mock.calls.map((call) => call[3]);
     expect(a).toBe(b);
     expect(c).not.toBe(a);
+  });
+
+  it('tells an edit and a regenerate from a send and from each other, and keeps plain sends hashed as before', async () => {
+    const { service, repo } = setup();
+    repo.claim.mockResolvedValue(undefined);
+    const body = { message: 'hi', session_id: 'abc' };
+    await service.claim(tx, USER, KEY, body);
+    await service.claim(tx, USER, KEY, body, { kind: 'edit', messageId: 'M1' });
+    await service.claim(tx, USER, KEY, body, { kind: 'edit', messageId: 'm1' });
+    await service.claim(tx, USER, KEY, body, { kind: 'regenerate', messageId: 'm1' });
+    await service.claim(tx, USER, KEY, body, { kind: 'edit', messageId: 'm2' });
+    const [send, edit, editLower, regenerate, otherEdit] = repo.claim.mock.calls.map((call) => call[3]);
+    expect(new Set([send, edit, regenerate, otherEdit]).size).toBe(4);
+    expect(editLower).toBe(edit);
+    // Keys stored before branches existed must still match their plain sends after an upgrade.
+    expect(send).toBe(
+      createHash('sha256')
+        .update(JSON.stringify(['hi', 'abc', null, null, null]))
+        .digest('hex'),
+    );
   });
 
   it('refuses the key reused with a different body (409 IDEMPOTENCY_KEY_REUSED)', async () => {

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { AppError } from '../common/app-error.js';
 import { AppConfig } from '../config/app-config.js';
 import { Database, type Queryable } from '../database/database.js';
+import type { BranchTarget } from './chat.service.js';
 import type { SendMessageDto } from './dto/send-message.dto.js';
 import type { SendResultDto } from './dto/send-result.dto.js';
 import { SendRequestsRepository, type SendRequestRow } from './send-requests.repository.js';
@@ -34,9 +35,15 @@ export class IdempotencyService {
   ) {}
 
   /** In phase one's transaction: claims the key, or decides from the row an earlier request left (locked). */
-  async claim(tx: Queryable, userId: string, key: string | undefined, dto: SendMessageDto): Promise<IdempotencyClaim> {
+  async claim(
+    tx: Queryable,
+    userId: string,
+    key: string | undefined,
+    dto: SendMessageDto,
+    target?: BranchTarget,
+  ): Promise<IdempotencyClaim> {
     if (!key) return {};
-    const hash = requestHash(dto);
+    const hash = requestHash(dto, target);
     const earlier = await this.sendRequests.claim(tx, userId, key, hash);
     if (!earlier) return {};
     if (earlier.request_hash !== hash) {
@@ -81,16 +88,15 @@ export class IdempotencyService {
 }
 
 /** The same key with a different body is refused; the hash is what "the same" means. */
-function requestHash(dto: SendMessageDto): string {
-  return createHash('sha256')
-    .update(
-      JSON.stringify([
-        dto.message,
-        dto.session_id?.toLowerCase() ?? null,
-        dto.system_prompt ?? null,
-        dto.temperature ?? null,
-        dto.max_tokens ?? null,
-      ]),
-    )
-    .digest('hex');
+function requestHash(dto: SendMessageDto, target?: BranchTarget): string {
+  const fields: unknown[] = [
+    dto.message,
+    dto.session_id?.toLowerCase() ?? null,
+    dto.system_prompt ?? null,
+    dto.temperature ?? null,
+    dto.max_tokens ?? null,
+  ];
+  // Only when there is one, so the hashes of plain sends (keys stored before branches) stay the same.
+  if (target) fields.push(target.kind, target.messageId.toLowerCase());
+  return createHash('sha256').update(JSON.stringify(fields)).digest('hex');
 }

@@ -71,6 +71,8 @@ export class LostAnswers implements OnModuleInit, OnModuleDestroy {
           error_code: 'ANSWER_LOST',
         },
         meta.assistantId,
+        // The lost answer stays under its question, and becomes the leaf if the question still is.
+        { parentId: meta.userMessageId, ifLeaf: meta.userMessageId },
       );
       // A retry with the same key answers the stored question again.
       if (meta.idempotencyKey) await this.sendRequests.settle(tx, meta.userId, meta.idempotencyKey, 'failed', null);

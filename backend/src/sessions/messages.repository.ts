@@ -2,90 +2,150 @@ import { Injectable } from '@nestjs/common';
 import type { Queryable } from '../database/database.js';
 import type { MessageDto } from './dto/session.dto.js';
 
-const COLUMNS = `id, session_id, seq::int as seq, role, content, created_at, metadata`;
-/**
- * The column, not COLUMNS' `seq` output: a bare `order by seq` binds to the `seq::int`
- * expression, which no index serves, so Postgres would read and sort the whole session.
- */
-const BY_SEQ = 'chat_messages.seq';
+const COLUMNS = `id, session_id, seq::int as seq, role, content, created_at, metadata, parent_id`;
 
 export type Role = 'system' | 'user' | 'assistant';
 
+/** A message as stored, without what the API derives from its neighbours (its siblings). */
+export type StoredMessage = Omit<MessageDto, 'sibling_ids' | 'sibling_index'>;
+
+/** A turn of the model's memory. */
+export interface WindowTurn {
+  role: Role;
+  content: string;
+}
+
 /**
- * SQL for chat_messages. All reads walk the (session_id, seq) index backwards or
- * forwards, so a session with 100,000 messages costs the same as one with ten.
+ * `branch`: the message `start` (an SQL expression) and its ancestors, nearest first, each with
+ * its `depth` (1 = start). Every step is one primary-key lookup, so reading the last N messages of
+ * a branch costs N lookups however long the session is. `$1` is the session.
+ */
+const branchFrom = (start: string, opts: { stopAt?: string } = {}) => `
+  branch as (
+    select cm.*, 1 as depth from public.chat_messages cm where cm.session_id = $1 and cm.id = (${start})
+    union all
+    select p.*, b.depth + 1 from branch b
+      cross join lateral (
+        select * from public.chat_messages where session_id = $1 and id = b.parent_id
+      ) p
+     ${opts.stopAt ? `where b.id <> ${opts.stopAt}` : ''}
+  )`;
+
+/**
+ * `sibling_ids` of the row `b`: the children of its parent with its role, oldest first (a first
+ * message's siblings are the session's other first messages). Two branches because an index
+ * serves `parent_id = x` and `parent_id is null`, but not `is not distinct from`. Ordered by
+ * (parent_id, seq), the index's own order: after `is null` the planner does not know parent_id is
+ * constant, and ordering by seq alone would sort (Postgres 16+ puts a Sort under the aggregate).
+ */
+const SIBLING_IDS = `coalesce(
+    (select jsonb_agg(s.id order by s.parent_id, s.seq) from public.chat_messages s
+      where s.session_id = $1 and s.parent_id = b.parent_id and s.role = b.role),
+    (select jsonb_agg(s.id order by s.parent_id, s.seq) from public.chat_messages s
+      where s.session_id = $1 and s.parent_id is null and b.parent_id is null and s.role = b.role),
+    '[]'::jsonb
+  ) as sibling_ids`;
+
+const BRANCH_COLUMNS = `b.id, b.session_id, b.seq::int as seq, b.role, b.content, b.created_at, b.metadata, b.parent_id,
+  ${SIBLING_IDS}, b.depth`;
+
+const LEAF = 'select current_leaf_id from public.chat_sessions where id = $1';
+
+type BranchRow = Omit<MessageDto, 'sibling_index'> & { depth: number };
+
+/**
+ * Rows of a walk in `order` (desc: nearest the start first), with sibling_index. Ordered here,
+ * not in SQL: a Sort over the page would sit above its sibling lookups in the plan.
+ */
+function branchPage(rows: BranchRow[], order: 'asc' | 'desc'): MessageDto[] {
+  const sign = order === 'desc' ? 1 : -1;
+  return rows
+    .sort((a, b) => sign * (a.depth - b.depth))
+    .map(({ depth: _depth, ...m }) => ({ ...m, sibling_index: m.sibling_ids.indexOf(m.id) + 1 }));
+}
+
+/**
+ * SQL for chat_messages. A session is a tree (parent_id); reads follow its active branch by
+ * walking up from the session's current_leaf_id along the primary key, so a session with
+ * 100,000 messages costs the same as one with ten.
  */
 @Injectable()
 export class MessagesRepository {
-  /** The latest `limit` messages, oldest first, plus one row beyond to tell has_more. */
+  /** The latest `limit` messages of the active branch, oldest first, and whether older ones exist. */
   async latest(tx: Queryable, sessionId: string, limit: number): Promise<{ messages: MessageDto[]; hasMore: boolean }> {
-    const { rows } = await tx.query<MessageDto>(
-      `select ${COLUMNS} from public.chat_messages where session_id = $1 order by ${BY_SEQ} desc limit $2`,
-      [sessionId, limit + 1],
-    );
-    const hasMore = rows.length > limit;
-    return { messages: rows.slice(0, limit).reverse(), hasMore };
-  }
-
-  /** A keyset page in `order`, continuing after the message with id `after`. */
-  async page(
-    tx: Queryable,
-    sessionId: string,
-    opts: { limit: number; order: 'asc' | 'desc'; afterSeq?: number },
-  ): Promise<MessageDto[]> {
-    const params: unknown[] = [sessionId, opts.limit + 1];
-    let where = 'session_id = $1';
-    if (opts.afterSeq !== undefined) {
-      params.push(opts.afterSeq);
-      where += opts.order === 'desc' ? ' and seq < $3' : ' and seq > $3';
-    }
-    const { rows } = await tx.query<MessageDto>(
-      `select ${COLUMNS} from public.chat_messages where ${where} order by ${BY_SEQ} ${opts.order} limit $2`,
-      params,
-    );
-    return rows;
-  }
-
-  async seqOf(tx: Queryable, sessionId: string, id: string): Promise<number | undefined> {
-    const { rows } = await tx.query<{ seq: number }>(
-      'select seq::int as seq from public.chat_messages where id = $1 and session_id = $2',
-      [id, sessionId],
-    );
-    return rows[0]?.seq;
+    const rows = await this.page(tx, sessionId, { limit, order: 'desc' });
+    return { messages: rows.slice(0, limit).reverse(), hasMore: rows.length > limit };
   }
 
   /**
-   * Appends a message at the session's next position. Bumping last_seq takes the
-   * session's row lock, so concurrent appends get distinct, gapless, commit-ordered seqs.
+   * A keyset page of the active branch in `order` (plus one row beyond, to tell has_more),
+   * continuing after the message `after`. Newest first walks up from the leaf (or from `after`);
+   * oldest first walks up from the leaf to `after` (to the first message without it), so it
+   * costs the branch's length below the cursor. An `after` off the active branch gives, newest
+   * first, the branch through it; oldest first, nothing.
+   */
+  async page(
+    tx: Queryable,
+    sessionId: string,
+    opts: { limit: number; order: 'asc' | 'desc'; after?: string },
+  ): Promise<MessageDto[]> {
+    if (opts.order === 'desc') {
+      const start = opts.after ? 'select parent_id from public.chat_messages where session_id = $1 and id = $3' : LEAF;
+      const { rows } = await tx.query<BranchRow>(
+        `with recursive ${branchFrom(start)}
+         select ${BRANCH_COLUMNS} from (select * from branch limit $2) b`,
+        opts.after ? [sessionId, opts.limit + 1, opts.after] : [sessionId, opts.limit + 1],
+      );
+      return branchPage(rows, 'desc');
+    }
+    const { rows } = await tx.query<BranchRow>(
+      `with recursive ${branchFrom(LEAF, opts.after ? { stopAt: '$3::uuid' } : {})}
+       select ${BRANCH_COLUMNS} from (select * from branch order by depth desc limit $2) b`,
+      opts.after ? [sessionId, opts.limit + 2, opts.after] : [sessionId, opts.limit + 1],
+    );
+    const page = branchPage(rows, 'asc');
+    if (!opts.after) return page;
+    // The walk stopped at the cursor only if the cursor is on the active branch.
+    return page[0]?.id === opts.after ? page.slice(1) : [];
+  }
+
+  /**
+   * Appends a message at the session's next position under `parentId`. Bumping last_seq takes
+   * the session's row lock, so concurrent appends get distinct, gapless, commit-ordered seqs.
+   * The new message becomes the leaf only while the leaf is still `ifLeaf`: an answer lands on
+   * the branch it answers, and a branch the user chose meanwhile stays chosen.
    */
   async append(
     tx: Queryable,
     sessionId: string,
     role: Role,
     content: string,
-    metadata: Record<string, unknown> = {},
-    id?: string,
-  ): Promise<MessageDto | undefined> {
-    const { rows } = await tx.query<MessageDto>(
+    metadata: Record<string, unknown>,
+    id: string,
+    place: { parentId: string | null; ifLeaf: string | null },
+  ): Promise<StoredMessage | undefined> {
+    const { rows } = await tx.query<StoredMessage>(
       `with s as (
          update public.chat_sessions
-            set last_seq = last_seq + 1, last_message_at = now(), updated_at = now()
+            set last_seq = last_seq + 1, last_message_at = now(), updated_at = now(),
+                current_leaf_id = case when current_leaf_id is not distinct from $7::uuid then $5::uuid
+                                       else current_leaf_id end
           where id = $1
           returning last_seq
        )
-       insert into public.chat_messages (id, session_id, seq, role, content, metadata)
-       select coalesce($5::uuid, gen_random_uuid()), $1, s.last_seq, $2, $3, $4::jsonb from s
+       insert into public.chat_messages (id, session_id, seq, role, content, metadata, parent_id)
+       select $5::uuid, $1, s.last_seq, $2, $3, $4::jsonb, $6::uuid from s
        returning ${COLUMNS}`,
-      [sessionId, role, content, JSON.stringify(metadata), id ?? null],
+      [sessionId, role, content, JSON.stringify(metadata), id, place.parentId, place.ifLeaf],
     );
     return rows[0];
   }
 
   /**
-   * The hot path of a send, in one statement: bump the position of the caller's *active*
-   * session (taking its row lock), insert the user's message there, and read the `history`
-   * turns before it (oldest first) for the model. Nothing comes back when the session is
-   * missing, archived or someone else's.
+   * The hot path of a send, in one statement: lock the caller's *active* session, insert the
+   * user's message at its next position (under the active branch's leaf, or under `parent` for an
+   * edit), make it the leaf, and read the `history` turns before it on its branch (oldest first)
+   * for the model. Nothing comes back when the session is missing, archived or someone else's.
    */
   async appendToActiveSession(
     tx: Queryable,
@@ -93,40 +153,47 @@ export class MessagesRepository {
     sessionId: string,
     content: string,
     history: number,
+    parent?: { id: string | null },
   ): Promise<
     | {
         session: { id: string; title: string; system_prompt: string | null };
-        message: MessageDto;
-        window: { role: Role; content: string }[];
+        message: StoredMessage;
+        window: WindowTurn[];
       }
     | undefined
   > {
     const { rows } = await tx.query<{
       title: string;
       system_prompt: string | null;
-      message: MessageDto;
-      history: { role: Role; content: string }[];
+      message: StoredMessage;
+      history: WindowTurn[];
     }>(
-      `with s as (
-         update public.chat_sessions
-            set last_seq = last_seq + 1, last_message_at = now(), updated_at = now()
+      // `l` locks the session first, so the leaf read is the latest even if another send just moved it.
+      `with recursive n as (
+         select gen_random_uuid() as id
+       ), l as (
+         select id, current_leaf_id from public.chat_sessions
           where id = $1 and user_id = $2 and is_active
-          returning id, title, system_prompt, last_seq
+          for update
+       ), s as (
+         update public.chat_sessions c
+            set last_seq = c.last_seq + 1, last_message_at = now(), updated_at = now(),
+                current_leaf_id = (select id from n)
+           from l
+          where c.id = l.id
+          returning c.id, c.title, c.system_prompt, c.last_seq,
+                    case when $5::boolean then $6::uuid else l.current_leaf_id end as parent_id
        ), m as (
-         insert into public.chat_messages (session_id, seq, role, content)
-         select s.id, s.last_seq, 'user', $3 from s
+         insert into public.chat_messages (id, session_id, seq, role, content, parent_id)
+         select n.id, s.id, s.last_seq, 'user', $3, s.parent_id from s, n
          returning ${COLUMNS}
-       ), w as (
-         -- The statement's snapshot predates the insert, so this is the history without the new message.
-         select role, content, seq from public.chat_messages
-          where session_id = $1 and seq < (select last_seq from s)
-          order by seq desc limit $4
-       )
+       ), ${branchFrom('select parent_id from s')}
        select s.title, s.system_prompt, to_jsonb(m) as message,
-              coalesce((select jsonb_agg(jsonb_build_object('role', w.role, 'content', w.content) order by w.seq) from w),
+              coalesce((select jsonb_agg(jsonb_build_object('role', w.role, 'content', w.content) order by w.depth desc)
+                          from (select role, content, depth from branch limit $4) w),
                        '[]'::jsonb) as history
          from s, m`,
-      [sessionId, userId, content, history],
+      [sessionId, userId, content, history, parent !== undefined, parent?.id ?? null],
     );
     const row = rows.at(0);
     if (!row) return undefined;
@@ -137,21 +204,41 @@ export class MessagesRepository {
     };
   }
 
-  /**
-   * The model's memory: the `count` messages up to and including position `uptoSeq`,
-   * oldest first, read backwards along the (session_id, seq) index in one query.
-   */
-  async window(tx: Queryable, sessionId: string, uptoSeq: number, count: number): Promise<MessageDto[]> {
-    const { rows } = await tx.query<MessageDto>(
-      `select ${COLUMNS} from public.chat_messages
-        where session_id = $1 and seq <= $2 order by ${BY_SEQ} desc limit $3`,
-      [sessionId, uptoSeq, count],
+  /** The model's memory: the message `uptoId` and the `count` - 1 before it on its branch, oldest first. */
+  async window(tx: Queryable, sessionId: string, uptoId: string, count: number): Promise<WindowTurn[]> {
+    const { rows } = await tx.query<WindowTurn>(
+      `with recursive ${branchFrom('$2::uuid')}
+       select role, content from branch limit $3`,
+      [sessionId, uptoId, count],
     );
     return rows.reverse();
   }
 
-  async findById(tx: Queryable, sessionId: string, id: string): Promise<MessageDto | undefined> {
-    const { rows } = await tx.query<MessageDto>(
+  /**
+   * Makes the branch through `messageId` active: from it, the newest child down to a leaf.
+   * False when the message is not in the session (nothing changes then).
+   */
+  async chooseBranch(tx: Queryable, sessionId: string, messageId: string): Promise<boolean> {
+    const { rowCount } = await tx.query(
+      `with recursive down as (
+         select m.id, 1 as depth from public.chat_messages m where m.session_id = $1 and m.id = $2
+         union all
+         select c.id, d.depth + 1 from down d
+           cross join lateral (
+             select id from public.chat_messages
+              where session_id = $1 and parent_id = d.id order by seq desc limit 1
+           ) c
+       ), leaf as (
+         select id from down order by depth desc limit 1
+       )
+       update public.chat_sessions s set current_leaf_id = leaf.id from leaf where s.id = $1`,
+      [sessionId, messageId],
+    );
+    return rowCount > 0;
+  }
+
+  async findById(tx: Queryable, sessionId: string, id: string): Promise<StoredMessage | undefined> {
+    const { rows } = await tx.query<StoredMessage>(
       `select ${COLUMNS} from public.chat_messages where id = $1 and session_id = $2`,
       [id, sessionId],
     );

@@ -10,3 +10,12 @@ export class SessionIdPipe implements PipeTransform<string, string> {
     return value.toLowerCase();
   }
 }
+
+/** The same for a message id in the path. */
+@Injectable()
+export class MessageIdPipe implements PipeTransform<string, string> {
+  transform(value: string): string {
+    if (!isUUID(value)) throw new AppError('INVALID_ID', 'The message id must be a UUID.', { field: 'message_id' });
+    return value.toLowerCase();
+  }
+}

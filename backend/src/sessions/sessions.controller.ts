@@ -10,6 +10,7 @@ import {
 import type { AuthUser } from '../auth/auth-user.js';
 import { CurrentUser } from '../auth/current-user.decorator.js';
 import { ApiErrors } from '../common/api-errors.decorator.js';
+import { ChooseBranchDto } from './dto/choose-branch.dto.js';
 import { CreateSessionDto } from './dto/create-session.dto.js';
 import { GetSessionQuery, ListMessagesQuery, ListSessionsQuery } from './dto/list-sessions.query.js';
 import { MessageListDto, SessionDto, SessionListDto, SessionWithMessagesDto } from './dto/session.dto.js';
@@ -43,7 +44,7 @@ export class SessionsController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'A session with its latest messages' })
+  @ApiOperation({ summary: 'A session with the latest messages of its active branch' })
   @ApiOkResponse({ type: SessionWithMessagesDto })
   @ApiErrors('INVALID_ID', 'VALIDATION_FAILED', 'SESSION_NOT_FOUND')
   get(
@@ -54,8 +55,31 @@ export class SessionsController {
     return this.sessions.get(user, id, query);
   }
 
+  @Post(':id/branch')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Make the branch through a message active',
+    description:
+      'From the message chosen, the active branch follows the newest reply down to a leaf. GET of the session, ' +
+      'its message pages, and the memory of the next send then follow that branch. Returns the session as GET does.',
+  })
+  @ApiOkResponse({ type: SessionWithMessagesDto })
+  @ApiErrors('INVALID_ID', 'VALIDATION_FAILED', 'SESSION_NOT_FOUND', 'MESSAGE_NOT_FOUND')
+  branch(
+    @CurrentUser() user: AuthUser,
+    @Param('id', SessionIdPipe) id: string,
+    @Body() body: ChooseBranchDto,
+  ): Promise<SessionWithMessagesDto> {
+    return this.sessions.chooseBranch(user, id, body.message_id.toLowerCase());
+  }
+
   @Get(':id/messages')
-  @ApiOperation({ summary: "Page through a session's messages (newest first by default)" })
+  @ApiOperation({
+    summary: "Page through a session's active branch (newest first by default)",
+    description:
+      'The messages from the first to current_leaf_id. Newest first costs the page; oldest first walks the ' +
+      'branch from its leaf back to `after`, so prefer newest first on very long sessions.',
+  })
   @ApiOkResponse({ type: MessageListDto })
   @ApiErrors('INVALID_ID', 'VALIDATION_FAILED', 'INVALID_CURSOR', 'SESSION_NOT_FOUND')
   messages(

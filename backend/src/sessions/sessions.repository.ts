@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Queryable } from '../database/database.js';
 import type { SessionDto } from './dto/session.dto.js';
 
-const COLUMNS = `id, title, system_prompt, is_active, created_at, updated_at, last_message_at, metadata`;
+const COLUMNS = `id, title, system_prompt, is_active, created_at, updated_at, last_message_at, metadata, current_leaf_id`;
 
 export interface SessionPatch {
   title?: string;

@@ -5,11 +5,14 @@ import { Database, type Queryable } from '../database/database.js';
 import type { CreateSessionDto } from './dto/create-session.dto.js';
 import type { GetSessionQuery, ListMessagesQuery, ListSessionsQuery } from './dto/list-sessions.query.js';
 import type { MessageListDto, SessionDto, SessionListDto, SessionWithMessagesDto } from './dto/session.dto.js';
+import { LIMITS } from './dto/limits.js';
 import type { UpdateSessionDto } from './dto/update-session.dto.js';
 import { MessagesRepository } from './messages.repository.js';
 import { SessionsRepository } from './sessions.repository.js';
 
 export const sessionNotFound = () => new AppError('SESSION_NOT_FOUND', 'No such chat session.');
+export const messageNotFound = () =>
+  new AppError('MESSAGE_NOT_FOUND', 'No such message in this chat session.', { field: 'message_id' });
 
 function toList<T extends { id: string }>(rows: T[], limit: number) {
   const data = rows.slice(0, limit);
@@ -51,22 +54,34 @@ export class SessionsService {
 
   get(user: AuthUser, id: string, q: GetSessionQuery): Promise<SessionWithMessagesDto> {
     return this.db.asUser(user.id, async (tx) => {
-      const session = await this.require(tx, user, id);
-      const { messages, hasMore } = await this.messages.latest(tx, id, q.limit);
-      // oxlint-disable-next-line typescript/no-misused-spread -- SessionDto types a plain row: no prototype to lose.
-      return { ...session, messages, has_more: hasMore };
+      return this.withLatest(tx, user, id, q.limit);
     });
+  }
+
+  private async withLatest(tx: Queryable, user: AuthUser, id: string, limit: number): Promise<SessionWithMessagesDto> {
+    const session = await this.require(tx, user, id);
+    const { messages, hasMore } = await this.messages.latest(tx, id, limit);
+    // oxlint-disable-next-line typescript/no-misused-spread -- SessionDto types a plain row: no prototype to lose.
+    return { ...session, messages, has_more: hasMore };
   }
 
   listMessages(user: AuthUser, id: string, q: ListMessagesQuery): Promise<MessageListDto> {
     return this.db.asUser(user.id, async (tx) => {
       await this.require(tx, user, id);
-      const afterSeq = q.after ? await this.messages.seqOf(tx, id, q.after) : undefined;
-      if (q.after && afterSeq === undefined) {
+      if (q.after && !(await this.messages.findById(tx, id, q.after))) {
         throw new AppError('INVALID_CURSOR', '`after` is not a message of this session.', { field: 'after' });
       }
-      const rows = await this.messages.page(tx, id, { limit: q.limit, order: q.order, afterSeq });
+      const rows = await this.messages.page(tx, id, { limit: q.limit, order: q.order, after: q.after?.toLowerCase() });
       return toList(rows, q.limit);
+    });
+  }
+
+  /** Makes the branch through the message active (down its newest children) and returns the session as GET does. */
+  chooseBranch(user: AuthUser, id: string, messageId: string): Promise<SessionWithMessagesDto> {
+    return this.db.asUser(user.id, async (tx) => {
+      await this.require(tx, user, id, { lock: true });
+      if (!(await this.messages.chooseBranch(tx, id, messageId))) throw messageNotFound();
+      return this.withLatest(tx, user, id, LIMITS.messagesPage.default);
     });
   }
 

@@ -100,14 +100,25 @@ function live(res: Response, controller: AbortController): LiveStream {
 export const deltaCount = (s: LiveStream): number => s.parts().filter((p) => p.type === 'text-delta').length;
 
 /** POST /api/chat/send with Accept: text/event-stream, read live. */
-export async function streamSend(
+export function streamSend(
   baseUrl: string,
   auth: Auth,
   body: unknown,
   headers: Record<string, string> = {},
 ): Promise<LiveStream> {
+  return streamPost(baseUrl, '/api/chat/send', auth, body, headers);
+}
+
+/** Any answering POST (send, edit, regenerate) with Accept: text/event-stream, read live. */
+export async function streamPost(
+  baseUrl: string,
+  path: string,
+  auth: Auth,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<LiveStream> {
   const controller = new AbortController();
-  const res = await fetch(`${baseUrl}/api/chat/send`, {
+  const res = await fetch(`${baseUrl}${path}`, {
     method: 'POST',
     headers: { ...auth, 'Content-Type': 'application/json', Accept: 'text/event-stream', ...headers },
     body: JSON.stringify(body),

@@ -17,7 +17,7 @@ select col_type_is('public', 'users', 'id', 'uuid', 'users.id is a uuid');
 -- chat_sessions -------------------------------------------------------------------------
 select columns_are('public', 'chat_sessions', array[
   'id', 'user_id', 'title', 'system_prompt', 'is_active', 'created_at', 'updated_at',
-  'last_message_at', 'last_seq', 'metadata'
+  'last_message_at', 'last_seq', 'metadata', 'current_leaf_id'
 ]);
 select col_is_pk('public', 'chat_sessions', 'id', 'chat_sessions.id is the primary key');
 select col_type_is('public', 'chat_sessions', 'id', 'uuid', 'chat_sessions.id is uuid');
@@ -44,7 +44,7 @@ select fk_ok('public', 'chat_sessions', 'user_id', 'public', 'users', 'id');
 
 -- chat_messages -------------------------------------------------------------------------
 select columns_are('public', 'chat_messages', array[
-  'id', 'session_id', 'seq', 'role', 'content', 'created_at', 'metadata'
+  'id', 'session_id', 'seq', 'role', 'content', 'created_at', 'metadata', 'parent_id'
 ]);
 select col_is_pk('public', 'chat_messages', 'id', 'chat_messages.id is the primary key');
 select col_type_is('public', 'chat_messages', 'id', 'uuid', 'chat_messages.id is uuid');
@@ -63,14 +63,16 @@ select fk_ok('public', 'chat_messages', 'session_id', 'public', 'chat_sessions',
 select col_has_check('public', 'chat_messages', 'role', 'chat_messages.role has a check constraint');
 select col_is_unique('public', 'chat_messages', array['session_id', 'seq']::name[], 'chat_messages (session_id, seq) is unique');
 
--- Both foreign keys cascade: deleting a user or a session must not leave orphans behind.
+-- Ownership keys cascade: deleting a user or a session must not leave orphans behind. A
+-- message's replies go with it; a session whose leaf goes has no active branch (set null).
 select results_eq(
   $$ select conrelid::regclass::text, confrelid::regclass::text, confdeltype::text
        from pg_catalog.pg_constraint
       where contype = 'f' and conrelid in ('public.chat_sessions'::regclass, 'public.chat_messages'::regclass)
-      order by 1 $$,
-  $$ values ('chat_messages', 'chat_sessions', 'c'), ('chat_sessions', 'users', 'c') $$,
-  'both foreign keys are on delete cascade'
+      order by 1, 2 $$,
+  $$ values ('chat_messages', 'chat_messages', 'c'), ('chat_messages', 'chat_sessions', 'c'),
+            ('chat_sessions', 'chat_messages', 'n'), ('chat_sessions', 'users', 'c') $$,
+  'the foreign keys cascade (the leaf is set null)'
 );
 
 -- The constraints behave as declared.

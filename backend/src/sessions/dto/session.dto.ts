@@ -11,12 +11,37 @@ export class SessionDto {
   updated_at: string;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) last_message_at: string | null;
   @ApiProperty({ type: 'object', additionalProperties: true }) metadata: Record<string, unknown>;
+  @ApiProperty({
+    format: 'uuid',
+    nullable: true,
+    type: String,
+    description: 'The last message of the active branch (null when there are no messages).',
+  })
+  current_leaf_id: string | null;
 }
 
 export class MessageDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ format: 'uuid' }) session_id: string;
-  @ApiProperty({ description: 'Position in the session (1, 2, ...).' }) seq: number;
+  @ApiProperty({ description: 'Creation order in the session (1, 2, ...), across all its branches.' }) seq: number;
+  @ApiProperty({
+    format: 'uuid',
+    nullable: true,
+    type: String,
+    description: 'The message this one answers or follows; null for a first message.',
+  })
+  parent_id: string | null;
+  @ApiProperty({
+    type: [String],
+    format: 'uuid',
+    description:
+      'The alternatives at this point: the children of the same parent with the same role (edits of a ' +
+      'question, regenerations of an answer), oldest first, this message included. Choose one with ' +
+      'POST /api/chat/sessions/{id}/branch.',
+  })
+  sibling_ids: string[];
+  @ApiProperty({ minimum: 1, description: "This message's 1-based position in sibling_ids." })
+  sibling_index: number;
   @ApiProperty({ enum: ['system', 'user', 'assistant'] }) role: 'system' | 'user' | 'assistant';
   @ApiProperty() content: string;
   @ApiProperty({ format: 'date-time' }) created_at: string;
@@ -29,7 +54,10 @@ export class MessageDto {
 }
 
 export class SessionWithMessagesDto extends SessionDto {
-  @ApiProperty({ type: [MessageDto], description: 'The latest `limit` messages, oldest first.' })
+  @ApiProperty({
+    type: [MessageDto],
+    description: 'The latest `limit` messages of the active branch (first message to current_leaf_id), oldest first.',
+  })
   messages: MessageDto[];
   @ApiProperty({ description: 'Older messages exist: page them with GET /api/chat/sessions/{id}/messages.' })
   has_more: boolean;
