@@ -135,6 +135,7 @@ describe('hostile input: bodies, text fields, tokens and types are refused with 
       ['update system_prompt', 'put', `${SESSIONS}/:id`, 'system_prompt', {}, 'user'],
       ['minted display_name', 'post', '/api/auth/token', 'display_name', { user_id: randomUUID() }, 'api-key'],
       ['minted user_id', 'post', '/api/auth/token', 'user_id', {}, 'api-key'],
+      ['minted email', 'post', '/api/auth/token', 'email', { user_id: randomUUID() }, 'api-key'],
     ];
 
     it.each(FIELDS)('refuses them in %s with 400 naming the field', async (_what, method, path, field, extra, who) => {

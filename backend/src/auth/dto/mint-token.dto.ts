@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsEmail, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
-import { CLEAN_TEXT_NOTE, IsCleanText } from '../../common/clean-text.js';
+import { isEmail, IsNotEmpty, IsOptional, IsString, MaxLength, ValidateBy } from 'class-validator';
+import { CLEAN_TEXT_NOTE, isCleanText, IsCleanText } from '../../common/clean-text.js';
 
 export class MintTokenDto {
   @ApiProperty({
@@ -18,7 +18,14 @@ export class MintTokenDto {
 
   @ApiPropertyOptional({ maxLength: 320 })
   @IsOptional()
-  @IsEmail()
+  // validator's isEmail throws (URI malformed, a 500) on a lone surrogate: only clean text is asked.
+  @ValidateBy({
+    name: 'isEmail',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && (!isCleanText(value) || isEmail(value)),
+      defaultMessage: () => 'email must be an email',
+    },
+  })
   @IsCleanText()
   @MaxLength(320)
   email?: string;
