@@ -10,11 +10,15 @@ import type { MessageDto, SessionDto } from '../sessions/dto/session.dto.js';
 import { MessagesRepository } from '../sessions/messages.repository.js';
 import { SessionsRepository } from '../sessions/sessions.repository.js';
 import { sessionNotFound } from '../sessions/sessions.service.js';
-import { buildContext, titleFrom, type StoredTurn } from './context.builder.js';
+import { planContext } from './context-budget.js';
+import { titleFrom, type StoredTurn } from './context.builder.js';
 import type { SendMessageDto } from './dto/send-message.dto.js';
 import type { SendResultDto, UsageDto } from './dto/send-result.dto.js';
 import { IdempotencyService } from './idempotency.service.js';
 import { StreamHub } from './stream-hub.js';
+import { SummariesService } from './summaries.service.js';
+import { TitlesService } from './titles.service.js';
+import { TOKEN_COUNTER, type CountTokens } from './token-counter.js';
 
 /** What the caller learns once the user's message is safely stored, before the model is asked. */
 export interface PreparedSend {
@@ -66,6 +70,9 @@ export class ChatService {
     private readonly idempotency: IdempotencyService,
     private readonly hub: StreamHub,
     @Inject(AI_PROVIDER) private readonly ai: AiProvider,
+    private readonly summaries: SummariesService,
+    private readonly titles: TitlesService,
+    @Inject(TOKEN_COUNTER) private readonly countTokens: CountTokens,
   ) {}
 
   send(user: AuthUser, dto: SendMessageDto, opts: SendOptions): Promise<SendResultDto> {
@@ -89,6 +96,15 @@ export class ChatService {
     });
 
     const systemPrompt = dto.system_prompt ?? session.system_prompt ?? this.config.env.DEFAULT_SYSTEM_PROMPT;
+    const context = planContext({
+      systemPrompt,
+      window,
+      maxTokens: this.config.env.MAX_CONTEXT_TOKENS,
+      count: this.countTokens,
+      // Fewer turns than the cap came back: the window starts at the first message.
+      reachesStart: window.length - 1 < this.config.env.MAX_CONTEXT_MESSAGES,
+      summaries: await this.summaries.forWindow(user, session.id, window),
+    });
     const started = performance.now();
     let text = '';
     let ttftMs: number | undefined;
@@ -98,7 +114,7 @@ export class ChatService {
     const cleaner = new StreamingTextCleaner();
     try {
       for await (const event of this.ai.stream({
-        messages: buildContext(systemPrompt, window),
+        messages: context.messages,
         systemPrompt,
         temperature: dto.temperature ?? this.config.env.DEFAULT_TEMPERATURE,
         maxTokens: dto.max_tokens ?? this.config.env.DEFAULT_MAX_TOKENS,
@@ -161,12 +177,23 @@ export class ChatService {
         latency_ms: Math.round(performance.now() - started),
         ttft_ms: ttftMs === undefined ? null : Math.round(ttftMs),
         reply_to: userMessage.id,
+        context: { messages: context.turns, tokens: context.tokens, summary: context.summary !== undefined },
         ...(interrupted ? { interrupted: true } : {}),
       });
     } catch (err) {
       // Left pending, the key would answer every retry with 409 IDEMPOTENCY_KEY_IN_USE until it went stale.
       await this.idempotency.fail(user.id, key);
       throw err;
+    }
+    // Refinements for the next send and the chats list; neither delays this answer.
+    this.summaries.afterAnswer(user, session.id, assistantId, systemPrompt);
+    if (userMessage.seq === 1 && session.title === titleFrom(userMessage.content)) {
+      this.titles.afterFirstAnswer(user, {
+        sessionId: session.id,
+        title: session.title,
+        question: userMessage.content,
+        answer: text,
+      });
     }
     return result;
   }

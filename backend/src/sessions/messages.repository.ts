@@ -97,7 +97,7 @@ export class MessagesRepository {
     | {
         session: { id: string; title: string; system_prompt: string | null };
         message: MessageDto;
-        window: { role: Role; content: string }[];
+        window: { id: string; role: Role; content: string }[];
       }
     | undefined
   > {
@@ -105,7 +105,7 @@ export class MessagesRepository {
       title: string;
       system_prompt: string | null;
       message: MessageDto;
-      history: { role: Role; content: string }[];
+      history: { id: string; role: Role; content: string }[];
     }>(
       `with s as (
          update public.chat_sessions
@@ -118,12 +118,12 @@ export class MessagesRepository {
          returning ${COLUMNS}
        ), w as (
          -- The statement's snapshot predates the insert, so this is the history without the new message.
-         select role, content, seq from public.chat_messages
+         select id, role, content, seq from public.chat_messages
           where session_id = $1 and seq < (select last_seq from s)
           order by seq desc limit $4
        )
        select s.title, s.system_prompt, to_jsonb(m) as message,
-              coalesce((select jsonb_agg(jsonb_build_object('role', w.role, 'content', w.content) order by w.seq) from w),
+              coalesce((select jsonb_agg(jsonb_build_object('id', w.id, 'role', w.role, 'content', w.content) order by w.seq) from w),
                        '[]'::jsonb) as history
          from s, m`,
       [sessionId, userId, content, history],
@@ -133,7 +133,7 @@ export class MessagesRepository {
     return {
       session: { id: sessionId, title: row.title, system_prompt: row.system_prompt },
       message: row.message,
-      window: [...row.history, { role: 'user', content }],
+      window: [...row.history, { id: row.message.id, role: 'user', content }],
     };
   }
 
