@@ -26,7 +26,7 @@ export class BackgroundJobs implements BeforeApplicationShutdown {
 
   /** Resolves once every job started so far has ended; for tests. */
   async idle(): Promise<void> {
-    while (this.running.size > 0) await Promise.allSettled([...this.running]);
+    while (this.running.size > 0) await Promise.allSettled(this.running);
   }
 
   async beforeApplicationShutdown(): Promise<void> {

@@ -23,11 +23,14 @@ function turns(n: number, size = 5): Turn[] {
   }));
 }
 
+/** A summary of `tokens` words; as a message (with its heading) it costs SUMMARY_COST(tokens). */
 const summary = (through: string, tokens = 6): StoredSummary => ({
   through,
   content: Array.from({ length: tokens }, () => 's').join(' '),
   tokens,
 });
+
+const SUMMARY_COST = (n: number) => words(summaryMessage(summary('x', n).content).content) + MESSAGE_TOKENS;
 
 describe('planContext', () => {
   const base = (prompt: string) => turnCost(words(prompt)) + REPLY_TOKENS;
@@ -99,28 +102,30 @@ describe('planContext', () => {
     expect(plan.turns).toBe(4);
     expect(plan.messages[1]).toEqual(summaryMessage(summary('m3').content));
     expect(plan.messages.slice(2).map((m) => m.content)).toEqual(window.slice(3).map((t) => t.content));
-    expect(plan.tokens).toBe(base('sys') + 6 + MESSAGE_TOKENS + 4 * turnCost(5));
+    expect(plan.tokens).toBe(base('sys') + SUMMARY_COST(6) + 4 * turnCost(5));
   });
 
   it('ignores a summary that would leave a gap between it and the turns that fit', () => {
     const window = turns(7);
-    // Room for the summary and three turns: a summary through m2 would need five.
-    const maxTokens = base('sys') + 6 + MESSAGE_TOKENS + 3 * turnCost(5);
+    // Room for the summary and three turns, so five turns without it (m3..m7): a summary
+    // through m1 would leave m2 out, and with m2 it does not fit.
+    const maxTokens = base('sys') + SUMMARY_COST(6) + 3 * turnCost(5);
+    expect(SUMMARY_COST(6)).toBeGreaterThanOrEqual(2 * turnCost(5));
     const plan = planContext({
       systemPrompt: 'sys',
       window,
       maxTokens,
       count: words,
       reachesStart: false,
-      summaries: [summary('m2')],
+      summaries: [summary('m1')],
     });
     expect(plan.summary).toBeUndefined();
-    expect(plan.turns).toBe(4);
+    expect(plan.messages.map((m) => m.content)).toEqual(['sys', ...window.slice(2).map((t) => t.content)]);
   });
 
   it('of the summaries that fit, takes the one that leaves the most turns word for word', () => {
     const window = turns(9);
-    const maxTokens = base('sys') + 6 + MESSAGE_TOKENS + 5 * turnCost(5);
+    const maxTokens = base('sys') + SUMMARY_COST(6) + 5 * turnCost(5);
     const plan = planContext({
       systemPrompt: 'sys',
       window,

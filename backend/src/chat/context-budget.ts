@@ -8,7 +8,10 @@ export interface Turn {
   content: string;
 }
 
-/** A stored running summary: everything on the path up to and including `through` (a message id). */
+/**
+ * A stored running summary: everything on the path up to and including `through` (a message id).
+ * `tokens` is its own length, kept for the record; the budget counts the message it becomes.
+ */
 export interface StoredSummary {
   through: string;
   content: string;
@@ -85,7 +88,7 @@ export function planContext(input: PlanInput): ContextPlan {
       // The question itself is never summarised: a summary through it cannot have been made yet.
       .filter((s): s is { summary: StoredSummary; at: number } => s.at !== undefined && s.at < window.length - 1)
       .map(({ summary, at }) => {
-        let total = base + summary.tokens + MESSAGE_TOKENS;
+        let total = base + cost(count, summaryMessage(summary.content).content);
         for (let i = at + 1; i < window.length; i++) total += costs[i];
         return { summary, first: at + 1, tokens: total };
       })
@@ -164,7 +167,8 @@ export function planFold(input: FoldInput): Fold | undefined {
 
   const serves = placed.some(
     ({ summary, at }) =>
-      at >= nextFirst && (budget === 0 || base + summary.tokens + MESSAGE_TOKENS + sumFrom(at + 1) <= budget),
+      at >= nextFirst &&
+      (budget === 0 || base + cost(count, summaryMessage(summary.content).content) + sumFrom(at + 1) <= budget),
   );
   if (serves) return undefined;
   // Nothing falls out next time: the whole conversation is in the window and fits.
