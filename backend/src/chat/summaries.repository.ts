@@ -8,9 +8,13 @@ export class SummariesRepository {
   /** The summaries that end at one of `messageIds` (the messages of a window), by primary key. */
   async throughAny(tx: Queryable, sessionId: string, messageIds: string[]): Promise<StoredSummary[]> {
     if (messageIds.length === 0) return [];
+    // One primary-key probe per id (a join on unnest, not `= any`, which Postgres may answer
+    // with a bitmap scan over the session's index, i.e. every summary of a long chat).
     const { rows } = await tx.query<StoredSummary>(
-      `select through_message_id as through, content, tokens from public.chat_summaries
-        where through_message_id = any($2::uuid[]) and session_id = $1`,
+      `select s.through_message_id as through, s.content, s.tokens
+         from unnest($2::uuid[]) as ids (id)
+         join public.chat_summaries s on s.through_message_id = ids.id
+        where s.session_id = $1`,
       [sessionId, messageIds],
     );
     return rows;
