@@ -22,7 +22,7 @@ const INSTRUCTIONS = (words: number) =>
 const SPEAKER = { user: 'User', assistant: 'Assistant', system: 'System' } as const;
 
 /** The summarising request's user message: the current summary, then the turns to fold in. */
-export function foldPrompt(previous: string | undefined, turns: Turn[]): string {
+function foldPrompt(previous: string | undefined, turns: Turn[]): string {
   const lines = turns.map((t) => `${SPEAKER[t.role]}: ${t.content}`).join('\n\n');
   return `Current summary:\n${previous ?? '(none yet)'}\n\nNew messages:\n${lines}`;
 }
