@@ -58,7 +58,7 @@ describe(`titles by the model (${TEST_DB})`, () => {
 
   it('never overwrites a title the user set while the model was thinking', async () => {
     const u = await t.user();
-    upstream.enqueue({ kind: 'text', text: 'Model title', firstTokenDelayMs: 1500, forModel: TITLE_MODEL });
+    upstream.enqueue({ kind: 'text', text: 'Model title', firstTokenDelayMs: 3000, forModel: TITLE_MODEL });
     const first = await sendJson(t, u.auth, { message: 'Plan my trip' });
     const id = first.body.session_id as string;
     // The title request is out; the user renames before it comes back.
