@@ -18,7 +18,7 @@ import { IdempotencyService } from './idempotency.service.js';
 import { StreamHub } from './stream-hub.js';
 import { SummariesService } from './summaries.service.js';
 import { TitlesService } from './titles.service.js';
-import { TOKEN_COUNTER, type CountTokens } from './token-counter.js';
+import { TOKEN_COUNTER, TurnTokenCache, type CountTokens } from './token-counter.js';
 
 /** What the caller learns once the user's message is safely stored, before the model is asked. */
 export interface PreparedSend {
@@ -61,6 +61,7 @@ const UPSTREAM_MESSAGES: Record<string, string> = {
 @Injectable()
 export class ChatService {
   private readonly logger = new Logger(ChatService.name);
+  private readonly turnTokens: TurnTokenCache;
 
   constructor(
     private readonly db: Database,
@@ -73,7 +74,9 @@ export class ChatService {
     private readonly summaries: SummariesService,
     private readonly titles: TitlesService,
     @Inject(TOKEN_COUNTER) private readonly countTokens: CountTokens,
-  ) {}
+  ) {
+    this.turnTokens = new TurnTokenCache(countTokens);
+  }
 
   send(user: AuthUser, dto: SendMessageDto, opts: SendOptions): Promise<SendResultDto> {
     const run = () => this.sendNow(user, dto, opts);
@@ -101,6 +104,7 @@ export class ChatService {
       window,
       maxTokens: this.config.env.MAX_CONTEXT_TOKENS,
       count: this.countTokens,
+      countTurn: (turn) => this.turnTokens.turn(turn),
       // Fewer turns than the cap came back: the window starts at the first message.
       reachesStart: window.length - 1 < this.config.env.MAX_CONTEXT_MESSAGES,
       summaries: await this.summaries.forWindow(user, session.id, window),

