@@ -52,13 +52,22 @@ export class SummariesService {
     return this.config.env.CONTEXT_SUMMARY === true;
   }
 
-  /** The stored summaries that end inside this window (none while summaries are off). */
+  /**
+   * The stored summaries that end inside this window (none while summaries are off). A failed
+   * lookup gives none: the question is stored and the answer can go on without a summary.
+   */
   async forWindow(user: AuthUser, sessionId: string, window: Turn[]): Promise<StoredSummary[]> {
     if (!this.enabled) return [];
     // The question is never a summary's end; the turns before it may be.
     const ids = window.slice(0, -1).flatMap((t) => (t.id ? [t.id] : []));
     if (ids.length === 0) return [];
-    return this.db.asUser(user.id, (tx) => this.summaries.throughAny(tx, sessionId, ids));
+    try {
+      return await this.db.asUser(user.id, (tx) => this.summaries.throughAny(tx, sessionId, ids));
+    } catch (err) {
+      // oxlint-disable-next-line typescript/no-base-to-string -- an Error or a string; String() gives its line.
+      this.logger.warn({ sessionId, cause: String(err) }, 'Could not read the context summaries');
+      return [];
+    }
   }
 
   /** After an answer is stored: fold what the next send would lose into a new summary, in the background. */
