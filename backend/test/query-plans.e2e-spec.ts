@@ -2,6 +2,7 @@ import { jest } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { UsersRepository } from '../src/auth/users.repository.js';
 import { SendRequestsRepository } from '../src/chat/send-requests.repository.js';
+import { SummariesRepository } from '../src/chat/summaries.repository.js';
 import type { Database, Queryable } from '../src/database/database.js';
 import { runMigrations } from '../src/database/migrations.js';
 import { PgliteDatabase } from '../src/database/pglite.database.js';
@@ -16,7 +17,7 @@ jest.setTimeout(240_000);
 
 const BIG_SESSION_MESSAGES = 100_000;
 const MANY_SESSIONS = 10_000;
-const WATCHED = new Set(['chat_messages', 'chat_sessions']);
+const WATCHED = new Set(['chat_messages', 'chat_sessions', 'chat_summaries']);
 
 /**
  * Statements that by definition touch every row of a session: deleting all of its
@@ -49,6 +50,8 @@ class Recorder implements Queryable {
 function literal(value: unknown): string {
   if (value === null || value === undefined) return 'null';
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  // A uuid[] parameter, as the driver sends it: an array literal.
+  if (Array.isArray(value)) return `'{${value.join(',')}}'`;
   // oxlint-disable-next-line typescript/no-base-to-string -- what is left is a string or a uuid parameter.
   return `'${String(value).replace(/'/g, "''")}'`;
 }
@@ -119,7 +122,11 @@ describe(`query plans at size (${TEST_DB})`, () => {
                case when g = 2 then md5(s.id::text || 1)::uuid end
           from public.chat_sessions s, generate_series(1, 2) g where s.user_id = '${manyUser}';
       update public.chat_sessions set current_leaf_id = md5(id::text || 2)::uuid where user_id = '${manyUser}';
-      analyze public.users, public.chat_sessions, public.chat_messages, public.chat_send_requests;
+      -- A long chat summarised every tenth message, so a summary lookup has a table to avoid reading.
+      insert into public.chat_summaries (through_message_id, session_id, content, tokens)
+        select id, session_id, 'summary up to ' || seq, 4 from public.chat_messages
+         where session_id = '${bigSession}' and seq % 10 = 0 and seq <> 50000;
+      analyze public.users, public.chat_sessions, public.chat_messages, public.chat_send_requests, public.chat_summaries;
     `);
     manySession = (
       await db.query<{ id: string }>(
@@ -143,6 +150,7 @@ describe(`query plans at size (${TEST_DB})`, () => {
   const sessions = new SessionsRepository();
   const messages = new MessagesRepository();
   const sendRequests = new SendRequestsRepository();
+  const summaries = new SummariesRepository();
   const cursor = () => ({ updated_at: new Date(Date.now() - 9_000_000).toISOString(), id: manySession });
 
   /** One entry per repository method: the calls the services make, with the big user's ids. */
@@ -166,6 +174,10 @@ describe(`query plans at size (${TEST_DB})`, () => {
       run: (tx) => sessions.update(tx, manyUser, manySession, { title: 't', system_prompt: null, is_active: true }),
     },
     'SessionsRepository.delete': { user: () => manyUser, run: (tx) => sessions.delete(tx, manyUser, manySession) },
+    'SessionsRepository.retitle': {
+      user: () => manyUser,
+      run: (tx) => sessions.retitle(tx, manyUser, manySession, 'chat 1', 'A better title'),
+    },
     'SessionsRepository.markCleared': {
       user: () => manyUser,
       run: (tx) => sessions.markCleared(tx, manyUser, manySession),
@@ -209,6 +221,14 @@ describe(`query plans at size (${TEST_DB})`, () => {
       run: (tx) => messages.findById(tx, bigSession, midMessage.id),
     },
     'MessagesRepository.clear': { user: () => bigUser, run: (tx) => messages.clear(tx, bigSession) },
+    'SummariesRepository.throughAny': {
+      user: () => bigUser,
+      run: (tx) => summaries.throughAny(tx, bigSession, [midMessage.id, randomUUID(), randomUUID()]),
+    },
+    'SummariesRepository.insert': {
+      user: () => bigUser,
+      run: (tx) => summaries.insert(tx, bigSession, { through: midMessage.id, content: 'summary', tokens: 1 }),
+    },
     'SendRequestsRepository.claim': {
       user: () => bigUser,
       // The recorder answers the insert with rowCount 0, so the locked re-read is recorded too.
@@ -234,7 +254,13 @@ describe(`query plans at size (${TEST_DB})`, () => {
   };
 
   it('has a case for every repository method, so a new statement cannot skip the check', () => {
-    const methods = [SessionsRepository, MessagesRepository, SendRequestsRepository, UsersRepository].flatMap((cls) =>
+    const methods = [
+      SessionsRepository,
+      MessagesRepository,
+      SendRequestsRepository,
+      SummariesRepository,
+      UsersRepository,
+    ].flatMap((cls) =>
       Object.getOwnPropertyNames(cls.prototype)
         .filter((m) => m !== 'constructor')
         .map((m) => `${cls.name}.${m}`),

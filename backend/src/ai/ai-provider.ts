@@ -8,6 +8,8 @@ export interface AiRequest {
   messages: AiMessage[];
   /** Also given on its own because the edge function's body carries `system_prompt`. */
   systemPrompt: string;
+  /** A model other than the provider's own (SUMMARY_MODEL, TITLE_MODEL); only the openai provider can switch. */
+  model?: string;
   temperature: number;
   maxTokens: number;
   /** Aborted when the client disconnects; the upstream call is aborted with it. */

@@ -61,6 +61,11 @@ describe('OpenAiProvider against an OpenAI-compatible upstream', () => {
     expect(headers.authorization).toBe('Bearer sk-test');
   });
 
+  it('asks for another model when the request names one (SUMMARY_MODEL, TITLE_MODEL)', async () => {
+    await drain(provider.stream(request({ model: 'gpt-cheap' })));
+    expect((upstream.requests[0].body as { model: string }).model).toBe('gpt-cheap');
+  });
+
   it('reports a length cut-off as the finish reason', async () => {
     upstream.enqueue({ kind: 'text', text: 'Once upon a', finishReason: 'length' });
     const result = await drain(provider.stream(request()));

@@ -67,7 +67,7 @@ export class OpenAiProvider implements AiProvider {
         method: 'POST',
         headers,
         body: JSON.stringify({
-          model: this.model,
+          model: request.model ?? this.model,
           messages: request.messages.map(({ role, content }) => ({ role, content })),
           temperature: request.temperature,
           max_tokens: request.maxTokens,

@@ -6,6 +6,7 @@ import { REDIS } from '../redis/redis.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { AnswerStreamsController } from './answer-streams.controller.js';
 import { AnswerStreams } from './answer-streams.service.js';
+import { BackgroundJobs } from './background-jobs.js';
 import { ChatController } from './chat.controller.js';
 import { ChatService } from './chat.service.js';
 import { IdempotencyService } from './idempotency.service.js';
@@ -15,6 +16,10 @@ import { SendRequestsRepository } from './send-requests.repository.js';
 import { StreamHub } from './stream-hub.js';
 import { MemoryStreamHub } from './stream-hub.memory.js';
 import { RedisStreamHub } from './stream-hub.redis.js';
+import { SummariesRepository } from './summaries.repository.js';
+import { SummariesService } from './summaries.service.js';
+import { TitlesService } from './titles.service.js';
+import { loadTokenCounter, TOKEN_COUNTER } from './token-counter.js';
 
 @Module({
   imports: [AiModule, SessionsModule],
@@ -26,6 +31,11 @@ import { RedisStreamHub } from './stream-hub.redis.js';
     SendRequestsJanitor,
     AnswerStreams,
     LostAnswers,
+    BackgroundJobs,
+    SummariesRepository,
+    SummariesService,
+    TitlesService,
+    { provide: TOKEN_COUNTER, useFactory: loadTokenCounter },
     {
       provide: StreamHub,
       inject: [REDIS, AppConfig],

@@ -10,11 +10,15 @@ import type { SessionDto } from '../sessions/dto/session.dto.js';
 import { MessagesRepository, type StoredMessage } from '../sessions/messages.repository.js';
 import { SessionsRepository } from '../sessions/sessions.repository.js';
 import { messageNotFound, sessionNotFound } from '../sessions/sessions.service.js';
-import { buildContext, titleFrom, type StoredTurn } from './context.builder.js';
+import { planContext } from './context-budget.js';
+import { titleFrom, type StoredTurn } from './context.builder.js';
 import type { SendMessageDto } from './dto/send-message.dto.js';
 import type { SendResultDto, UsageDto } from './dto/send-result.dto.js';
 import { IdempotencyService } from './idempotency.service.js';
 import { StreamHub, TAKEN_OVER } from './stream-hub.js';
+import { SummariesService } from './summaries.service.js';
+import { TitlesService } from './titles.service.js';
+import { TOKEN_COUNTER, TurnTokenCache, type CountTokens } from './token-counter.js';
 
 /** What the caller learns once the user's message is safely stored, before the model is asked. */
 export interface PreparedSend {
@@ -81,6 +85,7 @@ const isStoredElsewhere = (err: unknown) =>
 @Injectable()
 export class ChatService {
   private readonly logger = new Logger(ChatService.name);
+  private readonly turnTokens: TurnTokenCache;
 
   constructor(
     private readonly db: Database,
@@ -90,7 +95,12 @@ export class ChatService {
     private readonly idempotency: IdempotencyService,
     private readonly hub: StreamHub,
     @Inject(AI_PROVIDER) private readonly ai: AiProvider,
-  ) {}
+    private readonly summaries: SummariesService,
+    private readonly titles: TitlesService,
+    @Inject(TOKEN_COUNTER) private readonly countTokens: CountTokens,
+  ) {
+    this.turnTokens = new TurnTokenCache(countTokens);
+  }
 
   send(user: AuthUser, dto: SendMessageDto, opts: SendOptions): Promise<SendResultDto> {
     const run = () => this.sendNow(user, dto, opts);
@@ -113,6 +123,16 @@ export class ChatService {
     });
 
     const systemPrompt = dto.system_prompt ?? session.system_prompt ?? this.config.env.DEFAULT_SYSTEM_PROMPT;
+    const context = planContext({
+      systemPrompt,
+      window,
+      maxTokens: this.config.env.MAX_CONTEXT_TOKENS,
+      count: this.countTokens,
+      countTurn: (turn) => this.turnTokens.turn(turn),
+      // Fewer turns than the cap came back: the window starts at the first message.
+      reachesStart: window.length - 1 < this.config.env.MAX_CONTEXT_MESSAGES,
+      summaries: await this.summaries.forWindow(user, session.id, window),
+    });
     const started = performance.now();
     let text = '';
     let ttftMs: number | undefined;
@@ -122,7 +142,7 @@ export class ChatService {
     const cleaner = new StreamingTextCleaner();
     try {
       for await (const event of this.ai.stream({
-        messages: buildContext(systemPrompt, window),
+        messages: context.messages,
         systemPrompt,
         temperature: dto.temperature ?? this.config.env.DEFAULT_TEMPERATURE,
         maxTokens: dto.max_tokens ?? this.config.env.DEFAULT_MAX_TOKENS,
@@ -187,12 +207,25 @@ export class ChatService {
         latency_ms: Math.round(performance.now() - started),
         ttft_ms: ttftMs === undefined ? null : Math.round(ttftMs),
         reply_to: userMessage.id,
+        context: { messages: context.turns, tokens: context.tokens, summary: context.summary !== undefined },
         ...(interrupted ? { interrupted: true } : {}),
       });
     } catch (err) {
       // Left pending, the key would answer every retry with 409 IDEMPOTENCY_KEY_IN_USE until it went stale.
       await this.idempotency.fail(user.id, key);
       throw isStoredElsewhere(err) ? answerLost(where) : err;
+    }
+    // Refinements for the next send and the chats list; neither delays this answer.
+    this.summaries.afterAnswer(user, session.id, assistantId, systemPrompt);
+    // The window ends with the question; alone in it, the question opens the chat.
+    const question = window.at(-1);
+    if (window.length === 1 && question && session.title === titleFrom(question.content)) {
+      this.titles.afterFirstAnswer(user, {
+        sessionId: session.id,
+        title: session.title,
+        question: question.content,
+        answer: text,
+      });
     }
     return result;
   }

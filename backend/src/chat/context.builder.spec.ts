@@ -1,19 +1,4 @@
-import { buildContext, titleFrom } from './context.builder.js';
-
-describe('buildContext', () => {
-  it('puts the system prompt first, then the stored window in order', () => {
-    const window = [
-      { role: 'user' as const, content: 'one' },
-      { role: 'assistant' as const, content: 'two' },
-      { role: 'user' as const, content: 'three' },
-    ];
-    expect(buildContext('Be brief.', window)).toEqual([{ role: 'system', content: 'Be brief.' }, ...window]);
-  });
-
-  it('leaves out an empty system prompt', () => {
-    expect(buildContext('   ', [{ role: 'user', content: 'hi' }])).toEqual([{ role: 'user', content: 'hi' }]);
-  });
-});
+import { titleFrom } from './context.builder.js';
 
 describe('titleFrom', () => {
   it('uses the first line with whitespace collapsed', () => {

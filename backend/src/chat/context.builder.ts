@@ -1,20 +1,11 @@
-import type { AiMessage } from '../ai/ai-provider.js';
-
-export interface StoredTurn {
-  role: 'system' | 'user' | 'assistant';
-  content: string;
-}
+import type { Turn } from './context-budget.js';
 
 /**
- * What the model sees: the system prompt, then the stored window (the last
- * MAX_CONTEXT_MESSAGES turns before the new message, and the new message), oldest first.
+ * A stored message of the model's window: the last MAX_CONTEXT_MESSAGES turns before the new
+ * message, and the new message, oldest first. What of it reaches the model is planContext's
+ * decision (context-budget.ts).
  */
-export function buildContext(systemPrompt: string, window: StoredTurn[]): AiMessage[] {
-  const messages: AiMessage[] = [];
-  if (systemPrompt.trim()) messages.push({ role: 'system', content: systemPrompt });
-  for (const turn of window) messages.push({ role: turn.role, content: turn.content });
-  return messages;
-}
+export type StoredTurn = Turn;
 
 /** A session title from the first message: its first line, whitespace collapsed, at most 60 characters. */
 export function titleFrom(message: string): string {

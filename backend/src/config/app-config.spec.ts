@@ -27,6 +27,10 @@ describe('configuration', () => {
     expect(env.PORT).toBe(8000);
     expect(env.CHAT_TIMEOUT).toBe(30);
     expect(env.MAX_CONTEXT_MESSAGES).toBe(10);
+    expect(env.MAX_CONTEXT_TOKENS).toBe(8000);
+    expect(env.CONTEXT_SUMMARY).toBe(false);
+    expect(env.SUMMARY_MODEL).toBeUndefined();
+    expect(env.TITLE_MODEL).toBeUndefined();
     expect(env.DEFAULT_TEMPERATURE).toBe(0.7);
     expect(env.DEFAULT_MAX_TOKENS).toBe(1000);
     expect(env.JWT_ALGORITHM).toBe('HS256');
@@ -80,6 +84,21 @@ describe('configuration', () => {
     expect(problemsOf({ CORS_ORIGINS: 'shop.example, https://a.example/app, https://ok.example' })).toEqual([
       'CORS_ORIGINS: "shop.example" is not an origin; write it with its scheme, e.g. https://shop.example',
       'CORS_ORIGINS: "https://a.example/app" has a path, query or credentials; an origin is only scheme://host[:port], e.g. https://a.example',
+    ]);
+  });
+
+  it('reads the memory settings, and says when a model name cannot be honoured', () => {
+    const env = loadEnvironment({ MAX_CONTEXT_TOKENS: '0', CONTEXT_SUMMARY: 'yes', TITLE_MODEL: 'gpt-4.1-nano' });
+    expect([env.MAX_CONTEXT_TOKENS, env.CONTEXT_SUMMARY, env.TITLE_MODEL]).toEqual([0, true, 'gpt-4.1-nano']);
+    expect(problemsOf({ JWT_SECRET_KEY: SECRET, MAX_CONTEXT_TOKENS: '-1', CONTEXT_SUMMARY: 'maybe' })).toEqual([
+      'MAX_CONTEXT_TOKENS: must be a whole number from 0 to 2000000 (got "-1")',
+      expect.stringMatching(/^CONTEXT_SUMMARY: /),
+    ]);
+    const viaOpenAi = AppConfig.fromEnvironment({ OPENAI_API_KEY: 'sk-x', TITLE_MODEL: 'cheap' });
+    expect(viaOpenAi.notes).toEqual([]);
+    const viaEdge = AppConfig.fromEnvironment({ EDGE_FUNCTION_URL: 'http://127.0.0.1:1/chat', TITLE_MODEL: 'cheap' });
+    expect(viaEdge.notes).toEqual([
+      'SUMMARY_MODEL/TITLE_MODEL: the supabase provider answers with its own model; summaries and titles use it',
     ]);
   });
 

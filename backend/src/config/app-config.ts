@@ -52,6 +52,11 @@ export class AppConfig {
     this.poolerHint = env.DATABASE_URL ? transactionPoolerHint(env.DATABASE_URL) : undefined;
     this.preparedStatements = env.DATABASE_PREPARED_STATEMENTS ?? !this.poolerHint;
     this.trustProxy = parseTrustProxy(env.TRUST_PROXY) ?? false;
+    if (this.aiProvider !== 'openai' && (env.SUMMARY_MODEL || env.TITLE_MODEL)) {
+      this.notes.push(
+        `SUMMARY_MODEL/TITLE_MODEL: the ${this.aiProvider} provider answers with its own model; summaries and titles use it`,
+      );
+    }
   }
 
   /**

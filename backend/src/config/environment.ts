@@ -198,6 +198,26 @@ export class EnvironmentVariables {
   @IntSetting(0, 200)
   MAX_CONTEXT_MESSAGES = 10;
 
+  /** Tokens of the whole prompt (cl100k_base); older turns are left out until it fits. 0 = no token cap. */
+  @IntSetting(0, 2000000)
+  MAX_CONTEXT_TOKENS = 8000;
+
+  /** Fold the turns that fall out of the window into a stored running summary made by the model. */
+  @BoolSetting()
+  CONTEXT_SUMMARY = false;
+
+  /** The model that writes those summaries (openai provider); unset = the chat model. */
+  @OptionalStringSetting()
+  @MinLength(1)
+  @MaxLength(200)
+  SUMMARY_MODEL?: string;
+
+  /** A model (a cheaper one, say) titles each new chat after its first answer; unset = the first line stays the title. */
+  @OptionalStringSetting()
+  @MinLength(1)
+  @MaxLength(200)
+  TITLE_MODEL?: string;
+
   @NumberSetting(0, 2)
   DEFAULT_TEMPERATURE = 0.7;
 

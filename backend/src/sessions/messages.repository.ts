@@ -11,6 +11,7 @@ export type StoredMessage = Omit<MessageDto, 'sibling_ids' | 'sibling_index'>;
 
 /** A turn of the model's memory. */
 export interface WindowTurn {
+  id: string;
   role: Role;
   content: string;
 }
@@ -189,8 +190,8 @@ export class MessagesRepository {
          returning ${COLUMNS}
        ), ${branchFrom('select parent_id from s')}
        select s.title, s.system_prompt, to_jsonb(m) as message,
-              coalesce((select jsonb_agg(jsonb_build_object('role', w.role, 'content', w.content) order by w.depth desc)
-                          from (select role, content, depth from branch limit $4) w),
+              coalesce((select jsonb_agg(jsonb_build_object('id', w.id, 'role', w.role, 'content', w.content) order by w.depth desc)
+                          from (select id, role, content, depth from branch limit $4) w),
                        '[]'::jsonb) as history
          from s, m`,
       [sessionId, userId, content, history, parent !== undefined, parent?.id ?? null],
@@ -200,7 +201,7 @@ export class MessagesRepository {
     return {
       session: { id: sessionId, title: row.title, system_prompt: row.system_prompt },
       message: row.message,
-      window: [...row.history, { role: 'user', content }],
+      window: [...row.history, { id: row.message.id, role: 'user', content }],
     };
   }
 
@@ -208,7 +209,7 @@ export class MessagesRepository {
   async window(tx: Queryable, sessionId: string, uptoId: string, count: number): Promise<WindowTurn[]> {
     const { rows } = await tx.query<WindowTurn>(
       `with recursive ${branchFrom('$2::uuid')}
-       select role, content from branch limit $3`,
+       select id, role, content from branch limit $3`,
       [sessionId, uptoId, count],
     );
     return rows.reverse();

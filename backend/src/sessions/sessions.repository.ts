@@ -104,4 +104,13 @@ export class SessionsRepository {
       [id, userId],
     );
   }
+
+  /** Sets a new title only while the session still has title `from`: a rename meanwhile wins. */
+  async retitle(tx: Queryable, userId: string, id: string, from: string, to: string): Promise<boolean> {
+    const { rowCount } = await tx.query(
+      `update public.chat_sessions set title = $4, updated_at = now() where id = $1 and user_id = $2 and title = $3`,
+      [id, userId, from, to],
+    );
+    return rowCount > 0;
+  }
 }

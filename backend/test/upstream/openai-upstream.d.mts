@@ -1,6 +1,6 @@
 // Types for the OpenAI Chat Completions stub in openai-upstream.mjs.
 
-export type UpstreamBehavior =
+export type UpstreamBehavior = (
   | {
       kind: 'text';
       /** Full reply text; defaults to the chunks joined, or `Echo: <last user message>`. */
@@ -19,7 +19,11 @@ export type UpstreamBehavior =
   | { kind: 'hang' }
   | { kind: 'cut'; afterChunks: number; text?: string; chunkDelayMs?: number; firstTokenDelayMs?: number }
   | { kind: 'garbage' }
-  | { kind: 'empty' };
+  | { kind: 'empty' }
+) & {
+  /** Serves only a request for this model (other requests pass it by); unset = the next request. */
+  forModel?: string;
+};
 
 export interface RecordedUpstreamRequest {
   headers: Record<string, string | string[] | undefined>;

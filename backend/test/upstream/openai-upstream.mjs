@@ -292,7 +292,10 @@ export async function startOpenAIUpstream({ port = 0, host = '127.0.0.1', apiKey
       sendJson(res, 401, errorBody(401, 'Incorrect API key provided.'));
       return;
     }
-    const behavior = queue.length > 0 ? queue.shift() : { kind: 'text' };
+    // A behavior with `forModel` waits for a request for that model (a summary or title call
+    // running beside the chat's own); the others serve requests in arrival order.
+    const at = queue.findIndex((b) => b.forModel === undefined || b.forModel === body?.model);
+    const behavior = at >= 0 ? queue.splice(at, 1)[0] : { kind: 'text' };
     await serveCompletion(req, res, body, behavior);
   }
 

@@ -164,6 +164,17 @@ describe('openai upstream stub', () => {
     }
   });
 
+  test('a behavior for a model waits for a request for that model', async () => {
+    upstream.enqueue({ kind: 'text', text: 'summary', forModel: 'cheap' });
+    upstream.enqueue({ kind: 'text', text: 'answer' });
+    const ask = async (model) =>
+      (await (await chat(upstream.url, { model, messages: [{ role: 'user', content: 'x' }] })).json()).choices[0]
+        .message.content;
+    assert.equal(await ask('main'), 'answer');
+    assert.equal(await ask('main'), 'Echo: x');
+    assert.equal(await ask('cheap'), 'summary');
+  });
+
   test('splitIntoChunks keeps every character', () => {
     for (const text of ['', 'a', ' lead and trail ', 'multi\n\nline  text']) {
       assert.equal(splitIntoChunks(text).join(''), text);

@@ -48,7 +48,10 @@ export class MessageDto {
   @ApiProperty({
     type: 'object',
     additionalProperties: true,
-    description: 'provider, model, usage, latency_ms, finish_reason, interrupted (assistant messages).',
+    description:
+      'provider, model, usage, latency_ms, finish_reason, interrupted (assistant messages), and what the model saw: ' +
+      'context `{ messages, tokens, summary }` (stored messages sent, the question included; the prompt in tokens; ' +
+      'whether a running summary was sent).',
   })
   metadata: Record<string, unknown>;
 }
