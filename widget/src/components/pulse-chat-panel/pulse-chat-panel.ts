@@ -338,9 +338,7 @@ export class PulseChatPanel extends LitElement {
             ? s.yesterday
             : new Date(m.created_at).toLocaleDateString(this.#lang, { dateStyle: 'medium' });
       return html`${
-        i && day(messages[i - 1]!.created_at) === d
-          ? nothing
-          : html`<li class="day" role="separator" aria-label=${label}><span aria-hidden="true">${label}</span></li>`
+        i && day(messages[i - 1]!.created_at) === d ? nothing : html`<li class="day">${label}</li>`
       }${this.#message(m, s, i === messages.length - 1)}`;
     });
   }
