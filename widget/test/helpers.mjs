@@ -367,7 +367,8 @@ export async function openPage(browser, url, { token, contextOptions = {} } = {}
       window.addEventListener('pulse-ready', () => window.__configure());
     }
   }, token ?? null);
-  await page.goto(url);
+  // Without a URL the caller listens to the page first, then navigates.
+  if (url) await page.goto(url);
   return page;
 }
 
