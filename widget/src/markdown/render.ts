@@ -21,7 +21,7 @@ function inline(text: string): string {
   return (
     esc(text)
       // Code spans first, held aside so nothing inside them is formatted.
-      .replace(/`([^`]+)`/g, (_, c: string) => `\u0000${code.push(c) - 1}\u0000`)
+      .replace(/`([^`]+)`/g, (_, c: string) => `\ue000${code.push(c) - 1}\ue000`)
       // An image shows its alt text only.
       .replace(/!\[([^\]]*)\]\([^)]*\)/g, '$1')
       .replace(/\[([^\]]+)\]\(\s*([^)\s]+)\s*\)/g, (all, label: string, href: string) =>
@@ -31,7 +31,7 @@ function inline(text: string): string {
       // Not inside words: snake_case_names stay as they are.
       .replace(/(^|[^\w*])(\*|_)(?=\S)(.+?)\2(?![\w*])/g, '$1<em>$3</em>')
       .replace(/~~(.+?)~~/g, '<del>$1</del>')
-      .replace(/\u0000(\d+)\u0000/g, (_, i: string) => `<code>${code[+i]}</code>`)
+      .replace(/\ue000(\d+)\ue000/g, (_, i: string) => `<code>${code[+i]}</code>`)
   );
 }
 
@@ -149,10 +149,10 @@ function clean(html: string): string {
   t.innerHTML = html;
   for (const el of t.content.querySelectorAll('*')) {
     if (!ALLOWED.test(el.tagName) || (el.tagName === 'BUTTON' && el.className !== 'copy-code')) {
-      el.replaceWith(el.textContent ?? '');
+      el.replaceWith(el.textContent);
       continue;
     }
-    for (const { name, value } of [...el.attributes])
+    for (const { name, value } of Array.from(el.attributes))
       if (
         !(el.tagName === 'A' && (name === 'target' || name === 'rel' || (name === 'href' && SAFE_URL.test(value)))) &&
         !(name === 'start' && el.tagName === 'OL') &&
@@ -168,7 +168,7 @@ export function renderMarkdown(md: string, copyLabel = 'Copy code'): string {
   return clean(
     blocks(
       md
-        .replace(/\u0000/g, '')
+        .replace(/\ue000/g, '')
         .replace(/\r\n?/g, '\n')
         .replace(/\t/g, '    ')
         .split('\n'),

@@ -24,12 +24,12 @@ export interface ChatMessage {
 /** What went wrong, for the user: each kind has its own text and action. */
 export type ErrorKind = 'signedOut' | 'rateLimited' | 'unanswered' | 'failed';
 
-export const errorKind = (code: string | undefined): ErrorKind =>
-  code === 'NO_TOKEN' || /^TOKEN_/.test(code ?? '')
+export const errorKind = (code = ''): ErrorKind =>
+  code === 'NO_TOKEN' || code.startsWith('TOKEN_')
     ? 'signedOut'
     : code === 'RATE_LIMITED'
       ? 'rateLimited'
-      : /^UPSTREAM_/.test(code ?? '')
+      : code.startsWith('UPSTREAM_')
         ? 'unanswered'
         : 'failed';
 
