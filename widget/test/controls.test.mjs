@@ -344,3 +344,51 @@ describe('languages', () => {
       await page.context().close();
     });
 });
+
+describe('README screenshots', () => {
+  test('the message controls and the chats list (docs/screenshots/controls-*.png)', async () => {
+    const { mkdir } = await import('node:fs/promises');
+    const dir = new URL('../../docs/screenshots/', import.meta.url);
+    await mkdir(dir, { recursive: true });
+    server.api.addSession('Espresso beans', 2, { daysAgo: 1 });
+    server.api.addSession('Delivery to Iceland', 2, { daysAgo: 2 });
+    const page = await openChat('/', {
+      contextOptions: { viewport: { width: 480, height: 720 }, colorScheme: 'light' },
+    });
+    server.api.reply = {
+      deltas: ['Grind finer and use **18 g**:\n\n```text\n18 g in, 36 g out, 28 s\n```'],
+      delayMs: 5,
+    };
+    await type(page, 'My espresso is sour. What should I change?');
+    await received(page, 1);
+    server.api.reply = {
+      deltas: [
+        'Sour usually means under-extracted:\n\n- grind finer\n  - one step at a time\n- or raise the water temperature',
+      ],
+      delayMs: 5,
+    };
+    await button(assistant(page).last(), 'Regenerate').click();
+    await assistant(page).last().locator('.versions').getByText('2/2').waitFor();
+    await button(assistant(page).last(), 'Good answer').click();
+    await assistant(page).last().locator('[aria-label="Good answer"][aria-pressed=true]').waitFor();
+    await page.mouse.move(0, 0);
+    const panel = page.locator('pulse-chat [part=panel]');
+    await panel.screenshot({
+      path: new URL('controls-messages.png', dir).pathname,
+      animations: 'disabled',
+      caret: 'hide',
+    });
+
+    await button(chat(page), 'Earlier chats').click();
+    await chat(page).getByRole('searchbox', { name: 'Search chats' }).fill('iceland');
+    await page.locator('pulse-chat [part=sessions]').getByText('Delivery to Iceland').waitFor();
+    await button(chat(page), 'Delete: Delivery to Iceland').click();
+    await chat(page).getByText('Delete “Delivery to Iceland” for good?').waitFor();
+    await panel.screenshot({
+      path: new URL('controls-chats.png', dir).pathname,
+      animations: 'disabled',
+      caret: 'hide',
+    });
+    await page.context().close();
+  });
+});

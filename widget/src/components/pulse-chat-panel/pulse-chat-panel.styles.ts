@@ -275,6 +275,12 @@ export const styles = css`
   .md li > ol {
     margin: 0;
   }
+  .md ul {
+    list-style: disc;
+  }
+  .md ul ul {
+    list-style: circle;
+  }
   .md blockquote {
     padding-inline-start: 10px;
     border-inline-start: 3px solid var(--pulse-border);
@@ -296,6 +302,8 @@ export const styles = css`
     align-items: center;
   }
   .act {
+    display: inline-grid;
+    place-items: center;
     border: 0;
     background: none;
     min-width: 24px;

@@ -29,11 +29,23 @@ import type { SessionsListEventMap } from '../pulse-sessions-list/pulse-sessions
 declare const __PULSE_MESSAGE_MAX_LENGTH__: number;
 const MAX_LENGTH = __PULSE_MESSAGE_MAX_LENGTH__;
 
-const icon = (d: string) =>
-  html`<svg viewBox="0 0 24 24" aria-hidden="true" width="20" height="20" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round"><path d=${d} /></svg>`;
+const icon = (d: string, size = 20) =>
+  html`<svg viewBox="0 0 24 24" aria-hidden="true" width=${size} height=${size} fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round"><path d=${d} /></svg>`;
 
-/** A small text button under a message: the glyph is decoration, the label is its name. */
-const action = (label: string, glyph: string, onClick: () => void, pressed?: boolean) =>
+/** Icons of the message controls (SVG paths: no icon font, nothing a page's fonts can miss). */
+const ICONS = {
+  copy: 'M9 9h11v11H9zM5 15H4V4h11v1',
+  copied: 'M5 12l5 5L20 7',
+  edit: 'M4 20h4L19 9l-4-4L4 16zM14 6l4 4',
+  regenerate: 'M20 11a8 8 0 1 0-2.3 5.7M20 4v7h-7',
+  good: 'M7 10v10H4V10zm0 0 4-7a2 2 0 0 1 3 2l-1 4h6a2 2 0 0 1 2 2l-2 7a2 2 0 0 1-2 2H7',
+  bad: 'M17 14V4h3v10zm0 0-4 7a2 2 0 0 1-3-2l1-4H5a2 2 0 0 1-2-2l2-7a2 2 0 0 1 2-2h10',
+  previous: 'M15 6l-6 6 6 6',
+  next: 'M9 6l6 6-6 6',
+};
+
+/** A small icon button under a message: the icon is decoration, the label is its name. */
+const action = (label: string, path: string, onClick: () => void, pressed?: boolean) =>
   html`<button
     type="button"
     class="act"
@@ -41,7 +53,7 @@ const action = (label: string, glyph: string, onClick: () => void, pressed?: boo
     title=${label}
     aria-pressed=${pressed ?? nothing}
     @click=${onClick}
-  ><span aria-hidden="true">${glyph}</span></button>`;
+  >${icon(path, 16)}</button>`;
 
 const day = (iso: string) => new Date(iso).toDateString();
 
@@ -232,23 +244,23 @@ export class PulseChatPanel extends LitElement {
       ${
         versions > 1 && idle
           ? html`<span class="versions">
-            ${action(s.previous, '‹', () => void ctl.switchBranch(m, -1))}
+            ${action(s.previous, ICONS.previous, () => void ctl.switchBranch(m, -1))}
             <span>${m.sibling_index}/${versions}</span>
-            ${action(s.next, '›', () => void ctl.switchBranch(m, 1))}
+            ${action(s.next, ICONS.next, () => void ctl.switchBranch(m, 1))}
           </span>`
           : nothing
       }
       ${
         idle
-          ? html`${action(this.copied === m.id ? s.copied : s.copy, this.copied === m.id ? '✓' : '⧉', () => void this.#copy(m.id, m.content))}
+          ? html`${action(this.copied === m.id ? s.copied : s.copy, ICONS[this.copied === m.id ? 'copied' : 'copy'], () => void this.#copy(m.id, m.content))}
           ${
             m.role === 'user'
-              ? action(s.edit, '✎', () => (this.editing = m.id))
-              : html`${last ? action(s.regenerate, '↻', () => void ctl.regenerate(m)) : nothing}
-                ${action(s.good, '👍', () => void ctl.rate(m, 'up'), m.feedback?.rating === 'up')}
+              ? action(s.edit, ICONS.edit, () => (this.editing = m.id))
+              : html`${last ? action(s.regenerate, ICONS.regenerate, () => void ctl.regenerate(m)) : nothing}
+                ${action(s.good, ICONS.good, () => void ctl.rate(m, 'up'), m.feedback?.rating === 'up')}
                 ${action(
                   s.bad,
-                  '👎',
+                  ICONS.bad,
                   () => {
                     void ctl.rate(m, 'down');
                     this.commenting = m.feedback?.rating === 'down' ? null : m.id;
