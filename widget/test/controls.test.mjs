@@ -22,6 +22,10 @@ useServer((s, b) => {
   server.pages.set('/down', () =>
     html(`<script src="/widget/pulse-chat.js" data-api-url="http://127.0.0.1:9" async></script>`),
   );
+  // A page with things of its own to focus, which Tab must not reach under the full-screen panel.
+  server.pages.set('/links', (o) =>
+    html(`<a href="#a">Page link</a><button type="button">Page button</button>${embed(o)}`),
+  );
   for (const lang of ['fr', 'es', 'ar', 'ja']) server.pages.set(`/${lang}`, (o) => html(embed(o), { lang }));
 });
 beforeEach(() => server.api.reset());
@@ -303,7 +307,9 @@ describe('chats list', () => {
 
 describe('phone, full screen', () => {
   test('Tab and Shift+Tab stay inside the panel, and the bubble is hidden under it', async () => {
-    const page = await openChat('/', { contextOptions: { viewport: { width: 375, height: 700 }, hasTouch: true } });
+    const page = await openChat('/links', {
+      contextOptions: { viewport: { width: 375, height: 700 }, hasTouch: true },
+    });
     await type(page, 'Hi');
     await received(page, 1);
     assert.equal(await page.locator('pulse-chat [part=launcher]').isVisible(), false, 'the bubble is hidden');

@@ -301,6 +301,10 @@ export const styles = css`
     display: inline-flex;
     align-items: center;
   }
+  /* Previous points to the start of the line, which is on the right in Arabic. */
+  .versions svg:dir(rtl) {
+    transform: scaleX(-1);
+  }
   .act {
     display: inline-grid;
     place-items: center;
