@@ -93,19 +93,15 @@ describe('POST /api/chat/send when the model fails: nothing is lost', () => {
     const [mine, sdks] = res.body!.tee();
     const [items, ui] = await Promise.all([readSse(mine), readWithAiSdk(sdks)]);
     const parts = partsOf(items);
-    expect(parts.map((p) => p.type)).toEqual([
-      'start',
-      'data-session',
-      'text-start',
-      'text-end',
-      'data-error',
-      'error',
-    ]);
-    expect(parts[4].data).toEqual(expect.objectContaining({ code: 'UPSTREAM_ERROR', message: expect.any(String) }));
-    expect(parts[5]).toEqual({ type: 'error', errorText: expect.any(String) });
+    // No text-start/text-end: a failure before any text leaves AI SDK clients no empty text part.
+    expect(parts.map((p) => p.type)).toEqual(['start', 'data-session', 'data-error', 'error']);
+    expect(parts[2].data).toEqual(expect.objectContaining({ code: 'UPSTREAM_ERROR', message: expect.any(String) }));
+    expect(parts[3]).toEqual({ type: 'error', errorText: expect.any(String) });
     expect(items.at(-1)).toEqual(expect.objectContaining({ kind: 'event', data: '[DONE]' }));
     // The AI SDK hands the error part to onError, as useChat would show it.
-    expect(ui.errors.map((e) => (e as Error).message)).toEqual([parts[5].errorText]);
+    expect(ui.errors.map((e) => (e as Error).message)).toEqual([parts[3].errorText]);
+    // ...and the message it assembles holds no empty text part for useChat to render as a blank bubble.
+    expect((ui.message?.parts ?? []).filter((p) => p.type === 'text')).toEqual([]);
 
     const sessionId = (parts[1].data as { session_id: string }).session_id;
     expect((await messagesInDb(t, sessionId)).map((m) => m.role)).toEqual(['user']);

@@ -124,11 +124,12 @@ describe('embedded by script tag on another origin', () => {
     await page.reload();
     await openChat(page);
     await send(page, 'Is the espresso machine back?');
-    await chat(page).locator('.note.error').getByText('Message not sent.').waitFor();
+    // The server kept the question (UPSTREAM_*): the note says so and the action asks it again.
+    await chat(page).locator('.note.error').getByText('Your message was saved, but no answer came.').waitFor();
     assert.deepEqual(await page.evaluate(() => window.__errors), ['UPSTREAM_ERROR']);
     assert.equal(await assistant(page).count(), 0, 'no empty answer is left behind');
 
-    await button(page, 'Retry').click();
+    await button(page, 'Ask again').click();
     await assistant(page).last().getByText('Echo: Is the espresso machine back?').waitFor();
     await idle(page);
     assert.equal(await chat(page).locator('.note.error').count(), 0);

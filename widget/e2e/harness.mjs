@@ -4,7 +4,7 @@
 // headless Chromium. Each test file starts its own stack; every test signs in as a fresh user.
 import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { cp, mkdtemp, rename, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -84,14 +84,20 @@ const startPglite = async (env) => startBackend(env, await pgliteDir(env));
 function startHost() {
   const pages = new Map();
   const files = new Map();
-  const state = { token: () => null, tokenHits: 0, csp: null };
+  const state = { token: () => null, tokenHits: 0, csp: null, jwtFailure: 0 };
   const server = createServer((req, res) => {
     const url = new URL(req.url, 'http://host');
     // The README's setup file asks the host site for the signed-in user's JWT.
+    // Signed out is a 401, as a real session endpoint answers; `jwtFailure` makes it fail outright.
     if (url.pathname === '/my-session/jwt') {
       state.tokenHits++;
-      res.writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'no-store' });
-      return res.end(state.token() ?? '');
+      const token = state.token();
+      if (state.jwtFailure) {
+        res.writeHead(state.jwtFailure, { 'content-type': 'text/html' });
+        return res.end('<!doctype html><title>Error</title><h1>Something went wrong</h1>');
+      }
+      res.writeHead(token ? 200 : 401, { 'content-type': 'text/plain', 'cache-control': 'no-store' });
+      return res.end(token ?? 'Not signed in');
     }
     const file = files.get(url.pathname);
     if (file) {
@@ -119,14 +125,19 @@ function startHost() {
   );
 }
 
-/** The setup file exactly as the widget README shows it. */
-const README_SETUP = `// chat-token.js: called for the first request and again whenever the API answers 401.
-const getToken = async () => (await fetch('/my-session/jwt')).text();
-const configure = () => window.PulseChat.init({ getToken });
-// The widget script is async: it may run before or after this file.
-if (window.PulseChat) configure();
-else window.addEventListener('pulse-ready', configure, { once: true });
-`;
+/**
+ * A fenced code block of the root README, found by its `<!-- snippet: name ... -->` marker, so the
+ * tests run exactly what the README shows.
+ */
+export function readmeSnippet(name) {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const m = new RegExp(`<!-- snippet: ${name}\\b[^>]*-->\\s*\`\`\`\\w*\\n([^]*?)\`\`\``).exec(readme);
+  if (!m) throw new Error(`README.md has no snippet "${name}"`);
+  return m[1];
+}
+
+/** The setup file exactly as the README shows it. */
+const README_SETUP = readmeSnippet('get-token');
 
 /**
  * Starts upstream, backend and host site. `stack.page(html)` registers a host page and returns
@@ -152,6 +163,7 @@ async function startStack({ backend: start = startPglite } = {}) {
   const strictCsp = `default-src 'self'; script-src 'self' ${api}; style-src 'self'; img-src 'self' data:; connect-src 'self' ${api}; object-src 'none'; base-uri 'none'`;
   host.state.csp = strictCsp;
   host.files.set('/js/chat-token.js', { body: README_SETUP });
+  host.files.set('/js/pulse-setup.js', { body: README_SETUP });
   let n = 0;
 
   const stack = {

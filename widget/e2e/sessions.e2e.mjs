@@ -64,8 +64,11 @@ describe('chats', () => {
     await list.getByRole('button', { name: 'Espresso machine', exact: true }).waitFor();
     assert.deepEqual((await titles(user.token)).sort(), ['Beta question', 'Espresso machine']);
 
+    // Delete asks first: the chat goes only after the confirmation's own Delete.
     await button(page, 'Delete: Beta question').click();
+    await list.getByRole('group', { name: 'Delete' }).getByRole('button', { name: 'Delete', exact: true }).click();
     await list.getByRole('button', { name: 'Beta question', exact: true }).waitFor({ state: 'detached' });
+    await chat(page).getByRole('group', { name: 'Delete' }).waitFor({ state: 'detached' });
     assert.deepEqual(await titles(user.token), ['Espresso machine']);
     await page.context().close();
   });

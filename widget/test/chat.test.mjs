@@ -115,12 +115,14 @@ describe('sending', () => {
     server.api.failSends = 1;
     const page = await openChat();
     await type(page, 'Please work');
-    await page.locator('pulse-chat [part~=user-message]').getByText('Message not sent.').waitFor();
+    // UPSTREAM_*: the server kept the question; the action asks it again.
+    const saved = 'Your message was saved, but no answer came.';
+    await page.locator('pulse-chat [part~=user-message]').getByText(saved).waitFor();
     const [error] = await events(page, 'pulse-error');
     assert.equal(error.detail.code, 'UPSTREAM_ERROR');
-    await page.locator('pulse-chat').getByRole('button', { name: 'Retry' }).click();
+    await page.locator('pulse-chat').getByRole('button', { name: 'Ask again' }).click();
     await assistant(page).getByText('world').waitFor();
-    assert.equal(await page.locator('pulse-chat [part~=user-message]').getByText('Message not sent.').count(), 0);
+    assert.equal(await page.locator('pulse-chat [part~=user-message]').getByText(saved).count(), 0);
     const [first, second] = sends();
     assert.equal(second.headers['idempotency-key'], first.headers['idempotency-key']);
     assert.equal(second.body.message, 'Please work');
@@ -144,7 +146,7 @@ describe('sending', () => {
     server.api.reply = { deltas: ['Hal'], delayMs: 10, error: 'UPSTREAM_TIMEOUT' };
     const page = await openChat();
     await type(page, 'Hello?');
-    await page.locator('pulse-chat').getByRole('button', { name: 'Retry' }).waitFor();
+    await page.locator('pulse-chat').getByRole('button', { name: 'Ask again' }).waitFor();
     assert.equal((await events(page, 'pulse-error'))[0].detail.code, 'UPSTREAM_TIMEOUT');
     await page.context().close();
   });
@@ -172,7 +174,7 @@ describe('sending', () => {
     server.api.validTokens = new Set();
     const page = await openChat();
     await type(page, 'Hi');
-    await page.locator('pulse-chat').getByText('Please sign in to chat with us.').waitFor();
+    await page.locator('pulse-chat .signin').getByText('Please sign in to chat with us.').waitFor();
     assert.equal((await events(page, 'pulse-error'))[0].detail.code, 'TOKEN_EXPIRED');
     await page.context().close();
   });
@@ -276,7 +278,14 @@ describe('sessions', () => {
     assert.equal(server.api.sessions.find((s) => s.id === tea.id).title, 'Green tea');
     assert.deepEqual(server.api.requests.find((r) => r.method === 'PUT').body, { title: 'Green tea' });
 
+    // Deleting asks first; Cancel keeps the chat, the second Delete removes it.
     await list.getByRole('button', { name: 'Delete: Green tea' }).click();
+    const confirm = list.getByRole('group', { name: 'Delete' });
+    await confirm.getByText('Delete “Green tea” for good?').waitFor();
+    await confirm.getByRole('button', { name: 'Cancel' }).click();
+    assert.ok(!server.api.requests.some((r) => r.method === 'DELETE'), 'nothing deleted before the confirmation');
+    await list.getByRole('button', { name: 'Delete: Green tea' }).click();
+    await confirm.getByRole('button', { name: 'Delete', exact: true }).click();
     await list.getByText('Green tea').waitFor({ state: 'detached' });
     assert.ok(server.api.requests.some((r) => r.method === 'DELETE' && r.path === `/api/chat/sessions/${tea.id}`));
 
@@ -307,7 +316,9 @@ describe('sessions', () => {
     await page.locator('pulse-chat').getByRole('button', { name: 'Show earlier messages' }).click();
     await page.locator('pulse-chat').getByText('Long one message 1', { exact: true }).waitFor();
     assert.equal(await page.locator('pulse-chat [part~=message]').count(), 60);
-    const texts = (await page.locator('pulse-chat [part~=message]').allTextContents()).map((t) => t.trim());
+    const texts = (await page.locator('pulse-chat [part~=message] :is(.text, .md)').allTextContents()).map((t) =>
+      t.trim(),
+    );
     assert.match(texts[0], /message 1$/);
     assert.match(texts[59], /message 60$/);
     await page.context().close();

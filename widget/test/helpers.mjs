@@ -26,12 +26,16 @@ export class FakeApi {
   reset() {
     this.validTokens = new Set([jwt('user-1')]);
     this.sessions = [];
+    /** Every message of a session (all branches), oldest first; `leaf` on the session marks the active branch. */
     this.messages = new Map();
     this.requests = [];
     /** Each send answers with these deltas, `delayMs` apart. */
     this.reply = { deltas: ['Hello', ', ', '**world**', '!'], delayMs: 30 };
     /** Number of upcoming sends that fail with 502 UPSTREAM_ERROR before streaming. */
     this.failSends = 0;
+    /** Number of upcoming sends refused with 429 RATE_LIMITED and this Retry-After. */
+    this.rateLimit = { count: 0, retryAfter: 42 };
+    this.feedback = new Map();
     this.nextId = 1;
   }
 
@@ -39,8 +43,8 @@ export class FakeApi {
     return `${prefix}_${String(this.nextId++).padStart(4, '0')}`;
   }
 
-  addSession(title, messageCount = 0) {
-    const now = new Date(Date.now() - this.sessions.length * 60000).toISOString();
+  addSession(title, messageCount = 0, { daysAgo = 0 } = {}) {
+    const now = new Date(Date.now() - this.sessions.length * 60000 - daysAgo * 864e5).toISOString();
     const session = {
       id: this.id('ses'),
       title,
@@ -50,22 +54,46 @@ export class FakeApi {
       updated_at: now,
       last_message_at: now,
       metadata: {},
+      leaf: null,
     };
     this.sessions.push(session);
-    const list = [];
-    for (let i = 0; i < messageCount; i++) {
-      list.push({
-        id: this.id('msg'),
-        session_id: session.id,
-        seq: i + 1,
-        role: i % 2 ? 'assistant' : 'user',
-        content: `${title} message ${i + 1}`,
-        created_at: now,
-        metadata: {},
-      });
-    }
-    this.messages.set(session.id, list);
+    this.messages.set(session.id, []);
+    for (let i = 0; i < messageCount; i++)
+      this.append(session, i % 2 ? 'assistant' : 'user', `${title} message ${i + 1}`, session.leaf, now);
     return session;
+  }
+
+  append(session, role, content, parentId, createdAt = new Date().toISOString(), metadata = {}) {
+    const list = this.messages.get(session.id);
+    const m = {
+      id: this.id('msg'),
+      session_id: session.id,
+      seq: list.length + 1,
+      role,
+      content,
+      created_at: createdAt,
+      metadata,
+      parent_id: parentId,
+    };
+    list.push(m);
+    session.leaf = m.id;
+    return m;
+  }
+
+  /** The active branch, root to leaf, each message with its versions as the contract gives them. */
+  branch(session) {
+    const all = this.messages.get(session.id);
+    const path = [];
+    for (let m = all.find((x) => x.id === session.leaf); m; m = all.find((x) => x.id === m.parent_id)) path.unshift(m);
+    return path.map((m) => {
+      const siblings = all.filter((x) => x.parent_id === m.parent_id && x.role === m.role).map((x) => x.id);
+      return {
+        ...m,
+        sibling_ids: siblings,
+        sibling_index: siblings.indexOf(m.id) + 1,
+        feedback: this.feedback.get(m.id) ?? null,
+      };
+    });
   }
 
   async handle(req, res, url) {
@@ -76,33 +104,91 @@ export class FakeApi {
     });
     const auth = req.headers.authorization ?? '';
     this.requests.push({ method: req.method, path: url.pathname + url.search, headers: req.headers, body });
-    const send = (status, payload) => {
-      res.writeHead(status, { 'content-type': 'application/json' });
+    const send = (status, payload, headers = {}) => {
+      res.writeHead(status, { 'content-type': 'application/json', ...headers });
       res.end(payload === undefined ? undefined : JSON.stringify(payload));
     };
-    const error = (statusCode, code) => send(statusCode, { statusCode, code, message: code, requestId: 'req-test' });
+    const error = (statusCode, code, headers) =>
+      send(statusCode, { statusCode, code, message: code, requestId: 'req-test' }, headers);
     if (!this.validTokens.has(auth.replace(/^Bearer /, ''))) return error(401, 'TOKEN_EXPIRED');
 
-    const parts = url.pathname.split('/').filter(Boolean); // api chat sessions :id [messages|clear]
-    if (url.pathname === '/api/chat/send' && req.method === 'POST') return this.stream(req, res, body, error);
+    const parts = url.pathname.split('/').filter(Boolean); // api chat (sessions :id ...|messages :mid feedback)
+    if (url.pathname === '/api/chat/send' && req.method === 'POST') {
+      if (this.rateLimit.count > 0) {
+        this.rateLimit.count--;
+        return error(429, 'RATE_LIMITED', { 'retry-after': String(this.rateLimit.retryAfter) });
+      }
+      if (this.failSends > 0) {
+        this.failSends--;
+        return error(502, 'UPSTREAM_ERROR');
+      }
+      const session = body.session_id
+        ? this.sessions.find((s) => s.id === body.session_id)
+        : this.addSession(body.message.slice(0, 40));
+      if (!session) return error(404, 'SESSION_NOT_FOUND');
+      const user = this.append(session, 'user', body.message, session.leaf);
+      return this.stream(req, res, session, user);
+    }
+    if (parts[2] === 'messages' && parts[4] === 'feedback') {
+      const m = [...this.messages.values()].flat().find((x) => x.id === parts[3]);
+      if (!m) return error(404, 'MESSAGE_NOT_FOUND');
+      if (req.method === 'DELETE') {
+        this.feedback.delete(m.id);
+        return send(204);
+      }
+      const saved = { rating: body.rating, comment: body.comment ?? null, updated_at: new Date().toISOString() };
+      this.feedback.set(m.id, saved);
+      return send(200, { message_id: m.id, ...saved });
+    }
     if (parts[2] !== 'sessions') return error(404, 'NOT_FOUND');
     const id = parts[3];
     if (!id && req.method === 'GET') {
       const limit = Number(url.searchParams.get('limit') ?? 20);
       const after = url.searchParams.get('after');
-      const start = after ? this.sessions.findIndex((s) => s.id === after) + 1 : 0;
-      const data = this.sessions.slice(start, start + limit);
+      const q = url.searchParams.get('q')?.toLowerCase();
+      const found = q
+        ? this.sessions.flatMap((s) => {
+            const hit = this.messages.get(s.id).find((m) => m.content.toLowerCase().includes(q));
+            return s.title.toLowerCase().includes(q) || hit
+              ? [{ ...s, match: hit ? { message_id: hit.id, snippet: hit.content } : null }]
+              : [];
+          })
+        : this.sessions;
+      const start = after ? found.findIndex((s) => s.id === after) + 1 : 0;
+      const data = found.slice(start, start + limit);
       return send(200, {
         object: 'list',
         data,
         first_id: data[0]?.id ?? null,
         last_id: data.at(-1)?.id ?? null,
-        has_more: start + limit < this.sessions.length,
+        has_more: start + limit < found.length,
       });
     }
     const session = this.sessions.find((s) => s.id === id);
     if (!session) return error(404, 'SESSION_NOT_FOUND');
-    const messages = this.messages.get(id);
+    const messages = this.branch(session);
+    const target = parts[5] && this.messages.get(id).find((m) => m.id === parts[5]);
+    if (parts[4] === 'messages' && parts[6] === 'regenerate') {
+      if (!target) return error(404, 'MESSAGE_NOT_FOUND');
+      if (target.role !== 'assistant') return error(400, 'INVALID_MESSAGE_ROLE');
+      session.leaf = target.parent_id;
+      const question = this.messages.get(id).find((m) => m.id === target.parent_id);
+      return this.stream(req, res, session, question);
+    }
+    if (parts[4] === 'messages' && parts[6] === 'edit') {
+      if (!target) return error(404, 'MESSAGE_NOT_FOUND');
+      if (target.role !== 'user') return error(400, 'INVALID_MESSAGE_ROLE');
+      const user = this.append(session, 'user', body.message, target.parent_id);
+      return this.stream(req, res, session, user);
+    }
+    if (parts[4] === 'branch' && req.method === 'POST') {
+      const all = this.messages.get(id);
+      let m = all.find((x) => x.id === body.message_id);
+      if (!m) return error(404, 'MESSAGE_NOT_FOUND');
+      for (let child; (child = all.filter((x) => x.parent_id === m.id).at(-1));) m = child;
+      session.leaf = m.id;
+      return send(200, { ...session, messages: this.branch(session), has_more: false });
+    }
     if (parts[4] === 'messages') {
       const limit = Number(url.searchParams.get('limit') ?? 50);
       const end = messages.findIndex((m) => m.id === url.searchParams.get('after'));
@@ -130,26 +216,8 @@ export class FakeApi {
     return error(405, 'METHOD_NOT_ALLOWED');
   }
 
-  async stream(req, res, body, error) {
-    if (this.failSends > 0) {
-      this.failSends--;
-      return error(502, 'UPSTREAM_ERROR');
-    }
-    const session = body.session_id
-      ? this.sessions.find((s) => s.id === body.session_id)
-      : this.addSession(body.message.slice(0, 40));
-    if (!session) return error(404, 'SESSION_NOT_FOUND');
-    const messages = this.messages.get(session.id);
-    const userId = this.id('msg');
-    messages.push({
-      id: userId,
-      session_id: session.id,
-      seq: messages.length + 1,
-      role: 'user',
-      content: body.message,
-      created_at: new Date().toISOString(),
-      metadata: {},
-    });
+  /** Answers `user` (a stored question) as the AI SDK UI message stream, appending the answer to the active branch. */
+  async stream(req, res, session, user) {
     res.writeHead(200, {
       'content-type': 'text/event-stream',
       'cache-control': 'no-cache',
@@ -161,37 +229,29 @@ export class FakeApi {
     res.on('close', () => (closed = true));
     const event = (part) =>
       !closed && res.write(`id: ${n++}\ndata: ${typeof part === 'string' ? part : JSON.stringify(part)}\n\n`);
-    const assistantId = this.id('msg');
-    event({ type: 'start', messageId: assistantId });
-    event({ type: 'data-session', data: { session_id: session.id, title: session.title, user_message_id: userId } });
-    event({ type: 'text-start', id: 't1' });
+    event({ type: 'start' });
+    event({ type: 'data-session', data: { session_id: session.id, title: session.title, user_message_id: user.id } });
     res.write(': ping\n\n');
     let text = '';
     for (const delta of this.reply.deltas) {
       await sleep(this.reply.delayMs);
       if (closed) break;
+      if (!text) event({ type: 'text-start', id: 't1' });
       text += delta;
       event({ type: 'text-delta', id: 't1', delta });
     }
     if (this.reply.error && !closed) {
+      if (text) event({ type: 'text-end', id: 't1' });
       event({ type: 'data-error', data: { code: this.reply.error, message: 'upstream failed' } });
       event({ type: 'error', errorText: 'upstream failed' });
       event('[DONE]');
       return res.end();
     }
-    messages.push({
-      id: assistantId,
-      session_id: session.id,
-      seq: messages.length + 1,
-      role: 'assistant',
-      content: text,
-      created_at: new Date().toISOString(),
-      metadata: closed ? { interrupted: true } : {},
-    });
+    const answer = this.append(session, 'assistant', text, user.id, undefined, closed ? { interrupted: true } : {});
     event({ type: 'text-end', id: 't1' });
     event({
       type: 'data-message',
-      data: { assistant_message_id: assistantId, finish_reason: 'stop', usage: {}, interrupted: false },
+      data: { assistant_message_id: answer.id, finish_reason: 'stop', usage: {}, interrupted: false },
     });
     event({ type: 'finish' });
     event('[DONE]');
@@ -307,7 +367,8 @@ export async function openPage(browser, url, { token, contextOptions = {} } = {}
       window.addEventListener('pulse-ready', () => window.__configure());
     }
   }, token ?? null);
-  await page.goto(url);
+  // Without a URL the caller listens to the page first, then navigates.
+  if (url) await page.goto(url);
   return page;
 }
 

@@ -102,10 +102,16 @@ export class UiMessageStream {
 
   /** The id of the one text part; set by `begin`, used by every part after it. */
   private textId = '';
+  /**
+   * Whether `text-start` went out. It waits for the first delta: a stream that fails before any
+   * text must not leave AI SDK clients an empty text part (useChat would render a blank bubble).
+   */
+  private textStarted = false;
 
-  /** Opens the stream for an answer: start, the session it belongs to, the text part's start. */
+  /** Opens the stream for an answer: start and the session it belongs to; the text opens with its first delta. */
   begin(prepared: PreparedSend): void {
     this.textId = `text-${prepared.assistant_message_id}`;
+    this.textStarted = false;
     this.open();
     this.write({ type: 'start', messageId: prepared.assistant_message_id });
     this.write({
@@ -117,16 +123,17 @@ export class UiMessageStream {
         user_message_id: prepared.user_message_id,
       },
     });
-    this.write({ type: 'text-start', id: this.textId });
   }
 
   delta(text: string): void {
+    if (!this.textStarted) this.write({ type: 'text-start', id: this.textId });
+    this.textStarted = true;
     this.write({ type: 'text-delta', id: this.textId, delta: text });
   }
 
   /** Closes the text, says how the answer ended, and ends the stream. */
   async finish(result: SendResultDto): Promise<void> {
-    this.write({ type: 'text-end', id: this.textId });
+    this.endText();
     this.write({
       type: 'data-message',
       data: {
@@ -143,9 +150,15 @@ export class UiMessageStream {
     await this.end();
   }
 
-  /** An error after the stream opened: the text closes, then `data-error` (our codes) and the SDK's `error`. */
+  /** Closes the text part if one was opened. */
+  private endText(): void {
+    if (this.textStarted) this.write({ type: 'text-end', id: this.textId });
+    this.textStarted = false;
+  }
+
+  /** An error after the stream opened: any text closes, then `data-error` (our codes) and the SDK's `error`. */
   async fail(body: ErrorBody): Promise<void> {
-    this.write({ type: 'text-end', id: this.textId });
+    this.endText();
     const { code, message, requestId, session_id, user_message_id } = body;
     this.write({ type: 'data-error', data: { code, message, requestId, session_id, user_message_id } });
     this.write({ type: 'error', errorText: body.message });

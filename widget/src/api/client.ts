@@ -6,6 +6,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** Seconds from the Retry-After header of a 429. */
+    readonly retryAfter?: number,
   ) {
     super(message);
   }
@@ -22,7 +24,8 @@ export interface ApiAuth {
  * the token only ever travels in the Authorization header.
  */
 async function request(auth: ApiAuth, path: string, init: RequestInit = {}, retried = false): Promise<Response> {
-  const token = await auth.resolveToken(retried);
+  // A getToken() that throws (its own fetch failed) means signed out too, not a network error.
+  const token = await auth.resolveToken(retried).catch(() => null);
   if (!token) throw new ApiError(401, 'NO_TOKEN', 'Not signed in');
   const headers = new Headers(init.headers);
   headers.set('Authorization', `Bearer ${token}`);
@@ -31,7 +34,13 @@ async function request(auth: ApiAuth, path: string, init: RequestInit = {}, retr
   if (res.status === 401 && !retried) return request(auth, path, init, true);
   if (!res.ok) {
     const body = (await res.json().catch(() => ({}))) as { code?: string; message?: string };
-    throw new ApiError(res.status, body.code ?? `HTTP_${res.status}`, body.message ?? res.statusText);
+    const wait = Number(res.headers.get('Retry-After'));
+    throw new ApiError(
+      res.status,
+      body.code ?? `HTTP_${res.status}`,
+      body.message ?? res.statusText,
+      wait > 0 ? wait : undefined,
+    );
   }
   return res;
 }

@@ -8,6 +8,13 @@ export interface Session {
   updated_at: string;
   last_message_at: string | null;
   metadata: Record<string, unknown> | null;
+  /** With `?q=`: where the search matched (plain text around the match). */
+  match?: { message_id: string | null; snippet: string } | null;
+}
+
+export interface Feedback {
+  rating: 'up' | 'down';
+  comment: string | null;
 }
 
 export interface Message {
@@ -18,6 +25,10 @@ export interface Message {
   content: string;
   created_at: string;
   metadata: { interrupted?: boolean } | null;
+  /** Branches: all versions of this message (same parent and role), oldest first, and its place (1-based). */
+  sibling_ids?: string[];
+  sibling_index?: number;
+  feedback?: Feedback | null;
 }
 
 export interface List<T> {

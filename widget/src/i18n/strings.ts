@@ -15,7 +15,12 @@ export interface PulseStrings {
   retry: string;
   typing: string;
   stopped: string;
+  /** Network, CORS or server down: nothing reached the server. */
   failed: string;
+  /** The server stored the question but the model did not answer (UPSTREAM_*). */
+  unanswered: string;
+  askAgain: string;
+  /** `{n}`: seconds from Retry-After. */
   rateLimited: string;
   loadEarlier: string;
   loadMore: string;
@@ -25,13 +30,30 @@ export interface PulseStrings {
   save: string;
   cancel: string;
   delete: string;
+  /** `{title}`: the chat's title. */
+  confirmDelete: string;
   titleLabel: string;
   starters: string;
   you: string;
   assistant: string;
+  copy: string;
+  copied: string;
+  copyCode: string;
+  search: string;
+  noResults: string;
+  today: string;
+  yesterday: string;
+  regenerate: string;
+  edit: string;
+  previous: string;
+  next: string;
+  good: string;
+  bad: string;
+  comment: string;
+  thanks: string;
 }
 
-const en: PulseStrings = {
+export const en: PulseStrings = {
   openChat: 'Open chat',
   closeChat: 'Close chat',
   unread: '{n} new',
@@ -47,8 +69,10 @@ const en: PulseStrings = {
   retry: 'Retry',
   typing: 'Assistant is typing',
   stopped: 'Stopped.',
-  failed: 'Message not sent.',
-  rateLimited: 'Too many messages. Please wait a moment.',
+  failed: 'Message not sent: the chat server could not be reached.',
+  unanswered: 'Your message was saved, but no answer came.',
+  askAgain: 'Ask again',
+  rateLimited: 'Too many messages. Try again in {n} s.',
   loadEarlier: 'Show earlier messages',
   loadMore: 'Show more chats',
   noChats: 'No earlier chats yet.',
@@ -57,48 +81,38 @@ const en: PulseStrings = {
   save: 'Save',
   cancel: 'Cancel',
   delete: 'Delete',
+  confirmDelete: 'Delete “{title}” for good?',
   titleLabel: 'Chat title',
   starters: 'Suggestions',
   you: 'You',
   assistant: 'Assistant',
+  copy: 'Copy',
+  copied: 'Copied',
+  copyCode: 'Copy code',
+  search: 'Search chats',
+  noResults: 'No chats found.',
+  today: 'Today',
+  yesterday: 'Yesterday',
+  regenerate: 'Regenerate',
+  edit: 'Edit',
+  previous: 'Previous version',
+  next: 'Next version',
+  good: 'Good answer',
+  bad: 'Bad answer',
+  comment: 'What was wrong? (optional)',
+  thanks: 'Thanks for the feedback.',
 };
 
-const de: PulseStrings = {
-  openChat: 'Chat öffnen',
-  closeChat: 'Chat schließen',
-  unread: '{n} neu',
-  heading: 'Chat',
-  chats: 'Frühere Chats',
-  newChat: 'Neuer Chat',
-  signIn: 'Bitte melden Sie sich an, um mit uns zu chatten.',
-  greeting: 'Hallo! Wie kann ich Ihnen helfen?',
-  placeholder: 'Nachricht eingeben…',
-  inputLabel: 'Nachricht',
-  send: 'Senden',
-  stop: 'Stopp',
-  retry: 'Erneut senden',
-  typing: 'Der Assistent schreibt',
-  stopped: 'Angehalten.',
-  failed: 'Nachricht nicht gesendet.',
-  rateLimited: 'Zu viele Nachrichten. Bitte warten Sie einen Moment.',
-  loadEarlier: 'Frühere Nachrichten anzeigen',
-  loadMore: 'Weitere Chats anzeigen',
-  noChats: 'Noch keine früheren Chats.',
-  untitled: 'Chat ohne Titel',
-  rename: 'Umbenennen',
-  save: 'Speichern',
-  cancel: 'Abbrechen',
-  delete: 'Löschen',
-  titleLabel: 'Chat-Titel',
-  starters: 'Vorschläge',
-  you: 'Sie',
-  assistant: 'Assistent',
+/** Languages other than English, each its own chunk: a page downloads only its own. */
+const packs: Record<string, () => Promise<{ default: PulseStrings }>> = {
+  de: () => import('./locales/de.js'),
+  fr: () => import('./locales/fr.js'),
+  es: () => import('./locales/es.js'),
+  ar: () => import('./locales/ar.js'),
+  ja: () => import('./locales/ja.js'),
 };
 
-/** Shipped languages; a locale like `de-AT` falls back to `de`, anything unknown to English. */
-const locales: Record<string, PulseStrings> = { en, de };
-
-export function resolveStrings(locale: string | null | undefined, overrides?: Partial<PulseStrings>): PulseStrings {
-  const lang = (locale || 'en').toLowerCase();
-  return { ...(locales[lang] ?? locales[lang.split('-')[0]!] ?? en), ...overrides };
+/** The strings of a shipped language (see `langOf`). */
+export async function loadStrings(lang: string): Promise<PulseStrings> {
+  return (await packs[lang]?.())?.default ?? en;
 }

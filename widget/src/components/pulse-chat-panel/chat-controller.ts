@@ -1,6 +1,6 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { ApiError, json, streamAnswer } from '../../api/client.js';
-import type { List, Message, Session, SessionWithMessages } from '../../api/types.js';
+import type { Feedback, List, Message, Session, SessionWithMessages } from '../../api/types.js';
 import type { PulseChat } from '../pulse-chat/pulse-chat.js';
 
 export interface ChatMessage {
@@ -8,12 +8,30 @@ export interface ChatMessage {
   role: 'user' | 'assistant';
   content: string;
   status: 'done' | 'streaming' | 'failed' | 'interrupted';
+  created_at: string;
   /** Idempotency-Key of a user message, reused when it is retried. */
   key?: string;
-  /** The chat it was first sent to: a retry must send the same body as the first try. */
-  sid?: string | null;
+  /** The request that asks this question (send, regenerate or edit): a retry repeats it exactly. */
+  req?: { path: string; body: unknown };
+  /** The error code of a failed request, and Retry-After seconds for RATE_LIMITED. */
   error?: string;
+  retryAfter?: number;
+  sibling_ids?: string[];
+  sibling_index?: number;
+  feedback?: Feedback | null;
 }
+
+/** What went wrong, for the user: each kind has its own text and action. */
+export type ErrorKind = 'signedOut' | 'rateLimited' | 'unanswered' | 'failed';
+
+export const errorKind = (code = ''): ErrorKind =>
+  code === 'NO_TOKEN' || code.startsWith('TOKEN_')
+    ? 'signedOut'
+    : code === 'RATE_LIMITED'
+      ? 'rateLimited'
+      : code.startsWith('UPSTREAM_')
+        ? 'unanswered'
+        : 'failed';
 
 export type AuthState = 'unknown' | 'ok' | 'none';
 
@@ -38,7 +56,13 @@ const fromApi = (m: Message): ChatMessage => ({
   role: m.role === 'user' ? 'user' : 'assistant',
   content: m.content,
   status: m.metadata?.interrupted ? 'interrupted' : 'done',
+  created_at: m.created_at,
+  sibling_ids: m.sibling_ids,
+  sibling_index: m.sibling_index,
+  feedback: m.feedback,
 });
+
+const path = (...parts: string[]) => '/api/chat/' + parts.map(encodeURIComponent).join('/');
 
 /**
  * The conversation state and every request the panel makes: sessions, history, sending
@@ -78,12 +102,13 @@ export class ChatController implements ReactiveController {
     this.host.requestUpdate();
   }
 
+  /** Set by the panel: the text the user reads for an error. */
+  describe: (code: string, retryAfter?: number) => string = (code) => code;
+
   #fail(e: unknown): void {
     const code = e instanceof ApiError ? e.code : 'NETWORK_ERROR';
     if (e instanceof ApiError && e.status === 401) this.auth = 'none';
-    const s = this.chat().strings;
-    const text = code === 'RATE_LIMITED' ? s.rateLimited : s.failed;
-    this.announcement = text;
+    this.announcement = this.describe(code, e instanceof ApiError ? e.retryAfter : undefined);
     this.chat().emit('pulse-error', { code, message: e instanceof Error ? e.message : String(e) });
     this.#update();
   }
@@ -130,12 +155,15 @@ export class ChatController implements ReactiveController {
     this.chat().emit('pulse-session-change', { sessionId: id });
   }
 
+  #show(s: SessionWithMessages): Promise<void> {
+    this.messages = s.messages.filter((m) => m.role !== 'system').map(fromApi);
+    this.hasEarlier = s.has_more;
+    return this.#remember(s.id);
+  }
+
   async openSession(id: string, reportErrors = true, resume = true): Promise<void> {
     try {
-      const s = await json<SessionWithMessages>(this.chat(), `/api/chat/sessions/${encodeURIComponent(id)}?limit=50`);
-      this.messages = s.messages.filter((m) => m.role !== 'system').map(fromApi);
-      this.hasEarlier = s.has_more;
-      await this.#remember(s.id);
+      await this.#show(await json<SessionWithMessages>(this.chat(), path('sessions', id) + '?limit=50'));
       // A question without its answer yet (a reload mid-answer): the answer goes on at the server.
       if (resume && !this.streaming && this.messages.at(-1)?.role === 'user') void this.#run();
     } catch (e) {
@@ -175,10 +203,20 @@ export class ChatController implements ReactiveController {
     this.#update();
   }
 
+  /** The search of the chats list (`?q=`); empty lists every chat. */
+  query = '';
+
   async listSessions(more = false): Promise<void> {
     const after = more && this.sessions.at(-1) ? `&after=${encodeURIComponent(this.sessions.at(-1)!.id)}` : '';
+    const q = this.query.trim() ? `&q=${encodeURIComponent(this.query.trim())}` : '';
+    const asked = this.query;
     try {
-      const page = await json<List<Session>>(this.chat(), `/api/chat/sessions?limit=20&include_archived=false${after}`);
+      const page = await json<List<Session>>(
+        this.chat(),
+        `/api/chat/sessions?limit=20&include_archived=false${q}${after}`,
+      );
+      // A newer search has been typed meanwhile: its answer is the one to show.
+      if (asked !== this.query) return;
       this.sessions = more ? [...this.sessions, ...page.data] : page.data;
       this.sessionsMore = page.has_more;
     } catch (e) {
@@ -213,23 +251,84 @@ export class ChatController implements ReactiveController {
   async send(text: string): Promise<void> {
     text = text.trim();
     if (!text || this.streaming || !this.chat().emit('pulse-request-send', { text }, true)) return;
-    const user: ChatMessage = {
-      id: uuid(),
-      role: 'user',
-      content: text,
-      status: 'done',
-      key: uuid(),
-      sid: this.sessionId,
-    };
+    const user = this.#ask(text, '/api/chat/send', {
+      message: text,
+      session_id: this.sessionId ?? undefined,
+      system_prompt: this.chat().systemPrompt,
+    });
     this.messages = [...this.messages, user];
     await this.#run(user);
+  }
+
+  #ask(content: string, p: string, body: unknown, id = uuid()): ChatMessage {
+    const now = new Date().toISOString();
+    return { id, role: 'user', content, status: 'done', created_at: now, key: uuid(), req: { path: p, body } };
+  }
+
+  /** A new answer to the question before `answer`, shown in its place (a new branch at the server). */
+  async regenerate(answer: ChatMessage): Promise<void> {
+    const i = this.messages.indexOf(answer);
+    const question = this.messages[i - 1];
+    if (this.streaming || !this.sessionId || !question) return;
+    const user = {
+      ...question,
+      ...this.#ask(question.content, path('sessions', this.sessionId, 'messages', answer.id, 'regenerate'), {}),
+      id: question.id,
+      created_at: question.created_at,
+    };
+    this.messages = [...this.messages.slice(0, i - 1), user];
+    await this.#run(user);
+  }
+
+  /** Asks `question` again with new text: a new branch from the same point. */
+  async edit(question: ChatMessage, text: string): Promise<void> {
+    text = text.trim();
+    if (this.streaming || !this.sessionId || !text) return;
+    const user = this.#ask(text, path('sessions', this.sessionId, 'messages', question.id, 'edit'), { message: text });
+    this.messages = [...this.messages.slice(0, this.messages.indexOf(question)), user];
+    await this.#run(user);
+  }
+
+  /** Shows the other version `step` away (-1 or 1) of `m`, with the branch that follows it. */
+  async switchBranch(m: ChatMessage, step: number): Promise<void> {
+    const target = m.sibling_ids?.[(m.sibling_index ?? 1) - 1 + step];
+    if (this.streaming || !this.sessionId || !target) return;
+    try {
+      await this.#show(
+        await json<SessionWithMessages>(this.chat(), path('sessions', this.sessionId, 'branch'), 'POST', {
+          message_id: target,
+        }),
+      );
+    } catch (e) {
+      this.#fail(e);
+    }
+    this.#update();
+  }
+
+  /** Rates an answer; the same rating again (without a comment) takes it back. */
+  async rate(m: ChatMessage, rating: 'up' | 'down', comment?: string): Promise<void> {
+    const p = path('messages', m.id, 'feedback');
+    const undo = comment === undefined && m.feedback?.rating === rating;
+    try {
+      const saved = undo
+        ? null
+        : await json<Feedback>(this.chat(), p, 'PUT', { rating, ...(comment?.trim() && { comment: comment.trim() }) });
+      if (undo) await json(this.chat(), p, 'DELETE');
+      this.messages = this.messages.map((x) => (x.id === m.id ? { ...x, feedback: saved && { ...saved } } : x));
+    } catch (e) {
+      this.#fail(e);
+    }
+    this.#update();
   }
 
   /** Sends a failed message again with the same Idempotency-Key, so the server can de-duplicate. */
   async retry(user: ChatMessage): Promise<void> {
     if (this.streaming) return;
     const i = this.messages.indexOf(user);
-    this.messages = [...this.messages.slice(0, i), { ...user, status: 'done', error: undefined }];
+    this.messages = [
+      ...this.messages.slice(0, i),
+      { ...user, status: 'done', error: undefined, retryAfter: undefined },
+    ];
     await this.#run(this.messages[i]!);
   }
 
@@ -251,24 +350,28 @@ export class ChatController implements ReactiveController {
     this.#abort?.abort();
   }
 
-  /** Sends `user`'s message and shows the answer; without one, resumes the session's answer in flight. */
+  /** Asks `user`'s question and shows the answer; without one, resumes the session's answer in flight. */
   async #run(user?: ChatMessage): Promise<void> {
     const chat = this.chat();
-    let sid = user ? user.sid : this.sessionId;
+    let sid = user ? ((user.req!.body as { session_id?: string }).session_id ?? this.sessionId) : this.sessionId;
     let lastId = '';
-    let path = user ? '/api/chat/send' : `/api/chat/sessions/${sid}/stream`;
+    // Regenerate and edit add a version: the versions shown must be read again afterwards.
+    const branching = user && user.req!.path !== '/api/chat/send';
+    let url = user ? user.req!.path : `/api/chat/sessions/${sid}/stream`;
     let init: RequestInit = user
       ? {
           method: 'POST',
-          body: JSON.stringify({
-            message: user.content,
-            session_id: user.sid ?? undefined,
-            system_prompt: chat.systemPrompt,
-          }),
+          body: JSON.stringify(user.req!.body),
           headers: { 'Idempotency-Key': user.key!, Accept: 'text/event-stream' },
         }
       : {};
-    const reply: ChatMessage = { id: uuid(), role: 'assistant', content: '', status: 'streaming' };
+    const reply: ChatMessage = {
+      id: uuid(),
+      role: 'assistant',
+      content: '',
+      status: 'streaming',
+      created_at: new Date().toISOString(),
+    };
     this.messages = [...this.messages, reply];
     this.streaming = true;
     this.#stopped = false;
@@ -287,10 +390,13 @@ export class ChatController implements ReactiveController {
     try {
       for (let tries = 0; ; tries++) {
         try {
-          const found = await streamAnswer(chat, path, { ...init, signal }, (part, id) => {
+          const found = await streamAnswer(chat, url, { ...init, signal }, (part, id) => {
             lastId = id ?? lastId;
-            if (part.type === 'data-session') void this.#remember((sid = part.data.session_id));
-            else if (part.type === 'text-delta') replace({ content: reply.content + part.delta });
+            if (part.type === 'data-session') {
+              void this.#remember((sid = part.data.session_id));
+              // The question now has its id at the server: it can be edited and its answer rated.
+              if (user) user.id = part.data.user_message_id;
+            } else if (part.type === 'text-delta') replace({ content: reply.content + part.delta });
             else if (part.type === 'data-message') {
               interrupted = part.data.interrupted;
               this.messages = this.messages.map((m) =>
@@ -311,24 +417,25 @@ export class ChatController implements ReactiveController {
           // A dropped connection mid-answer: the answer goes on at the server; pick it up after the last event seen.
           if ((this.#stopped as boolean) || e instanceof ApiError || !sid || !lastId || tries > 4) throw e;
           await new Promise((r) => setTimeout(r, 300 * tries));
-          path = `/api/chat/sessions/${sid}/stream`;
+          url = `/api/chat/sessions/${sid}/stream`;
           init = { headers: { 'Last-Event-ID': lastId } };
         }
       }
       replace({ status: interrupted ? 'interrupted' : 'done' });
       this.#received(reply, interrupted);
+      if (branching && sid) await this.openSession(sid, false, false);
     } catch (e) {
       // stop() may have run while the stream was awaited.
       if (this.#stopped as boolean) {
         replace({ status: 'interrupted' });
         this.#received(reply, true);
       } else {
-        const failed = this.messages.indexOf(this.messages.find((m) => m.id === user?.id)!);
+        const failed = this.messages.indexOf(user!);
+        const error = e instanceof ApiError ? e.code : 'NETWORK_ERROR';
+        const retryAfter = e instanceof ApiError ? e.retryAfter : undefined;
         this.messages = this.messages
           .filter((m) => m.id !== reply.id)
-          .map((m, i) =>
-            i === failed ? { ...m, status: 'failed', error: e instanceof ApiError ? e.code : 'NETWORK_ERROR' } : m,
-          );
+          .map((m, i) => (i === failed ? Object.assign(m, { status: 'failed', error, retryAfter } as const) : m));
         this.#fail(e);
       }
     } finally {

@@ -252,6 +252,111 @@ export const styles = css`
   .empty {
     color: var(--pulse-muted);
   }
+  .md pre {
+    position: relative;
+  }
+  .copy-code {
+    float: inline-end;
+    border: 1px solid var(--pulse-border);
+    border-radius: 6px;
+    background: var(--pulse-surface);
+    font-size: 12px;
+    padding: 2px 6px;
+  }
+  .md p,
+  .md ul,
+  .md ol,
+  .md pre,
+  .md blockquote,
+  .md table {
+    margin: 0 0 8px;
+  }
+  .md li > ul,
+  .md li > ol {
+    margin: 0;
+  }
+  .md ul {
+    list-style: disc;
+  }
+  .md ul ul {
+    list-style: circle;
+  }
+  .md blockquote {
+    padding-inline-start: 10px;
+    border-inline-start: 3px solid var(--pulse-border);
+  }
+  .actions {
+    display: flex;
+    align-items: center;
+    gap: 2px;
+    margin-top: 2px;
+    font-size: 12px;
+    color: var(--pulse-muted);
+  }
+  .user .actions {
+    color: inherit;
+    justify-content: flex-end;
+  }
+  .versions {
+    display: inline-flex;
+    align-items: center;
+  }
+  /* Previous points to the start of the line, which is on the right in Arabic. */
+  .versions svg:dir(rtl) {
+    transform: scaleX(-1);
+  }
+  .act {
+    display: inline-grid;
+    place-items: center;
+    border: 0;
+    background: none;
+    min-width: 24px;
+    min-height: 24px;
+    border-radius: 6px;
+    padding: 0 4px;
+    line-height: 1;
+  }
+  .act:hover,
+  .act[aria-pressed='true'] {
+    background: rgb(128 128 128 / 0.25);
+  }
+  time {
+    margin-inline-end: 4px;
+  }
+  .day {
+    align-self: center;
+    font-size: 12px;
+    color: var(--pulse-muted);
+  }
+  .inline {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 4px;
+    margin-top: 4px;
+  }
+  .inline textarea {
+    flex-basis: 100%;
+    min-height: 48px;
+  }
+  .search {
+    box-sizing: border-box;
+    width: 100%;
+    margin-bottom: 8px;
+  }
+  .snippet {
+    display: block;
+    font-size: 12px;
+    color: var(--pulse-muted);
+    overflow: hidden;
+    text-overflow: ellipsis;
+  }
+  .confirm {
+    display: flex;
+    flex-wrap: wrap;
+    align-items: center;
+    gap: 4px;
+    flex: 1;
+  }
   .sr-only {
     position: absolute;
     width: 1px;

@@ -13,12 +13,15 @@
  * @csspart starter - A starter prompt button.
  * @csspart sessions - The list of earlier chats.
  * @csspart button - Header and list buttons.
+ * @csspart message-actions - The row under a message: time, versions, copy, regenerate, edit, rating.
+ * @csspart search - The search field of the chats list.
  */
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { unsafeHTML } from 'lit/directives/unsafe-html.js';
+import { en, loadStrings, type PulseStrings } from '../../i18n/strings.js';
 import { renderMarkdown } from '../../markdown/render.js';
 import type { PulseChat } from '../pulse-chat/pulse-chat.js';
-import { ChatController, type ChatMessage } from './chat-controller.js';
+import { ChatController, errorKind, type ChatMessage } from './chat-controller.js';
 import { styles } from './pulse-chat-panel.styles.js';
 import type { SessionsListEventMap } from '../pulse-sessions-list/pulse-sessions-list.js';
 
@@ -26,23 +29,79 @@ import type { SessionsListEventMap } from '../pulse-sessions-list/pulse-sessions
 declare const __PULSE_MESSAGE_MAX_LENGTH__: number;
 const MAX_LENGTH = __PULSE_MESSAGE_MAX_LENGTH__;
 
-const icon = (d: string) =>
-  html`<svg viewBox="0 0 24 24" aria-hidden="true" width="20" height="20" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round"><path d=${d} /></svg>`;
+const icon = (d: string, size = 20) =>
+  html`<svg viewBox="0 0 24 24" aria-hidden="true" width=${size} height=${size} fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round"><path d=${d} /></svg>`;
+
+/** Icons of the message controls (SVG paths: no icon font, nothing a page's fonts can miss). */
+const ICONS = {
+  copy: 'M9 9h11v11H9zM5 15H4V4h11v1',
+  copied: 'M5 12l5 5L20 7',
+  edit: 'M4 20h4L19 9l-4-4L4 16zM14 6l4 4',
+  regenerate: 'M20 11a8 8 0 1 0-2.3 5.7M20 4v7h-7',
+  good: 'M7 10v10H4V10zm0 0 4-7a2 2 0 0 1 3 2l-1 4h6a2 2 0 0 1 2 2l-2 7a2 2 0 0 1-2 2H7',
+  bad: 'M17 14V4h3v10zm0 0-4 7a2 2 0 0 1-3-2l1-4H5a2 2 0 0 1-2-2l2-7a2 2 0 0 1 2-2h10',
+  previous: 'M15 6l-6 6 6 6',
+  next: 'M9 6l6 6-6 6',
+};
+
+/** A small icon button under a message: the icon is decoration, the label is its name. */
+const action = (label: string, path: string, onClick: () => void, pressed?: boolean) =>
+  html`<button
+    type="button"
+    class="act"
+    aria-label=${label}
+    title=${label}
+    aria-pressed=${pressed ?? nothing}
+    @click=${onClick}
+  >${icon(path, 16)}</button>`;
+
+const day = (iso: string) => new Date(iso).toDateString();
 
 export class PulseChatPanel extends LitElement {
   static override styles = styles;
   static override properties = {
     chat: { attribute: false },
     view: { state: true },
+    strings: { state: true },
+    editing: { state: true },
+    commenting: { state: true },
+    copied: { state: true },
   };
 
   declare chat: PulseChat;
   declare view: 'chat' | 'sessions';
+  /** The built-in strings of the chat's language (loaded as its own chunk), before overrides. */
+  declare strings: PulseStrings | null;
+  /** Id of the question being edited, of the answer whose rating takes a comment, of what was just copied. */
+  declare editing: string | null;
+  declare commenting: string | null;
+  declare copied: string | null;
   readonly ctl = new ChatController(this, () => this.chat);
+  #lang = '';
+  #stringsReady: Promise<void> = Promise.resolve();
 
   constructor() {
     super();
     this.view = 'chat';
+    this.strings = null;
+    this.editing = this.commenting = this.copied = null;
+    this.ctl.describe = (code, wait) => this.#errorText(code, wait);
+    this.addEventListener('keydown', (e) => this.#trapFocus(e));
+  }
+
+  /** Strings with the host's overrides; English until the page's language has loaded. */
+  get s(): PulseStrings {
+    return { ...(this.strings ?? en), ...this.chat.overrides };
+  }
+
+  protected override willUpdate(): void {
+    const lang = this.chat.language;
+    if (lang === this.#lang) return;
+    this.#lang = lang;
+    this.#stringsReady = loadStrings(lang).then(
+      (loaded) => void (lang === this.#lang && (this.strings = loaded)),
+      () => void (this.strings = en),
+    );
   }
 
   /** Focus goes to the input (or the first control when signed out) when the panel opens. */
@@ -50,6 +109,8 @@ export class PulseChatPanel extends LitElement {
     let check: Promise<void>;
     do await (check = this.ctl.ready);
     while (check !== this.ctl.ready);
+    await this.updateComplete;
+    await this.#stringsReady;
     await this.updateComplete;
     const root = this.renderRoot;
     (
@@ -75,9 +136,33 @@ export class PulseChatPanel extends LitElement {
     if (body && this.ctl.streaming) body.scrollTop = body.scrollHeight;
   }
 
+  #errorText(code: string | undefined, wait?: number): string {
+    const s = this.s;
+    const kind = errorKind(code);
+    return kind === 'rateLimited'
+      ? s.rateLimited.replace('{n}', String(wait ?? 60))
+      : s[kind === 'signedOut' ? 'signIn' : kind];
+  }
+
+  /**
+   * Full screen on a phone the panel is modal: Tab and Shift+Tab cycle inside it, never reaching
+   * the page hidden underneath.
+   */
+  #trapFocus(e: KeyboardEvent): void {
+    if (e.key !== 'Tab' || this.chat.inline || !matchMedia('(max-width: 480px)').matches) return;
+    const all = [...this.renderRoot.querySelectorAll<HTMLElement>('button, textarea, input, a[href]')].filter(
+      (el) => !(el as HTMLButtonElement).disabled && el.getClientRects().length,
+    );
+    const at = all.indexOf((this.renderRoot as ShadowRoot).activeElement as HTMLElement);
+    const next = e.shiftKey ? (at <= 0 ? all.length - 1 : -1) : at === all.length - 1 || at < 0 ? 0 : -1;
+    if (next < 0) return;
+    e.preventDefault();
+    all[next]?.focus();
+  }
+
   #submit(e: Event): void {
     e.preventDefault();
-    const input = this.renderRoot.querySelector('textarea')!;
+    const input = this.renderRoot.querySelector<HTMLTextAreaElement>('form[part=composer] textarea')!;
     if (!input.value.trim() || this.ctl.streaming) return;
     void this.ctl.send(input.value);
     input.value = '';
@@ -106,7 +191,26 @@ export class PulseChatPanel extends LitElement {
     void this.focusFirst();
   }
 
-  #sessionsView(s: PulseChat['strings']): TemplateResult {
+  /** Copies text and says so on the button for two seconds (and to screen readers). */
+  async #copy(id: string, text: string): Promise<void> {
+    try {
+      await navigator.clipboard.writeText(text);
+      this.copied = id;
+      this.ctl.announcement = this.s.copied;
+      setTimeout(() => this.copied === id && (this.copied = null), 2000);
+    } catch {
+      // No clipboard permission (an insecure page or a sandboxed frame): nothing to do but not claim success.
+    }
+  }
+
+  /** Code blocks' copy buttons are made by the markdown renderer; their clicks land here. */
+  #copyCode(e: Event): void {
+    const button = (e.target as Element).closest('.copy-code');
+    const code = button?.nextElementSibling?.textContent;
+    if (code != null) void this.#copy('code', code);
+  }
+
+  #sessionsView(s: PulseStrings): TemplateResult {
     const { ctl } = this;
     return html`<div class="body sessions" part="body">
       <pulse-sessions-list
@@ -114,43 +218,147 @@ export class PulseChatPanel extends LitElement {
         .currentId=${ctl.sessionId}
         .strings=${s}
         .hasMore=${ctl.sessionsMore}
+        .query=${ctl.query}
         @pulse-session-open=${(e: SessionsListEventMap['pulse-session-open']) => void this.#openSession(e)}
         @pulse-session-rename=${(e: SessionsListEventMap['pulse-session-rename']) =>
           void ctl.renameSession(e.detail.id, e.detail.title)}
         @pulse-session-delete=${(e: SessionsListEventMap['pulse-session-delete']) => void ctl.deleteSession(e.detail.id)}
         @pulse-sessions-more=${() => void ctl.listSessions(true)}
+        @pulse-sessions-search=${(e: SessionsListEventMap['pulse-sessions-search']) => {
+          ctl.query = e.detail.q;
+          void ctl.listSessions();
+        }}
       ></pulse-sessions-list>
     </div>`;
   }
 
-  #message(m: ChatMessage, s: PulseChat['strings']): TemplateResult {
+  /** Time, versions, copy, regenerate or edit, and rating: only for messages the server has stored. */
+  #actions(m: ChatMessage, s: PulseStrings, last: boolean): TemplateResult {
+    const { ctl } = this;
+    const stored = m.status !== 'streaming' && m.status !== 'failed';
+    const versions = m.sibling_ids?.length ?? 1;
+    const idle = stored && !ctl.streaming;
+    const at = new Date(m.created_at);
+    return html`<div class="actions" part="message-actions">
+      <time datetime=${m.created_at}>${at.toLocaleTimeString(this.#lang, { hour: '2-digit', minute: '2-digit' })}</time>
+      ${
+        versions > 1 && idle
+          ? html`<span class="versions">
+            ${action(s.previous, ICONS.previous, () => void ctl.switchBranch(m, -1))}
+            <span>${m.sibling_index}/${versions}</span>
+            ${action(s.next, ICONS.next, () => void ctl.switchBranch(m, 1))}
+          </span>`
+          : nothing
+      }
+      ${
+        idle
+          ? html`${action(this.copied === m.id ? s.copied : s.copy, ICONS[this.copied === m.id ? 'copied' : 'copy'], () => void this.#copy(m.id, m.content))}
+          ${
+            m.role === 'user'
+              ? action(s.edit, ICONS.edit, () => (this.editing = m.id))
+              : html`${last ? action(s.regenerate, ICONS.regenerate, () => void ctl.regenerate(m)) : nothing}
+                ${action(s.good, ICONS.good, () => void ctl.rate(m, 'up'), m.feedback?.rating === 'up')}
+                ${action(
+                  s.bad,
+                  ICONS.bad,
+                  () => {
+                    void ctl.rate(m, 'down');
+                    this.commenting = m.feedback?.rating === 'down' ? null : m.id;
+                  },
+                  m.feedback?.rating === 'down',
+                )}`
+          }`
+          : nothing
+      }
+    </div>`;
+  }
+
+  /** A small form under a message: the new text of a question, or the comment of a rating. */
+  #inlineForm(label: string, value: string, save: (text: string) => void, close: () => void): TemplateResult {
+    const s = this.s;
+    return html`<form
+      class="inline"
+      @submit=${(e: Event) => {
+        e.preventDefault();
+        save((e.target as HTMLFormElement).querySelector('textarea')!.value);
+        close();
+      }}
+      @keydown=${(e: KeyboardEvent) => {
+        if (e.key === 'Escape') {
+          e.stopPropagation();
+          close();
+        }
+      }}
+    >
+      <textarea aria-label=${label} maxlength=${MAX_LENGTH} .value=${value}></textarea>
+      <button type="submit" class="link">${s.save}</button>
+      <button type="button" class="link" @click=${close}>${s.cancel}</button>
+    </form>`;
+  }
+
+  #message(m: ChatMessage, s: PulseStrings, last: boolean): TemplateResult {
     const who = m.role === 'user' ? s.you : s.assistant;
     const typing = m.status === 'streaming' && !m.content;
+    const kind = errorKind(m.error);
+    const close = () => (this.editing = this.commenting = null);
     return html`<li part="message ${m.role}-message" class="msg ${m.role} ${m.status}">
       <span class="sr-only">${who}:</span>
       ${
         typing
           ? html`<span class="typing" role="status" aria-label=${s.typing}><i></i><i></i><i></i></span>`
-          : m.role === 'user'
-            ? html`<div class="text">${m.content}</div>`
-            : html`<div class="md">${unsafeHTML(renderMarkdown(m.content))}</div>`
+          : this.editing === m.id
+            ? this.#inlineForm(s.edit, m.content, (t) => void this.ctl.edit(m, t), close)
+            : m.role === 'user'
+              ? html`<div class="text">${m.content}</div>`
+              : html`<div class="md">${unsafeHTML(renderMarkdown(m.content, s.copyCode))}</div>`
       }
       ${m.status === 'interrupted' ? html`<div class="note">${s.stopped}</div>` : nothing}
       ${
         m.status === 'failed'
-          ? html`<div class="note error">
-            ${m.error === 'RATE_LIMITED' ? s.rateLimited : s.failed}
-            <button type="button" class="link" @click=${() => void this.ctl.retry(m)}>${s.retry}</button>
+          ? html`<div class="note error" role="alert">
+            ${this.#errorText(m.error, m.retryAfter)}
+            ${
+              kind === 'signedOut'
+                ? nothing
+                : html`<button type="button" class="link" @click=${() => void this.ctl.retry(m)}>
+                  ${kind === 'unanswered' ? s.askAgain : s.retry}
+                </button>`
+            }
           </div>`
+          : nothing
+      }
+      ${this.editing === m.id ? nothing : this.#actions(m, s, last)}
+      ${
+        this.commenting === m.id
+          ? this.#inlineForm(s.comment, m.feedback?.comment ?? '', (t) => void this.ctl.rate(m, 'down', t), close)
           : nothing
       }
     </li>`;
   }
 
-  #chatView(s: PulseChat['strings']): TemplateResult {
+  /** The messages with a day separator (Today, Yesterday, or the date) wherever the day changes. */
+  #messages(s: PulseStrings): unknown[] {
+    const { messages } = this.ctl;
+    const today = new Date();
+    const yesterday = new Date(today.getTime() - 864e5);
+    return messages.map((m, i) => {
+      const d = day(m.created_at);
+      const label =
+        d === today.toDateString()
+          ? s.today
+          : d === yesterday.toDateString()
+            ? s.yesterday
+            : new Date(m.created_at).toLocaleDateString(this.#lang, { dateStyle: 'medium' });
+      return html`${
+        i && day(messages[i - 1]!.created_at) === d ? nothing : html`<li class="day">${label}</li>`
+      }${this.#message(m, s, i === messages.length - 1)}`;
+    });
+  }
+
+  #chatView(s: PulseStrings): TemplateResult {
     const { ctl } = this;
     const starters = this.chat.starters;
-    return html`<div class="body messages" part="body">
+    return html`<div class="body messages" part="body" @click=${this.#copyCode}>
       ${
         ctl.hasEarlier
           ? html`<button type="button" class="link earlier" @click=${() => void ctl.loadEarlier()}>${s.loadEarlier}</button>`
@@ -158,7 +366,7 @@ export class PulseChatPanel extends LitElement {
       }
       <ul class="list" aria-label=${s.heading}>
         ${ctl.messages.length ? nothing : html`<li class="msg assistant greeting">${s.greeting}</li>`}
-        ${ctl.messages.map((m) => this.#message(m, s))}
+        ${this.#messages(s)}
       </ul>
       ${
         !ctl.messages.length && starters.length
@@ -173,8 +381,10 @@ export class PulseChatPanel extends LitElement {
     </div>`;
   }
 
-  override render(): TemplateResult {
-    const s = this.chat.strings;
+  override render(): TemplateResult | typeof nothing {
+    // Another language's strings are on their way: show nothing rather than English for a moment.
+    if (!this.strings && this.#lang !== 'en') return nothing;
+    const s = this.s;
     const { ctl } = this;
     const signedIn = ctl.auth === 'ok';
     return html`<header part="header">
@@ -245,6 +455,6 @@ export class PulseChatPanel extends LitElement {
           </form>`
           : nothing
       }
-      <div class="sr-only" aria-live="polite">${ctl.streaming ? '' : unsafeHTML(renderMarkdown(ctl.announcement))}</div>`;
+      <div class="sr-only" aria-live="polite">${ctl.streaming ? '' : unsafeHTML(renderMarkdown(ctl.announcement, ''))}</div>`;
   }
 }

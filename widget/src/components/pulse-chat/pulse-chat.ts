@@ -11,7 +11,7 @@
  * @attr inline - No bubble: the panel fills the element's container and is always shown.
  * @attr position - `bottom-right` (default) or `bottom-left`; mirrored in right-to-left pages.
  * @attr theme - `auto` (default, follows `prefers-color-scheme`), `light` or `dark`.
- * @attr locale - Language of the built-in strings (`en`, `de`); defaults to the page's `lang`.
+ * @attr locale - Language of the built-in strings (`en`, `de`, `fr`, `es`, `ar`, `ja`); defaults to the page's `lang`.
  * @attr heading - Title shown in the panel header.
  * @attr greeting - First message shown in an empty chat.
  * @attr starters - Starter prompts, separated by `|`.
@@ -42,7 +42,8 @@
  * @cssproperty --z-index - Stacking order of the bubble and panel.
  */
 import type { PulseEventMap } from '../../events.js';
-import { resolveStrings, type PulseStrings } from '../../i18n/strings.js';
+import { bubbleStrings, isRtl, langOf } from '../../i18n/bubble.js';
+import type { PulseStrings } from '../../i18n/strings.js';
 import { styles } from './pulse-chat.styles.js';
 
 /** Supplies the host page's JWT; return null when the user is signed out. */
@@ -97,7 +98,7 @@ export const TEXT_OPTIONS = [
 const ATTRS = ['open', 'inline', ...TEXT_OPTIONS.map(kebab)];
 
 const PANEL_PARTS =
-  'header,title,body,message,user-message,assistant-message,composer,input,send-button,stop-button,starter,sessions,button';
+  'header,title,body,message,user-message,assistant-message,message-actions,composer,input,send-button,stop-button,starter,sessions,search,button';
 
 const ICON =
   '<svg viewBox="0 0 24 24" aria-hidden="true" fill="currentColor"><path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z"/></svg>';
@@ -216,13 +217,16 @@ export class PulseChat extends HTMLElement {
   get systemPrompt(): string | undefined {
     return this.getAttribute('system-prompt') || undefined;
   }
-  /** Built-in strings for `locale` (or the page's `lang`) with attribute and `i18n` overrides. */
-  get strings(): PulseStrings {
-    const s = resolveStrings(this.getAttribute('locale') || document.documentElement.lang, this.i18n);
+  /** The shipped language for `locale` (or the page's `lang`); the panel loads its strings. */
+  get language(): string {
+    return langOf(this.getAttribute('locale') || document.documentElement.lang);
+  }
+  /** Host overrides of the built-in strings: the `i18n` option, then the text attributes. */
+  get overrides(): Partial<PulseStrings> {
     const heading = this.getAttribute('heading');
     const greeting = this.getAttribute('greeting');
     const signIn = this.getAttribute('sign-in-text');
-    return { ...s, ...(heading && { heading }), ...(greeting && { greeting }), ...(signIn && { signIn }) };
+    return { ...this.i18n, ...(heading && { heading }), ...(greeting && { greeting }), ...(signIn && { signIn }) };
   }
 
   /** Applies options; strings go to attributes, functions and objects to properties. */
@@ -322,7 +326,7 @@ export class PulseChat extends HTMLElement {
   }
 
   #sync(): void {
-    const s = this.strings;
+    const s = { ...bubbleStrings(this.language), ...this.overrides };
     const iconUrl = this.getAttribute('icon-url');
     const slot = this.#root.querySelector('slot')!;
     const img = slot.querySelector('img');
@@ -338,6 +342,8 @@ export class PulseChat extends HTMLElement {
     );
     this.#wrap.setAttribute('role', this.inline ? 'region' : 'dialog');
     this.#wrap.setAttribute('aria-label', s.heading);
+    // An Arabic panel reads right to left even on a left-to-right page.
+    this.#wrap.dir = isRtl(this.language) ? 'rtl' : '';
     this.#panel?.refresh();
   }
 }
