@@ -8,6 +8,13 @@ const COLUMNS = `id, session_id, seq::int as seq, role, content, created_at, met
  * expression, which no index serves, so Postgres would read and sort the whole session.
  */
 const BY_SEQ = 'chat_messages.seq';
+/**
+ * The owner's rating of the message, for the reads the API returns: one primary-key lookup per
+ * returned row (chat_message_feedback is keyed by message_id), so a page costs the same at any size.
+ */
+const FEEDBACK = `(select jsonb_build_object('rating', f.rating, 'comment', f.comment,
+      'updated_at', to_char(f.updated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+    from public.chat_message_feedback f where f.message_id = chat_messages.id) as feedback`;
 
 export type Role = 'system' | 'user' | 'assistant';
 
@@ -20,7 +27,7 @@ export class MessagesRepository {
   /** The latest `limit` messages, oldest first, plus one row beyond to tell has_more. */
   async latest(tx: Queryable, sessionId: string, limit: number): Promise<{ messages: MessageDto[]; hasMore: boolean }> {
     const { rows } = await tx.query<MessageDto>(
-      `select ${COLUMNS} from public.chat_messages where session_id = $1 order by ${BY_SEQ} desc limit $2`,
+      `select ${COLUMNS}, ${FEEDBACK} from public.chat_messages where session_id = $1 order by ${BY_SEQ} desc limit $2`,
       [sessionId, limit + 1],
     );
     const hasMore = rows.length > limit;
@@ -40,7 +47,7 @@ export class MessagesRepository {
       where += opts.order === 'desc' ? ' and seq < $3' : ' and seq > $3';
     }
     const { rows } = await tx.query<MessageDto>(
-      `select ${COLUMNS} from public.chat_messages where ${where} order by ${BY_SEQ} ${opts.order} limit $2`,
+      `select ${COLUMNS}, ${FEEDBACK} from public.chat_messages where ${where} order by ${BY_SEQ} ${opts.order} limit $2`,
       params,
     );
     return rows;
