@@ -1,8 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, MaxLength, ValidateIf } from 'class-validator';
 import { CLEAN_TEXT_NOTE, IsCleanText } from '../../common/clean-text.js';
-
-export const FEEDBACK_COMMENT_LENGTH = 2000;
+import { LIMITS } from '../../sessions/dto/limits.js';
 
 export class PutFeedbackDto {
   @ApiProperty({ enum: ['up', 'down'] })
@@ -10,7 +9,7 @@ export class PutFeedbackDto {
   rating: 'up' | 'down';
 
   @ApiPropertyOptional({
-    maxLength: FEEDBACK_COMMENT_LENGTH,
+    maxLength: LIMITS.feedbackCommentLength,
     nullable: true,
     type: String,
     description: `Why. Omitted or null: no comment (a PUT replaces the previous one). ${CLEAN_TEXT_NOTE}`,
@@ -19,7 +18,7 @@ export class PutFeedbackDto {
   @IsOptional()
   @IsString()
   @IsCleanText()
-  @MaxLength(FEEDBACK_COMMENT_LENGTH)
+  @MaxLength(LIMITS.feedbackCommentLength)
   comment?: string | null;
 }
 

@@ -40,7 +40,7 @@ export class ListSessionsQuery {
       `no stemming). Each item then carries \`match\`. ${CLEAN_TEXT_NOTE}`,
   })
   @IsOptional()
-  @Transform(({ value }) => (typeof value === 'string' ? value.trim() : value))
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
   @IsString()
   @IsCleanText()
   @MinLength(1)
