@@ -133,6 +133,7 @@ describe('chat sessions API', () => {
           content: `message ${i + 1}`,
           created_at: ISO,
           metadata: {},
+          feedback: null,
         })),
       });
     });
