@@ -10,6 +10,8 @@ import { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { DemoModule } from './demo/demo.module.js';
+import { ExportModule } from './export/export.module.js';
+import { FeedbackModule } from './feedback/feedback.module.js';
 import { HealthModule } from './health/health.module.js';
 import { RedisModule } from './redis/redis.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
@@ -32,6 +34,8 @@ export class AppModule {
         AuthModule,
         SessionsModule,
         ChatModule,
+        FeedbackModule,
+        ExportModule,
         HealthModule,
         ...(config.demoMode ? [DemoModule] : []),
       ],

@@ -4,6 +4,7 @@ import { UsersRepository } from '../src/auth/users.repository.js';
 import { SendRequestsRepository } from '../src/chat/send-requests.repository.js';
 import { SummariesRepository } from '../src/chat/summaries.repository.js';
 import type { Database, Queryable } from '../src/database/database.js';
+import { FeedbackRepository } from '../src/feedback/feedback.repository.js';
 import { runMigrations } from '../src/database/migrations.js';
 import { PgliteDatabase } from '../src/database/pglite.database.js';
 import { PostgresDatabase } from '../src/database/postgres.database.js';
@@ -17,7 +18,13 @@ jest.setTimeout(240_000);
 
 const BIG_SESSION_MESSAGES = 100_000;
 const MANY_SESSIONS = 10_000;
-const WATCHED = new Set(['chat_messages', 'chat_sessions', 'chat_summaries']);
+const WATCHED = new Set(['chat_messages', 'chat_sessions', 'chat_summaries', 'chat_message_feedback']);
+
+/**
+ * GIN indexes are read through bitmaps. This one has the session in its key, so its bitmap
+ * holds one session's matching messages, not the table's (see the search migration).
+ */
+const SESSION_SCOPED_BITMAP_INDEXES = new Set(['chat_messages_search_idx']);
 
 /**
  * Statements that by definition touch every row of a session: deleting all of its
@@ -34,6 +41,7 @@ interface PlanNode {
   'Node Type': string;
   'Relation Name'?: string;
   'Plan Rows': number;
+  'Index Name'?: string;
   Plans?: PlanNode[];
 }
 
@@ -70,7 +78,10 @@ function problems(plan: PlanNode): string[] {
     const type = node['Node Type'];
     if (type === 'Seq Scan') found.push(`Seq Scan on ${rel}`);
     // A bitmap scan fetches every matching row before any LIMIT applies: the whole session or user.
-    if (type === 'Bitmap Heap Scan') found.push(`Bitmap Heap Scan on ${rel}`);
+    const sessionScoped = (node.Plans ?? []).every(
+      (p) => p['Node Type'] === 'Bitmap Index Scan' && SESSION_SCOPED_BITMAP_INDEXES.has(p['Index Name'] ?? ''),
+    );
+    if (type === 'Bitmap Heap Scan' && !sessionScoped) found.push(`Bitmap Heap Scan on ${rel}`);
     // Sorting a LIMITed handful (an ordered aggregate over the page) is fine; sorting the scan itself is not.
     const nearest = ancestors.findLast((a) => /^(Limit|Sort|Incremental Sort)$/.test(a['Node Type']));
     if (nearest && nearest['Node Type'] !== 'Limit') found.push(`Sort above a ${type} on ${rel}`);
@@ -126,7 +137,11 @@ describe(`query plans at size (${TEST_DB})`, () => {
       insert into public.chat_summaries (through_message_id, session_id, content, tokens)
         select id, session_id, 'summary up to ' || seq, 4 from public.chat_messages
          where session_id = '${bigSession}' and seq % 10 = 0 and seq <> 50000;
-      analyze public.users, public.chat_sessions, public.chat_messages, public.chat_send_requests, public.chat_summaries;
+      insert into public.chat_message_feedback (message_id, user_id, rating)
+        select id, '${bigUser}', 'up' from public.chat_messages
+         where session_id = '${bigSession}' and role = 'assistant' and seq % 100 = 0;
+      analyze public.users, public.chat_sessions, public.chat_messages, public.chat_send_requests,
+        public.chat_summaries, public.chat_message_feedback;
     `);
     manySession = (
       await db.query<{ id: string }>(
@@ -151,6 +166,7 @@ describe(`query plans at size (${TEST_DB})`, () => {
   const messages = new MessagesRepository();
   const sendRequests = new SendRequestsRepository();
   const summaries = new SummariesRepository();
+  const feedback = new FeedbackRepository();
   const cursor = () => ({ updated_at: new Date(Date.now() - 9_000_000).toISOString(), id: manySession });
 
   /** One entry per repository method: the calls the services make, with the big user's ids. */
@@ -168,6 +184,20 @@ describe(`query plans at size (${TEST_DB})`, () => {
         await sessions.listForUser(tx, manyUser, { limit: 20, includeArchived: false, after: cursor() });
       },
     },
+    // The statement only calls search_chat_sessions(); its body gets its own test below.
+    'SessionsRepository.searchForUser': {
+      user: () => manyUser,
+      run: (tx) => sessions.searchForUser(tx, 'hello', { limit: 20, includeArchived: false, after: cursor() }),
+    },
+    'FeedbackRepository.roleOfMessage': {
+      user: () => bigUser,
+      run: (tx) => feedback.roleOfMessage(tx, bigUser, midMessage.id),
+    },
+    'FeedbackRepository.upsert': {
+      user: () => bigUser,
+      run: (tx) => feedback.upsert(tx, bigUser, midMessage.id, { rating: 'down', comment: 'no' }),
+    },
+    'FeedbackRepository.delete': { user: () => bigUser, run: (tx) => feedback.delete(tx, bigUser, midMessage.id) },
     'SessionsRepository.cursorOf': { user: () => manyUser, run: (tx) => sessions.cursorOf(tx, manyUser, manySession) },
     'SessionsRepository.update': {
       user: () => manyUser,
@@ -260,6 +290,7 @@ describe(`query plans at size (${TEST_DB})`, () => {
       SendRequestsRepository,
       SummariesRepository,
       UsersRepository,
+      FeedbackRepository,
     ].flatMap((cls) =>
       Object.getOwnPropertyNames(cls.prototype)
         .filter((m) => m !== 'constructor')
@@ -298,6 +329,64 @@ describe(`query plans at size (${TEST_DB})`, () => {
       if (WHOLE_SESSION_ON_PURPOSE.has(name)) continue;
       expect({ sql: statement.sql, problems: found }).toEqual({ sql: statement.sql, problems: [] });
     }
+  });
+
+  /**
+   * search_chat_sessions() runs as its owner (see its migration), so its body is explained as
+   * the owner with the caller's claims, its parameter names turned into $1..$5.
+   */
+  async function searchPlan(userId: string, args: unknown[]): Promise<PlanNode> {
+    const { rows } = await db.query<{ body: string; names: string[]; types: string }>(
+      `select prosrc as body, proargnames as names, pg_get_function_identity_arguments(oid) as types
+         from pg_catalog.pg_proc where proname = 'search_chat_sessions'`,
+    );
+    const { body, names } = rows[0];
+    const sql = names
+      .slice(0, args.length)
+      .reduce((text, name, i) => text.replace(new RegExp(`(?<![.\\w])${name}(?!\\w)`, 'g'), () => `$${i + 1}`), body);
+    const claims = JSON.stringify({ sub: userId, role: 'authenticated' });
+    return db.transaction(async (tx) => {
+      await tx.query(`select set_config('request.jwt.claims', '${claims}', true)`);
+      await tx.query('set local plan_cache_mode = force_generic_plan');
+      await tx.query(`prepare pulse_search_check(text, boolean, timestamptz, uuid, integer) as ${sql}`);
+      try {
+        const { rows: plan } = await tx.query<Record<string, unknown>>(
+          `explain (format json) execute pulse_search_check(${args.map(literal).join(', ')})`,
+        );
+        const raw = Object.values(plan[0])[0];
+        return ((typeof raw === 'string' ? JSON.parse(raw) : raw) as { Plan: PlanNode }[])[0].Plan;
+      } finally {
+        await tx.query('deallocate pulse_search_check');
+      }
+    });
+  }
+
+  it.each([
+    ['the user of 10,000 sessions, first page', () => manyUser, () => ['hello', false, null, null, 21]],
+    [
+      'the user of 10,000 sessions, after a cursor',
+      () => manyUser,
+      () => ['hello', true, cursor().updated_at, cursor().id, 21],
+    ],
+    ['the 100,000-message session, a word in every message', () => bigUser, () => ['number', false, null, null, 21]],
+    ['the 100,000-message session, no match', () => bigUser, () => ['"no such" -thing', false, null, null, 21]],
+  ])('search_chat_sessions() probes the search index per session, never scanning (%s)', async (_name, user, args) => {
+    const plan = await searchPlan(user(), args());
+    expect(problems(plan)).toEqual([]);
+    const indexes = [...walk(plan)].map(({ node }) => node['Index Name']).filter(Boolean);
+    expect(indexes).toEqual(expect.arrayContaining(['chat_sessions_user_recent_idx', 'chat_messages_search_idx']));
+    expect(indexes).not.toContain('chat_messages_session_seq_key');
+  });
+
+  it('search_chat_sessions() finds the right rows in the big data set', async () => {
+    const search = (userId: string, query: string) =>
+      db.asUser(userId, async (tx) => sessions.searchForUser(tx, query, { limit: 20, includeArchived: false }));
+    const many = await search(manyUser, 'hello');
+    expect(many).toHaveLength(21);
+    expect(many.every((r) => r.match_content === 'hello')).toBe(true);
+    const big = await search(bigUser, 'number 77777');
+    expect(big.map((r) => [r.id, r.match_content])).toEqual([[bigSession, 'message number 77777']]);
+    expect(await search(manyUser, 'number')).toEqual([]);
   });
 
   it('catches the plan that sorts a whole session (the check itself works)', async () => {

@@ -150,6 +150,7 @@ describe('chat sessions API', () => {
           parent_id: i === 0 ? null : added[i - 1].id,
           sibling_ids: [m.id],
           sibling_index: 1,
+          feedback: null,
         })),
       });
     });

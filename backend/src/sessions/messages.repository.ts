@@ -3,6 +3,13 @@ import type { Queryable } from '../database/database.js';
 import type { MessageDto } from './dto/session.dto.js';
 
 const COLUMNS = `id, session_id, seq::int as seq, role, content, created_at, metadata, parent_id`;
+/**
+ * The owner's rating of the message `b`, for the reads the API returns: one primary-key lookup per
+ * returned row (chat_message_feedback is keyed by message_id), so a page costs the same at any size.
+ */
+const FEEDBACK = `(select jsonb_build_object('rating', f.rating, 'comment', f.comment,
+       'updated_at', to_char(f.updated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+     from public.chat_message_feedback f where f.message_id = b.id) as feedback`;
 
 export type Role = 'system' | 'user' | 'assistant';
 
@@ -48,7 +55,7 @@ const SIBLING_IDS = `coalesce(
   ) as sibling_ids`;
 
 const BRANCH_COLUMNS = `b.id, b.session_id, b.seq::int as seq, b.role, b.content, b.created_at, b.metadata, b.parent_id,
-  ${SIBLING_IDS}, b.depth`;
+  ${SIBLING_IDS}, ${FEEDBACK}, b.depth`;
 
 const LEAF = 'select current_leaf_id from public.chat_sessions where id = $1';
 

@@ -63,6 +63,24 @@ export class SessionsRepository {
     return rows;
   }
 
+  /**
+   * Full-text search of the caller's sessions (title or any message), in the list's order and
+   * keyset, through search_chat_sessions(): see its migration for why that is a security
+   * definer function. It takes the user from the transaction's claims, never from a parameter.
+   */
+  async searchForUser(
+    tx: Queryable,
+    query: string,
+    opts: { limit: number; includeArchived: boolean; after?: { updated_at: string; id: string } },
+  ): Promise<(SessionDto & { match_message_id: string | null; match_content: string | null })[]> {
+    const { rows } = await tx.query<SessionDto & { match_message_id: string | null; match_content: string | null }>(
+      `select ${COLUMNS}, match_message_id, match_content
+         from public.search_chat_sessions($1, $2, $3::timestamptz, $4::uuid, $5)`,
+      [query, opts.includeArchived, opts.after?.updated_at ?? null, opts.after?.id ?? null, opts.limit + 1],
+    );
+    return rows;
+  }
+
   /** The cursor position of a session, as its raw timestamp (no precision lost through JS dates). */
   async cursorOf(tx: Queryable, userId: string, id: string): Promise<{ updated_at: string; id: string } | undefined> {
     const { rows } = await tx.query<{ updated_at: string; id: string }>(

@@ -9,6 +9,7 @@ import { LIMITS } from './dto/limits.js';
 import type { UpdateSessionDto } from './dto/update-session.dto.js';
 import { MessagesRepository } from './messages.repository.js';
 import { SessionsRepository } from './sessions.repository.js';
+import { snippetAround } from './snippet.js';
 
 export const sessionNotFound = () => new AppError('SESSION_NOT_FOUND', 'No such chat session.');
 export const messageNotFound = () =>
@@ -43,12 +44,20 @@ export class SessionsService {
       const after = q.after ? await this.sessions.cursorOf(tx, user.id, q.after) : undefined;
       if (q.after && !after)
         throw new AppError('INVALID_CURSOR', '`after` is not one of your sessions.', { field: 'after' });
-      const rows = await this.sessions.listForUser(tx, user.id, {
-        limit: q.limit,
-        includeArchived: q.include_archived,
-        after,
-      });
-      return toList(rows, q.limit);
+      const opts = { limit: q.limit, includeArchived: q.include_archived, after };
+      if (q.q === undefined) return toList(await this.sessions.listForUser(tx, user.id, opts), q.limit);
+      const query = q.q;
+      const rows = await this.sessions.searchForUser(tx, query, opts);
+      return toList(
+        rows.map(({ match_message_id, match_content, ...session }) => ({
+          ...session,
+          match: {
+            message_id: match_message_id,
+            snippet: snippetAround(match_content ?? session.title, query),
+          },
+        })),
+        q.limit,
+      );
     });
   }
 

@@ -7,6 +7,9 @@ export const LIMITS = {
   titleLength: 200,
   systemPromptLength: 8000,
   messageLength: 16000,
+  searchLength: 200,
+  feedbackCommentLength: 2000,
+  snippetLength: 200,
   sessionsPage: { default: 20, max: 100 },
   messagesPage: { default: 50, max: 200 },
 } as const;

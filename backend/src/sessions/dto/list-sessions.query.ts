@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { CLEAN_TEXT_NOTE, IsCleanText } from '../../common/clean-text.js';
 import { toBoolean } from '../../common/transforms.js';
 import { LIMITS } from './limits.js';
 
@@ -30,6 +31,21 @@ export class ListSessionsQuery {
   @Transform(({ value }) => toBoolean(value))
   @IsBoolean()
   include_archived: boolean = false;
+
+  @ApiPropertyOptional({
+    minLength: 1,
+    maxLength: LIMITS.searchLength,
+    description:
+      'Search: only sessions whose title or any message matches (full text, web-search syntax: "a phrase", or, -word; ' +
+      `no stemming). Each item then carries \`match\`. ${CLEAN_TEXT_NOTE}`,
+  })
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
+  @IsString()
+  @IsCleanText()
+  @MinLength(1)
+  @MaxLength(LIMITS.searchLength)
+  q?: string;
 }
 
 export class GetSessionQuery {

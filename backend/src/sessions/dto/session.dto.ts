@@ -1,4 +1,5 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { MessageFeedbackDto } from '../../feedback/dto/feedback.dto.js';
 
 export class SessionDto {
   @ApiProperty({ format: 'uuid' }) id: string;
@@ -54,6 +55,13 @@ export class MessageDto {
       'whether a running summary was sent).',
   })
   metadata: Record<string, unknown>;
+  @ApiPropertyOptional({
+    type: MessageFeedbackDto,
+    nullable: true,
+    description:
+      "The owner's rating (PUT /api/chat/messages/{id}/feedback); null when unrated. Present on reads (a session, its messages, an export).",
+  })
+  feedback?: MessageFeedbackDto | null;
 }
 
 export class SessionWithMessagesDto extends SessionDto {
@@ -66,9 +74,26 @@ export class SessionWithMessagesDto extends SessionDto {
   has_more: boolean;
 }
 
+export class SearchMatchDto {
+  @ApiProperty({
+    format: 'uuid',
+    nullable: true,
+    type: String,
+    description: 'A message that matches; null when only the title does.',
+  })
+  message_id: string | null;
+  @ApiProperty({ maxLength: 200, description: 'Plain text (no markup) around the match, at most 200 characters.' })
+  snippet: string;
+}
+
+export class SessionListItemDto extends SessionDto {
+  @ApiPropertyOptional({ type: SearchMatchDto, nullable: true, description: 'Only when searching (`q`).' })
+  match?: SearchMatchDto | null;
+}
+
 export class SessionListDto {
   @ApiProperty({ enum: ['list'] }) object: 'list';
-  @ApiProperty({ type: [SessionDto] }) data: SessionDto[];
+  @ApiProperty({ type: [SessionListItemDto] }) data: SessionListItemDto[];
   @ApiProperty({ format: 'uuid', nullable: true, type: String }) first_id: string | null;
   @ApiProperty({
     format: 'uuid',
