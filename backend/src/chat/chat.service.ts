@@ -5,7 +5,7 @@ import type { AuthUser } from '../auth/auth-user.js';
 import { AppError, type ErrorDetails } from '../common/app-error.js';
 import { cleanText, StreamingTextCleaner } from '../common/clean-text.js';
 import { AppConfig } from '../config/app-config.js';
-import { Database } from '../database/database.js';
+import { Database, type Queryable } from '../database/database.js';
 import type { MessageDto, SessionDto } from '../sessions/dto/session.dto.js';
 import { MessagesRepository } from '../sessions/messages.repository.js';
 import { SessionsRepository } from '../sessions/sessions.repository.js';
@@ -13,10 +13,11 @@ import { sessionNotFound } from '../sessions/sessions.service.js';
 import { buildContext, titleFrom, type StoredTurn } from './context.builder.js';
 import type { SendMessageDto } from './dto/send-message.dto.js';
 import type { SendResultDto, UsageDto } from './dto/send-result.dto.js';
+import { EarlyModelCall } from './early-model-call.js';
 import { IdempotencyService } from './idempotency.service.js';
 import { StreamHub } from './stream-hub.js';
 
-/** What the caller learns once the user's message is safely stored, before the model is asked. */
+/** What the caller learns once the user's message is safely stored, before any of the answer. */
 export interface PreparedSend {
   session_id: string;
   title: string;
@@ -52,7 +53,8 @@ const UPSTREAM_MESSAGES: Record<string, string> = {
 /**
  * Sending a message: store the user's message, ask the model with the session's memory,
  * store the answer. Every step commits on its own, so a failure never loses the question
- * and never leaves half an exchange behind.
+ * and never leaves half an exchange behind. The model is asked while the question's commit
+ * is in flight, but none of its answer goes out before that commit succeeded.
  */
 @Injectable()
 export class ChatService {
@@ -75,10 +77,23 @@ export class ChatService {
 
   private async sendNow(user: AuthUser, dto: SendMessageDto, opts: SendOptions): Promise<SendResultDto> {
     const key = opts.idempotencyKey;
-    const stored = await this.storeQuestion(user, dto, key);
+    let call: EarlyModelCall | undefined;
+    let stored: Stored | SendResultDto;
+    try {
+      stored = await this.storeQuestion(user, dto, key, (read) => {
+        // The model is asked as soon as the window is read, while the question's COMMIT is in flight.
+        if (!('replayed' in read)) call = this.ask(dto, read, opts.signal);
+      });
+    } catch (err) {
+      // The question is not stored, so no answer may be shown for it: the model call ends unread.
+      await call?.cancel();
+      throw err;
+    }
     if ('replayed' in stored) return stored;
+    // storeQuestion resolved, so its commit succeeded and the hook that asked the model ran.
+    if (!call) throw new Error('the model call was not started');
 
-    const { session, userMessage, window, created } = stored;
+    const { session, userMessage, created } = stored;
     const assistantId = randomUUID();
     opts.onPrepared?.({
       session_id: session.id,
@@ -88,8 +103,7 @@ export class ChatService {
       assistant_message_id: assistantId,
     });
 
-    const systemPrompt = dto.system_prompt ?? session.system_prompt ?? this.config.env.DEFAULT_SYSTEM_PROMPT;
-    const started = performance.now();
+    const started = call.startedAt;
     let text = '';
     let ttftMs: number | undefined;
     let done: { finishReason: string; usage?: AiUsage; model?: string } | undefined;
@@ -97,14 +111,7 @@ export class ChatService {
     // What the model sends is stored and streamed only once Postgres can hold it (no NUL, no lone surrogate).
     const cleaner = new StreamingTextCleaner();
     try {
-      for await (const event of this.ai.stream({
-        messages: buildContext(systemPrompt, window),
-        systemPrompt,
-        temperature: dto.temperature ?? this.config.env.DEFAULT_TEMPERATURE,
-        maxTokens: dto.max_tokens ?? this.config.env.DEFAULT_MAX_TOKENS,
-        signal: opts.signal,
-        timeoutMs: this.config.chatTimeoutMs,
-      })) {
+      for await (const event of call.events()) {
         if (event.type === 'delta') {
           const piece = cleaner.push(event.text);
           if (!piece) continue;
@@ -193,9 +200,33 @@ export class ChatService {
     });
   }
 
-  /** Phase one, one transaction: the idempotency claim, the session, the user's message, the memory window. */
-  private storeQuestion(user: AuthUser, dto: SendMessageDto, key?: string): Promise<Stored | SendResultDto> {
-    return this.db.asUser(user.id, async (tx) => {
+  /** The model call for a stored question, with the session's memory; see EarlyModelCall. */
+  private ask(dto: SendMessageDto, { session, window }: Stored, signal: AbortSignal): EarlyModelCall {
+    const systemPrompt = dto.system_prompt ?? session.system_prompt ?? this.config.env.DEFAULT_SYSTEM_PROMPT;
+    return new EarlyModelCall(
+      this.ai,
+      {
+        messages: buildContext(systemPrompt, window),
+        systemPrompt,
+        temperature: dto.temperature ?? this.config.env.DEFAULT_TEMPERATURE,
+        maxTokens: dto.max_tokens ?? this.config.env.DEFAULT_MAX_TOKENS,
+        timeoutMs: this.config.chatTimeoutMs,
+      },
+      signal,
+    );
+  }
+
+  /**
+   * Phase one, one transaction: the idempotency claim, the session, the user's message, the
+   * memory window. `beforeCommit` gets what was read as the COMMIT goes out.
+   */
+  private storeQuestion(
+    user: AuthUser,
+    dto: SendMessageDto,
+    key: string | undefined,
+    beforeCommit: (read: Stored | SendResultDto) => void,
+  ): Promise<Stored | SendResultDto> {
+    const work = async (tx: Queryable): Promise<Stored | SendResultDto> => {
       const claim = await this.idempotency.claim(tx, user.id, key, dto);
       if (claim.replay) return claim.replay;
       const { earlier } = claim;
@@ -227,7 +258,8 @@ export class ChatService {
       if (!appended) throw sessionNotFound();
       await this.idempotency.attach(tx, user.id, key, sessionRef, appended.message.id);
       return { session: appended.session, userMessage: appended.message, window: appended.window, created };
-    });
+    };
+    return this.db.asUser(user.id, work, { beforeCommit });
   }
 
   private toAppError(err: unknown, where: ErrorDetails): unknown {
