@@ -5,6 +5,7 @@
 //   npm run bench                        both databases, 1/50/200 clients (~4 minutes)
 //   BENCH_DB=pglite BENCH_CLIENTS=50 npm run bench
 //   BENCH_SKIP_BUILD=1 BENCH_LABEL=after npm run bench
+//   BENCH_DB=postgres,postgres+redis BENCH_REPEAT=2 npm run bench   Redis unset vs set, and the pgbench ceiling
 //
 // The parts: lib/processes.mjs (starting and stopping), lib/cpu.mjs (/proc metering),
 // lib/scenarios.mjs (the loads), lib/report.mjs (the tables).
@@ -32,15 +33,21 @@ async function main() {
   const date = new Date().toISOString().slice(0, 10);
   const results = [];
   try {
-    for (const db of SETTINGS.databases) {
-      const r = await benchDatabase(db, upstream, stamp);
-      results.push(r);
-      const file = join(RESULTS, `${date}-${db}${SETTINGS.label ? `-${SETTINGS.label}` : ''}.json`);
-      writeFileSync(
-        file,
-        `${JSON.stringify({ at: new Date().toISOString(), machine: machine(), settings: SETTINGS, ...r }, null, 2)}\n`,
-      );
-      log(`wrote ${file}`);
+    // BENCH_REPEAT runs the whole list again, interleaved, so outside load hits every entry alike.
+    for (let repeat = 1; repeat <= SETTINGS.repeat; repeat += 1) {
+      for (const db of SETTINGS.databases) {
+        const r = { repeat, ...(await benchDatabase(db, upstream, stamp)) };
+        results.push(r);
+        const name = [date, db.replace('+', '-'), SETTINGS.label, SETTINGS.repeat > 1 ? `r${repeat}` : '']
+          .filter(Boolean)
+          .join('-');
+        const file = join(RESULTS, `${name}.json`);
+        writeFileSync(
+          file,
+          `${JSON.stringify({ at: new Date().toISOString(), machine: machine(), settings: SETTINGS, ...r }, null, 2)}\n`,
+        );
+        log(`wrote ${file}`);
+      }
     }
   } finally {
     await stop(upstream.child);
