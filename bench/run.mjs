@@ -10,7 +10,7 @@
 // The parts: lib/processes.mjs (starting and stopping), lib/cpu.mjs (/proc metering),
 // lib/scenarios.mjs (the loads), lib/report.mjs (the tables).
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { machine } from './lib/cpu.mjs';
 import { guardProcess, log, ROOT, startUpstream, stop, stopChildren } from './lib/processes.mjs';
@@ -20,7 +20,8 @@ import { benchDatabase, SETTINGS } from './lib/scenarios.mjs';
 const RESULTS = join(ROOT, 'bench', 'results');
 
 async function main() {
-  guardProcess();
+  // About 3 minutes per entry on a busy machine; the bound only catches a hung run.
+  guardProcess(Math.max(12, 6 * SETTINGS.databases.length * SETTINGS.repeat) * 60_000);
   const started = Date.now();
   if (!process.env.BENCH_SKIP_BUILD) {
     log('building the backend');
@@ -67,7 +68,15 @@ async function main() {
   log(`done in ${Math.round((Date.now() - started) / 1000)} s`);
 }
 
-if (import.meta.main) {
+/** `node bench/run.mjs --report <results json>...`: the tables again, from saved results. */
+function report(files) {
+  const results = files.map((f) => JSON.parse(readFileSync(f, 'utf8')));
+  console.log(tables(results));
+}
+
+if (import.meta.main && process.argv[2] === '--report') {
+  report(process.argv.slice(3));
+} else if (import.meta.main) {
   main().catch((err) => {
     console.error(err);
     stopChildren();
