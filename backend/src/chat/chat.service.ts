@@ -218,7 +218,7 @@ export class ChatService {
 
   /**
    * Phase one, one transaction: the idempotency claim, the session, the user's message, the
-   * memory window. `beforeCommit` gets what was read as the COMMIT goes out.
+   * memory window. `beforeCommit` gets what was read right before COMMIT is sent.
    */
   private storeQuestion(
     user: AuthUser,

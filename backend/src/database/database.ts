@@ -15,11 +15,11 @@ export type DatabaseKind = 'postgres' | 'pglite';
 
 export interface TransactionHooks<T> {
   /**
-   * Called with fn's result once its statements have run, as COMMIT goes out: for work that
-   * needs what the transaction read and should not wait the commit's round trip and WAL flush
-   * (the send path starts the model call here). The commit can still fail after it: the
-   * transaction's promise then rejects as usual, and undoing that work is the caller's job.
-   * It runs before COMMIT is sent, so a throw here rolls the transaction back.
+   * Called with fn's result once its statements have run, right before COMMIT is sent: for work
+   * that needs what the transaction read and should not wait for the commit's round trip and WAL
+   * flush (the send path starts the model call here). The commit can still fail after it: the
+   * transaction's promise then rejects as usual, and undoing that work is the caller's job. A
+   * throw here rolls the transaction back.
    */
   beforeCommit?: (result: T) => void;
 }
@@ -49,7 +49,7 @@ export abstract class Database implements Queryable {
   /**
    * One transaction: committed when fn resolves, rolled back when it throws. `setup` is
    * parameterless SQL run first, sent with BEGIN in one round trip where the driver can.
-   * `beforeCommit` gets fn's result as COMMIT is sent (see TransactionHooks).
+   * `beforeCommit` gets fn's result right before COMMIT is sent (see TransactionHooks).
    */
   abstract transaction<T>(
     fn: (tx: Queryable) => Promise<T>,
