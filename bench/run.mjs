@@ -5,11 +5,12 @@
 //   npm run bench                        both databases, 1/50/200 clients (~4 minutes)
 //   BENCH_DB=pglite BENCH_CLIENTS=50 npm run bench
 //   BENCH_SKIP_BUILD=1 BENCH_LABEL=after npm run bench
+//   BENCH_DB=postgres,postgres+redis BENCH_REPEAT=2 npm run bench   Redis unset vs set, and the pgbench ceiling
 //
 // The parts: lib/processes.mjs (starting and stopping), lib/cpu.mjs (/proc metering),
 // lib/scenarios.mjs (the loads), lib/report.mjs (the tables).
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { machine } from './lib/cpu.mjs';
 import { guardProcess, log, ROOT, startUpstream, stop, stopChildren } from './lib/processes.mjs';
@@ -19,7 +20,8 @@ import { benchDatabase, SETTINGS } from './lib/scenarios.mjs';
 const RESULTS = join(ROOT, 'bench', 'results');
 
 async function main() {
-  guardProcess();
+  // About 3 minutes per entry on a busy machine; the bound only catches a hung run.
+  guardProcess(Math.max(12, 6 * SETTINGS.databases.length * SETTINGS.repeat) * 60_000);
   const started = Date.now();
   if (!process.env.BENCH_SKIP_BUILD) {
     log('building the backend');
@@ -32,15 +34,21 @@ async function main() {
   const date = new Date().toISOString().slice(0, 10);
   const results = [];
   try {
-    for (const db of SETTINGS.databases) {
-      const r = await benchDatabase(db, upstream, stamp);
-      results.push(r);
-      const file = join(RESULTS, `${date}-${db}${SETTINGS.label ? `-${SETTINGS.label}` : ''}.json`);
-      writeFileSync(
-        file,
-        `${JSON.stringify({ at: new Date().toISOString(), machine: machine(), settings: SETTINGS, ...r }, null, 2)}\n`,
-      );
-      log(`wrote ${file}`);
+    // BENCH_REPEAT runs the whole list again, interleaved, so outside load hits every entry alike.
+    for (let repeat = 1; repeat <= SETTINGS.repeat; repeat += 1) {
+      for (const db of SETTINGS.databases) {
+        const r = { repeat, ...(await benchDatabase(db, upstream, stamp)) };
+        results.push(r);
+        const name = [date, db.replace('+', '-'), SETTINGS.label, SETTINGS.repeat > 1 ? `r${repeat}` : '']
+          .filter(Boolean)
+          .join('-');
+        const file = join(RESULTS, `${name}.json`);
+        writeFileSync(
+          file,
+          `${JSON.stringify({ at: new Date().toISOString(), machine: machine(), settings: SETTINGS, ...r }, null, 2)}\n`,
+        );
+        log(`wrote ${file}`);
+      }
     }
   } finally {
     await stop(upstream.child);
@@ -60,7 +68,15 @@ async function main() {
   log(`done in ${Math.round((Date.now() - started) / 1000)} s`);
 }
 
-if (import.meta.main) {
+/** `node bench/run.mjs --report <results json>...`: the tables again, from saved results. */
+function report(files) {
+  const results = files.map((f) => JSON.parse(readFileSync(f, 'utf8')));
+  console.log(tables(results));
+}
+
+if (import.meta.main && process.argv[2] === '--report') {
+  report(process.argv.slice(3));
+} else if (import.meta.main) {
   main().catch((err) => {
     console.error(err);
     stopChildren();

@@ -12,7 +12,7 @@ import { spawnBuiltServer, waitReady } from '../../backend/test/support/built-se
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 // Another checkout's built backend (e.g. the code before an optimisation) to measure instead.
-const PULSE_ROOT = process.env.BENCH_PULSE_DIR ?? ROOT;
+export const PULSE_ROOT = process.env.BENCH_PULSE_DIR ?? ROOT;
 export const log = (...args) => console.error('[bench]', ...args);
 const children = new Set();
 /** Async clean-ups (a database to drop) that Ctrl-C must still run. */
@@ -84,6 +84,24 @@ export async function stop(child) {
   children.delete(child);
 }
 
+/** Pulse's environment in a bench run; `dbEnv` adds the database and, for the replicas setup, Redis. */
+export function pulseEnv(dbEnv, upstreamUrl, secret) {
+  return {
+    NODE_ENV: 'production',
+    CORS_ORIGINS: 'http://localhost',
+    AI_PROVIDER: 'openai',
+    OPENAI_BASE_URL: upstreamUrl,
+    OPENAI_API_KEY: 'sk-bench',
+    JWT_SECRET_KEY: secret,
+    AUTO_PROVISION_USERS: 'true',
+    DEMO_MODE: 'false',
+    LOG_LEVEL: 'warn',
+    RATE_LIMIT_PER_MINUTE: '0',
+    RATE_LIMIT_SENDS_PER_MINUTE: '0',
+    ...dbEnv,
+  };
+}
+
 export async function startPulse(dbEnv, upstreamUrl, secret, logFile) {
   const out = createWriteStream(logFile);
   // BENCH_NODE_ARGS: e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile Pulse under load.
@@ -92,24 +110,7 @@ export async function startPulse(dbEnv, upstreamUrl, secret, logFile) {
     main: join(PULSE_ROOT, 'backend/dist/main.js'),
     cwd: join(PULSE_ROOT, 'backend'),
     nodeArgs,
-    env: {
-      NODE_ENV: 'production',
-      CORS_ORIGINS: 'http://localhost',
-      AI_PROVIDER: 'openai',
-      OPENAI_BASE_URL: upstreamUrl,
-      OPENAI_API_KEY: 'sk-bench',
-      JWT_SECRET_KEY: secret,
-      AUTO_PROVISION_USERS: 'true',
-      DEMO_MODE: 'false',
-      LOG_LEVEL: 'warn',
-      RATE_LIMIT_PER_MINUTE: '0',
-      RATE_LIMIT_SENDS_PER_MINUTE: '0',
-      // BENCH_REDIS_URL: the replicas setup (shared state in Redis) under its own key prefix.
-      ...(process.env.BENCH_REDIS_URL
-        ? { REDIS_URL: process.env.BENCH_REDIS_URL, REDIS_KEY_PREFIX: `pulse-bench-${process.pid}:` }
-        : {}),
-      ...dbEnv,
-    },
+    env: pulseEnv(dbEnv, upstreamUrl, secret),
   });
   const { child } = server;
   children.add(child);

@@ -2,10 +2,12 @@
 import { markdownTable, ms } from './stats.mjs';
 import { SETTINGS } from './scenarios.mjs';
 
+const entry = (r) => (r.repeat > 1 ? `${r.db} #${r.repeat}` : r.db);
+
 export function tables(results) {
   const jsonRows = results.flatMap((r) =>
     r.json.map((j) => [
-      r.db,
+      entry(r),
       j.clients,
       j.sendsPerSecond,
       j.latencyMs.p50,
@@ -22,7 +24,7 @@ export function tables(results) {
       const d = r.direct[i];
       const o = s.overheadMs;
       return [
-        r.db,
+        entry(r),
         s.clients,
         s.streams,
         `${ms(s.pulseTtftMs.p50)} / ${ms(s.pulseTtftMs.p90)} / ${ms(s.pulseTtftMs.p99)}`,
@@ -75,5 +77,79 @@ export function tables(results) {
       ],
       streamRows,
     ),
+    ...redisTable(results),
+    ...ceilingTable(results),
   ].join('\n');
+}
+
+/** The same run's `postgres` and `postgres+redis` entries side by side (paired by repeat). */
+function redisTable(results) {
+  const rows = [];
+  for (const withRedis of results.filter((r) => r.db === 'postgres+redis')) {
+    const without = results.find((r) => r.db === 'postgres' && r.repeat === withRedis.repeat);
+    if (!without) continue;
+    for (const [i, s] of withRedis.streams.entries()) {
+      const b = without.streams.find((x) => x.clients === s.clients);
+      const jb = without.json.find((x) => x.clients === s.clients);
+      const j = withRedis.json[i];
+      if (!b || !jb) continue;
+      const delta = (a, c) => `${c - a >= 0 ? '+' : ''}${ms(c - a)}`;
+      rows.push([
+        withRedis.repeat,
+        s.clients,
+        `${jb.sendsPerSecond} / ${j.sendsPerSecond}`,
+        `${ms(b.overheadMs.p50)} / ${ms(s.overheadMs.p50)} (**${delta(b.overheadMs.p50, s.overheadMs.p50)}**)`,
+        `${ms(b.overheadMs.p99)} / ${ms(s.overheadMs.p99)} (${delta(b.overheadMs.p99, s.overheadMs.p99)})`,
+        `${b.loadAvg1mBefore} / ${s.loadAvg1mBefore}`,
+      ]);
+    }
+  }
+  if (!rows.length) return [];
+  return [
+    '',
+    '### Redis unset / set (Postgres both times; REDIS_URL set = the replicas setup, one replica here)',
+    '',
+    markdownTable(
+      ['repeat', 'clients', 'JSON sends/s', 'Pulse adds p50 ms (Δ)', 'Pulse adds p99 ms (Δ)', 'load 1m (streams)'],
+      rows,
+    ),
+  ];
+}
+
+/** Pulse's JSON sends/s against pgbench running the same two transactions on the same database. */
+function ceilingTable(results) {
+  const rows = results.flatMap((r) =>
+    (r.pgbench ?? []).map((p) => {
+      const j = r.json.find((x) => x.clients === p.pulseClients);
+      return [
+        entry(r),
+        p.pulseClients,
+        j.sendsPerSecond,
+        p.clients,
+        p.sendsPerSecond,
+        `**${Math.round((100 * j.sendsPerSecond) / p.sendsPerSecond)}%**`,
+        ms(p.latencyAvgMs),
+        `${j.loadAvg1mBefore} / ${p.loadAvg1mBefore}`,
+      ];
+    }),
+  );
+  if (!rows.length) return [];
+  return [
+    '',
+    "### Ceiling: pgbench running a JSON send's two transactions (question with RLS claims; answer)",
+    '',
+    markdownTable(
+      [
+        'db',
+        'Pulse clients',
+        'Pulse sends/s',
+        'pgbench connections',
+        'pgbench sends/s',
+        'Pulse / ceiling',
+        'pgbench latency avg ms',
+        'load 1m (Pulse / pgbench)',
+      ],
+      rows,
+    ),
+  ];
 }

@@ -9,7 +9,8 @@ import { SignJWT } from 'jose';
 import pg from 'pg';
 import { createPostgresDatabase } from '../../backend/test/support/built-server.mjs';
 import { cpuMeter } from './cpu.mjs';
-import { cleanups, log, startPulse, stop } from './processes.mjs';
+import { findPgbench, pgbenchScript, recordSendSql, runPgbench, seedPgbench } from './pgbench.mjs';
+import { cleanups, log, pulseEnv, startPulse, stop } from './processes.mjs';
 import { summarize } from './stats.mjs';
 import { streamLoad } from './stream-load.mjs';
 
@@ -37,7 +38,14 @@ export const SETTINGS = {
   chunkDelayMs: num('BENCH_CHUNK_DELAY_MS', 25),
   answerWords: num('BENCH_ANSWER_WORDS', 40),
   postgresUrl: env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+  // For the `postgres+redis` entry of BENCH_DB: the replicas setup, shared state in Redis.
+  redisUrl: env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
+  // The pgbench ceiling runs in the `postgres` entry unless BENCH_PGBENCH=0; at most this many
+  // connections (the server's max_connections is shared with everything else on it).
+  pgbench: env.BENCH_PGBENCH !== '0',
+  pgbenchMaxClients: num('BENCH_PGBENCH_MAX_CLIENTS', 50),
   label: env.BENCH_LABEL ?? '',
+  repeat: num('BENCH_REPEAT', 1),
 };
 const WORDS = 'hello pulse, please echo these few words back';
 const JSON_MESSAGE = `${WORDS}, thanks`;
@@ -122,6 +130,42 @@ async function jsonLoad(base, users, clients, seconds) {
 }
 
 let runNo = 0;
+let entryNo = 0;
+
+/** pgbench doing a JSON send's database work, on the database Pulse runs on; undefined when not asked for. */
+async function pgbenchCeiling(db, dbEnv, secret, users, base) {
+  if (db !== 'postgres' || !SETTINGS.pgbench) return undefined;
+  const found = findPgbench();
+  if (!found) {
+    log('pgbench not found (Debian: postgresql-contrib); no ceiling');
+    return undefined;
+  }
+  // One real send first, so the answer's metadata has its real shape and size.
+  const res = await fetch(`${base}/api/chat/send`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${users.tokens[0]}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ message: JSON_MESSAGE, session_id: users.sessions[0] }),
+  });
+  const sample = await res.json();
+  const metadata = {
+    provider: sample.provider,
+    model: sample.model,
+    usage: sample.usage,
+    finish_reason: sample.finish_reason,
+    latency_ms: 3,
+    ttft_ms: 3,
+    reply_to: sample.user_message_id,
+  };
+  const ids = { userId: randomUUID(), sessionId: randomUUID() };
+  const sent = await recordSendSql(pulseEnv(dbEnv, 'http://127.0.0.1:9/v1', secret), {
+    ...ids,
+    message: JSON_MESSAGE,
+    answer: sample.response,
+    metadata,
+  });
+  await seedPgbench(dbEnv.DATABASE_URL, SETTINGS.users);
+  return { ...found, url: dbEnv.DATABASE_URL, script: pgbenchScript(sent, { ...ids, users: SETTINGS.users }) };
+}
 
 /** Streams through Pulse; pairs each with the upstream's own record of the same request. */
 async function pulseStreams(base, users, upstream, clients, seconds) {
@@ -238,13 +282,17 @@ export async function benchDatabase(db, upstream, stamp) {
     dbEnv = { PGLITE_DATA_DIR: join(dir, 'data') };
     cleanup = async () => rmSync(dir, { recursive: true, force: true });
     serverVersion = 'PGlite (embedded, one connection)';
-  } else if (db === 'postgres') {
+  } else if (db === 'postgres' || db === 'postgres+redis') {
     const admin = new pg.Client({ connectionString: SETTINGS.postgresUrl });
     await admin.connect();
     serverVersion = (await admin.query('show server_version')).rows[0].server_version;
     await admin.end();
-    const database = await createPostgresDatabase(SETTINGS.postgresUrl, `pulse_bench_${stamp}`);
+    const database = await createPostgresDatabase(SETTINGS.postgresUrl, `pulse_bench_${stamp}_${(entryNo += 1)}`);
     dbEnv = { DATABASE_URL: database.url };
+    // A key prefix of this entry's own, so nothing it leaves in Redis meets another run's keys.
+    if (db === 'postgres+redis') {
+      dbEnv = { ...dbEnv, REDIS_URL: SETTINGS.redisUrl, REDIS_KEY_PREFIX: `pulse-bench-${stamp}-${entryNo}:` };
+    }
     cleanup = () => database.drop();
   } else {
     throw new Error(`unknown BENCH_DB entry: ${db}`);
@@ -266,9 +314,12 @@ export async function benchDatabase(db, upstream, stamp) {
     await upstream.control('/__bench/pace', PACED);
     await pulseStreams(pulse.base, users, upstream, 20, Math.max(1, SETTINGS.warmupSeconds - 1));
 
+    await upstream.control('/__bench/pace', INSTANT);
+    const ceiling = await pgbenchCeiling(db, dbEnv, secret, users, pulse.base);
     const json = [];
     const streams = [];
     const direct = [];
+    const pgbench = [];
     for (const clients of SETTINGS.clients) {
       await upstream.control('/__bench/pace', INSTANT);
       log(`${db}: JSON sends, ${clients} clients, ${SETTINGS.jsonSeconds} s`);
@@ -277,6 +328,15 @@ export async function benchDatabase(db, upstream, stamp) {
       Object.assign(j, meter(j.ok));
       j.pulseCpuPercent = Math.round((j.pulseCpuSeconds / SETTINGS.jsonSeconds) * 100);
       json.push(j);
+
+      if (ceiling) {
+        const connections = Math.min(clients, SETTINGS.pgbenchMaxClients);
+        log(`${db}: pgbench, the same two transactions, ${connections} connections, ${SETTINGS.jsonSeconds} s`);
+        pgbench.push({
+          pulseClients: clients,
+          ...(await runPgbench({ ...ceiling, clients: connections, seconds: SETTINGS.jsonSeconds })),
+        });
+      }
 
       await upstream.control('/__bench/pace', PACED);
       log(`${db}: streamed sends, ${clients} clients, ${streamSeconds(clients)} s`);
@@ -289,7 +349,14 @@ export async function benchDatabase(db, upstream, stamp) {
       log(`${db}: streams straight to the upstream, ${clients} clients, ${directSeconds(clients)} s`);
       direct.push(await directStreams(upstream, clients, directSeconds(clients)));
     }
-    return { db, serverVersion, json, streams, direct };
+    return {
+      db,
+      serverVersion,
+      json,
+      streams,
+      direct,
+      ...(ceiling ? { pgbench, pgbenchVersion: ceiling.version, pgbenchScript: ceiling.script } : {}),
+    };
   } finally {
     if (pulse) await stop(pulse.child);
     await cleanup();

@@ -41,7 +41,8 @@ export class ChatController {
     summary: "Send a message and get the assistant's answer",
     description:
       "Without session_id a new session is created, titled from the message. The user's message is stored " +
-      'before the model is called. With `Accept: text/event-stream` the answer streams as Server-Sent Events in ' +
+      'before any of the answer is sent (the model is asked while its commit is in flight, and a failed commit ' +
+      'cancels that call). With `Accept: text/event-stream` the answer streams as Server-Sent Events in ' +
       'the AI SDK UI message stream protocol v1 (start, data-session, text-start/-delta/-end, data-message, ' +
       "finish, [DONE]; data-error + error on failure), usable with the AI SDK's useChat. " +
       'Errors: 403 USER_NOT_FOUND (the user was removed from public.users), 404 SESSION_NOT_FOUND, 504 UPSTREAM_TIMEOUT, 502 UPSTREAM_ERROR/UPSTREAM_BAD_RESPONSE, ' +

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { AI_PROVIDER, AiProviderError, type AiProvider, type AiUsage } from '../ai/ai-provider.js';
+import { AI_PROVIDER, AiProviderError, type AiProvider, type AiRequest, type AiUsage } from '../ai/ai-provider.js';
 import type { AuthUser } from '../auth/auth-user.js';
 import { AppError, type ErrorDetails } from '../common/app-error.js';
 import { cleanText, StreamingTextCleaner } from '../common/clean-text.js';
@@ -10,17 +10,18 @@ import type { SessionDto } from '../sessions/dto/session.dto.js';
 import { MessagesRepository, type StoredMessage } from '../sessions/messages.repository.js';
 import { SessionsRepository } from '../sessions/sessions.repository.js';
 import { messageNotFound, sessionNotFound } from '../sessions/sessions.service.js';
-import { planContext } from './context-budget.js';
+import { planContext, type ContextPlan } from './context-budget.js';
 import { titleFrom, type StoredTurn } from './context.builder.js';
 import type { SendMessageDto } from './dto/send-message.dto.js';
 import type { SendResultDto, UsageDto } from './dto/send-result.dto.js';
+import { EarlyModelCall } from './early-model-call.js';
 import { IdempotencyService } from './idempotency.service.js';
 import { StreamHub, TAKEN_OVER } from './stream-hub.js';
 import { SummariesService } from './summaries.service.js';
 import { TitlesService } from './titles.service.js';
 import { TOKEN_COUNTER, TurnTokenCache, type CountTokens } from './token-counter.js';
 
-/** What the caller learns once the user's message is safely stored, before the model is asked. */
+/** What the caller learns once the user's message is safely stored, before any of the answer. */
 export interface PreparedSend {
   session_id: string;
   title: string;
@@ -43,6 +44,13 @@ export interface SendOptions {
   signal: AbortSignal;
   onPrepared?: (prepared: PreparedSend) => void;
   onDelta?: (text: string) => void;
+}
+
+/** What the model is asked, and what of the session's memory went into it (stored with the answer). */
+interface ModelCallPlan {
+  systemPrompt: string;
+  context: ContextPlan;
+  request: Omit<AiRequest, 'signal'>;
 }
 
 interface Stored {
@@ -80,7 +88,8 @@ const isStoredElsewhere = (err: unknown) =>
 /**
  * Sending a message: store the user's message, ask the model with the session's memory,
  * store the answer. Every step commits on its own, so a failure never loses the question
- * and never leaves half an exchange behind.
+ * and never leaves half an exchange behind. The model is asked while the question's commit
+ * is in flight, but none of its answer goes out before that commit succeeded.
  */
 @Injectable()
 export class ChatService {
@@ -109,8 +118,28 @@ export class ChatService {
 
   private async sendNow(user: AuthUser, dto: SendMessageDto, opts: SendOptions): Promise<SendResultDto> {
     const key = opts.idempotencyKey;
-    const stored = await this.storeQuestion(user, dto, key, opts.target);
+    let call: EarlyModelCall | undefined;
+    let prepared: Promise<ModelCallPlan> | undefined;
+    let stored: Stored | SendResultDto;
+    try {
+      stored = await this.storeQuestion(user, dto, key, opts.target, (read) => {
+        if ('replayed' in read) return;
+        // The model is asked as soon as the window is read, while the question's COMMIT is in flight.
+        prepared = this.planCall(user, dto, read);
+        call = new EarlyModelCall(
+          this.ai,
+          prepared.then((plan) => plan.request),
+          opts.signal,
+        );
+      });
+    } catch (err) {
+      // The question is not stored, so no answer may be shown for it: the model call ends unread.
+      await call?.cancel();
+      throw err;
+    }
     if ('replayed' in stored) return stored;
+    // storeQuestion resolved, so its commit succeeded and the hook that asked the model ran.
+    if (!call) throw new Error('the model call was not started');
 
     const { session, userMessage, window, created, leaf } = stored;
     const assistantId = randomUUID();
@@ -122,18 +151,8 @@ export class ChatService {
       assistant_message_id: assistantId,
     });
 
-    const systemPrompt = dto.system_prompt ?? session.system_prompt ?? this.config.env.DEFAULT_SYSTEM_PROMPT;
-    const context = planContext({
-      systemPrompt,
-      window,
-      maxTokens: this.config.env.MAX_CONTEXT_TOKENS,
-      count: this.countTokens,
-      countTurn: (turn) => this.turnTokens.turn(turn),
-      // Fewer turns than the cap came back: the window starts at the first message.
-      reachesStart: window.length - 1 < this.config.env.MAX_CONTEXT_MESSAGES,
-      summaries: await this.summaries.forWindow(user, session.id, window),
-    });
-    const started = performance.now();
+    const { systemPrompt, context } = await prepared!;
+    const started = call.startedAt;
     let text = '';
     let ttftMs: number | undefined;
     let done: { finishReason: string; usage?: AiUsage; model?: string } | undefined;
@@ -141,14 +160,7 @@ export class ChatService {
     // What the model sends is stored and streamed only once Postgres can hold it (no NUL, no lone surrogate).
     const cleaner = new StreamingTextCleaner();
     try {
-      for await (const event of this.ai.stream({
-        messages: context.messages,
-        systemPrompt,
-        temperature: dto.temperature ?? this.config.env.DEFAULT_TEMPERATURE,
-        maxTokens: dto.max_tokens ?? this.config.env.DEFAULT_MAX_TOKENS,
-        signal: opts.signal,
-        timeoutMs: this.config.chatTimeoutMs,
-      })) {
+      for await (const event of call.events()) {
         if (event.type === 'delta') {
           const piece = cleaner.push(event.text);
           if (!piece) continue;
@@ -255,17 +267,48 @@ export class ChatService {
   }
 
   /**
+   * The model call for a stored question: the session's memory fitted to the token budget, with
+   * the stored summary of what fell out of it (one read on its own connection when summaries are
+   * on, while the question's COMMIT is in flight).
+   */
+  private async planCall(user: AuthUser, dto: SendMessageDto, { session, window }: Stored): Promise<ModelCallPlan> {
+    const systemPrompt = dto.system_prompt ?? session.system_prompt ?? this.config.env.DEFAULT_SYSTEM_PROMPT;
+    const context = planContext({
+      systemPrompt,
+      window,
+      maxTokens: this.config.env.MAX_CONTEXT_TOKENS,
+      count: this.countTokens,
+      countTurn: (turn) => this.turnTokens.turn(turn),
+      // Fewer turns than the cap came back: the window starts at the first message.
+      reachesStart: window.length - 1 < this.config.env.MAX_CONTEXT_MESSAGES,
+      summaries: await this.summaries.forWindow(user, session.id, window),
+    });
+    return {
+      systemPrompt,
+      context,
+      request: {
+        messages: context.messages,
+        systemPrompt,
+        temperature: dto.temperature ?? this.config.env.DEFAULT_TEMPERATURE,
+        maxTokens: dto.max_tokens ?? this.config.env.DEFAULT_MAX_TOKENS,
+        timeoutMs: this.config.chatTimeoutMs,
+      },
+    };
+  }
+
+  /**
    * Phase one, one transaction: the idempotency claim, the session, the user's message (under the
    * active branch's leaf, or beside the edited one; none for a regenerate), the memory window (that
-   * message's branch).
+   * message's branch). `beforeCommit` gets what was read right before COMMIT is sent.
    */
   private storeQuestion(
     user: AuthUser,
     dto: SendMessageDto,
-    key?: string,
-    target?: BranchTarget,
+    key: string | undefined,
+    target: BranchTarget | undefined,
+    beforeCommit: (read: Stored | SendResultDto) => void,
   ): Promise<Stored | SendResultDto> {
-    return this.db.asUser(user.id, async (tx) => {
+    const work = async (tx: Queryable): Promise<Stored | SendResultDto> => {
       const claim = await this.idempotency.claim(tx, user.id, key, dto, target);
       if (claim.replay) return claim.replay;
       const { earlier } = claim;
@@ -311,7 +354,8 @@ export class ChatService {
       await this.idempotency.attach(tx, user.id, key, sessionRef, appended.message.id);
       const { id } = appended.message;
       return { session: appended.session, userMessage: { id }, window: appended.window, created, leaf: id };
-    });
+    };
+    return this.db.asUser(user.id, work, { beforeCommit });
   }
 
   /** The message an edit or a regenerate starts from: the new sibling goes under its parent. */

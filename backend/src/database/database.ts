@@ -13,6 +13,17 @@ export interface Queryable {
 
 export type DatabaseKind = 'postgres' | 'pglite';
 
+export interface TransactionHooks<T> {
+  /**
+   * Called with fn's result once its statements have run, right before COMMIT is sent: for work
+   * that needs what the transaction read and should not wait for the commit's round trip and WAL
+   * flush (the send path starts the model call here). The commit can still fail after it: the
+   * transaction's promise then rejects as usual, and undoing that work is the caller's job. A
+   * throw here rolls the transaction back.
+   */
+  beforeCommit?: (result: T) => void;
+}
+
 /**
  * A foreign-key violation (23503) on a `user_id` column: the user was deleted from
  * public.users while Pulse still trusted a cached check that they exist.
@@ -38,8 +49,13 @@ export abstract class Database implements Queryable {
   /**
    * One transaction: committed when fn resolves, rolled back when it throws. `setup` is
    * parameterless SQL run first, sent with BEGIN in one round trip where the driver can.
+   * `beforeCommit` gets fn's result right before COMMIT is sent (see TransactionHooks).
    */
-  abstract transaction<T>(fn: (tx: Queryable) => Promise<T>, setup?: string): Promise<T>;
+  abstract transaction<T>(
+    fn: (tx: Queryable) => Promise<T>,
+    setup?: string,
+    beforeCommit?: TransactionHooks<T>['beforeCommit'],
+  ): Promise<T>;
 
   abstract close(): Promise<void>;
 
@@ -48,7 +64,7 @@ export abstract class Database implements Queryable {
    * PostgREST sets them, so row-level security checks every statement even if the
    * API forgot a `where user_id = ...`.
    */
-  asUser<T>(userId: string, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+  asUser<T>(userId: string, fn: (tx: Queryable) => Promise<T>, hooks: TransactionHooks<T> = {}): Promise<T> {
     // Inlined rather than bound so it can ride along with BEGIN: safe only because a UUID
     // has no quote to escape, so anything else is refused outright.
     if (!UUID_PATTERN.test(userId)) throw new Error('asUser needs a UUID user id');
@@ -56,6 +72,7 @@ export abstract class Database implements Queryable {
     return this.transaction(
       fn,
       `select set_config('role', 'authenticated', true), set_config('request.jwt.claims', '${claims}', true)`,
+      hooks.beforeCommit,
     ).catch((err: unknown) => {
       if (!isMissingUser(err)) throw err;
       throw new AppError('USER_NOT_FOUND', 'Your user is no longer registered in public.users.');

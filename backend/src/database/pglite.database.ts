@@ -1,7 +1,7 @@
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { mkdirSync } from 'node:fs';
 import { DataDirLock } from './data-dir-lock.js';
-import { Database, type QueryResult, type Queryable } from './database.js';
+import { Database, type QueryResult, type Queryable, type TransactionHooks } from './database.js';
 
 /** Embedded Postgres (PGlite) kept on disk, for running with no database server at all. */
 export class PgliteDatabase extends Database {
@@ -36,16 +36,23 @@ export class PgliteDatabase extends Database {
     await this.db.exec(sql);
   }
 
-  transaction<T>(fn: (tx: Queryable) => Promise<T>, setup?: string): Promise<T> {
+  transaction<T>(
+    fn: (tx: Queryable) => Promise<T>,
+    setup?: string,
+    beforeCommit?: TransactionHooks<T>['beforeCommit'],
+  ): Promise<T> {
     // PGlite is one connection: its transaction() holds it, so others queue behind us.
     return this.db.transaction(async (t: Transaction) => {
       if (setup) await t.exec(setup);
-      return fn({
+      const result = await fn({
         query: async <R>(sql: string, params: unknown[] = []) => {
           const res = await t.query<R>(sql, params);
           return { rows: res.rows, rowCount: res.affectedRows ?? res.rows.length };
         },
       });
+      // PGlite sends COMMIT once this callback resolves.
+      beforeCommit?.(result);
+      return result;
     });
   }
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { isDatabaseUnavailable } from './database-errors.js';
-import { Database, type QueryResult, type Queryable } from './database.js';
+import { Database, type QueryResult, type Queryable, type TransactionHooks } from './database.js';
 
 const names = new Map<string, string>();
 
@@ -133,12 +133,17 @@ export class PostgresDatabase extends Database {
     await this.pool.query(sql);
   }
 
-  transaction<T>(fn: (tx: Queryable) => Promise<T>, setup?: string): Promise<T> {
+  transaction<T>(
+    fn: (tx: Queryable) => Promise<T>,
+    setup?: string,
+    beforeCommit?: TransactionHooks<T>['beforeCommit'],
+  ): Promise<T> {
     return checkedOut(this.pool, async (client, discard) => {
       try {
         // Simple protocol: BEGIN, the limits and the setup go to the server as one round trip.
         await client.query(['begin', this.limits, setup].filter(Boolean).join('; '));
         const result = await fn(queryable(client, this.preparedStatements));
+        beforeCommit?.(result);
         await client.query('commit');
         return result;
       } catch (err) {

@@ -1,0 +1,160 @@
+import { jest } from '@jest/globals';
+import type { AiProvider, AiRequest, AiStreamEvent } from '../ai/ai-provider.js';
+import type { AppConfig } from '../config/app-config.js';
+import type { Database, Queryable, TransactionHooks } from '../database/database.js';
+import type { MessageDto } from '../sessions/dto/session.dto.js';
+import type { MessagesRepository } from '../sessions/messages.repository.js';
+import type { SessionsRepository } from '../sessions/sessions.repository.js';
+import { ChatService } from './chat.service.js';
+import type { IdempotencyService } from './idempotency.service.js';
+import type { StreamHub } from './stream-hub.js';
+import type { SummariesService } from './summaries.service.js';
+import type { TitlesService } from './titles.service.js';
+
+const USER = { id: '00000000-0000-4000-8000-000000000001', claims: {} };
+const SESSION = { id: '00000000-0000-4000-8000-0000000000a1', title: 'Hi', system_prompt: null };
+const QUESTION = { id: '00000000-0000-4000-8000-0000000000b1', seq: 1 } as MessageDto;
+
+function deferred<T = void>() {
+  let resolve!: (value: T) => void;
+  let reject!: (err: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+/**
+ * A ChatService whose database commits only when the test says so (or fails to), and whose
+ * model answers "Hello" at once and then waits for the test or an abort. `log` records the
+ * order in which things happened.
+ */
+function setup() {
+  const log: string[] = [];
+  const commit = deferred();
+  const firstDeltaSent = deferred();
+  const finish = deferred();
+  let request: AiRequest | undefined;
+  const db = {
+    asUser: jest.fn(
+      async (_userId: string, work: (tx: Queryable) => Promise<unknown>, hooks: TransactionHooks<unknown> = {}) => {
+        const result = await work({} as Queryable);
+        hooks.beforeCommit?.(result);
+        await commit.promise;
+        log.push('committed');
+        return result;
+      },
+    ),
+  };
+  const ai: AiProvider = {
+    name: 'openai',
+    model: 'test-model',
+    async *stream(req: AiRequest): AsyncGenerator<AiStreamEvent> {
+      request = req;
+      log.push('model asked');
+      yield { type: 'delta', text: 'Hello' };
+      log.push('model went on');
+      await Promise.race([finish.promise, new Promise((r) => req.signal.addEventListener('abort', r))]);
+      if (req.signal.aborted) throw new Error('aborted');
+      yield { type: 'done', finishReason: 'stop' };
+    },
+  };
+  const messages = {
+    appendToActiveSession: jest.fn(async () => ({
+      session: SESSION,
+      message: QUESTION,
+      window: [{ id: QUESTION.id, role: 'user' as const, content: 'Hi' }],
+    })),
+    append: jest.fn(async () => ({ id: 'answer' })),
+  };
+  const idempotency = {
+    claim: jest.fn(async () => ({})),
+    attach: jest.fn(async () => undefined),
+    complete: jest.fn(async () => undefined),
+    fail: jest.fn(async () => undefined),
+  };
+  const hub = { turn: (_id: string, run: () => Promise<unknown>) => run() };
+  const config = {
+    env: {
+      MAX_CONTEXT_MESSAGES: 10,
+      MAX_CONTEXT_TOKENS: 0,
+      DEFAULT_SYSTEM_PROMPT: 'Be brief.',
+      DEFAULT_TEMPERATURE: 0.5,
+      DEFAULT_MAX_TOKENS: 50,
+    },
+    chatTimeoutMs: 10_000,
+  };
+  const service = new ChatService(
+    db as unknown as Database,
+    config as unknown as AppConfig,
+    {} as SessionsRepository,
+    messages as unknown as MessagesRepository,
+    idempotency as unknown as IdempotencyService,
+    hub as unknown as StreamHub,
+    ai,
+    { forWindow: async () => [], afterAnswer: () => undefined } as unknown as SummariesService,
+    { afterFirstAnswer: () => undefined } as unknown as TitlesService,
+    (text: string) => text.length,
+  );
+  const send = () =>
+    service.send(
+      USER,
+      { message: 'Hi', session_id: SESSION.id },
+      {
+        idempotencyKey: 'key-1',
+        signal: new AbortController().signal,
+        onPrepared: () => log.push('prepared'),
+        onDelta: (text) => {
+          log.push(`delta ${text}`);
+          firstDeltaSent.resolve();
+        },
+      },
+    );
+  /** Resolves once the model has produced its first delta (it waits, unread, for the commit). */
+  const modelAnswered = async () => {
+    while (!log.includes('model asked')) await new Promise((r) => setImmediate(r));
+  };
+  return { log, commit, finish, firstDeltaSent, send, messages, idempotency, request: () => request, modelAnswered };
+}
+
+describe('ChatService.send: the model call and the question commit', () => {
+  it('asks the model before the commit resolves, but passes nothing on until it did', async () => {
+    const t = setup();
+    const sent = t.send();
+    await t.modelAnswered();
+    // The model's first words are there; the commit is not.
+    expect(t.log).toEqual(['model asked']);
+
+    t.commit.resolve();
+    await t.firstDeltaSent.promise;
+    t.finish.resolve();
+    const result = await sent;
+
+    // The last commit is the answer's own transaction.
+    expect(t.log).toEqual(['model asked', 'committed', 'prepared', 'delta Hello', 'model went on', 'committed']);
+    expect(result.response).toBe('Hello');
+    expect(t.request()?.messages).toEqual([
+      { role: 'system', content: 'Be brief.' },
+      { role: 'user', content: 'Hi' },
+    ]);
+    expect(t.messages.append).toHaveBeenCalledTimes(1);
+  });
+
+  it('aborts the model call when the commit fails, and surfaces the commit error with no answer', async () => {
+    const t = setup();
+    const sent = t.send();
+    await t.modelAnswered();
+    const commitError = Object.assign(new Error('deferred constraint violated'), { code: '23514' });
+
+    t.commit.reject(commitError);
+
+    await expect(sent).rejects.toBe(commitError);
+    expect(t.request()?.signal.aborted).toBe(true);
+    expect(t.log).toEqual(['model asked']);
+    // Nothing is stored on top, and the key needs no settling: its claim was rolled back with the question.
+    expect(t.messages.append).not.toHaveBeenCalled();
+    expect(t.idempotency.complete).not.toHaveBeenCalled();
+    expect(t.idempotency.fail).not.toHaveBeenCalled();
+  });
+});

@@ -1,0 +1,89 @@
+import { startOpenAIUpstream, type OpenAIUpstream } from './upstream/openai-upstream.mjs';
+import { CHAT_ENV, createSession, eventually, messagesInDb, send, sendJson } from './support/chat.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+
+const POISON = 'This question fails at COMMIT';
+
+/**
+ * The model is asked while the question's COMMIT is in flight (issue 9). These sends fail at
+ * that COMMIT: a deferred constraint trigger, checked only when the transaction commits, refuses
+ * the question after every statement of the transaction has succeeded and the model was asked.
+ */
+describe('POST /api/chat/send when the question cannot be committed', () => {
+  let upstream: OpenAIUpstream;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    upstream = await startOpenAIUpstream();
+    t = await startTestApp({ ...CHAT_ENV, AI_PROVIDER: 'openai', OPENAI_BASE_URL: upstream.url });
+    await t.db.execScript(`
+      create function public.fail_at_commit() returns trigger language plpgsql as $$
+      begin
+        -- Long enough for the model's request to reach the upstream while the commit still runs.
+        perform pg_sleep(0.3);
+        raise exception 'refused at commit';
+      end $$;
+      create constraint trigger fail_at_commit after insert on public.chat_messages
+        deferrable initially deferred for each row
+        when (new.content = '${POISON}') execute function public.fail_at_commit();
+    `);
+  });
+  afterAll(async () => {
+    await t?.close();
+    await upstream?.close();
+  });
+  beforeEach(() => upstream.reset());
+
+  /**
+   * Every request the model got was hung up on. On Postgres the request is out while the commit
+   * sleeps; PGlite runs in Pulse's own thread, so there it is aborted before it leaves.
+   */
+  const noModelCallLeft = () =>
+    eventually(async () => (upstream.requests.every((r) => r.aborted) ? true : undefined), 5000);
+
+  it('answers a JSON send with the commit error, stores nothing, and aborts the model call', async () => {
+    const u = await t.user();
+    // The model would answer, slowly: it is still thinking when the commit fails.
+    upstream.enqueue({ kind: 'text', text: 'An answer nobody may see', firstTokenDelayMs: 2000 });
+
+    const res = await sendJson(t, u.auth, { message: POISON });
+
+    expect(res.status).toBe(500);
+    expect(res.body).toEqual(expect.objectContaining({ code: 'INTERNAL_ERROR' }));
+    expect(JSON.stringify(res.body)).not.toContain('An answer nobody may see');
+    // Not even the session the send would have created.
+    const sessions = await t.db.query('select 1 from public.chat_sessions where user_id = $1', [u.id]);
+    expect(sessions.rowCount).toBe(0);
+    await noModelCallLeft();
+  });
+
+  it('answers a streamed send with a plain error (no stream, no answer text) and settles the key', async () => {
+    const u = await t.user();
+    const sessionId = await createSession(t, u.auth);
+    upstream.enqueue({ kind: 'text', text: 'An answer nobody may see', firstTokenDelayMs: 2000 });
+
+    const res = await send(
+      t,
+      u.auth,
+      { message: POISON, session_id: sessionId },
+      { stream: true, idempotencyKey: 'k1' },
+    );
+
+    expect(res.status).toBe(500);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    const body = await res.text();
+    expect(JSON.parse(body)).toEqual(expect.objectContaining({ code: 'INTERNAL_ERROR' }));
+    expect(body).not.toContain('An answer nobody may see');
+    expect(await messagesInDb(t, sessionId)).toEqual([]);
+    await noModelCallLeft();
+
+    // The key was rolled back with the question, so the same request goes through once the fault is gone.
+    await t.db.query('drop trigger fail_at_commit on public.chat_messages');
+    const retry = await sendJson(t, u.auth, { message: POISON, session_id: sessionId }, { idempotencyKey: 'k1' });
+    expect(retry.status).toBe(200);
+    expect((await messagesInDb(t, sessionId)).map((m) => [m.role, m.content])).toEqual([
+      ['user', POISON],
+      ['assistant', retry.body.response],
+    ]);
+  });
+});
