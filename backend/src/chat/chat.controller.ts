@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import { applyDecorators, Body, Controller, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiExtraModels,
@@ -24,6 +24,32 @@ import { SendResultDto } from './dto/send-result.dto.js';
 import type { InFlightAnswer } from './stream-hub.js';
 import { IdempotencyKeyHeader, IdempotencyKeyPipe } from './idempotency-key.pipe.js';
 import { UiMessageStream } from './ui-message-stream.js';
+
+/** An edit or a regenerate: charged and answered exactly like POST /api/chat/send. */
+const AnswersLikeSend = () =>
+  applyDecorators(
+    HttpCode(200),
+    SendBudget(),
+    ApiHeader({ name: 'Idempotency-Key', required: false, description: 'As for POST /api/chat/send.' }),
+    ApiOkResponse({
+      description: 'As POST /api/chat/send.',
+      content: {
+        'application/json': { schema: { $ref: getSchemaPath(SendResultDto) } },
+        'text/event-stream': { schema: { $ref: '#/components/schemas/UiMessageStreamPart' } },
+      },
+    }),
+    ApiErrors(
+      'INVALID_ID',
+      'SESSION_NOT_FOUND',
+      'MESSAGE_NOT_FOUND',
+      'INVALID_MESSAGE_ROLE',
+      'IDEMPOTENCY_KEY_REUSED',
+      'IDEMPOTENCY_KEY_IN_USE',
+      'UPSTREAM_ERROR',
+      'UPSTREAM_BAD_RESPONSE',
+      'UPSTREAM_TIMEOUT',
+    ),
+  );
 
 @ApiTags('chat')
 @ApiBearerAuth()
@@ -90,8 +116,6 @@ export class ChatController {
   }
 
   @Post('sessions/:sessionId/messages/:messageId/regenerate')
-  @HttpCode(200)
-  @SendBudget()
   @ApiOperation({
     summary: 'Answer a question again: a new answer beside the one given',
     description:
@@ -100,25 +124,7 @@ export class ChatController {
       '(JSON, or the UI message stream with `Accept: text/event-stream`); `user_message_id` is the question ' +
       'answered. Idempotency-Key, stop and resume work as for a send.',
   })
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'As for POST /api/chat/send.' })
-  @ApiOkResponse({
-    description: 'As POST /api/chat/send.',
-    content: {
-      'application/json': { schema: { $ref: getSchemaPath(SendResultDto) } },
-      'text/event-stream': { schema: { $ref: '#/components/schemas/UiMessageStreamPart' } },
-    },
-  })
-  @ApiErrors(
-    'INVALID_ID',
-    'SESSION_NOT_FOUND',
-    'MESSAGE_NOT_FOUND',
-    'INVALID_MESSAGE_ROLE',
-    'IDEMPOTENCY_KEY_REUSED',
-    'IDEMPOTENCY_KEY_IN_USE',
-    'UPSTREAM_ERROR',
-    'UPSTREAM_BAD_RESPONSE',
-    'UPSTREAM_TIMEOUT',
-  )
+  @AnswersLikeSend()
   async regenerate(
     @CurrentUser() user: AuthUser,
     @Param('sessionId', SessionIdPipe) sessionId: string,
@@ -133,8 +139,6 @@ export class ChatController {
   }
 
   @Post('sessions/:sessionId/messages/:messageId/edit')
-  @HttpCode(200)
-  @SendBudget()
   @ApiOperation({
     summary: 'Ask an edited question: a new question beside the one edited, then its answer',
     description:
@@ -142,25 +146,7 @@ export class ChatController {
       'the branch before it), becomes the active branch and is answered. Responds exactly like POST ' +
       '/api/chat/send; Idempotency-Key, stop and resume work as for a send.',
   })
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'As for POST /api/chat/send.' })
-  @ApiOkResponse({
-    description: 'As POST /api/chat/send.',
-    content: {
-      'application/json': { schema: { $ref: getSchemaPath(SendResultDto) } },
-      'text/event-stream': { schema: { $ref: '#/components/schemas/UiMessageStreamPart' } },
-    },
-  })
-  @ApiErrors(
-    'INVALID_ID',
-    'SESSION_NOT_FOUND',
-    'MESSAGE_NOT_FOUND',
-    'INVALID_MESSAGE_ROLE',
-    'IDEMPOTENCY_KEY_REUSED',
-    'IDEMPOTENCY_KEY_IN_USE',
-    'UPSTREAM_ERROR',
-    'UPSTREAM_BAD_RESPONSE',
-    'UPSTREAM_TIMEOUT',
-  )
+  @AnswersLikeSend()
   async edit(
     @CurrentUser() user: AuthUser,
     @Param('sessionId', SessionIdPipe) sessionId: string,
