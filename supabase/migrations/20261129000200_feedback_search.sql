@@ -95,6 +95,7 @@ returns table (
   updated_at timestamptz,
   last_message_at timestamptz,
   metadata jsonb,
+  current_leaf_id uuid,
   match_message_id uuid,
   match_content text
 )
@@ -107,7 +108,7 @@ set search_path = ''
 set jit = off
 as $$
   select s.id, s.title, s.system_prompt, s.is_active, s.created_at, s.updated_at, s.last_message_at, s.metadata,
-         h.id, h.content
+         s.current_leaf_id, h.id, h.content
     from public.chat_sessions s
    cross join (select websearch_to_tsquery('simple', query) as q) x
     left join lateral (
