@@ -14,6 +14,7 @@ import { ExportModule } from './export/export.module.js';
 import { FeedbackModule } from './feedback/feedback.module.js';
 import { HealthModule } from './health/health.module.js';
 import { RedisModule } from './redis/redis.module.js';
+import { SearchModule } from './search/search.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
 
 export interface AppOptions {
@@ -36,6 +37,7 @@ export class AppModule {
         ChatModule,
         FeedbackModule,
         ExportModule,
+        SearchModule,
         HealthModule,
         ...(config.demoMode ? [DemoModule] : []),
       ],

@@ -9,6 +9,7 @@ import { runMigrations } from '../src/database/migrations.js';
 import { PgliteDatabase } from '../src/database/pglite.database.js';
 import { PostgresDatabase } from '../src/database/postgres.database.js';
 import { MessagesRepository } from '../src/sessions/messages.repository.js';
+import { SearchRepository } from '../src/search/search.repository.js';
 import { SessionsRepository } from '../src/sessions/sessions.repository.js';
 import { connectionStringFor, transactionPoolerHint } from '../src/config/database-url.js';
 import { createTestDatabase, TEST_DB, type TestDatabase } from './support/test-database.js';
@@ -18,6 +19,7 @@ jest.setTimeout(240_000);
 
 const BIG_SESSION_MESSAGES = 100_000;
 const MANY_SESSIONS = 10_000;
+const OTHER_USERS = 1_000;
 const WATCHED = new Set(['chat_messages', 'chat_sessions', 'chat_summaries', 'chat_message_feedback']);
 
 /**
@@ -133,6 +135,16 @@ describe(`query plans at size (${TEST_DB})`, () => {
                case when g = 2 then md5(s.id::text || 1)::uuid end
           from public.chat_sessions s, generate_series(1, 2) g where s.user_id = '${manyUser}';
       update public.chat_sessions set current_leaf_id = md5(id::text || 2)::uuid where user_id = '${manyUser}';
+      -- A thousand other users with a session each, so the statistics know a user owns a small
+      -- part of the table (with two users a generic plan expects half of it), and a search can
+      -- be seen not to return their words.
+      insert into public.users (id) select md5('other' || g)::uuid from generate_series(1, ${OTHER_USERS}) g;
+      insert into public.chat_sessions (id, user_id, title, last_seq)
+        select md5('other-session' || g)::uuid, md5('other' || g)::uuid, 'hello number', 1
+          from generate_series(1, ${OTHER_USERS}) g;
+      insert into public.chat_messages (id, session_id, seq, role, content)
+        select md5('other-message' || g)::uuid, md5('other-session' || g)::uuid, 1, 'user', 'hello number 77777'
+          from generate_series(1, ${OTHER_USERS}) g;
       -- A long chat summarised every tenth message, so a summary lookup has a table to avoid reading.
       insert into public.chat_summaries (through_message_id, session_id, content, tokens)
         select id, session_id, 'summary up to ' || seq, 4 from public.chat_messages
@@ -167,6 +179,7 @@ describe(`query plans at size (${TEST_DB})`, () => {
   const sendRequests = new SendRequestsRepository();
   const summaries = new SummariesRepository();
   const feedback = new FeedbackRepository();
+  const search = new SearchRepository();
   const cursor = () => ({ updated_at: new Date(Date.now() - 9_000_000).toISOString(), id: manySession });
 
   /** One entry per repository method: the calls the services make, with the big user's ids. */
@@ -188,6 +201,16 @@ describe(`query plans at size (${TEST_DB})`, () => {
     'SessionsRepository.searchForUser': {
       user: () => manyUser,
       run: (tx) => sessions.searchForUser(tx, 'hello', { limit: 20, includeArchived: false, after: cursor() }),
+    },
+    // Only calls search_chat_messages(); its body gets its own test below.
+    'SearchRepository.messagesForUser': {
+      user: () => manyUser,
+      run: (tx) =>
+        search.messagesForUser(tx, 'hello', {
+          limit: 20,
+          includeArchived: false,
+          after: { created_at: cursor().updated_at, id: manySession },
+        }),
     },
     'FeedbackRepository.roleOfMessage': {
       user: () => bigUser,
@@ -291,6 +314,7 @@ describe(`query plans at size (${TEST_DB})`, () => {
       SummariesRepository,
       UsersRepository,
       FeedbackRepository,
+      SearchRepository,
     ].flatMap((cls) =>
       Object.getOwnPropertyNames(cls.prototype)
         .filter((m) => m !== 'constructor')
@@ -335,10 +359,15 @@ describe(`query plans at size (${TEST_DB})`, () => {
    * search_chat_sessions() runs as its owner (see its migration), so its body is explained as
    * the owner with the caller's claims, its parameter names turned into $1..$5.
    */
-  async function searchPlan(userId: string, args: unknown[]): Promise<PlanNode> {
+  async function searchPlan(
+    userId: string,
+    args: unknown[],
+    fn: 'search_chat_sessions' | 'search_chat_messages' = 'search_chat_sessions',
+  ): Promise<PlanNode> {
     const { rows } = await db.query<{ body: string; names: string[]; types: string }>(
       `select prosrc as body, proargnames as names, pg_get_function_identity_arguments(oid) as types
-         from pg_catalog.pg_proc where proname = 'search_chat_sessions'`,
+         from pg_catalog.pg_proc where proname = $1`,
+      [fn],
     );
     const { body, names } = rows[0];
     const sql = names
@@ -387,6 +416,46 @@ describe(`query plans at size (${TEST_DB})`, () => {
     const big = await search(bigUser, 'number 77777');
     expect(big.map((r) => [r.id, r.match_content])).toEqual([[bigSession, 'message number 77777']]);
     expect(await search(manyUser, 'number')).toEqual([]);
+  });
+
+  // Newest first over full text sorts the caller's matches (a GIN index has no order); they are
+  // gathered in a CTE, so the check sees a sort above a CTE scan, and what it guards here is that
+  // messages are read only through the search index, per batch of the caller's sessions.
+  it.each([
+    ['the user of 10,000 sessions, first page', () => manyUser, () => ['hello', false, null, null, 21]],
+    [
+      'the user of 10,000 sessions, after a cursor',
+      () => manyUser,
+      () => ['hello', true, cursor().updated_at, cursor().id, 21],
+    ],
+    ['the user of 10,000 sessions, a title word', () => manyUser, () => ['chat', false, null, null, 21]],
+    ['the 100,000-message session, a word in every message', () => bigUser, () => ['number', false, null, null, 21]],
+    ['the 100,000-message session, no match', () => bigUser, () => ['"no such" -thing', false, null, null, 21]],
+  ])('search_chat_messages() reads the search index, never a scan (%s)', async (_name, user, args) => {
+    const plan = await searchPlan(user(), args(), 'search_chat_messages');
+    expect(problems(plan)).toEqual([]);
+    const indexes = [...walk(plan)].map(({ node }) => node['Index Name']).filter(Boolean);
+    expect(indexes).toEqual(expect.arrayContaining(['chat_messages_search_idx']));
+    expect(indexes).not.toContain('chat_messages_session_seq_key');
+  });
+
+  it("search_chat_messages() finds the right rows in the big data set, and only the caller's", async () => {
+    const find = (userId: string, query: string) =>
+      db.asUser(userId, async (tx) => {
+        return search.messagesForUser(tx, query, { limit: 20, includeArchived: false });
+      });
+    const many = await find(manyUser, 'hello');
+    expect(many).toHaveLength(21);
+    expect(many.every((r) => r.content === 'hello' && r.message_id !== null)).toBe(true);
+    const titles = await find(manyUser, 'chat');
+    expect(titles).toHaveLength(21);
+    expect(titles.every((r) => r.message_id === null && r.content === r.session_title)).toBe(true);
+    const big = await find(bigUser, 'number 77777');
+    expect(big.map((r) => [r.session_id, r.content])).toEqual([[bigSession, 'message number 77777']]);
+    const every = await find(bigUser, 'number');
+    expect(every.map((r) => r.content)).toHaveLength(21);
+    expect(await find(bigUser, '"no such" -thing')).toEqual([]);
+    expect(await find(manyUser, 'number')).toEqual([]);
   });
 
   it('catches the plan that sorts a whole session (the check itself works)', async () => {

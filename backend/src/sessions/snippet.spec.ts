@@ -1,4 +1,4 @@
-import { snippetAround } from './snippet.js';
+import { highlightsIn, snippetAround } from './snippet.js';
 
 describe('snippetAround', () => {
   it('returns short text whole, with runs of whitespace folded', () => {
@@ -28,5 +28,31 @@ describe('snippetAround', () => {
     expect(Array.from(s).length).toBeLessThanOrEqual(200);
     expect(s.endsWith('…')).toBe(true);
     expect(s.slice(0, -1)).toBe('😀'.repeat(198));
+  });
+});
+
+describe('highlightsIn', () => {
+  const marked = (text: string, query: string) => highlightsIn(text, query).map(([a, b]) => text.slice(a, b));
+
+  it('marks every whole-word occurrence of the wanted words, in any case, in text order', () => {
+    expect(marked('Egg, eggs, EGG and egg-free', 'egg')).toEqual(['Egg', 'EGG', 'egg']);
+    expect(highlightsIn('red apple', '"apple red"')).toEqual([
+      [0, 3],
+      [4, 9],
+    ]);
+  });
+
+  it('skips `or`, excluded words and operators, and counts UTF-16 offsets past emoji and accents', () => {
+    const text = '😀 déjà or pear, not banana';
+    expect(marked(text, 'déjà or -banana & pear:*')).toEqual(['déjà', 'pear']);
+    expect(highlightsIn(text, 'déjà')).toEqual([[3, 7]]);
+  });
+
+  it('returns nothing when no word is there, and never overlapping spans for a repeated word', () => {
+    expect(highlightsIn('nothing here', 'absent')).toEqual([]);
+    expect(highlightsIn('aa aa', 'aa AA aa')).toEqual([
+      [0, 2],
+      [3, 5],
+    ]);
   });
 });

@@ -19,6 +19,31 @@ function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+/** A whole word, in any case, as the 'simple' text search configuration matches it. */
+function wholeWord(word: string, flags: string): RegExp {
+  return new RegExp(`(?<![\\p{L}\\p{N}])${escapeRegExp(word)}(?![\\p{L}\\p{N}])`, `iu${flags}`);
+}
+
+/**
+ * Where the query's wanted words stand in `text`, as sorted, non-overlapping [start, end) pairs
+ * of UTF-16 offsets (what JavaScript's String.slice takes), so a client marks them up itself
+ * and no HTML ever travels.
+ */
+export function highlightsIn(text: string, query: string): [number, number][] {
+  const spans: [number, number][] = [];
+  for (const word of new Set(wantedWords(query).map((w) => w.toLowerCase()))) {
+    for (const m of text.matchAll(wholeWord(word, 'g'))) spans.push([m.index, m.index + m[0].length]);
+  }
+  spans.sort((a, b) => a[0] - b[0] || b[1] - a[1]);
+  const merged: [number, number][] = [];
+  for (const span of spans) {
+    const last = merged.at(-1);
+    if (last && span[0] < last[1]) last[1] = Math.max(last[1], span[1]);
+    else merged.push(span);
+  }
+  return merged;
+}
+
 /**
  * Plain text around the first query word in `text`, at most LIMITS.snippetLength characters
  * with an ellipsis on a cut side. Computed here rather than with ts_headline, which marks
@@ -28,8 +53,7 @@ export function snippetAround(text: string, query: string, max: number = LIMITS.
   const flat = text.replace(/\s+/g, ' ').trim();
   let at = -1;
   for (const word of wantedWords(query)) {
-    // A whole word, as the 'simple' text search configuration matches it.
-    const found = new RegExp(`(?<![\\p{L}\\p{N}])${escapeRegExp(word)}(?![\\p{L}\\p{N}])`, 'iu').exec(flat);
+    const found = wholeWord(word, '').exec(flat);
     if (found && (at < 0 || found.index < at)) at = found.index;
   }
   if (flat.length <= max) return flat;
