@@ -35,7 +35,7 @@ export function encodeCursor(c: HitCursor): string {
 export function decodeCursor(raw: string): HitCursor | undefined {
   if (!/^[A-Za-z0-9_-]+$/.test(raw)) return undefined;
   const [createdAt, id, ...rest] = Buffer.from(raw, 'base64url').toString('utf8').split('|');
-  if (rest.length || !isTimestamp(createdAt) || !UUID.test(id ?? '')) return undefined;
+  if (rest.length || !isTimestamp(createdAt) || !UUID.test(id)) return undefined;
   return { created_at: createdAt, id };
 }
 

@@ -5,7 +5,7 @@ import { CLEAN_TEXT_NOTE, IsCleanText } from '../../common/clean-text.js';
 import { toBoolean } from '../../common/transforms.js';
 import { LIMITS } from '../../sessions/dto/limits.js';
 
-export const SEARCH_PAGE = { default: 20, max: 50 } as const;
+const SEARCH_PAGE = { default: 20, max: 50 } as const;
 
 /** Plain decimal digits only, as ListSessionsQuery reads `limit`. */
 const toInt = ({ value }: { value: unknown }) =>
