@@ -337,11 +337,13 @@ export class ChatController implements ReactiveController {
     const abort = this.#abort;
     this.#stopped = true;
     if (!abort || !this.sessionId) return abort?.abort();
-    // The stream then ends by itself with the stored partial's last words (relayed through Redis when
-    // another replica produced it); cutting it at once could show less than was stored.
-    void json(this.chat(), `/api/chat/sessions/${encodeURIComponent(this.sessionId)}/stop`, 'POST')
-      .catch(() => {})
-      .finally(() => setTimeout(() => abort.abort(), 3000));
+    // Once the server has stopped it, the stream ends by itself with the stored partial's last words
+    // (relayed through Redis when another replica produced it); cutting it at once could show less
+    // than was stored. A stop the server refused cuts it here at once.
+    void json(this.chat(), `/api/chat/sessions/${encodeURIComponent(this.sessionId)}/stop`, 'POST').then(
+      () => setTimeout(() => abort.abort(), 3000),
+      () => abort.abort(),
+    );
   }
 
   /** Stops showing the answer here; it still finishes and is stored at the server. */
