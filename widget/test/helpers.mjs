@@ -338,9 +338,11 @@ export async function launch() {
 }
 
 /** A page that records CSP violations and uncaught errors, with `getToken` preset if wanted. */
-export async function openPage(browser, url, { token, contextOptions = {} } = {}) {
+export async function openPage(browser, url, { token, contextOptions = {}, withoutSanitizerApi = false } = {}) {
   const context = await browser.newContext({ reducedMotion: 'reduce', ...contextOptions });
   const page = await context.newPage();
+  // As in a browser without the HTML Sanitizer API: the widget's own allowlist is then the only check.
+  if (withoutSanitizerApi) await page.addInitScript(() => delete Element.prototype.setHTML);
   page.errors = [];
   page.on('pageerror', (e) => page.errors.push(e.message));
   await page.addInitScript((tok) => {

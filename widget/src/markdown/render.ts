@@ -143,11 +143,24 @@ function list(lines: string[], start: number, copyLabel: string): string {
 
 const ALLOWED = /^(P|BR|STRONG|EM|DEL|CODE|PRE|A|UL|OL|LI|H[1-6]|HR|BLOCKQUOTE|TABLE|THEAD|TBODY|TR|TH|TD|BUTTON)$/;
 
-/** The second lock: whatever the renderer made, only allowlisted tags and attributes survive. */
+const TAGS = 'p br strong em del code pre a ul ol li h1 h2 h3 h4 h5 h6 hr blockquote table thead tbody tr th td button';
+
+/**
+ * The second lock: whatever the renderer made, only allowlisted tags and attributes survive. The
+ * browser's own sanitizer (the HTML Sanitizer API, `setHTML`) parses it where there is one; the
+ * walk below then narrows attributes to their elements, and is the whole check elsewhere.
+ */
 function clean(html: string): string {
   const t = document.createElement('template');
-  t.innerHTML = html;
-  for (const el of t.content.querySelectorAll('*')) {
+  const box = t.content.appendChild(document.createElement('div')) as HTMLElement & {
+    setHTML?: (html: string, options: object) => void;
+  };
+  if (box.setHTML)
+    box.setHTML(html, {
+      sanitizer: { elements: TAGS.split(' '), attributes: ['href', 'target', 'rel', 'start', 'type', 'class'] },
+    });
+  else box.innerHTML = html;
+  for (const el of box.querySelectorAll('*')) {
     if (!ALLOWED.test(el.tagName) || (el.tagName === 'BUTTON' && el.className !== 'copy-code')) {
       el.replaceWith(el.textContent);
       continue;
@@ -160,7 +173,7 @@ function clean(html: string): string {
       )
         el.removeAttribute(name);
   }
-  return t.innerHTML;
+  return box.innerHTML;
 }
 
 /** Sanitized HTML for an answer; `copyLabel` names the copy button of each code block (none when empty). */
