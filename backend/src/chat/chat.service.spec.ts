@@ -30,7 +30,7 @@ function deferred<T = void>() {
  * model answers "Hello" at once and then waits for the test or an abort. `log` records the
  * order in which things happened.
  */
-function setup() {
+function setup({ letGoFails = false } = {}) {
   const log: string[] = [];
   const commit = deferred();
   const firstDeltaSent = deferred();
@@ -53,11 +53,16 @@ function setup() {
     async *stream(req: AiRequest): AsyncGenerator<AiStreamEvent> {
       request = req;
       log.push('model asked');
-      yield { type: 'delta', text: 'Hello' };
-      log.push('model went on');
-      await Promise.race([finish.promise, new Promise((r) => req.signal.addEventListener('abort', r))]);
-      if (req.signal.aborted) throw new Error('aborted');
-      yield { type: 'done', finishReason: 'stop' };
+      try {
+        yield { type: 'delta', text: 'Hello' };
+        log.push('model went on');
+        await Promise.race([finish.promise, new Promise((r) => req.signal.addEventListener('abort', r))]);
+        if (req.signal.aborted) throw new Error('aborted');
+        yield { type: 'done', finishReason: 'stop' };
+      } finally {
+        // As a provider whose aborted response body fails as it is released.
+        if (letGoFails) throw new Error('The operation was aborted');
+      }
     },
   };
   const messages = {
@@ -156,5 +161,17 @@ describe('ChatService.send: the model call and the question commit', () => {
     expect(t.messages.append).not.toHaveBeenCalled();
     expect(t.idempotency.complete).not.toHaveBeenCalled();
     expect(t.idempotency.fail).not.toHaveBeenCalled();
+  });
+
+  it('reports the commit error even when letting go of the aborted model call fails too', async () => {
+    const t = setup({ letGoFails: true });
+    const sent = t.send();
+    await t.modelAnswered();
+    const lost = Object.assign(new Error('Connection terminated unexpectedly'), { code: '57P01' });
+
+    t.commit.reject(lost);
+
+    await expect(sent).rejects.toBe(lost);
+    expect(t.messages.append).not.toHaveBeenCalled();
   });
 });

@@ -45,6 +45,8 @@ export class EarlyModelCall {
   async cancel(): Promise<void> {
     this.abort.abort();
     await this.first.catch(() => undefined);
-    await this.iterator?.return?.();
+    // Letting go of an aborted upstream may itself fail (the aborted body); the commit's error is
+    // the one the caller reports, so nothing from here may replace it.
+    await Promise.resolve(this.iterator?.return?.()).catch(() => undefined);
   }
 }
