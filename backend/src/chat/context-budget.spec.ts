@@ -220,6 +220,21 @@ describe('the token counter', () => {
     expect(count('a <|endoftext|> b')).toBeGreaterThan(3);
     expect(count('word '.repeat(1000).trim())).toBe(1000);
   });
+
+  it('counts a long run without spaces in pieces: close to the exact count, never under it', async () => {
+    const count = await loadTokenCounter();
+    const { countTokens } = await import('gpt-tokenizer/encoding/cl100k_base');
+    for (const run of [
+      'é'.repeat(16_000),
+      'a'.repeat(16_000),
+      'xy'.repeat(8_000),
+      `see https://x.example/${'q'.repeat(500)}`,
+    ]) {
+      const exact = countTokens(run);
+      expect(count(run)).toBeGreaterThanOrEqual(exact);
+      expect(count(run)).toBeLessThanOrEqual(Math.ceil(exact * 1.05) + 2);
+    }
+  });
 });
 
 describe('TurnTokenCache', () => {
