@@ -55,13 +55,14 @@ export async function recordSendSql(env, { userId, sessionId, message, answer, m
   });
   const repo = new MessagesRepository();
   const history = config.env.MAX_CONTEXT_MESSAGES;
-  // The calls ChatService makes for a send without an Idempotency-Key (see its storeQuestion and storeAnswer).
-  await db.asUser(userId, (tx) => repo.appendToActiveSession(tx, userId, sessionId, message, history));
+  // The calls ChatService makes for a send without an Idempotency-Key (see its storeQuestion and
+  // storeAnswer): each one statement, sent with its claims as one simple query.
+  await db.asUserStatement(userId, (tx) => repo.appendToActiveSession(tx, userId, sessionId, message, history));
   // Pulse names the answer's id itself; the script draws a new one per send in its place (see
   // pgbenchScript). The answer goes under no parent and moves no leaf: pgbench cannot carry the
   // question's id over (EXECUTE takes no subquery), so the ceiling skips the parent's key check,
   // one primary-key lookup, and errs a little high.
-  await db.asUser(userId, (tx) =>
+  await db.asUserStatement(userId, (tx) =>
     repo.append(tx, sessionId, 'assistant', answer, metadata, ANSWER_MARK, { parentId: null, ifLeaf: null }),
   );
   await db.close();
@@ -72,9 +73,10 @@ const literal = (v) => (v === null || v === undefined ? 'NULL' : `'${String(v).r
 
 /**
  * The pgbench script for those statements. Simple protocol throughout (pgbench's -M applies to
- * the whole script, and only the simple protocol carries Pulse's multi-statement BEGIN line, as
- * `\;`); the prepared statements are PREPAREd once per connection and EXECUTEd, so the server
- * parses and plans them as seldom as it does for Pulse. Client i plays user and session i.
+ * the whole script, and only the simple protocol carries Pulse's multi-statement queries, as
+ * `\;`): a statement Pulse sends inlined with its claims is sent the same way, planned each
+ * time as Pulse's is; prepared statements (none in a send without a key, today) are PREPAREd
+ * once per connection and EXECUTEd. Client i plays user and session i.
  */
 export function pgbenchScript(sent, { userId, sessionId, users }) {
   const spell = (s) => s.replaceAll(userId, `${USER_PREFIX}:u`).replaceAll(sessionId, `${SESSION_PREFIX}:u`);
@@ -82,8 +84,13 @@ export function pgbenchScript(sent, { userId, sessionId, users }) {
   const names = new Map();
   const body = sent.map((q) => {
     if (!q.name) {
-      if (q.text.includes('\n')) throw new Error(`unexpected multi-line simple query: ${q.text}`);
-      return `${spell(q.text).replaceAll('; ', ' \\; ')};`;
+      // The claims and limits (one line, statements joined by "; "), then on the next lines the
+      // statement with its parameters inlined; `\;` keeps them one query, one round trip.
+      const [setup, ...statement] = q.text.split(';\n');
+      const first = `${spell(setup).replaceAll('; ', ' \\; ')}`;
+      if (statement.length === 0) return `${first};`;
+      const sql = spell(statement.join(';\n')).replaceAll(`'${ANSWER_MARK}'`, 'gen_random_uuid()');
+      return `${first} \\;\n${sql};`;
     }
     if (!names.has(q.name)) {
       names.set(q.name, `q${names.size + 1}`);

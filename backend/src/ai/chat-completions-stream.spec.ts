@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { AiProviderError, type AiStreamEvent } from './ai-provider.js';
 import {
   chatCompletionEvents,
@@ -20,7 +21,7 @@ function body(...pieces: string[]): ReadableStream<Uint8Array> {
 const chunk = (delta: Record<string, unknown>, finish: string | null = null, extra: Record<string, unknown> = {}) =>
   `data: ${JSON.stringify({ object: 'chat.completion.chunk', model: 'm1', choices: [{ index: 0, delta, finish_reason: finish }], ...extra })}\n\n`;
 
-async function read(stream: ReadableStream<Uint8Array>) {
+async function read(stream: AsyncIterable<Uint8Array>) {
   const events: AiStreamEvent[] = [];
   let error: unknown;
   try {
@@ -54,6 +55,25 @@ describe('readChatCompletionStream', () => {
       { type: 'delta', text: 'dich' },
       { type: 'done', finishReason: 'stop', model: 'm1', usage: undefined },
     ]);
+  });
+
+  it("reads a Node stream (the OpenAI provider's body) as it reads a web stream", async () => {
+    const whole = chunk({ content: 'Grüß ' }) + chunk({ content: 'dich' }, 'stop') + 'data: [DONE]\n\n';
+    const bytes = Buffer.from(whole);
+    const cut = bytes.indexOf(Buffer.from('ü')) + 1; // inside the ü
+    const { events, error } = await read(Readable.from([bytes.subarray(0, cut), bytes.subarray(cut)]));
+    expect(error).toBeUndefined();
+    expect(events).toEqual([
+      { type: 'delta', text: 'Grüß ' },
+      { type: 'delta', text: 'dich' },
+      { type: 'done', finishReason: 'stop', model: 'm1', usage: undefined },
+    ]);
+  });
+
+  it("fails on an event larger than the parser's buffer instead of reading on", async () => {
+    const { events, error } = await read(body(chunk({ content: 'Hi' }), `data: ${'x'.repeat(2_000_000)}`));
+    expect(events).toEqual([{ type: 'delta', text: 'Hi' }]);
+    expect((error as { type?: string }).type).toBe('max-buffer-size-exceeded');
   });
 
   it('takes usage from the trailing usage-only chunk and ignores comments', async () => {

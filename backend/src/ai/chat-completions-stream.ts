@@ -1,5 +1,8 @@
-import { EventSourceParserStream } from 'eventsource-parser/stream';
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { AiProviderError, type AiProviderErrorCode, type AiStreamEvent, type AiUsage } from './ai-provider.js';
+
+/** The longest SSE event read from an upstream (an answer's chunk is a few hundred bytes). */
+const MAX_EVENT_BYTES = 1024 * 1024;
 
 /**
  * Reads an OpenAI `chat.completion.chunk` event stream (what the Chat Completions API and
@@ -9,12 +12,36 @@ import { AiProviderError, type AiProviderErrorCode, type AiStreamEvent, type AiU
  * caller already holds the partial text. `onEvent` is called for every SSE event so the
  * caller can run its idle clock. Errors of the body itself (a cut connection, an abort)
  * are rethrown untouched for the caller to map, because only it knows why the read failed.
+ *
+ * The body is any async iterable of bytes (a Node stream, or a web ReadableStream): each chunk
+ * is decoded and parsed in place, with no web-stream pipeline (TextDecoderStream and a parser
+ * stream cost several promises per chunk, a measurable share of Pulse's CPU per answer).
  */
 export async function* readChatCompletionStream(
-  body: ReadableStream<Uint8Array>,
+  body: AsyncIterable<Uint8Array>,
   onEvent: () => void = () => {},
 ): AsyncGenerator<AiStreamEvent> {
-  const events = body.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream());
+  const decoder = new TextDecoder();
+  const parsed: EventSourceMessage[] = [];
+  const parser = createParser({
+    onEvent: (event) => parsed.push(event),
+    // An upstream that never ends a line is cut off instead of filling the memory.
+    maxBufferSize: MAX_EVENT_BYTES,
+    // Other parse errors are skipped, as a browser's EventSource does; this one leaves the parser unusable.
+    onError: (error) => {
+      if (error.type === 'max-buffer-size-exceeded') throw error;
+    },
+  });
+  async function* sseEvents(): AsyncGenerator<EventSourceMessage> {
+    for await (const chunk of body) {
+      parser.feed(decoder.decode(chunk, { stream: true }));
+      // Taken out one by one: a consumer that stops early leaves the rest unread.
+      while (parsed.length > 0) yield parsed.shift()!;
+    }
+    parser.feed(decoder.decode());
+    while (parsed.length > 0) yield parsed.shift()!;
+  }
+  const events = sseEvents();
   let finishReason: string | undefined;
   let usage: AiUsage | undefined;
   let model: string | undefined;

@@ -67,4 +67,15 @@ describe('UpstreamCall', () => {
     caller.abort();
     expect(reasonOf(call).message).toBe('The answer was no longer needed.');
   });
+
+  it('aborts nothing when ended after the answer was read to its end', () => {
+    const caller = new AbortController();
+    const call = new UpstreamCall(caller.signal, 30);
+    call.complete();
+    call.end();
+    expect(call.signal.aborted).toBe(false);
+    caller.abort();
+    jest.advanceTimersByTime(100);
+    expect(call.signal.aborted).toBe(false);
+  });
 });

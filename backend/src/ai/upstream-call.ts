@@ -2,7 +2,7 @@ import { AiProviderError } from './ai-provider.js';
 import { relayedErrorCode, shortErrorReason } from './chat-completions-stream.js';
 
 /**
- * The lifetime of one upstream request. Its signal goes to fetch, so one abort covers
+ * The lifetime of one upstream request. Its signal goes to the request, so one abort covers
  * every way the call can end early: the caller's signal (the client went away), the
  * upstream staying silent longer than timeoutMs, or the consumer no longer reading.
  * The abort reason is the AiProviderError to report, so every failure of the fetch or of a
@@ -53,11 +53,18 @@ export class UpstreamCall {
     return otherwise(error);
   }
 
+  private completed = false;
+
+  /** The answer was read to its end: end() then has nothing to release (and builds no error for it). */
+  complete(): void {
+    this.completed = true;
+  }
+
   /** Always called when the consumer is done; releases the connection if it is still open. */
   end(): void {
     clearTimeout(this.timer);
     this.callerSignal.removeEventListener('abort', this.onCallerAbort);
-    if (!this.controller.signal.aborted) {
+    if (!this.controller.signal.aborted && !this.completed) {
       this.controller.abort(new AiProviderError('UPSTREAM_ABORTED', 'The answer was no longer needed.'));
     }
   }
@@ -72,7 +79,10 @@ export class UpstreamCall {
  * An HTTP error answer, as UPSTREAM_ERROR unless it relays one of our codes. The user sees the status and at most a short
  * code (`invalid_api_key`); the upstream's full body stays in `cause` for the logs.
  */
-export async function httpError(response: Response, call: UpstreamCall): Promise<AiProviderError> {
+export async function httpError(
+  response: { status: number; text(): Promise<string> },
+  call: UpstreamCall,
+): Promise<AiProviderError> {
   let body: unknown;
   try {
     const text = await response.text();

@@ -97,7 +97,7 @@ export class AnswerStreams implements BeforeApplicationShutdown {
     const abort = new AbortController();
     this.followers.add(abort);
     res.on('close', () => abort.abort());
-    const stream = new UiMessageStream(res, this.config.env.SSE_HEARTBEAT_SECONDS * 1000);
+    const stream = new UiMessageStream(res, this.config.env.SSE_HEARTBEAT_SECONDS * 1000, this.config.env.SSE_FLUSH_MS);
     stream.open();
     try {
       for await (const event of this.hub.follow(state.meta.assistantId, lastEventId ?? 0, abort.signal)) {

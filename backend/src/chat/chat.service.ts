@@ -250,18 +250,20 @@ export class ChatService {
     leaf: string | null,
     metadata: Record<string, unknown>,
   ): Promise<void> {
-    return this.db.asUser(user.id, async (tx) => {
-      const saved = await this.messages.append(
-        tx,
-        result.session_id,
-        'assistant',
-        result.response,
-        metadata,
-        result.assistant_message_id,
-        { parentId: result.user_message_id, ifLeaf: leaf },
-      );
-      // The session was deleted while the model answered: nothing to attach the answer to.
+    const append = (tx: Queryable) =>
+      this.messages.append(tx, result.session_id, 'assistant', result.response, metadata, result.assistant_message_id, {
+        parentId: result.user_message_id,
+        ifLeaf: leaf,
+      });
+    // The session was deleted while the model answered: nothing to attach the answer to.
+    const attached = <T>(saved: T | undefined): T => {
       if (!saved) throw sessionNotFound();
+      return saved;
+    };
+    // Without a key there is nothing to record for a retry: one statement, one round trip.
+    if (!key) return this.db.asUserStatement(user.id, append).then((saved) => void attached(saved));
+    return this.db.asUser(user.id, async (tx) => {
+      attached(await append(tx));
       await this.idempotency.complete(tx, user.id, key, result);
     });
   }
@@ -308,13 +310,35 @@ export class ChatService {
     target: BranchTarget | undefined,
     beforeCommit: (read: Stored | SendResultDto) => void,
   ): Promise<Stored | SendResultDto> {
+    const history = this.config.env.MAX_CONTEXT_MESSAGES;
+    const sessionId = dto.session_id?.toLowerCase();
+    if (!key && !target && sessionId) {
+      // The common send (an existing session, no key to record): one statement, one round trip,
+      // so the model is asked as soon as it returns, committed.
+      return this.db
+        .asUserStatement(user.id, (tx) =>
+          this.messages.appendToActiveSession(tx, user.id, sessionId, dto.message, history),
+        )
+        .then((appended) => {
+          if (!appended) throw sessionNotFound();
+          const { id } = appended.message;
+          const stored = {
+            session: appended.session,
+            userMessage: { id },
+            window: appended.window,
+            created: false,
+            leaf: id,
+          };
+          beforeCommit(stored);
+          return stored;
+        });
+    }
     const work = async (tx: Queryable): Promise<Stored | SendResultDto> => {
       const claim = await this.idempotency.claim(tx, user.id, key, dto, target);
       if (claim.replay) return claim.replay;
       const { earlier } = claim;
 
-      const history = this.config.env.MAX_CONTEXT_MESSAGES;
-      let sessionRef = earlier?.session_id ?? dto.session_id?.toLowerCase();
+      let sessionRef = earlier?.session_id ?? sessionId;
       let created = false;
       if (!sessionRef) {
         const session = await this.sessions.create(tx, user.id, {

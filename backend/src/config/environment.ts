@@ -252,6 +252,13 @@ export class EnvironmentVariables {
   SSE_HEARTBEAT_SECONDS = 15;
 
   /**
+   * Milliseconds a streamed answer's text deltas may wait to leave together in one write (the
+   * first delta and every other event go at once); 0 writes each delta as it comes.
+   */
+  @IntSetting(0, 1000)
+  SSE_FLUSH_MS = 50;
+
+  /**
    * Seconds a client may take to send a request's headers, then the whole request (body
    * included); a slow-loris connection is closed with 408. Neither limits a response, so an
    * answer may stream for as long as it takes.
