@@ -6,6 +6,7 @@
 //   BENCH_DB=pglite BENCH_CLIENTS=50 npm run bench
 //   BENCH_SKIP_BUILD=1 BENCH_LABEL=after npm run bench
 //   BENCH_DB=postgres,postgres+redis BENCH_REPEAT=2 npm run bench   Redis unset vs set, and the pgbench ceiling
+//   BENCH_PIN=1 BENCH_DB=postgres npm run bench   the database on CPU 0, the rest on CPU 1 (lib/pin.mjs)
 //
 // The parts: lib/processes.mjs (starting and stopping), lib/cpu.mjs (/proc metering),
 // lib/scenarios.mjs (the loads), lib/report.mjs (the tables).
@@ -14,6 +15,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { machine } from './lib/cpu.mjs';
 import { guardProcess, log, ROOT, startUpstream, stop, stopChildren } from './lib/processes.mjs';
+import { pinDatabase } from './lib/pin.mjs';
 import { tables } from './lib/report.mjs';
 import { benchDatabase, SETTINGS } from './lib/scenarios.mjs';
 
@@ -29,6 +31,7 @@ async function main() {
     if (build.status !== 0) throw new Error('backend build failed');
   }
   mkdirSync(RESULTS, { recursive: true });
+  const unpin = SETTINGS.pin ? pinDatabase() : undefined;
   const upstream = await startUpstream();
   const stamp = new Date().toISOString().replace(/\D/g, '').slice(0, 14);
   const date = new Date().toISOString().slice(0, 10);
@@ -52,12 +55,16 @@ async function main() {
     }
   } finally {
     await stop(upstream.child);
+    unpin?.();
   }
   const m = machine();
   console.log(`## Pulse chat send benchmark, ${new Date().toISOString()}`);
   console.log('');
   console.log(
-    `${m.nproc} CPUs (${m.cpuModel}), ${m.memTotalGiB} GiB, Node ${m.node}; load generator, Pulse, stub and database share the machine.`,
+    `${m.nproc} CPUs (${m.cpuModel}), ${m.memTotalGiB} GiB, Node ${m.node}; ` +
+      (SETTINGS.pin
+        ? 'the database pinned to CPU 0; load generator, Pulse, stub and pgbench pinned to CPU 1.'
+        : 'load generator, Pulse, stub and database share the machine.'),
   );
   console.log(
     'CPU columns are percent of one core (this machine tops out at 100% x CPUs); "load 1m" is the load average',

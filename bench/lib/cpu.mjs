@@ -10,6 +10,20 @@ export function machineJiffies() {
   return { busy: total - idle, total };
 }
 
+/**
+ * Waits until `pid` is idle (under 5% of a core over 300 ms; at most `limitMs`): an answer a
+ * load generator left in flight when it stopped (Pulse finishes and stores it) must not run
+ * into the next measurement.
+ */
+export async function settled(pid, limitMs = 15_000) {
+  const end = Date.now() + limitMs;
+  for (;;) {
+    const before = cpuSeconds(pid);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    if ((cpuSeconds(pid) - before) / 0.3 < 0.05 || Date.now() > end) return;
+  }
+}
+
 /** Measures Pulse's CPU and the machine's (all processes) over one run. */
 export function cpuMeter(pid) {
   const cpu0 = cpuSeconds(pid);

@@ -74,18 +74,23 @@ const literal = (v) => (v === null || v === undefined ? 'NULL' : `'${String(v).r
 /**
  * The pgbench script for those statements. Simple protocol throughout (pgbench's -M applies to
  * the whole script, and only the simple protocol carries Pulse's multi-statement queries, as
- * `\;`): a statement Pulse sends inlined with its claims is sent the same way, planned each
- * time as Pulse's is; prepared statements (none in a send without a key, today) are PREPAREd
- * once per connection and EXECUTEd. Client i plays user and session i.
+ * `\;`): Pulse's claims with an EXECUTE of a statement it PREPAREd once per connection are sent
+ * the same way, as one query; protocol-level prepared statements (none in a send without a key,
+ * today) are PREPAREd once per connection and EXECUTEd. Client i plays user and session i.
  */
 export function pgbenchScript(sent, { userId, sessionId, users }) {
   const spell = (s) => s.replaceAll(userId, `${USER_PREFIX}:u`).replaceAll(sessionId, `${SESSION_PREFIX}:u`);
   const prepares = [];
   const names = new Map();
-  const body = sent.map((q) => {
+  const body = sent.flatMap((q) => {
+    if (!q.name && /^prepare /i.test(q.text)) {
+      // A statement Pulse PREPAREs once per connection (asUserStatement), then EXECUTEs.
+      prepares.push(`${q.text};`);
+      return [];
+    }
     if (!q.name) {
       // The claims and limits (one line, statements joined by "; "), then on the next lines the
-      // statement with its parameters inlined; `\;` keeps them one query, one round trip.
+      // statement (an EXECUTE, or inlined behind a pooler); `\;` keeps them one query, one round trip.
       const [setup, ...statement] = q.text.split(';\n');
       const first = `${spell(setup).replaceAll('; ', ' \\; ')}`;
       if (statement.length === 0) return `${first};`;

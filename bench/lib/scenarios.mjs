@@ -8,7 +8,7 @@ import autocannon from 'autocannon';
 import { SignJWT } from 'jose';
 import pg from 'pg';
 import { createPostgresDatabase } from '../../backend/test/support/built-server.mjs';
-import { cpuMeter } from './cpu.mjs';
+import { cpuMeter, settled } from './cpu.mjs';
 import { findPgbench, pgbenchScript, recordSendSql, runPgbench, seedPgbench } from './pgbench.mjs';
 import { cleanups, log, pulseEnv, startPulse, stop } from './processes.mjs';
 import { summarize } from './stats.mjs';
@@ -45,6 +45,8 @@ export const SETTINGS = {
   pgbench: env.BENCH_PGBENCH !== '0',
   pgbenchMaxClients: num('BENCH_PGBENCH_MAX_CLIENTS', 50),
   label: env.BENCH_LABEL ?? '',
+  // The database on a core of its own (lib/pin.mjs).
+  pin: env.BENCH_PIN === '1',
   repeat: num('BENCH_REPEAT', 1),
 };
 const WORDS = 'hello pulse, please echo these few words back';
@@ -323,6 +325,7 @@ export async function benchDatabase(db, upstream, stamp) {
     for (const clients of SETTINGS.clients) {
       await upstream.control('/__bench/pace', INSTANT);
       log(`${db}: JSON sends, ${clients} clients, ${SETTINGS.jsonSeconds} s`);
+      await settled(pulse.child.pid);
       let meter = cpuMeter(pulse.child.pid);
       const j = await jsonLoad(pulse.base, users, clients, SETTINGS.jsonSeconds);
       Object.assign(j, meter(j.ok));
@@ -340,6 +343,8 @@ export async function benchDatabase(db, upstream, stamp) {
 
       await upstream.control('/__bench/pace', PACED);
       log(`${db}: streamed sends, ${clients} clients, ${streamSeconds(clients)} s`);
+      // The JSON run's last sends (cut off by autocannon) finish first; the Redis entry has no pgbench run in between.
+      await settled(pulse.child.pid);
       meter = cpuMeter(pulse.child.pid);
       const s = await pulseStreams(pulse.base, users, upstream, clients, streamSeconds(clients));
       Object.assign(s, meter(s.streams));

@@ -58,7 +58,14 @@ export class RedisStreamHub extends StreamHub {
       const key = `lock:${sessionId}`;
       const token = randomUUID();
       let wait = 2;
-      while ((await this.redis.set(key, token, 'PX', this.leaseMs, 'NX')) !== 'OK') {
+      let expired: Promise<string[]>;
+      for (;;) {
+        // Sent together, so one round trip: Redis runs them in this order, so what the second
+        // reads is what the lock's holder would read right after taking it.
+        const locked = this.redis.set(key, token, 'PX', this.leaseMs, 'NX');
+        expired = this.redis.zrangebyscore('live', '-inf', Date.now(), 'LIMIT', 0, 100);
+        if ((await locked) === 'OK') break;
+        expired.catch(() => undefined);
         await sleep(wait);
         wait = Math.min(wait * 2, 40);
       }
@@ -69,11 +76,14 @@ export class RedisStreamHub extends StreamHub {
       }, this.leaseMs / 3);
       renew.unref();
       try {
-        await this.onLost?.(sessionId);
+        // A dead replica's answer in this session is stored before this turn's question.
+        const lost = (await expired).some((member) => (JSON.parse(member) as AnswerMeta).sessionId === sessionId);
+        if (lost) await this.onLost?.(sessionId);
         return await fn();
       } finally {
         clearInterval(renew);
-        await this.redis.eval(RELEASE, 1, key, token).catch(() => undefined);
+        // Not awaited: the next command on this connection (the next turn's SET) queues behind it.
+        this.redis.eval(RELEASE, 1, key, token).catch(() => undefined);
       }
     });
   }

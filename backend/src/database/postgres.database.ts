@@ -10,7 +10,7 @@ import {
   userErrors,
   userSetup,
 } from './database.js';
-import { inlineParameters } from './sql-literal.js';
+import { inlineParameters, sqlLiteral } from './sql-literal.js';
 
 const names = new Map<string, string>();
 
@@ -20,13 +20,20 @@ const names = new Map<string, string>();
  * the repositories' fixed strings, so the map stays small.
  */
 function prepared(text: string, values: unknown[]): pg.QueryConfig {
+  return { name: statementName(text), text, values };
+}
+
+function statementName(text: string): string {
   let name = names.get(text);
   if (!name) {
     name = `pulse_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
     names.set(text, name);
   }
-  return { name, text, values };
+  return name;
 }
+
+/** The SQL-level PREPAREs made on each connection (asUserStatement); a replaced connection starts empty. */
+const preparedOn = new WeakMap<pg.PoolClient, Set<string>>();
 
 /**
  * One checked-out connection as a Queryable. Statements with parameters are named prepared
@@ -165,12 +172,15 @@ export class PostgresDatabase extends Database {
   }
 
   /**
-   * The claims, the limits and the statement (its parameters inlined) as one simple query: the
-   * server runs a multi-statement query as one implicit transaction, so `set local` and
-   * `set_config(..., true)` hold for the statement and end with it, a failure rolls it all
-   * back, and success commits it. One round trip instead of three (BEGIN, statement, COMMIT),
-   * and the statement is planned each time instead of prepared: a good trade where a round
-   * trip costs far more than planning (bench/README.md has the figures).
+   * The claims, the limits and the statement as one simple query: the server runs a
+   * multi-statement query as one implicit transaction, so `set local` and `set_config(..., true)`
+   * hold for the statement and end with it, a failure rolls it all back, and success commits
+   * it. One round trip instead of three (BEGIN, statement, COMMIT). The statement itself is
+   * PREPAREd once per connection and EXECUTEd with its parameters as literals, so the server
+   * plans it as seldom as a bound prepared statement (planning the send's statements anew each
+   * time cost Postgres more than the two round trips saved: bench/README.md). Behind a
+   * transaction-mode pooler, where a PREPARE may not outlive its transaction, the statement is
+   * inlined instead.
    */
   override asUserStatement<T>(userId: string, fn: (tx: Queryable) => Promise<T>): Promise<T> {
     const setup = [userSetup(userId), this.limits].filter(Boolean).join('; ');
@@ -179,8 +189,9 @@ export class PostgresDatabase extends Database {
         fn(
           oneQuery({
             query: async <R>(sql: string, params: unknown[] = []) => {
-              const results = (await client.query(`${setup};\n${inlineParameters(sql, params)}`)) as unknown as
-                pg.QueryResult | pg.QueryResult[];
+              const results = (await client.query(
+                `${setup};\n${await this.statementFor(client, sql, params)}`,
+              )) as unknown as pg.QueryResult | pg.QueryResult[];
               const res = Array.isArray(results) ? results[results.length - 1]! : results;
               return { rows: res.rows as R[], rowCount: res.rowCount ?? 0 };
             },
@@ -188,6 +199,20 @@ export class PostgresDatabase extends Database {
         ),
       ),
     );
+  }
+
+  /** `execute <name>(<literals>)` for a statement this connection has PREPAREd (it is prepared first if need be). */
+  private async statementFor(client: pg.PoolClient, sql: string, params: unknown[]): Promise<string> {
+    if (!this.preparedStatements) return inlineParameters(sql, params);
+    const name = `${statementName(sql)}_x`;
+    let known = preparedOn.get(client);
+    if (!known) preparedOn.set(client, (known = new Set()));
+    if (!known.has(name)) {
+      // Its own round trip, once per connection: marked only once the server has it.
+      await client.query(`prepare ${name} as ${sql}`);
+      known.add(name);
+    }
+    return params.length ? `execute ${name}(${params.map(sqlLiteral).join(', ')})` : `execute ${name}`;
   }
 
   async close(): Promise<void> {
