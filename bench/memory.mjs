@@ -22,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { startBuiltServer } from '../backend/test/support/built-server.mjs';
 import { summarizeHeapSnapshot } from './lib/heap-summary.mjs';
+import { pulseEnv } from './lib/processes.mjs';
 import { mintTokens } from './lib/scenarios.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -81,21 +82,10 @@ async function startPulse(dbEnv, upstreamUrl, secret, cwd) {
       cwd,
       nodeArgs,
       env: {
-        NODE_ENV: 'production',
-        CORS_ORIGINS: 'http://localhost',
-        AI_PROVIDER: 'openai',
-        OPENAI_BASE_URL: upstreamUrl,
-        OPENAI_API_KEY: 'sk-bench',
-        JWT_SECRET_KEY: secret,
-        AUTO_PROVISION_USERS: 'true',
-        DEMO_MODE: 'false',
-        LOG_LEVEL: 'warn',
-        RATE_LIMIT_PER_MINUTE: '0',
-        RATE_LIMIT_SENDS_PER_MINUTE: '0',
+        ...pulseEnv(dbEnv, upstreamUrl, secret),
         SHUTDOWN_DRAIN_SECONDS: '0',
         // glibc's arena count, to compare allocator settings (BENCH_MALLOC_ARENA_MAX=2).
         ...(env.BENCH_MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: env.BENCH_MALLOC_ARENA_MAX } : {}),
-        ...dbEnv,
       },
     },
     { path: '/health/ready', timeoutMs: 90_000 },

@@ -13,6 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { startOpenAIUpstream } from '../../backend/test/upstream/openai-upstream.mjs';
 import {
   assertKept,
+  composeCommands,
   converse,
   eventually,
   freePort,
@@ -76,19 +77,13 @@ describe('the compose stack (docker/compose.yaml)', () => {
     );
     const hostCompose = join(dir, 'compose.yaml');
     writeFileSync(hostCompose, withoutPublishedPorts(COMPOSE_FILE, 'pulse'));
-    // docker/.env plays both parts for a user: the env_file, and the source of compose's ${…}
-    // defaults. This run's file is elsewhere, so it is named for both. The project directory
-    // stays docker/, so relative paths (the build context) resolve as for compose.yaml itself.
-    const withFiles =
-      (...files) =>
-      (...args) =>
-        run(
-          'docker-compose',
-          ['-p', project, '--project-directory', join(ROOT, 'docker'), '--env-file', envFile, ...files, ...args],
-          { cwd: ROOT, env: { ...process.env, PULSE_ENV_FILE: envFile } },
-        );
-    compose = withFiles('-f', hostCompose, '-f', join(ROOT, 'docker/test/compose.host-network.yaml'));
-    composeAsIs = withFiles('-f', COMPOSE_FILE);
+    ({ compose, composeAsIs } = composeCommands({
+      project,
+      envFile,
+      file: COMPOSE_FILE,
+      hostFile: hostCompose,
+      hostOverride: join(ROOT, 'docker/test/compose.host-network.yaml'),
+    }));
   });
 
   after(async () => {

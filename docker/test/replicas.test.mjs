@@ -15,6 +15,7 @@ import { after, before, describe, it } from 'node:test';
 import { startOpenAIUpstream } from '../../backend/test/upstream/openai-upstream.mjs';
 import {
   assertKept,
+  composeCommands,
   converse,
   echo,
   eventually,
@@ -87,19 +88,13 @@ describe('three replicas behind HAProxy (docker/compose.replicas.yaml)', () => {
     );
     const hostCompose = join(dir, 'compose.replicas.yaml');
     writeFileSync(hostCompose, withoutPublishedPorts(COMPOSE_FILE, 'balancer'));
-    // As in compose.test.mjs: the settings file is both the env_file and the source of ${…}, and
-    // the project directory stays docker/ so the build context and ./haproxy.cfg resolve as for
-    // the file itself.
-    const withFiles =
-      (...files) =>
-      (...args) =>
-        run(
-          'docker-compose',
-          ['-p', project, '--project-directory', join(ROOT, 'docker'), '--env-file', envFile, ...files, ...args],
-          { cwd: ROOT, env: { ...process.env, PULSE_ENV_FILE: envFile } },
-        );
-    compose = withFiles('-f', hostCompose, '-f', join(ROOT, 'docker/test/compose.replicas.host-network.yaml'));
-    composeAsIs = withFiles('-f', COMPOSE_FILE);
+    ({ compose, composeAsIs } = composeCommands({
+      project,
+      envFile,
+      file: COMPOSE_FILE,
+      hostFile: hostCompose,
+      hostOverride: join(ROOT, 'docker/test/compose.replicas.host-network.yaml'),
+    }));
   });
 
   after(async () => {

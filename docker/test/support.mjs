@@ -31,6 +31,25 @@ export function run(cmd, args, options = {}) {
 }
 
 /**
+ * docker-compose for one test's stack, two ways: `compose` with the test's own copy of the file
+ * (published ports removed) plus its host-network override, and `composeAsIs` with the shipped
+ * file alone (for `config` checks). The settings file is both the env_file and the source of
+ * compose's ${…} defaults, as docker/.env is for a user; the project directory stays docker/,
+ * so relative paths (the build context, ./haproxy.cfg) resolve as for the shipped file.
+ */
+export function composeCommands({ project, envFile, file, hostFile, hostOverride }) {
+  const withFiles =
+    (...files) =>
+    (...args) =>
+      run(
+        'docker-compose',
+        ['-p', project, '--project-directory', join(ROOT, 'docker'), '--env-file', envFile, ...files, ...args],
+        { cwd: ROOT, env: { ...process.env, PULSE_ENV_FILE: envFile } },
+      );
+  return { compose: withFiles('-f', hostFile, '-f', hostOverride), composeAsIs: withFiles('-f', file) };
+}
+
+/**
  * env.example with the given settings changed, as a user edits their copy: every other line (and
  * its trailing comment) is kept, so compose must read env.example's own format. `extra` lines
  * (compose-level settings of the test) follow.
