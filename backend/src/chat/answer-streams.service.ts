@@ -140,7 +140,7 @@ export class AnswerStreams implements BeforeApplicationShutdown {
   }
 
   private async assertOwned(user: AuthUser, sessionId: string): Promise<void> {
-    const session = await this.db.asUser(user.id, (tx) => this.sessions.findForUser(tx, user.id, sessionId));
+    const session = await this.db.asUserStatement(user.id, (tx) => this.sessions.findForUser(tx, user.id, sessionId));
     if (!session) throw sessionNotFound();
   }
 }

@@ -51,7 +51,7 @@ export class SearchService {
     const after = q.after === undefined ? undefined : decodeCursor(q.after);
     if (q.after !== undefined && !after)
       throw new AppError('INVALID_CURSOR', '`after` is not a cursor this search returned.', { field: 'after' });
-    const rows = await this.db.asUser(user.id, (tx) =>
+    const rows = await this.db.asUserStatement(user.id, (tx) =>
       this.repository.messagesForUser(tx, q.q, { limit: q.limit, includeArchived: q.include_archived, after }),
     );
     const page = rows.slice(0, q.limit);

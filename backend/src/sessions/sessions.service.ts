@@ -36,7 +36,7 @@ export class SessionsService {
   ) {}
 
   create(user: AuthUser, dto: CreateSessionDto): Promise<SessionDto> {
-    return this.db.asUser(user.id, (tx) => this.sessions.create(tx, user.id, dto));
+    return this.db.asUserStatement(user.id, (tx) => this.sessions.create(tx, user.id, dto));
   }
 
   list(user: AuthUser, q: ListSessionsQuery): Promise<SessionListDto> {
@@ -94,17 +94,15 @@ export class SessionsService {
     });
   }
 
-  update(user: AuthUser, id: string, dto: UpdateSessionDto): Promise<SessionDto> {
-    return this.db.asUser(user.id, async (tx) => {
-      const updated = await this.sessions.update(tx, user.id, id, dto);
-      if (!updated) throw sessionNotFound();
-      return updated;
-    });
+  async update(user: AuthUser, id: string, dto: UpdateSessionDto): Promise<SessionDto> {
+    const updated = await this.db.asUserStatement(user.id, (tx) => this.sessions.update(tx, user.id, id, dto));
+    if (!updated) throw sessionNotFound();
+    return updated;
   }
 
   /** Deletes the session and all its messages for good (archiving is PUT is_active=false). */
   async remove(user: AuthUser, id: string): Promise<void> {
-    const deleted = await this.db.asUser(user.id, (tx) => this.sessions.delete(tx, user.id, id));
+    const deleted = await this.db.asUserStatement(user.id, (tx) => this.sessions.delete(tx, user.id, id));
     if (!deleted) throw sessionNotFound();
   }
 
