@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { RedisStreamHub } from './stream-hub.redis.js';
 import { TAKEN_OVER, type AnswerMeta, type BufferedEvent } from './stream-hub.js';
@@ -105,5 +106,26 @@ describe('RedisStreamHub (two replicas on the machine’s Redis)', () => {
     await new Promise<void>((resolve) => abort.signal.addEventListener('abort', () => resolve(), { once: true }));
     expect(abort.signal.reason).toBe(TAKEN_OVER);
     await answer.end();
+  });
+
+  it('sends the appends of one turn, from every answer, to Redis in one pipeline, with the stream expiring', async () => {
+    const one = a.begin(meta('s-batch-1', 'a-batch-1'), new AbortController());
+    const two = a.begin(meta('s-batch-2', 'a-batch-2'), new AbortController());
+    const pipelines = jest.spyOn(redisA, 'pipeline');
+    await Promise.all([
+      one.append(1, { type: 'start' }),
+      two.append(1, { type: 'start' }),
+      one.append(2, { type: 'text-delta', delta: 'Hi' }),
+      two.append(2, { type: 'text-delta', delta: 'Yo' }),
+    ]);
+    expect(pipelines).toHaveBeenCalledTimes(1);
+    pipelines.mockRestore();
+    expect((await a.events('a-batch-1')).map((e) => e.part)).toEqual([
+      { type: 'start' },
+      { type: 'text-delta', delta: 'Hi' },
+    ]);
+    expect(await redisA.pttl('events:a-batch-2')).toBeGreaterThan(0);
+    await one.end();
+    await two.end();
   });
 });

@@ -118,9 +118,8 @@ export class RedisStreamHub extends StreamHub {
     const answer: InFlightAnswer = {
       meta,
       append: (id: number, part: UiPart) => {
-        // One connection runs commands in order, so the entries arrive in event order without awaiting each.
-        const added = this.redis.xadd(events, `0-${id}`, 'p', JSON.stringify(part)).catch(fail);
-        if (first) this.redis.pexpire(events, alive).catch(fail);
+        // The stream's first entry creates it: its expiry goes right after, in the same pipeline.
+        const added = this.add(events, id, part, first ? alive : undefined).catch(fail);
         first = false;
         return added;
       },
@@ -139,6 +138,39 @@ export class RedisStreamHub extends StreamHub {
     this.track(answer, abort);
     return answer;
   }
+
+  private adds: Array<{ key: string; id: number; part: UiPart; expireMs?: number; done: (err: Error | null) => void }> =
+    [];
+
+  /**
+   * Appends an event to an answer's stream. Every append of one turn of the event loop, from
+   * every answer, goes to Redis as one pipeline in one write (each write costs far more than its
+   * bytes; bench/README.md): the answers' streams batch their deltas on one shared clock, so a
+   * turn holds a batch from each of them. One connection runs commands in order, so the entries
+   * arrive in event order.
+   */
+  private add(key: string, id: number, part: UiPart, expireMs?: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (this.adds.length === 0) setImmediate(this.sendAdds);
+      this.adds.push({ key, id, part, expireMs, done: (err) => (err ? reject(err) : resolve()) });
+    });
+  }
+
+  private readonly sendAdds = (): void => {
+    const batch = this.adds;
+    this.adds = [];
+    const pipeline = this.redis.pipeline();
+    const replyOf: number[] = [];
+    for (const { key, id, part, expireMs } of batch) {
+      replyOf.push(pipeline.length);
+      pipeline.xadd(key, `0-${id}`, 'p', JSON.stringify(part));
+      if (expireMs !== undefined) pipeline.pexpire(key, expireMs);
+    }
+    pipeline.exec().then(
+      (replies) => batch.forEach((a, i) => a.done(replies?.[replyOf[i]!]?.[0] ?? null)),
+      (err: Error) => batch.forEach((a) => a.done(err)),
+    );
+  };
 
   async latest(sessionId: string): Promise<AnswerState | undefined> {
     const raw = await this.redis.get(`answer:${sessionId}`);
