@@ -34,6 +34,17 @@ const finished = {
   finish_reason: 'stop',
   interrupted: false,
 } as Parameters<UiMessageStream['finish']>[0];
+/** The parts of an answer of two deltas that finishes, in order. */
+const TWO_DELTA_ANSWER = [
+  'start',
+  'data-session',
+  'text-start',
+  'text-delta',
+  'text-delta',
+  'text-end',
+  'data-message',
+  'finish',
+];
 const deltaOf = (data: string) => (JSON.parse(data) as { delta?: string }).delta;
 
 const prepared = {
@@ -79,22 +90,8 @@ describe('UiMessageStream', () => {
     stream.begin(prepared);
     stream.delta('Hello');
     stream.delta('!');
-    await stream.finish({
-      session_id: 's1',
-      assistant_message_id: 'a1',
-      finish_reason: 'stop',
-      interrupted: false,
-    } as Parameters<UiMessageStream['finish']>[0]);
-    expect(types()).toEqual([
-      'start',
-      'data-session',
-      'text-start',
-      'text-delta',
-      'text-delta',
-      'text-end',
-      'data-message',
-      'finish',
-    ]);
+    await stream.finish(finished);
+    expect(types()).toEqual(TWO_DELTA_ANSWER);
   });
 
   describe('batching writes', () => {
@@ -147,7 +144,13 @@ describe('UiMessageStream', () => {
       stream.delta('a');
       await nextTurn();
       stream.delta('b');
-      await new Promise((resolve) => setTimeout(resolve, 60));
+      const written = writes().length;
+      // Nothing else is written: the waiting delta must leave on its own, on the next tick of the clock.
+      await new Promise<void>((resolve) => {
+        const poll = setInterval(() => {
+          if (writes().length > written) resolve(clearInterval(poll));
+        }, 5);
+      });
       expect(writes().at(-1)!.map(deltaOf)).toEqual(['b']);
       stream.dispose();
     });
@@ -201,16 +204,7 @@ describe('UiMessageStream', () => {
       stream.delta('a');
       stream.delta('b');
       await stream.finish(finished);
-      expect(seen).toEqual([
-        'start',
-        'data-session',
-        'text-start',
-        'text-delta',
-        'text-delta',
-        'text-end',
-        'data-message',
-        'finish',
-      ]);
+      expect(seen).toEqual(TWO_DELTA_ANSWER);
       expect(writes()).toHaveLength(0);
     });
   });
