@@ -85,7 +85,7 @@ export class UiMessageStream {
 
   /**
    * Sees every event with its id, also after the client went away (the resume buffer), a batch
-   * at a time in one turn (so Redis gets one pipelined write per batch). When it returns a
+   * at a time in one turn (the Redis buffer sends each turn's events in one pipeline). When it returns a
    * promise, the batch goes to the client only once that settles, so a client never holds an
    * event the buffer lacks (a resume after a crash would number them twice).
    */
@@ -108,8 +108,8 @@ export class UiMessageStream {
 
   private schedule(urgent: boolean): void {
     if (this.now) return;
-    const now = performance.now();
-    const wait = urgent || this.flushMs === 0 ? 0 : (Math.floor(now / this.flushMs) + 1) * this.flushMs - now;
+    const at = performance.now();
+    const wait = urgent || this.flushMs === 0 ? 0 : (Math.floor(at / this.flushMs) + 1) * this.flushMs - at;
     if (wait > 0) {
       this.later ??= setTimeout(this.flush, wait);
       return;
