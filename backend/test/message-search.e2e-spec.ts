@@ -3,6 +3,7 @@ import request from 'supertest';
 import type { Role } from '../src/sessions/messages.repository.js';
 import { appendBranch } from './support/chat.js';
 import { expectError } from './support/errors.js';
+import { AWKWARD_QUERIES } from './support/search.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 jest.setTimeout(60_000);
@@ -145,17 +146,7 @@ describe(`searching messages (GET /api/chat/search)`, () => {
     expect(rows).toEqual([]);
   });
 
-  it.each([
-    ["quote'", 'single quote'],
-    ['"unclosed', 'unclosed quote'],
-    ['a & b | !c', 'tsquery operators'],
-    ['foo:*', 'prefix syntax'],
-    ['((()))', 'only brackets'],
-    ['!!!', 'no lexeme at all'],
-    ['-', 'a lone minus'],
-    ['\\', 'a backslash'],
-    ['or', 'only the operator'],
-  ])('answers %j (%s) with 200, never a 500', async (q) => {
+  it.each(AWKWARD_QUERIES)('answers %j (%s) with 200, never a 500', async (q) => {
     const u = await t.user();
     await session(u, 'something', [['user', 'content a b c foo']]);
     const res = await request(t.url).get('/api/chat/search').set(u.auth).query({ q });

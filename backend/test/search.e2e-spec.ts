@@ -3,6 +3,7 @@ import request from 'supertest';
 import type { Role } from '../src/sessions/messages.repository.js';
 import { appendBranch } from './support/chat.js';
 import { expectError } from './support/errors.js';
+import { AWKWARD_QUERIES } from './support/search.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 jest.setTimeout(60_000);
@@ -72,17 +73,7 @@ describe('searching sessions (GET /api/chat/sessions?q=)', () => {
     expect(await ids('fell or green')).toEqual([red.id, green.id].sort());
   });
 
-  it.each([
-    ["quote'", 'single quote'],
-    ['"unclosed', 'unclosed quote'],
-    ['a & b | !c', 'tsquery operators'],
-    ['foo:*', 'prefix syntax'],
-    ['((()))', 'only brackets'],
-    ['!!!', 'no lexeme at all'],
-    ['<b>bold</b>', 'markup'],
-    ['\\', 'a backslash'],
-    ['日本語 テキスト', 'Japanese'],
-  ])('answers %j (%s) with 200, never a 500', async (q) => {
+  it.each(AWKWARD_QUERIES)('answers %j (%s) with 200, never a 500', async (q) => {
     const u = await t.user();
     await session(u, 'something', [['user', 'content']]);
     const res = await request(t.url).get('/api/chat/sessions').set(u.auth).query({ q });

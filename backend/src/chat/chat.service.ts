@@ -301,7 +301,9 @@ export class ChatService {
   /**
    * Phase one, one transaction: the idempotency claim, the session, the user's message (under the
    * active branch's leaf, or beside the edited one; none for a regenerate), the memory window (that
-   * message's branch). `beforeCommit` gets what was read right before COMMIT is sent.
+   * message's branch). `beforeCommit` gets what was read right before COMMIT is sent; in the
+   * one-statement path (no key, an existing session) there is no separate COMMIT, and it gets it
+   * once the statement returned, committed.
    */
   private storeQuestion(
     user: AuthUser,
