@@ -467,3 +467,95 @@ describe(`query plans at size (${TEST_DB})`, () => {
     expect(problems(plan).length).toBeGreaterThan(0);
   });
 });
+
+/**
+ * Pulse prepares each statement once per connection, so a plan made when the database was new
+ * is kept while the tables grow, until an ANALYZE invalidates it. A branch walk must not depend
+ * on the statistics it was planned with: it follows parent links by primary key. (It once also
+ * asked for the session, and a plan made on a near-empty table then read the whole session for
+ * every step of the walk: 5 ms per send on a session of a thousand messages, found in bench/.)
+ */
+describe(`query plans made while the tables were small (${TEST_DB})`, () => {
+  const GROWN_TO = 3_000;
+  let database: TestDatabase;
+  let db: Database;
+  const user = randomUUID();
+  const messages = new MessagesRepository();
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    db = database.env.DATABASE_URL
+      ? new PostgresDatabase(connectionStringFor(database.env.DATABASE_URL), 1, {
+          preparedStatements: !transactionPoolerHint(database.env.DATABASE_URL),
+        })
+      : await PgliteDatabase.open(database.env.PGLITE_DATA_DIR);
+    await runMigrations(db);
+    await db.execScript(`insert into public.users (id) values ('${user}')`);
+  });
+
+  afterAll(async () => {
+    await db?.close();
+    await database?.drop();
+  });
+
+  /** A chain of messages `from`..`to` of one session, each the parent of the next; ids derived from `tag` and seq. */
+  const chain = (tx: Queryable, session: string, tag: string, from: number, to: number) =>
+    tx.query(
+      `insert into public.chat_messages (id, session_id, seq, role, content, parent_id)
+         select md5($2 || g)::uuid, $1, g, case when g % 2 = 1 then 'user' else 'assistant' end, 'message ' || g,
+                case when g > 1 then md5($2 || (g - 1))::uuid end
+           from generate_series($3::int, $4::int) g;
+       `.trim(),
+      [session, tag, from, to],
+    );
+
+  it.each([
+    [
+      'MessagesRepository.window',
+      (tx: Queryable, session: string, leaf: string) => messages.window(tx, session, leaf, 11),
+    ],
+    [
+      'MessagesRepository.appendToActiveSession',
+      (tx: Queryable, session: string) => messages.appendToActiveSession(tx, user, session, 'hello', 10),
+    ],
+  ])('%s walks the branch by primary key after the session grew', async (_name, call) => {
+    const session = randomUUID();
+    const tag = randomUUID();
+    /** The statement the method sends for a walk from message `seq`, and its parameters as literals. */
+    const statementAt = async (tx: Queryable, seq: number) => {
+      const leaf = (await tx.query<{ id: string }>(`select md5($1 || $2::int)::uuid as id`, [tag, seq])).rows[0].id;
+      await tx.query('update public.chat_sessions set current_leaf_id = $2, last_seq = $3 where id = $1', [
+        session,
+        leaf,
+        seq,
+      ]);
+      const recorder = new Recorder();
+      await call(recorder, session, leaf);
+      const [{ sql, params }] = recorder.statements;
+      return { sql, args: params.map(literal).join(', ') };
+    };
+    await db.asUser(user, async (tx) => {
+      await tx.query(`insert into public.chat_sessions (id, user_id, title) values ($1, $2, 'new')`, [session, user]);
+      await chain(tx, session, tag, 1, 2);
+      const small = await statementAt(tx, 2);
+      await tx.query('set local plan_cache_mode = force_generic_plan');
+      await tx.query(`prepare pulse_small_plan as ${small.sql}`);
+      try {
+        // Planned now, while the session has two messages, and kept.
+        await tx.query(`execute pulse_small_plan(${small.args})`);
+        await tx.query('delete from public.chat_messages where session_id = $1 and seq > 2', [session]);
+        await chain(tx, session, tag, 3, GROWN_TO);
+        const grown = await statementAt(tx, GROWN_TO);
+        const { rows } = await tx.query<Record<string, unknown>>(
+          `explain (analyze, format json) execute pulse_small_plan(${grown.args})`,
+        );
+        const raw = Object.values(rows[0])[0];
+        const plan = ((typeof raw === 'string' ? JSON.parse(raw) : raw) as { Plan: PlanNode }[])[0].Plan;
+        // Only the messages grew; the policies' session lookups are planned on a table that did not.
+        expect(problems(plan).filter((p) => p.endsWith('chat_messages'))).toEqual([]);
+      } finally {
+        await tx.query('deallocate pulse_small_plan');
+      }
+    });
+  });
+});

@@ -27,6 +27,11 @@ export interface WindowTurn {
  * `branch`: the message `start` (an SQL expression) and its ancestors, nearest first, each with
  * its `depth` (1 = start). Every step is one primary-key lookup, so reading the last N messages of
  * a branch costs N lookups however long the session is. `$1` is the session.
+ *
+ * The steps name no session: the composite foreign key (session_id, parent_id) already keeps a
+ * parent in its child's session, and with `session_id = $1` beside `id = b.parent_id` a plan
+ * made while the table was small (statements are prepared once per connection) chose the
+ * session's index and read every message of the session at every step.
  */
 const branchFrom = (start: string, opts: { stopAt?: string } = {}) => `
   branch as (
@@ -34,7 +39,7 @@ const branchFrom = (start: string, opts: { stopAt?: string } = {}) => `
     union all
     select p.*, b.depth + 1 from branch b
       cross join lateral (
-        select * from public.chat_messages where session_id = $1 and id = b.parent_id
+        select * from public.chat_messages where id = b.parent_id
       ) p
      ${opts.stopAt ? `where b.id <> ${opts.stopAt}` : ''}
   )`;

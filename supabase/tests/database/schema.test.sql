@@ -1,6 +1,6 @@
 -- Shape of the chat schema: tables, columns, keys, constraints, grants, RLS and policies.
 begin;
-select plan(80);
+select plan(82);
 
 -- Roles and tables ----------------------------------------------------------------------
 select has_role('anon');
@@ -116,6 +116,24 @@ select is(
 -- The helper that policies key on ---------------------------------------------------------
 select has_function('public', 'requesting_user_id', array[]::name[]);
 select function_returns('public', 'requesting_user_id', array[]::name[], 'uuid');
+-- Policies call it a dozen times per statement: it must be inlined (no SET clause, SQL, stable),
+-- or each call runs through the SQL-function executor. Inlined, a plan shows its body, not its name.
+create function pg_temp.plan_of(query text) returns setof text language plpgsql as $f$
+begin
+  return query execute 'explain (verbose, costs off) ' || query;
+end
+$f$;
+select is(
+  (select proconfig from pg_catalog.pg_proc where oid = 'public.requesting_user_id()'::regprocedure),
+  null, 'requesting_user_id() has no SET clause, so Postgres can inline it'
+);
+select ok(
+  not exists (select 1 from pg_temp.plan_of('select public.requesting_user_id()') line
+               where line like '%requesting_user_id%')
+  and exists (select 1 from pg_temp.plan_of('select public.requesting_user_id()') line
+               where line like '%current_setting%'),
+  'requesting_user_id() is inlined into the statements that call it'
+);
 
 -- Grants ----------------------------------------------------------------------------------
 select table_privs_are('public', 'chat_sessions', 'anon', array[]::text[], 'anon has no privileges on chat_sessions');
