@@ -1,6 +1,7 @@
 import { startOpenAIUpstream, type OpenAIUpstream } from './upstream/openai-upstream.mjs';
 import { CHAT_ENV, createSession, eventually, messagesInDb, send, sendJson } from './support/chat.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
+import { TEST_DB_KIND } from './support/test-database.js';
 
 const POISON = 'This question fails at COMMIT';
 
@@ -55,6 +56,74 @@ describe('POST /api/chat/send when the question cannot be committed', () => {
     const sessions = await t.db.query('select 1 from public.chat_sessions where user_id = $1', [u.id]);
     expect(sessions.rowCount).toBe(0);
     await noModelCallLeft();
+  });
+
+  /**
+   * A plain send to a session this process answered before asks the model before the question
+   * even leaves for the database, from the window it stored last (a guess the stored window must
+   * confirm). Postgres shows it: the request reaches the model while the commit sleeps.
+   */
+  it('asks the model before storing a question in a chat it knows, and hangs up when the commit fails', async () => {
+    const u = await t.user();
+    const sessionId = await createSession(t, u.auth);
+    const first = await sendJson(t, u.auth, { message: 'Hello there', session_id: sessionId });
+    expect(first.status).toBe(200);
+    upstream.reset();
+    upstream.enqueue({ kind: 'text', text: 'An answer nobody may see', firstTokenDelayMs: 2000 });
+
+    const res = await sendJson(t, u.auth, { message: POISON, session_id: sessionId });
+
+    expect(res.status).toBe(500);
+    expect(JSON.stringify(res.body)).not.toContain('An answer nobody may see');
+    expect((await messagesInDb(t, sessionId)).map((m) => m.content)).toEqual(['Hello there', first.body.response]);
+    if (TEST_DB_KIND === 'postgres') {
+      expect(upstream.requests.map((r) => r.body.messages.slice(1))).toEqual([
+        [
+          { role: 'user', content: 'Hello there' },
+          { role: 'assistant', content: first.body.response },
+          { role: 'user', content: POISON },
+        ],
+      ]);
+    }
+    await noModelCallLeft();
+  });
+
+  it('asks again with the stored window when the one it guessed turns out wrong', async () => {
+    const u = await t.user();
+    const sessionId = await createSession(t, u.auth);
+    const first = await sendJson(t, u.auth, { message: 'Hello there', session_id: sessionId });
+    // Another writer (Supabase's Data API, say) adds an exchange this process never saw.
+    await t.db.query(
+      `with q as (
+         insert into public.chat_messages (session_id, seq, role, content, parent_id)
+         values ($1, 3, 'user', 'Written elsewhere', $2) returning id
+       ), a as (
+         insert into public.chat_messages (session_id, seq, role, content, parent_id)
+         select $1, 4, 'assistant', 'Answered elsewhere', q.id from q returning id
+       )
+       update public.chat_sessions set current_leaf_id = a.id, last_seq = 4 from a where chat_sessions.id = $1`,
+      [sessionId, first.body.assistant_message_id],
+    );
+    upstream.reset();
+    // Slow enough that the guessed call is still waiting for its first token when it is hung up on.
+    for (let i = 0; i < 2; i += 1) upstream.enqueue({ kind: 'text', text: 'Now this', firstTokenDelayMs: 300 });
+
+    const res = await sendJson(t, u.auth, { message: 'And now?', session_id: sessionId });
+
+    expect(res.status).toBe(200);
+    expect(res.body.response).toBe('Now this');
+    const answered = upstream.requests.filter((r) => !r.aborted);
+    expect(answered.map((r) => r.body.messages.slice(1).map((m: { content: string }) => m.content))).toEqual([
+      ['Hello there', first.body.response, 'Written elsewhere', 'Answered elsewhere', 'And now?'],
+    ]);
+    expect((await messagesInDb(t, sessionId)).map((m) => m.content)).toEqual([
+      'Hello there',
+      first.body.response,
+      'Written elsewhere',
+      'Answered elsewhere',
+      'And now?',
+      'Now this',
+    ]);
   });
 
   it('answers a streamed send with a plain error (no stream, no answer text) and settles the key', async () => {

@@ -3,6 +3,7 @@ import type { AiProvider, AiRequest, AiStreamEvent } from '../ai/ai-provider.js'
 import type { AppConfig } from '../config/app-config.js';
 import type { Database, Queryable, TransactionHooks } from '../database/database.js';
 import type { MessageDto } from '../sessions/dto/session.dto.js';
+import { KnownWindows } from '../sessions/known-windows.js';
 import type { MessagesRepository } from '../sessions/messages.repository.js';
 import type { SessionsRepository } from '../sessions/sessions.repository.js';
 import { ChatService } from './chat.service.js';
@@ -102,6 +103,7 @@ function setup({ letGoFails = false } = {}) {
     { forWindow: async () => [], afterAnswer: () => undefined } as unknown as SummariesService,
     { afterFirstAnswer: () => undefined } as unknown as TitlesService,
     (text: string) => text.length,
+    new KnownWindows(),
   );
   const send = () =>
     service.send(

@@ -7,6 +7,7 @@ import { cleanText, StreamingTextCleaner } from '../common/clean-text.js';
 import { AppConfig } from '../config/app-config.js';
 import { Database, type Queryable } from '../database/database.js';
 import type { SessionDto } from '../sessions/dto/session.dto.js';
+import { KnownWindows, sameWindow } from '../sessions/known-windows.js';
 import { MessagesRepository, type StoredMessage } from '../sessions/messages.repository.js';
 import { SessionsRepository } from '../sessions/sessions.repository.js';
 import { messageNotFound, sessionNotFound } from '../sessions/sessions.service.js';
@@ -107,31 +108,72 @@ export class ChatService {
     private readonly summaries: SummariesService,
     private readonly titles: TitlesService,
     @Inject(TOKEN_COUNTER) private readonly countTokens: CountTokens,
+    private readonly known: KnownWindows,
   ) {
     this.turnTokens = new TurnTokenCache(countTokens);
   }
 
   send(user: AuthUser, dto: SendMessageDto, opts: SendOptions): Promise<SendResultDto> {
-    const run = () => this.sendNow(user, dto, opts);
-    return dto.session_id ? this.hub.turn(dto.session_id.toLowerCase(), run) : run();
+    const sessionId = dto.session_id?.toLowerCase();
+    if (!sessionId) return this.sendNow(user, dto, opts);
+    return this.hub.turn(sessionId, (latestAnswerId) =>
+      this.sendNow(user, dto, opts, this.guess(user, sessionId, dto, opts, latestAnswerId)),
+    );
   }
 
-  private async sendNow(user: AuthUser, dto: SendMessageDto, opts: SendOptions): Promise<SendResultDto> {
+  /**
+   * The window a plain send (an existing session, no key, no branch) will read, as this process
+   * stored it last, while no other replica has answered in the session since. Taken, not read: a
+   * send that ends without storing an answer leaves nothing to guess from.
+   */
+  private guess(
+    user: AuthUser,
+    sessionId: string,
+    dto: SendMessageDto,
+    opts: SendOptions,
+    latestAnswerId: string | null | undefined,
+  ): Stored | undefined {
+    const known = this.known.get(sessionId);
+    // Another user naming this session learns nothing, and neither does the model on their behalf.
+    if (known?.userId !== user.id) return undefined;
+    this.known.forget(sessionId);
+    if (opts.idempotencyKey || opts.target) return undefined;
+    if (latestAnswerId !== undefined && latestAnswerId !== known.leafId) return undefined;
+    return {
+      session: { id: sessionId, title: '', system_prompt: known.systemPrompt },
+      userMessage: { id: '' },
+      window: [...known.turns, { role: 'user', content: dto.message }],
+      created: false,
+      leaf: known.leafId,
+    };
+  }
+
+  private async sendNow(
+    user: AuthUser,
+    dto: SendMessageDto,
+    opts: SendOptions,
+    guess?: Stored,
+  ): Promise<SendResultDto> {
     const key = opts.idempotencyKey;
     let call: EarlyModelCall | undefined;
     let prepared: Promise<ModelCallPlan> | undefined;
     let stored: Stored | SendResultDto;
+    const ask = (read: Stored | SendResultDto) => {
+      if ('replayed' in read) return;
+      // A guess that the stored window proved wrong: hung up on before anything of it was read.
+      void call?.cancel();
+      prepared = this.planCall(user, dto, read);
+      call = new EarlyModelCall(
+        this.ai,
+        prepared.then((plan) => plan.request),
+        opts.signal,
+      );
+    };
+    // With a guess the model is asked before the question leaves for the database; otherwise as
+    // soon as the window is read, while the question's COMMIT is in flight.
+    if (guess) ask(guess);
     try {
-      stored = await this.storeQuestion(user, dto, key, opts.target, (read) => {
-        if ('replayed' in read) return;
-        // The model is asked as soon as the window is read, while the question's COMMIT is in flight.
-        prepared = this.planCall(user, dto, read);
-        call = new EarlyModelCall(
-          this.ai,
-          prepared.then((plan) => plan.request),
-          opts.signal,
-        );
-      });
+      stored = await this.storeQuestion(user, dto, key, opts.target, ask, guess);
     } catch (err) {
       // The question is not stored, so no answer may be shown for it: the model call ends unread.
       await call?.cancel();
@@ -227,6 +269,16 @@ export class ChatService {
       await this.idempotency.fail(user.id, key);
       throw isStoredElsewhere(err) ? answerLost(where) : err;
     }
+    const history = this.config.env.MAX_CONTEXT_MESSAGES;
+    this.known.remember(session.id, {
+      userId: user.id,
+      leafId: assistantId,
+      systemPrompt: session.system_prompt,
+      turns:
+        history === 0
+          ? []
+          : [...window, { id: assistantId, role: 'assistant' as const, content: text }].slice(-history),
+    });
     // Refinements for the next send and the chats list; neither delays this answer.
     this.summaries.afterAnswer(user, session.id, assistantId, systemPrompt);
     // The window ends with the question; alone in it, the question opens the chat.
@@ -303,7 +355,7 @@ export class ChatService {
    * active branch's leaf, or beside the edited one; none for a regenerate), the memory window (that
    * message's branch). `beforeCommit` gets what was read right before COMMIT is sent; in the
    * one-statement path (no key, an existing session) there is no separate COMMIT, and it gets it
-   * once the statement returned, committed.
+   * once the statement returned, committed, unless it is the `guess` the model was asked with.
    */
   private storeQuestion(
     user: AuthUser,
@@ -311,6 +363,7 @@ export class ChatService {
     key: string | undefined,
     target: BranchTarget | undefined,
     beforeCommit: (read: Stored | SendResultDto) => void,
+    guess?: Stored,
   ): Promise<Stored | SendResultDto> {
     const history = this.config.env.MAX_CONTEXT_MESSAGES;
     const sessionId = dto.session_id?.toLowerCase();
@@ -331,7 +384,12 @@ export class ChatService {
             created: false,
             leaf: id,
           };
-          beforeCommit(stored);
+          const asked = guess && {
+            systemPrompt: guess.session.system_prompt,
+            turns: guess.window.slice(0, -1),
+          };
+          const read = { systemPrompt: stored.session.system_prompt, turns: stored.window.slice(0, -1) };
+          if (!asked || !sameWindow(asked, read)) beforeCommit(stored);
           return stored;
         });
     }

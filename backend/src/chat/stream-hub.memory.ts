@@ -27,8 +27,8 @@ export class MemoryStreamHub extends StreamHub {
     super();
   }
 
-  turn<T>(sessionId: string, fn: () => Promise<T>): Promise<T> {
-    return this.queue.run(sessionId, fn);
+  turn<T>(sessionId: string, fn: (latestAnswerId?: string | null) => Promise<T>): Promise<T> {
+    return this.queue.run(sessionId, () => fn(undefined));
   }
 
   begin(meta: AnswerMeta, abort: AbortController): InFlightAnswer {

@@ -52,6 +52,23 @@ describe('RedisStreamHub (two replicas on the machine’s Redis)', () => {
     expect(order).toHaveLength(8);
   });
 
+  it('tells a turn which answer of the session began last, whichever replica began it', async () => {
+    const seen: Array<string | null | undefined> = [];
+    const note = (hub: RedisStreamHub) => hub.turn('s-latest', async (latest) => void seen.push(latest));
+    await note(a);
+    await a.turn('s-latest', async () => {
+      const answer = a.begin(meta('s-latest', 'answer-a'), new AbortController());
+      await answer.end();
+    });
+    await note(b);
+    await b.turn('s-latest', async () => {
+      const answer = b.begin(meta('s-latest', 'answer-b'), new AbortController());
+      await answer.end();
+    });
+    await note(a);
+    expect(seen).toEqual([null, 'answer-a', 'answer-b']);
+  });
+
   it('keeps a turn held longer than its lease (it is renewed), then hands it on', async () => {
     let bEntered = 0;
     let released = 0;

@@ -53,19 +53,22 @@ export class RedisStreamHub extends StreamHub {
   }
 
   /** Within this replica a queue keeps arrival order; across replicas the Redis lock decides. */
-  turn<T>(sessionId: string, fn: () => Promise<T>): Promise<T> {
+  turn<T>(sessionId: string, fn: (latestAnswerId?: string | null) => Promise<T>): Promise<T> {
     return this.queue.run(sessionId, async () => {
       const key = `lock:${sessionId}`;
       const token = randomUUID();
       let wait = 2;
       let expired: Promise<string[]>;
+      let latest: Promise<string | null>;
       for (;;) {
-        // Sent together, so one round trip: Redis runs them in this order, so what the second
-        // reads is what the lock's holder would read right after taking it.
+        // Sent together, so one round trip: Redis runs them in this order, so what the others
+        // read is what the lock's holder would read right after taking it.
         const locked = this.redis.set(key, token, 'PX', this.leaseMs, 'NX');
         expired = this.redis.zrangebyscore('live', '-inf', Date.now(), 'LIMIT', 0, 100);
+        latest = this.redis.get(`answer:${sessionId}`);
         if ((await locked) === 'OK') break;
         expired.catch(() => undefined);
+        latest.catch(() => undefined);
         await sleep(wait);
         wait = Math.min(wait * 2, 40);
       }
@@ -79,7 +82,8 @@ export class RedisStreamHub extends StreamHub {
         // A dead replica's answer in this session is stored before this turn's question.
         const lost = (await expired).some((member) => (JSON.parse(member) as AnswerMeta).sessionId === sessionId);
         if (lost) await this.onLost?.(sessionId);
-        return await fn();
+        const pointer = await latest;
+        return await fn(pointer ? (JSON.parse(pointer) as AnswerMeta).assistantId : null);
       } finally {
         clearInterval(renew);
         // Not awaited: the next command on this connection (the next turn's SET) queues behind it.

@@ -64,8 +64,12 @@ export abstract class StreamHub {
   /** Set by LostAnswers: run when a turn begins, so a dead replica's answer is stored before the next question. */
   onLost?: LostAnswerHandler;
 
-  /** Runs `fn` when it is the session's turn: one send at a time per session, across every replica. */
-  abstract turn<T>(sessionId: string, fn: () => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` when it is the session's turn: one send at a time per session, across every replica.
+   * `fn` gets the id of the session's latest answer as the replicas share it (null: none known),
+   * or undefined when this process is the only one answering (it saw every answer itself).
+   */
+  abstract turn<T>(sessionId: string, fn: (latestAnswerId?: string | null) => Promise<T>): Promise<T>;
   abstract begin(meta: AnswerMeta, abort: AbortController): InFlightAnswer;
   /** The latest answer of a session, while its events are kept. */
   abstract latest(sessionId: string): Promise<AnswerState | undefined>;

@@ -7,6 +7,7 @@ import type { GetSessionQuery, ListMessagesQuery, ListSessionsQuery } from './dt
 import type { MessageListDto, SessionDto, SessionListDto, SessionWithMessagesDto } from './dto/session.dto.js';
 import { LIMITS } from './dto/limits.js';
 import type { UpdateSessionDto } from './dto/update-session.dto.js';
+import { KnownWindows } from './known-windows.js';
 import { MessagesRepository } from './messages.repository.js';
 import { SessionsRepository } from './sessions.repository.js';
 import { snippetAround } from './snippet.js';
@@ -33,6 +34,7 @@ export class SessionsService {
     private readonly db: Database,
     private readonly sessions: SessionsRepository,
     private readonly messages: MessagesRepository,
+    private readonly known: KnownWindows,
   ) {}
 
   create(user: AuthUser, dto: CreateSessionDto): Promise<SessionDto> {
@@ -87,6 +89,7 @@ export class SessionsService {
 
   /** Makes the branch through the message active (down its newest children) and returns the session as GET does. */
   chooseBranch(user: AuthUser, id: string, messageId: string): Promise<SessionWithMessagesDto> {
+    this.known.forget(id);
     return this.db.asUser(user.id, async (tx) => {
       await this.require(tx, user, id, { lock: true });
       if (!(await this.messages.chooseBranch(tx, id, messageId))) throw messageNotFound();
@@ -95,6 +98,7 @@ export class SessionsService {
   }
 
   async update(user: AuthUser, id: string, dto: UpdateSessionDto): Promise<SessionDto> {
+    this.known.forget(id);
     const updated = await this.db.asUserStatement(user.id, (tx) => this.sessions.update(tx, user.id, id, dto));
     if (!updated) throw sessionNotFound();
     return updated;
@@ -102,11 +106,13 @@ export class SessionsService {
 
   /** Deletes the session and all its messages for good (archiving is PUT is_active=false). */
   async remove(user: AuthUser, id: string): Promise<void> {
+    this.known.forget(id);
     const deleted = await this.db.asUserStatement(user.id, (tx) => this.sessions.delete(tx, user.id, id));
     if (!deleted) throw sessionNotFound();
   }
 
   async clear(user: AuthUser, id: string): Promise<void> {
+    this.known.forget(id);
     await this.db.asUser(user.id, async (tx) => {
       await this.require(tx, user, id, { lock: true });
       await this.messages.clear(tx, id);

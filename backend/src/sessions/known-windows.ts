@@ -1,0 +1,77 @@
+/** A turn of a memory window (its id is unknown only for a question not yet stored). */
+export interface KnownTurn {
+  id?: string;
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+/** What this process stored last in a session: where its next question goes, and the memory up to there. */
+export interface KnownWindow {
+  /** Whose session it is: only the owner's sends may be guessed from it (the model must never see another user's history). */
+  userId: string;
+  /** The answer stored last: the next question goes under it. */
+  leafId: string;
+  systemPrompt: string | null;
+  /** The turns up to and including that answer, oldest first (at most MAX_CONTEXT_MESSAGES). */
+  turns: KnownTurn[];
+}
+
+/**
+ * The sessions' memory windows as this process last stored them, so a send can ask the model
+ * while its question is still on the way to the database. Only ever a guess: the send checks it
+ * against the window the question's statement reads and asks again when they differ. Bounded by
+ * the characters it holds; the sessions used least recently go first. Whatever changes a session
+ * other than a send (a branch chosen, a new system prompt, clearing, deleting) forgets it here.
+ */
+export class KnownWindows {
+  private readonly bySession = new Map<string, { window: KnownWindow; chars: number }>();
+  private chars = 0;
+
+  constructor(private readonly maxChars = 4_000_000) {}
+
+  get(sessionId: string): KnownWindow | undefined {
+    const entry = this.bySession.get(sessionId);
+    if (!entry) return undefined;
+    // Most recently used last: Map keeps insertion order.
+    this.bySession.delete(sessionId);
+    this.bySession.set(sessionId, entry);
+    return entry.window;
+  }
+
+  remember(sessionId: string, window: KnownWindow): void {
+    this.forget(sessionId);
+    const chars = window.turns.reduce((sum, turn) => sum + turn.content.length, 0);
+    // One session's long messages must not push out everyone else's.
+    if (chars > this.maxChars / 16) return;
+    this.bySession.set(sessionId, { window, chars });
+    this.chars += chars;
+    for (const [oldest, entry] of this.bySession) {
+      if (this.chars <= this.maxChars) break;
+      this.bySession.delete(oldest);
+      this.chars -= entry.chars;
+    }
+  }
+
+  forget(sessionId: string): void {
+    const entry = this.bySession.get(sessionId);
+    if (!entry) return;
+    this.bySession.delete(sessionId);
+    this.chars -= entry.chars;
+  }
+
+  get size(): number {
+    return this.bySession.size;
+  }
+}
+
+/** Whether a guessed window is the stored one: the same turns, in order, and the same system prompt. */
+export function sameWindow(
+  a: { systemPrompt: string | null; turns: KnownTurn[] },
+  b: { systemPrompt: string | null; turns: KnownTurn[] },
+): boolean {
+  return (
+    a.systemPrompt === b.systemPrompt &&
+    a.turns.length === b.turns.length &&
+    a.turns.every((t, i) => t.id === b.turns[i].id && t.role === b.turns[i].role && t.content === b.turns[i].content)
+  );
+}
