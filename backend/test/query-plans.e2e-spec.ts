@@ -71,6 +71,23 @@ function* walk(node: PlanNode, ancestors: PlanNode[] = []): Generator<{ node: Pl
   for (const child of node.Plans ?? []) yield* walk(child, [...ancestors, node]);
 }
 
+/** A fresh migrated database of TEST_DB's kind, with a pool of `poolSize` connections on Postgres. */
+async function openMigrated(database: TestDatabase, poolSize: number): Promise<Database> {
+  const db = database.env.DATABASE_URL
+    ? new PostgresDatabase(connectionStringFor(database.env.DATABASE_URL), poolSize, {
+        preparedStatements: !transactionPoolerHint(database.env.DATABASE_URL),
+      })
+    : await PgliteDatabase.open(database.env.PGLITE_DATA_DIR);
+  await runMigrations(db);
+  return db;
+}
+
+/** The plan in the rows of an `explain (format json)`: Postgres gives it as json, PGlite as text. */
+function planIn(rows: Record<string, unknown>[]): PlanNode {
+  const raw = Object.values(rows[0])[0];
+  return ((typeof raw === 'string' ? JSON.parse(raw) : raw) as { Plan: PlanNode }[])[0].Plan;
+}
+
 /** What is wrong with a plan: scans that read a whole table, session or user, and sorts above them. */
 function problems(plan: PlanNode): string[] {
   const found: string[] = [];
@@ -108,12 +125,7 @@ describe(`query plans at size (${TEST_DB})`, () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    db = database.env.DATABASE_URL
-      ? new PostgresDatabase(connectionStringFor(database.env.DATABASE_URL), 2, {
-          preparedStatements: !transactionPoolerHint(database.env.DATABASE_URL),
-        })
-      : await PgliteDatabase.open(database.env.PGLITE_DATA_DIR);
-    await runMigrations(db);
+    db = await openMigrated(database, 2);
     await db.execScript(`
       insert into public.users (id) values ('${bigUser}'), ('${manyUser}');
       insert into public.chat_sessions (id, user_id, title, last_seq) values ('${bigSession}', '${bigUser}', 'long', ${BIG_SESSION_MESSAGES + 2});
@@ -333,9 +345,7 @@ describe(`query plans at size (${TEST_DB})`, () => {
         const { rows } = await tx.query<Record<string, unknown>>(
           `explain (format json) execute pulse_plan_check${args}`,
         );
-        const raw = Object.values(rows[0])[0];
-        const doc = (typeof raw === 'string' ? JSON.parse(raw) : raw) as { Plan: PlanNode }[];
-        return doc[0].Plan;
+        return planIn(rows);
       } finally {
         await tx.query('deallocate pulse_plan_check');
       }
@@ -382,8 +392,7 @@ describe(`query plans at size (${TEST_DB})`, () => {
         const { rows: plan } = await tx.query<Record<string, unknown>>(
           `explain (format json) execute pulse_search_check(${args.map(literal).join(', ')})`,
         );
-        const raw = Object.values(plan[0])[0];
-        return ((typeof raw === 'string' ? JSON.parse(raw) : raw) as { Plan: PlanNode }[])[0].Plan;
+        return planIn(plan);
       } finally {
         await tx.query('deallocate pulse_search_check');
       }
@@ -484,12 +493,7 @@ describe(`query plans made while the tables were small (${TEST_DB})`, () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    db = database.env.DATABASE_URL
-      ? new PostgresDatabase(connectionStringFor(database.env.DATABASE_URL), 1, {
-          preparedStatements: !transactionPoolerHint(database.env.DATABASE_URL),
-        })
-      : await PgliteDatabase.open(database.env.PGLITE_DATA_DIR);
-    await runMigrations(db);
+    db = await openMigrated(database, 1);
     await db.execScript(`insert into public.users (id) values ('${user}')`);
   });
 
@@ -549,8 +553,7 @@ describe(`query plans made while the tables were small (${TEST_DB})`, () => {
         const { rows } = await tx.query<Record<string, unknown>>(
           `explain (analyze, format json) execute pulse_small_plan(${grown.args})`,
         );
-        const raw = Object.values(rows[0])[0];
-        const plan = ((typeof raw === 'string' ? JSON.parse(raw) : raw) as { Plan: PlanNode }[])[0].Plan;
+        const plan = planIn(rows);
         // Only the messages grew; the policies' session lookups are planned on a table that did not.
         expect(problems(plan).filter((p) => p.endsWith('chat_messages'))).toEqual([]);
       } finally {
