@@ -141,8 +141,36 @@ describe('RedisStreamHub (two replicas on the machine’s Redis)', () => {
       { type: 'start' },
       { type: 'text-delta', delta: 'Hi' },
     ]);
+    // One entry per answer for the turn, named by its last event.
+    expect((await redisA.xrange('events:a-batch-1', '-', '+')).map(([id]) => id)).toEqual(['0-2']);
     expect(await redisA.pttl('events:a-batch-2')).toBeGreaterThan(0);
     await one.end();
     await two.end();
+  });
+
+  it('resumes after an event in the middle of a turn\u2019s entry with only the events after it', async () => {
+    const answer = a.begin(meta('s-mid', 'a-mid'), new AbortController());
+    await Promise.all([
+      answer.append(1, { type: 'start' }),
+      answer.append(2, { type: 'text-delta', delta: 'Hel' }),
+      answer.append(3, { type: 'text-delta', delta: 'lo' }),
+    ]);
+    await answer.append(4, { type: 'text-delta', delta: '!' });
+    await answer.append(5, { type: 'finish' });
+    const seen: number[] = [];
+    for await (const e of b.follow('a-mid', 2, new AbortController().signal)) seen.push(e.id);
+    expect(seen).toEqual([3, 4, 5]);
+    expect((await b.latest('s-mid'))?.lastId).toBe(5);
+    expect((await b.events('a-mid')).map((e) => e.id)).toEqual([1, 2, 3, 4, 5]);
+    await answer.end();
+  });
+
+  it('reads an entry written before entries were batched (one event, field `p`, numbered by the entry)', async () => {
+    await redisA.xadd('events:a-old', '0-1', 'p', JSON.stringify({ type: 'start' }));
+    await redisA.xadd('events:a-old', '0-2', 'p', JSON.stringify({ type: 'finish' }));
+    expect(await a.events('a-old')).toEqual([
+      { id: 1, part: { type: 'start' } },
+      { id: 2, part: { type: 'finish' } },
+    ]);
   });
 });

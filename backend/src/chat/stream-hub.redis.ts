@@ -22,7 +22,8 @@ const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call
  * Several replicas over one Redis (all keys under REDIS_KEY_PREFIX):
  * - `lock:<session>`: whose turn it is (SET NX with a lease, renewed while the send runs);
  * - `answer:<session>`: the session's latest answer (JSON AnswerMeta);
- * - `events:<assistant id>`: a Redis Stream of the answer's SSE events, entry ids `0-<event id>`;
+ * - `events:<assistant id>`: a Redis Stream of the answer's SSE events: one entry per answer per
+ *   event-loop turn, its id `0-<last event id>`, its fields `<event id> <event JSON>` pairs;
  * - `live`: sorted set of in-flight answers (member: their meta) scored by lease expiry;
  * - channel `<prefix>stop`: assistant ids to stop, heard by every replica.
  */
@@ -150,8 +151,8 @@ export class RedisStreamHub extends StreamHub {
    * Appends an event to an answer's stream. Every append of one turn of the event loop, from
    * every answer, goes to Redis as one pipeline in one write (each write costs far more than its
    * bytes; bench/README.md): the answers' streams batch their deltas on one shared clock, so a
-   * turn holds a batch from each of them. One connection runs commands in order, so the entries
-   * arrive in event order.
+   * turn holds a batch from each of them, and each answer's batch is one entry (one XADD). One
+   * connection runs commands in order, so the entries arrive in event order.
    */
   private add(key: string, id: number, part: UiPart, expireMs?: number): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -163,11 +164,21 @@ export class RedisStreamHub extends StreamHub {
   private readonly sendAdds = (): void => {
     const batch = this.adds;
     this.adds = [];
+    const entries = new Map<string, { fields: string[]; lastId: number; expireMs?: number; adds: number[] }>();
+    batch.forEach(({ key, id, part, expireMs }, i) => {
+      let entry = entries.get(key);
+      if (!entry) entries.set(key, (entry = { fields: [], lastId: id, adds: [] }));
+      entry.fields.push(String(id), JSON.stringify(part));
+      // An answer appends its events in id order.
+      entry.lastId = id;
+      entry.expireMs ??= expireMs;
+      entry.adds.push(i);
+    });
     const pipeline = this.redis.pipeline();
     const replyOf: number[] = [];
-    for (const { key, id, part, expireMs } of batch) {
-      replyOf.push(pipeline.length);
-      pipeline.xadd(key, `0-${id}`, 'p', JSON.stringify(part));
+    for (const [key, { fields, lastId, expireMs, adds }] of entries) {
+      for (const i of adds) replyOf[i] = pipeline.length;
+      pipeline.xadd(key, `0-${lastId}`, ...fields);
       if (expireMs !== undefined) pipeline.pexpire(key, expireMs);
     }
     pipeline.exec().then(
@@ -185,7 +196,7 @@ export class RedisStreamHub extends StreamHub {
       .xrevrange(`events:${meta.assistantId}`, '+', '-', 'COUNT', 1)
       .zscore('live', raw)
       .exec()) as [[unknown, Array<[string, string[]]>], [unknown, string | null]];
-    const last = lastEntries[0] ? toEvent(lastEntries[0]) : undefined;
+    const last = lastEntries[0] ? toEvents(lastEntries[0]).at(-1) : undefined;
     const terminal = last !== undefined && isTerminal(last.part);
     return {
       meta,
@@ -226,10 +237,13 @@ export class RedisStreamHub extends StreamHub {
           continue;
         }
         for (const entry of read[0][1]) {
-          const event = toEvent(entry);
-          last = event.id;
-          yield event;
-          if (isTerminal(event.part)) return;
+          for (const event of toEvents(entry)) {
+            // An entry holds a turn's events: those up to the resume point were seen already.
+            if (event.id <= last) continue;
+            last = event.id;
+            yield event;
+            if (isTerminal(event.part)) return;
+          }
         }
       }
     } catch (err) {
@@ -242,7 +256,7 @@ export class RedisStreamHub extends StreamHub {
 
   async events(assistantId: string): Promise<BufferedEvent[]> {
     const entries = (await this.redis.xrange(`events:${assistantId}`, '-', '+')) as Array<[string, string[]]>;
-    return entries.map(toEvent);
+    return entries.flatMap(toEvents);
   }
 
   async claimLost(sessionId?: string): Promise<AnswerMeta[]> {
@@ -260,7 +274,7 @@ export class RedisStreamHub extends StreamHub {
   async appendClosing(assistantId: string, events: BufferedEvent[]): Promise<void> {
     const key = `events:${assistantId}`;
     const tx = this.redis.multi();
-    for (const e of events) tx.xadd(key, `0-${e.id}`, 'p', JSON.stringify(e.part));
+    for (const e of events) tx.xadd(key, `0-${e.id}`, String(e.id), JSON.stringify(e.part));
     tx.pexpire(key, this.keepMs);
     await tx.exec();
   }
@@ -270,6 +284,12 @@ export class RedisStreamHub extends StreamHub {
   }
 }
 
-function toEvent([id, fields]: [string, string[]]): BufferedEvent {
-  return { id: Number(id.slice(id.indexOf('-') + 1)), part: JSON.parse(fields[1]) as UiPart };
+/** An entry's events: its fields name each by id (a field `p` is the one event of an entry written before batching, numbered by the entry). */
+function toEvents([entryId, fields]: [string, string[]]): BufferedEvent[] {
+  const events: BufferedEvent[] = [];
+  for (let i = 0; i < fields.length; i += 2) {
+    const id = fields[i] === 'p' ? Number(entryId.slice(entryId.indexOf('-') + 1)) : Number(fields[i]);
+    events.push({ id, part: JSON.parse(fields[i + 1]) as UiPart });
+  }
+  return events;
 }

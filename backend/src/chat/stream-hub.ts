@@ -6,7 +6,8 @@
  * Event ids: each answer numbers its SSE events 1, 2, 3... in the order they were written
  * (`id:` lines of the UI message stream; heartbeats are comments and take no number). The
  * same numbers are kept in the buffer, so `Last-Event-ID: n` means "the events after n".
- * In Redis they are the stream entry ids `0-n`.
+ * In Redis the events of one event-loop turn share a stream entry, its id `0-<last event id>`,
+ * each event a field named by its number (see RedisStreamHub).
  */
 
 /** Who is producing an answer, enough to store it as interrupted if that replica dies. */
