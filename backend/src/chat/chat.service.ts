@@ -133,11 +133,9 @@ export class ChatService {
     opts: SendOptions,
     latestAnswerId: string | null | undefined,
   ): Stored | undefined {
-    const known = this.known.get(sessionId);
     // Another user naming this session learns nothing, and neither does the model on their behalf.
-    if (known?.userId !== user.id) return undefined;
-    this.known.forget(sessionId);
-    if (opts.idempotencyKey || opts.target) return undefined;
+    const known = this.known.take(sessionId, user.id);
+    if (!known || opts.idempotencyKey || opts.target) return undefined;
     if (latestAnswerId !== undefined && latestAnswerId !== known.leafId) return undefined;
     return {
       session: { id: sessionId, title: '', system_prompt: known.systemPrompt },

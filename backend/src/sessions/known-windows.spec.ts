@@ -8,33 +8,36 @@ const windowOf = (leafId: string, ...contents: string[]): KnownWindow => ({
 });
 
 describe('KnownWindows', () => {
-  it('gives back what was remembered for a session, and nothing once forgotten', () => {
+  it('gives what was remembered for a session to its owner once, and nothing once forgotten', () => {
     const known = new KnownWindows();
     const w = windowOf('a1', 'hi', 'hello');
     known.remember('s1', w);
-    expect(known.get('s1')).toBe(w);
-    expect(known.get('s2')).toBeUndefined();
+    expect(known.take('s1', 'someone else')).toBeUndefined();
+    expect(known.take('s1', 'u1')).toBe(w);
+    expect(known.take('s1', 'u1')).toBeUndefined();
+    expect(known.take('s2', 'u1')).toBeUndefined();
+    known.remember('s1', w);
     known.forget('s1');
-    expect(known.get('s1')).toBeUndefined();
+    expect(known.take('s1', 'u1')).toBeUndefined();
   });
 
-  it('keeps within its character budget by dropping the sessions used least recently', () => {
+  it('keeps within its character budget by dropping the sessions stored least recently', () => {
     const known = new KnownWindows(160);
     known.remember('s1', windowOf('a', 'x'.repeat(5)));
     known.remember('s2', windowOf('b', 'x'.repeat(5)));
-    known.get('s1'); // s2 is now the least recently used
+    known.remember('s1', windowOf('a2', 'x'.repeat(5))); // a later answer in s1: s2 is now the oldest
     for (let i = 3; i <= 40; i += 1) known.remember(`s${i}`, windowOf(`c${i}`, 'x'.repeat(5)));
     expect(known.size).toBe(32);
-    expect(known.get('s2')).toBeUndefined();
-    expect(known.get('s40')).toBeDefined();
+    expect(known.take('s2', 'u1')).toBeUndefined();
+    expect(known.take('s40', 'u1')).toBeDefined();
   });
 
   it('does not let one session of long messages take the budget', () => {
     const known = new KnownWindows(160);
     known.remember('s1', windowOf('a', 'x'.repeat(5)));
     known.remember('big', windowOf('b', 'x'.repeat(11)));
-    expect(known.get('big')).toBeUndefined();
-    expect(known.get('s1')).toBeDefined();
+    expect(known.take('big', 'u1')).toBeUndefined();
+    expect(known.take('s1', 'u1')).toBeDefined();
   });
 
   it('replaces a session\u2019s window without counting the old one twice', () => {
@@ -42,8 +45,8 @@ describe('KnownWindows', () => {
     known.remember('s1', windowOf('a', 'x'));
     for (let i = 0; i < 50; i += 1) known.remember('s1', windowOf(`a${i}`, 'x'));
     known.remember('s2', windowOf('b', 'x'));
-    expect(known.get('s1')?.leafId).toBe('a49');
-    expect(known.get('s2')).toBeDefined();
+    expect(known.take('s1', 'u1')?.leafId).toBe('a49');
+    expect(known.take('s2', 'u1')).toBeDefined();
   });
 });
 

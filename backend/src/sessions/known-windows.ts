@@ -20,7 +20,7 @@ export interface KnownWindow {
  * The sessions' memory windows as this process last stored them, so a send can ask the model
  * while its question is still on the way to the database. Only ever a guess: the send checks it
  * against the window the question's statement reads and asks again when they differ. Bounded by
- * the characters it holds; the sessions used least recently go first. Whatever changes a session
+ * the characters it holds; the sessions stored least recently go first. Whatever changes a session
  * other than a send (a branch chosen, a new system prompt, clearing, deleting) forgets it here.
  */
 export class KnownWindows {
@@ -29,15 +29,18 @@ export class KnownWindows {
 
   constructor(private readonly maxChars = 4_000_000) {}
 
-  get(sessionId: string): KnownWindow | undefined {
+  /**
+   * The session's window for a send of its owner, removed: a send guesses from it once and stores
+   * a new one only if its answer is stored. Another user's send gets nothing and leaves it be.
+   */
+  take(sessionId: string, userId: string): KnownWindow | undefined {
     const entry = this.bySession.get(sessionId);
-    if (!entry) return undefined;
-    // Most recently used last: Map keeps insertion order.
-    this.bySession.delete(sessionId);
-    this.bySession.set(sessionId, entry);
+    if (entry?.window.userId !== userId) return undefined;
+    this.forget(sessionId);
     return entry.window;
   }
 
+  /** Stored last, so evicted last: Map keeps insertion order. */
   remember(sessionId: string, window: KnownWindow): void {
     this.forget(sessionId);
     const chars = window.turns.reduce((sum, turn) => sum + turn.content.length, 0);
