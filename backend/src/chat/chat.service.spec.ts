@@ -1,4 +1,9 @@
 import { jest } from '@jest/globals';
+import diagnostics from 'node:diagnostics_channel';
+import { createServer, type Server } from 'node:http';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { AddressInfo } from 'node:net';
+import { OpenAiProvider } from '../ai/openai.provider.js';
 import type { AiProvider, AiRequest, AiStreamEvent } from '../ai/ai-provider.js';
 import type { AppConfig } from '../config/app-config.js';
 import type { Database, Queryable, TransactionHooks } from '../database/database.js';
@@ -176,5 +181,105 @@ describe('ChatService.send: the model call and the question commit', () => {
 
     await expect(sent).rejects.toBe(lost);
     expect(t.messages.append).not.toHaveBeenCalled();
+  });
+});
+
+/**
+ * A plain send in a chat this process answered last asks the model from the window it remembers.
+ * Its request must be written to the model's connection before the question's statement leaves:
+ * undici writes on a kept-alive connection only in the next check phase, and a loopback write to
+ * the database is slow enough here to hold the model's request up behind it.
+ */
+describe('ChatService.send with a remembered window: the model request leaves first', () => {
+  let server: Server;
+  let baseUrl: string;
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.end(
+          'data: {"choices":[{"delta":{"content":"Hello"},"finish_reason":null}]}\n\n' +
+            'data: {"choices":[{"delta":{},"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n',
+        );
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('writes the model request before it sends the question statement', async () => {
+    const written: string[] = [];
+    const onHeaders = ({ request }: { request: { path: string } }) => written.push(request.path);
+    diagnostics.subscribe('undici:client:sendHeaders', onHeaders as (message: unknown) => void);
+    const statements: { modelRequestsWritten: number }[] = [];
+    const known = new KnownWindows();
+    const window = [
+      { id: QUESTION.id, role: 'user' as const, content: 'Hi' },
+      { id: 'answer-1', role: 'assistant' as const, content: 'Hello' },
+    ];
+    const messages = {
+      appendToActiveSession: jest.fn(async () => ({
+        session: SESSION,
+        message: { id: 'question-2' },
+        window: [...window, { id: 'question-2', role: 'user' as const, content: 'And now?' }],
+      })),
+      append: jest.fn(async () => ({ id: 'answer' })),
+    };
+    const db = {
+      asUserStatement: jest.fn(async (_userId: string, work: (tx: Queryable) => Promise<unknown>) => {
+        statements.push({ modelRequestsWritten: written.length });
+        return work({} as Queryable);
+      }),
+      asUser: jest.fn(async (_userId: string, work: (tx: Queryable) => Promise<unknown>) => work({} as Queryable)),
+    };
+    const service = new ChatService(
+      db as unknown as Database,
+      {
+        env: { MAX_CONTEXT_MESSAGES: 10, MAX_CONTEXT_TOKENS: 0, DEFAULT_SYSTEM_PROMPT: 'Be brief.' },
+        chatTimeoutMs: 10_000,
+      } as unknown as AppConfig,
+      {} as SessionsRepository,
+      messages as unknown as MessagesRepository,
+      { complete: jest.fn() } as unknown as IdempotencyService,
+      { turn: (_id: string, run: (latest: undefined) => Promise<unknown>) => run(undefined) } as unknown as StreamHub,
+      new OpenAiProvider({ baseUrl, model: 'test-model' }),
+      { forWindow: async () => [], afterAnswer: () => undefined } as unknown as SummariesService,
+      { afterFirstAnswer: () => undefined } as unknown as TitlesService,
+      (text: string) => text.length,
+      known,
+    );
+    const send = (message: string) =>
+      service.send(USER, { message, session_id: SESSION.id }, { signal: new AbortController().signal });
+    try {
+      // A first exchange leaves the connection to the model kept alive, as every later send finds it.
+      known.remember(SESSION.id, { userId: USER.id, leafId: 'answer-0', systemPrompt: null, turns: [] });
+      messages.appendToActiveSession.mockResolvedValueOnce({
+        session: SESSION,
+        message: { id: QUESTION.id },
+        window: [window[0]],
+      });
+      await send('Hi');
+      known.remember(SESSION.id, { userId: USER.id, leafId: 'answer-1', systemPrompt: null, turns: window });
+      statements.length = 0;
+      written.length = 0;
+      // A user reads an answer before asking again: undici has settled the connection as idle by then.
+      await delay(10);
+
+      const result = await send('And now?');
+
+      expect(result.response).toBe('Hello');
+      // The guess was right, so the model was asked once, and before the statement left.
+      expect(written).toEqual(['/v1/chat/completions']);
+      // The first statement is the question's (the answer's follows).
+      expect(statements[0]).toEqual({ modelRequestsWritten: 1 });
+    } finally {
+      diagnostics.unsubscribe('undici:client:sendHeaders', onHeaders as (message: unknown) => void);
+    }
   });
 });

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { setImmediate } from 'node:timers/promises';
 import { AI_PROVIDER, AiProviderError, type AiProvider, type AiRequest, type AiUsage } from '../ai/ai-provider.js';
 import type { AuthUser } from '../auth/auth-user.js';
 import { AppError, type ErrorDetails } from '../common/app-error.js';
@@ -169,7 +170,14 @@ export class ChatService {
     };
     // With a guess the model is asked before the question leaves for the database; otherwise as
     // soon as the window is read, while the question's COMMIT is in flight.
-    if (guess) ask(guess);
+    if (guess) {
+      ask(guess);
+      await call!.asked;
+      // undici writes a request on a kept-alive connection only in the next check phase (it first
+      // lets the socket report a close). A question sent now would go first, and a loopback write
+      // to Postgres costs 0.1-1 ms here; one check phase later, the model's request leads.
+      await setImmediate();
+    }
     try {
       stored = await this.storeQuestion(user, dto, key, opts.target, ask, guess);
     } catch (err) {

@@ -13,6 +13,11 @@ export class EarlyModelCall {
   private readonly abort = new AbortController();
   private iterator?: AsyncIterator<AiStreamEvent>;
   private readonly first: Promise<IteratorResult<AiStreamEvent>>;
+  /**
+   * Settles once the provider was asked for the first event, so its request is on its way (or the
+   * call failed before that). Never rejects.
+   */
+  readonly asked: Promise<void>;
 
   /** `request` may still be in the making (a read on another connection): the call starts once it is. */
   constructor(
@@ -21,14 +26,18 @@ export class EarlyModelCall {
     signal: AbortSignal,
   ) {
     const stop = AbortSignal.any([signal, this.abort.signal]);
+    let asked!: () => void;
+    this.asked = new Promise((resolve) => (asked = resolve));
     this.first = Promise.resolve(request).then((made) => {
       stop.throwIfAborted();
       this.iterator = ai.stream({ ...made, signal: stop })[Symbol.asyncIterator]();
       // Asking for the first event is what starts a provider's generator, and with it the request.
-      return this.iterator.next();
+      const next = this.iterator.next();
+      asked();
+      return next;
     });
     // Read by events() or dropped by cancel(); never an unhandled rejection while the commit runs.
-    this.first.catch(() => undefined);
+    void this.first.catch(() => undefined).finally(asked);
   }
 
   /** Every event of the call, the first one included; read it only after the commit succeeded. */
