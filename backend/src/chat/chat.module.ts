@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { AiModule } from '../ai/ai.module.js';
 import { AppConfig } from '../config/app-config.js';
 import { REDIS } from '../redis/redis.module.js';
+import { KnownWindows } from '../sessions/known-windows.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { AnswerStreamsController } from './answer-streams.controller.js';
 import { AnswerStreams } from './answer-streams.service.js';
@@ -38,12 +39,12 @@ import { loadTokenCounter, TOKEN_COUNTER } from './token-counter.js';
     { provide: TOKEN_COUNTER, useFactory: loadTokenCounter },
     {
       provide: StreamHub,
-      inject: [REDIS, AppConfig],
-      useFactory: (redis: Redis | null, config: AppConfig): Promise<StreamHub> | StreamHub => {
+      inject: [REDIS, AppConfig, KnownWindows],
+      useFactory: (redis: Redis | null, config: AppConfig, known: KnownWindows): Promise<StreamHub> | StreamHub => {
         const { env } = config;
         const keepMs = env.STREAM_RESUME_SECONDS * 1000;
         return redis
-          ? RedisStreamHub.create(redis, env.REDIS_KEY_PREFIX, env.ANSWER_LEASE_SECONDS * 1000, keepMs)
+          ? RedisStreamHub.create(redis, env.REDIS_KEY_PREFIX, env.ANSWER_LEASE_SECONDS * 1000, keepMs, known)
           : new MemoryStreamHub(keepMs);
       },
     },

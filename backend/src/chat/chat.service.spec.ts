@@ -186,9 +186,9 @@ describe('ChatService.send: the model call and the question commit', () => {
 
 /**
  * A plain send in a chat this process answered last asks the model from the window it remembers.
- * Its request must be written to the model's connection before the question's statement leaves:
- * undici writes on a kept-alive connection only in the next check phase, and a loopback write to
- * the database is slow enough here to hold the model's request up behind it.
+ * Its request must be written to the model's connection before the lock is asked for and the
+ * question's statement leaves: undici writes on a kept-alive connection only in the next check
+ * phase, and a loopback write to Redis or the database is slow enough here to hold it up.
  */
 describe('ChatService.send with a remembered window: the model request leaves first', () => {
   let server: Server;
@@ -213,11 +213,11 @@ describe('ChatService.send with a remembered window: the model request leaves fi
     await new Promise((resolve) => server.close(resolve));
   });
 
-  it('writes the model request before it sends the question statement', async () => {
+  it('writes the model request before it asks for the lock and sends the question statement', async () => {
     const written: string[] = [];
     const onHeaders = ({ request }: { request: { path: string } }) => written.push(request.path);
     diagnostics.subscribe('undici:client:sendHeaders', onHeaders as (message: unknown) => void);
-    const statements: { modelRequestsWritten: number }[] = [];
+    const steps: { step: string; modelRequestsWritten: number }[] = [];
     const known = new KnownWindows();
     const window = [
       { id: QUESTION.id, role: 'user' as const, content: 'Hi' },
@@ -233,7 +233,7 @@ describe('ChatService.send with a remembered window: the model request leaves fi
     };
     const db = {
       asUserStatement: jest.fn(async (_userId: string, work: (tx: Queryable) => Promise<unknown>) => {
-        statements.push({ modelRequestsWritten: written.length });
+        steps.push({ step: 'statement', modelRequestsWritten: written.length });
         return work({} as Queryable);
       }),
       asUser: jest.fn(async (_userId: string, work: (tx: Queryable) => Promise<unknown>) => work({} as Queryable)),
@@ -247,7 +247,14 @@ describe('ChatService.send with a remembered window: the model request leaves fi
       {} as SessionsRepository,
       messages as unknown as MessagesRepository,
       { complete: jest.fn() } as unknown as IdempotencyService,
-      { turn: (_id: string, run: (latest: undefined) => Promise<unknown>) => run(undefined) } as unknown as StreamHub,
+      {
+        // As the Redis hub: the replicas' lock is asked for once `before` has run.
+        turn: async (_id: string, run: (latest: undefined) => Promise<unknown>, before?: () => Promise<void>) => {
+          await before?.();
+          steps.push({ step: 'lock', modelRequestsWritten: written.length });
+          return run(undefined);
+        },
+      } as unknown as StreamHub,
       new OpenAiProvider({ baseUrl, model: 'test-model' }),
       { forWindow: async () => [], afterAnswer: () => undefined } as unknown as SummariesService,
       { afterFirstAnswer: () => undefined } as unknown as TitlesService,
@@ -266,7 +273,7 @@ describe('ChatService.send with a remembered window: the model request leaves fi
       });
       await send('Hi');
       known.remember(SESSION.id, { userId: USER.id, leafId: 'answer-1', systemPrompt: null, turns: window });
-      statements.length = 0;
+      steps.length = 0;
       written.length = 0;
       // A user reads an answer before asking again: undici has settled the connection as idle by then.
       await delay(10);
@@ -274,10 +281,12 @@ describe('ChatService.send with a remembered window: the model request leaves fi
       const result = await send('And now?');
 
       expect(result.response).toBe('Hello');
-      // The guess was right, so the model was asked once, and before the statement left.
+      // The guess was right, so the model was asked once, before the lock and the question's statement.
       expect(written).toEqual(['/v1/chat/completions']);
-      // The first statement is the question's (the answer's follows).
-      expect(statements[0]).toEqual({ modelRequestsWritten: 1 });
+      expect(steps.slice(0, 2)).toEqual([
+        { step: 'lock', modelRequestsWritten: 1 },
+        { step: 'statement', modelRequestsWritten: 1 },
+      ]);
     } finally {
       diagnostics.unsubscribe('undici:client:sendHeaders', onHeaders as (message: unknown) => void);
     }

@@ -55,6 +55,13 @@ interface ModelCallPlan {
   request: Omit<AiRequest, 'signal'>;
 }
 
+/** A model call under way, what it was asked from, and its plan (the stored memory goes with the answer). */
+interface ModelCall {
+  read: Stored;
+  prepared: Promise<ModelCallPlan>;
+  call: EarlyModelCall;
+}
+
 interface Stored {
   session: Pick<SessionDto, 'id' | 'title' | 'system_prompt'>;
   userMessage: { id: string };
@@ -117,77 +124,95 @@ export class ChatService {
   send(user: AuthUser, dto: SendMessageDto, opts: SendOptions): Promise<SendResultDto> {
     const sessionId = dto.session_id?.toLowerCase();
     if (!sessionId) return this.sendNow(user, dto, opts);
-    return this.hub.turn(sessionId, (latestAnswerId) =>
-      this.sendNow(user, dto, opts, this.guess(user, sessionId, dto, opts, latestAnswerId)),
-    );
+    let guessed: ModelCall | undefined;
+    return this.hub
+      .turn(
+        sessionId,
+        (latestAnswerId) => {
+          const call = guessed && this.confirmGuess(guessed, latestAnswerId);
+          guessed = undefined;
+          return this.sendNow(user, dto, opts, call);
+        },
+        async () => {
+          guessed = this.guess(user, sessionId, dto, opts);
+          if (!guessed) return;
+          await guessed.call.asked;
+          // undici writes a request on a kept-alive connection only in the next check phase (it
+          // first lets the socket report a close). The lock's or the question's write, sent now,
+          // would go first, and a loopback write costs 0.1-1 ms here: one check phase later, the
+          // model's request leads.
+          await setImmediate();
+        },
+      )
+      .finally(() => {
+        // The turn failed before the send took its guessed call over (the lock could not be had).
+        if (guessed) void guessed.call.cancel();
+      });
   }
 
   /**
-   * The window a plain send (an existing session, no key, no branch) will read, as this process
-   * stored it last, while no other replica has answered in the session since. Taken, not read: a
-   * send that ends without storing an answer leaves nothing to guess from.
+   * A plain send (an existing session, no key, no branch) in a chat whose last answer this process
+   * stored: the model is asked at once with the window stored then. Taken, not read: a send that
+   * ends without storing an answer leaves nothing to guess from.
    */
-  private guess(
-    user: AuthUser,
-    sessionId: string,
-    dto: SendMessageDto,
-    opts: SendOptions,
-    latestAnswerId: string | null | undefined,
-  ): Stored | undefined {
+  private guess(user: AuthUser, sessionId: string, dto: SendMessageDto, opts: SendOptions): ModelCall | undefined {
     // Another user naming this session learns nothing, and neither does the model on their behalf.
     const known = this.known.take(sessionId, user.id);
     if (!known || opts.idempotencyKey || opts.target) return undefined;
-    if (latestAnswerId !== undefined && latestAnswerId !== known.leafId) return undefined;
-    return {
+    return this.askModel(user, dto, opts.signal, {
       session: { id: sessionId, title: '', system_prompt: known.systemPrompt },
       userMessage: { id: '' },
       window: [...known.turns, { role: 'user', content: dto.message }],
       created: false,
       leaf: known.leafId,
-    };
+    });
+  }
+
+  /** Keeps a guessed call only while no other replica has answered in the session since (`latestAnswerId`). */
+  private confirmGuess(guessed: ModelCall, latestAnswerId: string | null | undefined): ModelCall | undefined {
+    if (latestAnswerId === undefined || latestAnswerId === guessed.read.leaf) return guessed;
+    void guessed.call.cancel();
+    return undefined;
+  }
+
+  private askModel(user: AuthUser, dto: SendMessageDto, signal: AbortSignal, read: Stored): ModelCall {
+    const prepared = this.planCall(user, dto, read);
+    const call = new EarlyModelCall(
+      this.ai,
+      prepared.then((plan) => plan.request),
+      signal,
+    );
+    return { read, prepared, call };
   }
 
   private async sendNow(
     user: AuthUser,
     dto: SendMessageDto,
     opts: SendOptions,
-    guess?: Stored,
+    guessed?: ModelCall,
   ): Promise<SendResultDto> {
     const key = opts.idempotencyKey;
-    let call: EarlyModelCall | undefined;
-    let prepared: Promise<ModelCallPlan> | undefined;
+    let asked = guessed;
     let stored: Stored | SendResultDto;
+    // Without a guess, the model is asked as soon as the window is read, while the question's
+    // COMMIT is in flight; with one, the stored window must match what the model was asked with.
     const ask = (read: Stored | SendResultDto) => {
       if ('replayed' in read) return;
       // A guess that the stored window proved wrong: hung up on before anything of it was read.
-      void call?.cancel();
-      prepared = this.planCall(user, dto, read);
-      call = new EarlyModelCall(
-        this.ai,
-        prepared.then((plan) => plan.request),
-        opts.signal,
-      );
+      void asked?.call.cancel();
+      asked = this.askModel(user, dto, opts.signal, read);
     };
-    // With a guess the model is asked before the question leaves for the database; otherwise as
-    // soon as the window is read, while the question's COMMIT is in flight.
-    if (guess) {
-      ask(guess);
-      await call!.asked;
-      // undici writes a request on a kept-alive connection only in the next check phase (it first
-      // lets the socket report a close). A question sent now would go first, and a loopback write
-      // to Postgres costs 0.1-1 ms here; one check phase later, the model's request leads.
-      await setImmediate();
-    }
     try {
-      stored = await this.storeQuestion(user, dto, key, opts.target, ask, guess);
+      stored = await this.storeQuestion(user, dto, key, opts.target, ask, guessed?.read);
     } catch (err) {
       // The question is not stored, so no answer may be shown for it: the model call ends unread.
-      await call?.cancel();
+      await asked?.call.cancel();
       throw err;
     }
     if ('replayed' in stored) return stored;
     // storeQuestion resolved, so its commit succeeded and the hook that asked the model ran.
-    if (!call) throw new Error('the model call was not started');
+    if (!asked) throw new Error('the model call was not started');
+    const { call, prepared } = asked;
 
     const { session, userMessage, window, created, leaf } = stored;
     const assistantId = randomUUID();
@@ -199,7 +224,7 @@ export class ChatService {
       assistant_message_id: assistantId,
     });
 
-    const { systemPrompt, context } = await prepared!;
+    const { systemPrompt, context } = await prepared;
     const started = call.startedAt;
     let text = '';
     let ttftMs: number | undefined;

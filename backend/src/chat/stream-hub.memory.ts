@@ -27,8 +27,15 @@ export class MemoryStreamHub extends StreamHub {
     super();
   }
 
-  turn<T>(sessionId: string, fn: (latestAnswerId?: string | null) => Promise<T>): Promise<T> {
-    return this.queue.run(sessionId, () => fn(undefined));
+  turn<T>(
+    sessionId: string,
+    fn: (latestAnswerId?: string | null) => Promise<T>,
+    before?: () => Promise<void>,
+  ): Promise<T> {
+    return this.queue.run(sessionId, async () => {
+      await before?.();
+      return fn(undefined);
+    });
   }
 
   begin(meta: AnswerMeta, abort: AbortController): InFlightAnswer {

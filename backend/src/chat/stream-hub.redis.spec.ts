@@ -1,5 +1,6 @@
 import { jest } from '@jest/globals';
 import { Redis } from 'ioredis';
+import { KnownWindows, type KnownWindow } from '../sessions/known-windows.js';
 import { RedisStreamHub } from './stream-hub.redis.js';
 import { TAKEN_OVER, type AnswerMeta, type BufferedEvent } from './stream-hub.js';
 
@@ -10,12 +11,14 @@ describe('RedisStreamHub (two replicas on the machine’s Redis)', () => {
   let redisB: Redis;
   let a: RedisStreamHub;
   let b: RedisStreamHub;
+  const knownA = new KnownWindows();
+  const knownB = new KnownWindows();
 
   beforeAll(async () => {
     redisA = new Redis('redis://127.0.0.1:6379', { keyPrefix: prefix });
     redisB = new Redis('redis://127.0.0.1:6379', { keyPrefix: prefix });
-    a = await RedisStreamHub.create(redisA, prefix, 1000, 5000);
-    b = await RedisStreamHub.create(redisB, prefix, 1000, 5000);
+    a = await RedisStreamHub.create(redisA, prefix, 1000, 5000, knownA);
+    b = await RedisStreamHub.create(redisB, prefix, 1000, 5000, knownB);
   });
   afterAll(async () => {
     await a.close();
@@ -67,6 +70,56 @@ describe('RedisStreamHub (two replicas on the machine’s Redis)', () => {
     });
     await note(a);
     expect(seen).toEqual([null, 'answer-a', 'answer-b']);
+  });
+
+  it('runs a turn\u2019s `before` while another replica still holds the session, and `fn` only once it has it', async () => {
+    // Another replica's send is under way in the session.
+    await redisB.set('lock:s-before', 'another replica', 'PX', 5000);
+    const order: string[] = [];
+    let beforeRan!: () => void;
+    const ran = new Promise<void>((resolve) => (beforeRan = resolve));
+    const turn = a.turn(
+      's-before',
+      async () => void order.push('fn'),
+      async () => {
+        order.push('before');
+        beforeRan();
+      },
+    );
+    await ran;
+    expect(await redisB.get('lock:s-before')).toBe('another replica');
+    expect(order).toEqual(['before']);
+
+    await redisB.del('lock:s-before');
+    await turn;
+    expect(order).toEqual(['before', 'fn']);
+  });
+
+  it('tells the other replicas which sessions it changed, so they forget their windows of them', async () => {
+    const window = (leafId: string): KnownWindow => ({ userId: 'u', leafId, systemPrompt: null, turns: [] });
+    /** Every subscriber hears the announcements in the order Redis took them. */
+    const until = async (done: () => boolean) => {
+      for (let i = 0; i < 400 && !done(); i += 1) await new Promise((r) => setTimeout(r, 5));
+      return done();
+    };
+    knownA.remember('s-marker-1', window('m1'));
+    // B stored the last answer of one session, and knows another.
+    knownB.remember('s-answered', window('answer-b'));
+    knownB.remember('s-edited', window('answer-b2'));
+    // A forgets its marker only on B's word, so it has heard B's announcements before it too.
+    knownB.forget('s-marker-1');
+    expect(await until(() => knownA.size === 0)).toBe(true);
+
+    // A stores a later answer in the first session, and edits the second.
+    knownA.remember('s-answered', window('answer-a'));
+    knownA.forget('s-edited');
+    knownA.remember('s-marker-2', window('m2'));
+    expect(await until(() => knownB.size === 0)).toBe(true);
+
+    // A heard its own announcements (before B's word on its marker) and kept its window.
+    knownB.forget('s-marker-2');
+    expect(await until(() => knownA.size === 1)).toBe(true);
+    expect(knownA.take('s-answered', 'u')?.leafId).toBe('answer-a');
   });
 
   it('keeps a turn held longer than its lease (it is renewed), then hands it on', async () => {

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { KnownWindows } from '../sessions/known-windows.js';
 import { SessionQueue } from './session-queue.js';
 import {
   type AnswerMeta,
@@ -25,7 +26,9 @@ const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call
  * - `events:<assistant id>`: a Redis Stream of the answer's SSE events: one entry per answer per
  *   event-loop turn, its id `0-<last event id>`, its fields `<event id> <event JSON>` pairs;
  * - `live`: sorted set of in-flight answers (member: their meta) scored by lease expiry;
- * - channel `<prefix>stop`: assistant ids to stop, heard by every replica.
+ * - channel `<prefix>stop`: assistant ids to stop, heard by every replica;
+ * - channel `<prefix>windows`: `<replica> <session>`, a session a replica changed (the others
+ *   forget the memory window they remembered of it, see KnownWindows).
  */
 export class RedisStreamHub extends StreamHub {
   private readonly logger = new Logger('StreamHub');
@@ -44,18 +47,41 @@ export class RedisStreamHub extends StreamHub {
     this.subscriber = redis.duplicate({ keyPrefix: '' });
   }
 
-  static async create(redis: Redis, prefix: string, leaseMs: number, keepMs: number): Promise<RedisStreamHub> {
+  /** `known`: this replica's remembered windows, forgotten when another replica announces a change to their session. */
+  static async create(
+    redis: Redis,
+    prefix: string,
+    leaseMs: number,
+    keepMs: number,
+    known?: KnownWindows,
+  ): Promise<RedisStreamHub> {
     const hub = new RedisStreamHub(redis, prefix, leaseMs, keepMs);
-    hub.subscriber.on('message', (_channel: string, assistantId: string) =>
-      hub.abortLocalAnswer(assistantId, 'stopped'),
-    );
-    await hub.subscriber.subscribe(hub.stopChannel);
+    const windowsChannel = `${prefix}windows`;
+    // A replica hears its own announcements too; they name it, so it leaves its own windows be.
+    const replica = randomUUID();
+    hub.subscriber.on('message', (channel: string, message: string) => {
+      if (channel === hub.stopChannel) hub.abortLocalAnswer(message, 'stopped');
+      else if (channel === windowsChannel && !message.startsWith(replica)) {
+        known?.forgetAnnounced(message.slice(message.indexOf(' ') + 1));
+      }
+    });
+    await hub.subscriber.subscribe(hub.stopChannel, windowsChannel);
+    known?.announceTo((sessionId) => {
+      redis.publish(windowsChannel, `${replica} ${sessionId}`).catch((err: unknown) => {
+        hub.logger.warn({ err }, 'could not announce a changed session');
+      });
+    });
     return hub;
   }
 
   /** Within this replica a queue keeps arrival order; across replicas the Redis lock decides. */
-  turn<T>(sessionId: string, fn: (latestAnswerId?: string | null) => Promise<T>): Promise<T> {
+  turn<T>(
+    sessionId: string,
+    fn: (latestAnswerId?: string | null) => Promise<T>,
+    before?: () => Promise<void>,
+  ): Promise<T> {
     return this.queue.run(sessionId, async () => {
+      await before?.();
       const key = `lock:${sessionId}`;
       const token = randomUUID();
       let wait = 2;

@@ -69,8 +69,15 @@ export abstract class StreamHub {
    * Runs `fn` when it is the session's turn: one send at a time per session, across every replica.
    * `fn` gets the id of the session's latest answer as the replicas share it (null: none known),
    * or undefined when this process is the only one answering (it saw every answer itself).
+   * `before` runs first, once it is this process's turn for the session but before the replicas'
+   * lock is asked for: a send starts a guessed model call there, so the lock's round trip overlaps
+   * the model's wait. If the turn fails before `fn` runs, the caller undoes what `before` began.
    */
-  abstract turn<T>(sessionId: string, fn: (latestAnswerId?: string | null) => Promise<T>): Promise<T>;
+  abstract turn<T>(
+    sessionId: string,
+    fn: (latestAnswerId?: string | null) => Promise<T>,
+    before?: () => Promise<void>,
+  ): Promise<T>;
   abstract begin(meta: AnswerMeta, abort: AbortController): InFlightAnswer;
   /** The latest answer of a session, while its events are kept. */
   abstract latest(sessionId: string): Promise<AnswerState | undefined>;

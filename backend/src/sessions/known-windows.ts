@@ -26,8 +26,18 @@ export interface KnownWindow {
 export class KnownWindows {
   private readonly bySession = new Map<string, { window: KnownWindow; chars: number }>();
   private chars = 0;
+  private announce?: (sessionId: string) => void;
 
   constructor(private readonly maxChars = 4_000_000) {}
+
+  /**
+   * Tells the other replicas, through `announce`, of every session this one changed (an answer
+   * stored, a branch chosen, a session edited or removed), so each forgets its own window of it
+   * (`forgetAnnounced`). Their next send there then asks the model only once the window is read.
+   */
+  announceTo(announce: (sessionId: string) => void): void {
+    this.announce = announce;
+  }
 
   /**
    * The session's window for a send of its owner, removed: a send guesses from it once and stores
@@ -36,13 +46,14 @@ export class KnownWindows {
   take(sessionId: string, userId: string): KnownWindow | undefined {
     const entry = this.bySession.get(sessionId);
     if (entry?.window.userId !== userId) return undefined;
-    this.forget(sessionId);
+    this.drop(sessionId);
     return entry.window;
   }
 
   /** Stored last, so evicted last: Map keeps insertion order. */
   remember(sessionId: string, window: KnownWindow): void {
-    this.forget(sessionId);
+    this.drop(sessionId);
+    this.announce?.(sessionId);
     const chars = window.turns.reduce((sum, turn) => sum + turn.content.length, 0);
     // One session's long messages must not push out everyone else's.
     if (chars > this.maxChars / 16) return;
@@ -55,7 +66,18 @@ export class KnownWindows {
     }
   }
 
+  /** This replica changed the session other than by a send: its window is gone here and on the others. */
   forget(sessionId: string): void {
+    this.drop(sessionId);
+    this.announce?.(sessionId);
+  }
+
+  /** Another replica changed the session. */
+  forgetAnnounced(sessionId: string): void {
+    this.drop(sessionId);
+  }
+
+  private drop(sessionId: string): void {
     const entry = this.bySession.get(sessionId);
     if (!entry) return;
     this.bySession.delete(sessionId);

@@ -101,6 +101,37 @@ describe('three replicas behind HAProxy over one Postgres and Redis', () => {
     figure(`ordered sends: second model call began ${upstream.requests[1].receivedAt - firstEnd} ms after the first`);
   });
 
+  it('takes a chat round the replicas without asking the model in vain: each forgets what another changed', async () => {
+    const u = await c.user();
+    const sessionId = await newSession(u.auth);
+    const served: string[] = [];
+    const sends = 7;
+    for (let i = 0; i < sends; i += 1) {
+      upstream.enqueue({ kind: 'text', text: `Answer ${i}` });
+      const res = await fetch(`${c.url}/api/chat/send`, {
+        method: 'POST',
+        headers: { ...u.auth, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ message: `Question ${i}`, session_id: sessionId }),
+      });
+      expect(res.status).toBe(200);
+      served.push(res.headers.get('x-served-by')!);
+      await res.arrayBuffer();
+    }
+    // Every replica came back to the chat after another had answered in it: a model call made from
+    // the window it remembered would have been hung up on.
+    expect(new Set(served).size).toBe(3);
+    expect(upstream.requests.filter((r) => r.aborted)).toHaveLength(0);
+    expect(upstream.requests).toHaveLength(sends);
+    // Each call had the chat as it stood, the answer just before included.
+    upstream.requests.slice(1).forEach((request, i) => {
+      const asked = (request.body.messages as Array<{ content: string }>).slice(-2).map((m) => m.content);
+      expect(asked).toEqual([`Answer ${i}`, `Question ${i + 1}`]);
+    });
+    figure(
+      `one chat round the replicas: ${sends} sends (${served.join(' ')}), ${upstream.requests.length} model calls, 0 hung up on`,
+    );
+  });
+
   it('stops, through the balancer, an answer another replica produces; the stored partial is what was streamed', async () => {
     const u = await c.user();
     upstream.enqueue({ kind: 'text', chunks: words(300), chunkDelayMs: 20 });
