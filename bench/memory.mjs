@@ -7,8 +7,9 @@
 //   BENCH_HEAP_SNAPSHOT=1 node bench/memory.mjs   # also a heap snapshot at the peak, summarised
 //
 // Settings: BENCH_STREAMS (200,1000), BENCH_RAMP (100 streams per wave), BENCH_DB (postgres | pglite), BENCH_USERS (200),
-// BENCH_POSTGRES_URL, BENCH_SKIP_BUILD, BENCH_PULSE_FLAGS (node flags Pulse ships with:
-// --max-semi-space-size=2), BENCH_NODE_ARGS (extra node flags for Pulse),
+// BENCH_POSTGRES_URL, BENCH_SKIP_BUILD, BENCH_PULSE_FLAGS (node flags as NODE_OPTIONS would set
+// them: none by default, as Pulse ships; --max-semi-space-size=2 for the small young generation),
+// BENCH_NODE_ARGS (extra node flags for Pulse),
 // BENCH_PULSE_DIR (measure another built checkout: a "before"), BENCH_LABEL.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -22,7 +23,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { startBuiltServer } from '../backend/test/support/built-server.mjs';
 import { summarizeHeapSnapshot } from './lib/heap-summary.mjs';
-import { pulseEnv } from './lib/processes.mjs';
+import { PULSE_FLAGS, pulseEnv } from './lib/processes.mjs';
 import { mintTokens } from './lib/scenarios.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -35,8 +36,6 @@ const SETTINGS = {
   postgresUrl: env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
   heapSnapshot: Boolean(env.BENCH_HEAP_SNAPSHOT),
   label: env.BENCH_LABEL ?? '',
-  // How the Docker image and `npm start` run Pulse; BENCH_PULSE_FLAGS= (empty) for bare `node`.
-  pulseFlags: env.BENCH_PULSE_FLAGS ?? '--max-semi-space-size=2',
 };
 // Answers long enough that every stream of a level is open at once: a first token soon,
 // then one word a second for two minutes. The level is measured once all have their first token.
@@ -71,7 +70,7 @@ async function startUpstream() {
 
 async function startPulse(dbEnv, upstreamUrl, secret, cwd) {
   const nodeArgs = [
-    ...SETTINGS.pulseFlags.split(' ').filter(Boolean),
+    ...PULSE_FLAGS,
     ...(SETTINGS.heapSnapshot ? ['--heapsnapshot-signal=SIGUSR2'] : []),
     ...(env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
   ];

@@ -14,7 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { machine } from './lib/cpu.mjs';
-import { guardProcess, log, ROOT, startUpstream, stop, stopChildren } from './lib/processes.mjs';
+import { guardProcess, log, PULSE_FLAGS, ROOT, startUpstream, stop, stopChildren } from './lib/processes.mjs';
 import { pinDatabase } from './lib/pin.mjs';
 import { tables } from './lib/report.mjs';
 import { benchDatabase, SETTINGS } from './lib/scenarios.mjs';
@@ -48,7 +48,7 @@ async function main() {
         const file = join(RESULTS, `${name}.json`);
         writeFileSync(
           file,
-          `${JSON.stringify({ at: new Date().toISOString(), machine: machine(), settings: SETTINGS, ...r }, null, 2)}\n`,
+          `${JSON.stringify({ at: new Date().toISOString(), machine: machine(), settings: SETTINGS, pulseFlags: PULSE_FLAGS, ...r }, null, 2)}\n`,
         );
         log(`wrote ${file}`);
       }
@@ -61,7 +61,7 @@ async function main() {
   console.log(`## Pulse chat send benchmark, ${new Date().toISOString()}`);
   console.log('');
   console.log(
-    `${m.nproc} CPUs (${m.cpuModel}), ${m.memTotalGiB} GiB, Node ${m.node}; ` +
+    `${m.nproc} CPUs (${m.cpuModel}), ${m.memTotalGiB} GiB, Node ${m.node} (Pulse: node ${PULSE_FLAGS.join(' ') || 'without flags'}); ` +
       (SETTINGS.pin
         ? 'the database pinned to CPU 0; load generator, Pulse, stub and pgbench pinned to CPU 1.'
         : 'load generator, Pulse, stub and database share the machine.'),

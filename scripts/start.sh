@@ -7,5 +7,4 @@ cd "$PULSE_ROOT"
 npm run build --silent
 # Relative settings (PGLITE_DATA_DIR) are taken from where the user ran `npm start`.
 cd "${INIT_CWD:-$PULSE_ROOT}"
-# The same small young generation as the Docker image (bench/README.md, "Memory with many streams open").
-exec node --max-semi-space-size=2 "$PULSE_ROOT/backend/dist/main.js"
+exec node "$PULSE_ROOT/backend/dist/main.js"

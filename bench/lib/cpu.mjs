@@ -63,3 +63,19 @@ export function cpuSeconds(pid) {
     return Number.NaN;
   }
 }
+
+/**
+ * Waits until the whole machine is quiet (under 25% of one core over 500 ms; at most `limitMs`):
+ * what a pgbench run leaves behind (the server writing out its pages) must not land in the next
+ * measurement.
+ */
+export async function machineSettled(limitMs = 20_000) {
+  const end = Date.now() + limitMs;
+  for (;;) {
+    const a = machineJiffies();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const b = machineJiffies();
+    const busyCores = ((b.busy - a.busy) / (b.total - a.total)) * os.availableParallelism();
+    if (busyCores < 0.25 || Date.now() > end) return;
+  }
+}

@@ -102,10 +102,17 @@ export function pulseEnv(dbEnv, upstreamUrl, secret) {
   };
 }
 
+/**
+ * Node flags for Pulse, as an operator would set them in NODE_OPTIONS: none by default, as
+ * Docker's `CMD`, `npm start` and `start:prod` run it; e.g. BENCH_PULSE_FLAGS=--max-semi-space-size=2
+ * for the small young generation (README, "Memory").
+ */
+export const PULSE_FLAGS = (process.env.BENCH_PULSE_FLAGS ?? '').split(' ').filter(Boolean);
+
 export async function startPulse(dbEnv, upstreamUrl, secret, logFile) {
   const out = createWriteStream(logFile);
   // BENCH_NODE_ARGS: e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile Pulse under load.
-  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const nodeArgs = [...PULSE_FLAGS, ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)];
   const server = await spawnBuiltServer({
     main: join(PULSE_ROOT, 'backend/dist/main.js'),
     cwd: join(PULSE_ROOT, 'backend'),

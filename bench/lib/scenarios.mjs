@@ -8,7 +8,7 @@ import autocannon from 'autocannon';
 import { SignJWT } from 'jose';
 import pg from 'pg';
 import { createPostgresDatabase } from '../../backend/test/support/built-server.mjs';
-import { cpuMeter, settled } from './cpu.mjs';
+import { cpuMeter, machineSettled, settled } from './cpu.mjs';
 import { findPgbench, pgbenchScript, recordSendSql, runPgbench, seedPgbench } from './pgbench.mjs';
 import { cleanups, log, pulseEnv, startPulse, stop } from './processes.mjs';
 import { summarize } from './stats.mjs';
@@ -167,6 +167,16 @@ async function pgbenchCeiling(db, dbEnv, secret, users, base) {
   });
   await seedPgbench(dbEnv.DATABASE_URL, SETTINGS.users);
   return { ...found, url: dbEnv.DATABASE_URL, script: pgbenchScript(sent, { ...ids, users: SETTINGS.users }) };
+}
+
+async function checkpoint(url) {
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  try {
+    await admin.query('checkpoint');
+  } finally {
+    await admin.end();
+  }
 }
 
 /** Streams through Pulse; pairs each with the upstream's own record of the same request. */
@@ -332,18 +342,9 @@ export async function benchDatabase(db, upstream, stamp) {
       j.pulseCpuPercent = Math.round((j.pulseCpuSeconds / SETTINGS.jsonSeconds) * 100);
       json.push(j);
 
-      if (ceiling) {
-        const connections = Math.min(clients, SETTINGS.pgbenchMaxClients);
-        log(`${db}: pgbench, the same two transactions, ${connections} connections, ${SETTINGS.jsonSeconds} s`);
-        pgbench.push({
-          pulseClients: clients,
-          ...(await runPgbench({ ...ceiling, clients: connections, seconds: SETTINGS.jsonSeconds })),
-        });
-      }
-
       await upstream.control('/__bench/pace', PACED);
       log(`${db}: streamed sends, ${clients} clients, ${streamSeconds(clients)} s`);
-      // The JSON run's last sends (cut off by autocannon) finish first; the Redis entry has no pgbench run in between.
+      // The JSON run's last sends (cut off by autocannon) finish first.
       await settled(pulse.child.pid);
       meter = cpuMeter(pulse.child.pid);
       const s = await pulseStreams(pulse.base, users, upstream, clients, streamSeconds(clients));
@@ -353,6 +354,19 @@ export async function benchDatabase(db, upstream, stamp) {
 
       log(`${db}: streams straight to the upstream, ${clients} clients, ${directSeconds(clients)} s`);
       direct.push(await directStreams(upstream, clients, directSeconds(clients)));
+
+      // Last at each level: the database's own work after a pgbench run (writing out the pages
+      // it dirtied) lands in no measurement, streamed or JSON, of this entry or the next.
+      if (ceiling) {
+        const connections = Math.min(clients, SETTINGS.pgbenchMaxClients);
+        log(`${db}: pgbench, the same two transactions, ${connections} connections, ${SETTINGS.jsonSeconds} s`);
+        pgbench.push({
+          pulseClients: clients,
+          ...(await runPgbench({ ...ceiling, clients: connections, seconds: SETTINGS.jsonSeconds })),
+        });
+        await checkpoint(ceiling.url);
+        await machineSettled();
+      }
     }
     return {
       db,
