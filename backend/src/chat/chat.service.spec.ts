@@ -219,6 +219,8 @@ describe('ChatService.send with a remembered window: the model request leaves fi
     diagnostics.subscribe('undici:client:sendHeaders', onHeaders as (message: unknown) => void);
     const steps: { step: string; modelRequestsWritten: number }[] = [];
     const known = new KnownWindows();
+    const announced: string[] = [];
+    known.announceTo((sessionId) => announced.push(sessionId));
     const window = [
       { id: QUESTION.id, role: 'user' as const, content: 'Hi' },
       { id: 'answer-1', role: 'assistant' as const, content: 'Hello' },
@@ -274,6 +276,7 @@ describe('ChatService.send with a remembered window: the model request leaves fi
       await send('Hi');
       known.remember(SESSION.id, { userId: USER.id, leafId: 'answer-1', systemPrompt: null, turns: window });
       steps.length = 0;
+      announced.length = 0;
       written.length = 0;
       // A user reads an answer before asking again: undici has settled the connection as idle by then.
       await delay(10);
@@ -287,6 +290,8 @@ describe('ChatService.send with a remembered window: the model request leaves fi
         { step: 'lock', modelRequestsWritten: 1 },
         { step: 'statement', modelRequestsWritten: 1 },
       ]);
+      // This answer extends the window this process remembered: no other replica holds one to forget.
+      expect(announced).toEqual([]);
     } finally {
       diagnostics.unsubscribe('undici:client:sendHeaders', onHeaders as (message: unknown) => void);
     }

@@ -213,6 +213,8 @@ export class ChatService {
     // storeQuestion resolved, so its commit succeeded and the hook that asked the model ran.
     if (!asked) throw new Error('the model call was not started');
     const { call, prepared } = asked;
+    // The window this process remembered was the stored one: no other replica holds one of this session.
+    const extendsKnownWindow = asked === guessed;
 
     const { session, userMessage, window, created, leaf } = stored;
     const assistantId = randomUUID();
@@ -301,15 +303,19 @@ export class ChatService {
       throw isStoredElsewhere(err) ? answerLost(where) : err;
     }
     const history = this.config.env.MAX_CONTEXT_MESSAGES;
-    this.known.remember(session.id, {
-      userId: user.id,
-      leafId: assistantId,
-      systemPrompt: session.system_prompt,
-      turns:
-        history === 0
-          ? []
-          : [...window, { id: assistantId, role: 'assistant' as const, content: text }].slice(-history),
-    });
+    this.known.remember(
+      session.id,
+      {
+        userId: user.id,
+        leafId: assistantId,
+        systemPrompt: session.system_prompt,
+        turns:
+          history === 0
+            ? []
+            : [...window, { id: assistantId, role: 'assistant' as const, content: text }].slice(-history),
+      },
+      { announce: !extendsKnownWindow },
+    );
     // Refinements for the next send and the chats list; neither delays this answer.
     this.summaries.afterAnswer(user, session.id, assistantId, systemPrompt);
     // The window ends with the question; alone in it, the question opens the chat.

@@ -120,6 +120,14 @@ describe('RedisStreamHub (two replicas on the machine’s Redis)', () => {
     knownB.forget('s-marker-2');
     expect(await until(() => knownA.size === 1)).toBe(true);
     expect(knownA.take('s-answered', 'u')?.leafId).toBe('answer-a');
+
+    // An answer that extends the window A remembered is not announced (nobody else holds one).
+    knownB.remember('s-quiet', window('answer-b3'));
+    knownB.remember('s-marker-3', window('m3'));
+    knownA.remember('s-quiet', window('answer-a3'), { announce: false });
+    knownA.forget('s-marker-3');
+    expect(await until(() => knownB.size === 1)).toBe(true);
+    expect(knownB.take('s-quiet', 'u')?.leafId).toBe('answer-b3');
   });
 
   it('keeps a turn held longer than its lease (it is renewed), then hands it on', async () => {

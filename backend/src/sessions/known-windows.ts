@@ -50,10 +50,14 @@ export class KnownWindows {
     return entry.window;
   }
 
-  /** Stored last, so evicted last: Map keeps insertion order. */
-  remember(sessionId: string, window: KnownWindow): void {
+  /**
+   * Stored last, so evicted last: Map keeps insertion order. Announced to the other replicas
+   * unless the answer extends the window this one remembered (`announce: false`): then none of
+   * them holds a window of the session (they forgot it when this one stored it).
+   */
+  remember(sessionId: string, window: KnownWindow, { announce = true } = {}): void {
     this.drop(sessionId);
-    this.announce?.(sessionId);
+    if (announce) this.announce?.(sessionId);
     const chars = window.turns.reduce((sum, turn) => sum + turn.content.length, 0);
     // One session's long messages must not push out everyone else's.
     if (chars > this.maxChars / 16) return;
