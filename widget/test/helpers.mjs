@@ -240,6 +240,8 @@ export class FakeApi {
       text += delta;
       event({ type: 'text-delta', id: 't1', delta });
     }
+    // The test that asked ended meanwhile and the next one reset the fake API: nothing to store into.
+    if (!this.messages.has(session.id)) return res.end();
     if (this.reply.error && !closed) {
       if (text) event({ type: 'text-end', id: 't1' });
       event({ type: 'data-error', data: { code: this.reply.error, message: 'upstream failed' } });
