@@ -1,4 +1,3 @@
-import { SessionQueue } from './session-queue.js';
 import {
   type AnswerMeta,
   type AnswerState,
@@ -18,7 +17,6 @@ interface Buffer {
 
 /** One process (no REDIS_URL): turns, buffers and stops live in this process's memory. */
 export class MemoryStreamHub extends StreamHub {
-  private readonly queue = new SessionQueue();
   private readonly buffers = new Map<string, Buffer>();
   private readonly latestOf = new Map<string, string>();
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -27,15 +25,9 @@ export class MemoryStreamHub extends StreamHub {
     super();
   }
 
-  turn<T>(
-    sessionId: string,
-    fn: (latestAnswerId?: string | null) => Promise<T>,
-    before?: () => Promise<void>,
-  ): Promise<T> {
-    return this.queue.run(sessionId, async () => {
-      await before?.();
-      return fn(undefined);
-    });
+  /** This process is the only one: its queue alone decides, and it saw every answer itself. */
+  protected takeTurn<T>(_sessionId: string, fn: (latestAnswerId?: string | null) => Promise<T>): Promise<T> {
+    return fn(undefined);
   }
 
   begin(meta: AnswerMeta, abort: AbortController): InFlightAnswer {

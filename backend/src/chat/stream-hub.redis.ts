@@ -3,7 +3,6 @@ import type { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KnownWindows } from '../sessions/known-windows.js';
-import { SessionQueue } from './session-queue.js';
 import {
   type AnswerMeta,
   type AnswerState,
@@ -32,7 +31,6 @@ const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call
  */
 export class RedisStreamHub extends StreamHub {
   private readonly logger = new Logger('StreamHub');
-  private readonly queue = new SessionQueue();
   private readonly subscriber: Redis;
   private readonly stopChannel: string;
 
@@ -74,49 +72,42 @@ export class RedisStreamHub extends StreamHub {
     return hub;
   }
 
-  /** Within this replica a queue keeps arrival order; across replicas the Redis lock decides. */
-  turn<T>(
-    sessionId: string,
-    fn: (latestAnswerId?: string | null) => Promise<T>,
-    before?: () => Promise<void>,
-  ): Promise<T> {
-    return this.queue.run(sessionId, async () => {
-      await before?.();
-      const key = `lock:${sessionId}`;
-      const token = randomUUID();
-      let wait = 2;
-      let expired: Promise<string[]>;
-      let latest: Promise<string | null>;
-      for (;;) {
-        // Sent together, so one round trip: Redis runs them in this order, so what the others
-        // read is what the lock's holder would read right after taking it.
-        const locked = this.redis.set(key, token, 'PX', this.leaseMs, 'NX');
-        expired = this.redis.zrangebyscore('live', '-inf', Date.now(), 'LIMIT', 0, 100);
-        latest = this.redis.get(`answer:${sessionId}`);
-        if ((await locked) === 'OK') break;
-        expired.catch(() => undefined);
-        latest.catch(() => undefined);
-        await sleep(wait);
-        wait = Math.min(wait * 2, 40);
-      }
-      const renew = setInterval(() => {
-        this.redis.eval(RENEW, 1, key, token, this.leaseMs).catch((err: unknown) => {
-          this.logger.warn({ err }, 'could not renew a session lock');
-        });
-      }, this.leaseMs / 3);
-      renew.unref();
-      try {
-        // A dead replica's answer in this session is stored before this turn's question.
-        const lost = (await expired).some((member) => (JSON.parse(member) as AnswerMeta).sessionId === sessionId);
-        if (lost) await this.onLost?.(sessionId);
-        const pointer = await latest;
-        return await fn(pointer ? (JSON.parse(pointer) as AnswerMeta).assistantId : null);
-      } finally {
-        clearInterval(renew);
-        // Not awaited: the next command on this connection (the next turn's SET) queues behind it.
-        this.redis.eval(RELEASE, 1, key, token).catch(() => undefined);
-      }
-    });
+  /** Across replicas the Redis lock decides. */
+  protected async takeTurn<T>(sessionId: string, fn: (latestAnswerId?: string | null) => Promise<T>): Promise<T> {
+    const key = `lock:${sessionId}`;
+    const token = randomUUID();
+    let wait = 2;
+    let expired: Promise<string[]>;
+    let latest: Promise<string | null>;
+    for (;;) {
+      // Sent together, so one round trip: Redis runs them in this order, so what the others
+      // read is what the lock's holder would read right after taking it.
+      const locked = this.redis.set(key, token, 'PX', this.leaseMs, 'NX');
+      expired = this.redis.zrangebyscore('live', '-inf', Date.now(), 'LIMIT', 0, 100);
+      latest = this.redis.get(`answer:${sessionId}`);
+      if ((await locked) === 'OK') break;
+      expired.catch(() => undefined);
+      latest.catch(() => undefined);
+      await sleep(wait);
+      wait = Math.min(wait * 2, 40);
+    }
+    const renew = setInterval(() => {
+      this.redis.eval(RENEW, 1, key, token, this.leaseMs).catch((err: unknown) => {
+        this.logger.warn({ err }, 'could not renew a session lock');
+      });
+    }, this.leaseMs / 3);
+    renew.unref();
+    try {
+      // A dead replica's answer in this session is stored before this turn's question.
+      const lost = (await expired).some((member) => (JSON.parse(member) as AnswerMeta).sessionId === sessionId);
+      if (lost) await this.onLost?.(sessionId);
+      const pointer = await latest;
+      return await fn(pointer ? (JSON.parse(pointer) as AnswerMeta).assistantId : null);
+    } finally {
+      clearInterval(renew);
+      // Not awaited: the next command on this connection (the next turn's SET) queues behind it.
+      this.redis.eval(RELEASE, 1, key, token).catch(() => undefined);
+    }
   }
 
   begin(meta: AnswerMeta, abort: AbortController): InFlightAnswer {

@@ -9,6 +9,7 @@
  * In Redis the events of one event-loop turn share a stream entry, its id `0-<last event id>`,
  * each event a field named by its number (see RedisStreamHub).
  */
+import { SessionQueue } from './session-queue.js';
 
 /** Who is producing an answer, enough to store it as interrupted if that replica dies. */
 export interface AnswerMeta {
@@ -60,6 +61,7 @@ export interface AnswerState {
 export type LostAnswerHandler = (sessionId?: string) => Promise<void>;
 
 export abstract class StreamHub {
+  private readonly queue = new SessionQueue();
   private readonly local = new Map<string, { answer: InFlightAnswer; abort: AbortController }>();
   private idleWaiters: Array<() => void> = [];
   /** Set by LostAnswers: run when a turn begins, so a dead replica's answer is stored before the next question. */
@@ -72,12 +74,21 @@ export abstract class StreamHub {
    * `before` runs first, once it is this process's turn for the session but before the replicas'
    * lock is asked for: a send starts a guessed model call there, so the lock's round trip overlaps
    * the model's wait. If the turn fails before `fn` runs, the caller undoes what `before` began.
+   * Within this process a queue keeps arrival order; across replicas `takeTurn` decides.
    */
-  abstract turn<T>(
+  turn<T>(
     sessionId: string,
     fn: (latestAnswerId?: string | null) => Promise<T>,
     before?: () => Promise<void>,
-  ): Promise<T>;
+  ): Promise<T> {
+    return this.queue.run(sessionId, async () => {
+      await before?.();
+      return this.takeTurn(sessionId, fn);
+    });
+  }
+
+  /** Runs `fn` once no other replica is inside a turn of the session (this process's queue lets one in at a time). */
+  protected abstract takeTurn<T>(sessionId: string, fn: (latestAnswerId?: string | null) => Promise<T>): Promise<T>;
   abstract begin(meta: AnswerMeta, abort: AbortController): InFlightAnswer;
   /** The latest answer of a session, while its events are kept. */
   abstract latest(sessionId: string): Promise<AnswerState | undefined>;
