@@ -21,6 +21,40 @@ const USER = { id: '00000000-0000-4000-8000-000000000001', claims: {} };
 const SESSION = { id: '00000000-0000-4000-8000-0000000000a1', title: 'Hi', system_prompt: null };
 const QUESTION = { id: '00000000-0000-4000-8000-0000000000b1', seq: 1 } as MessageDto;
 
+/** A ChatService over the given fakes, with the settings, summaries, titles and token count every test here uses. */
+function chatService(parts: {
+  db: unknown;
+  messages: unknown;
+  idempotency: unknown;
+  hub: unknown;
+  ai: AiProvider;
+  known: KnownWindows;
+}): ChatService {
+  const config = {
+    env: {
+      MAX_CONTEXT_MESSAGES: 10,
+      MAX_CONTEXT_TOKENS: 0,
+      DEFAULT_SYSTEM_PROMPT: 'Be brief.',
+      DEFAULT_TEMPERATURE: 0.5,
+      DEFAULT_MAX_TOKENS: 50,
+    },
+    chatTimeoutMs: 10_000,
+  };
+  return new ChatService(
+    parts.db as Database,
+    config as unknown as AppConfig,
+    {} as SessionsRepository,
+    parts.messages as MessagesRepository,
+    parts.idempotency as IdempotencyService,
+    parts.hub as StreamHub,
+    parts.ai,
+    { forWindow: async () => [], afterAnswer: () => undefined } as unknown as SummariesService,
+    { afterFirstAnswer: () => undefined } as unknown as TitlesService,
+    (text: string) => text.length,
+    parts.known,
+  );
+}
+
 function deferred<T = void>() {
   let resolve!: (value: T) => void;
   let reject!: (err: unknown) => void;
@@ -87,29 +121,7 @@ function setup({ letGoFails = false } = {}) {
     fail: jest.fn(async () => undefined),
   };
   const hub = { turn: (_id: string, run: () => Promise<unknown>) => run() };
-  const config = {
-    env: {
-      MAX_CONTEXT_MESSAGES: 10,
-      MAX_CONTEXT_TOKENS: 0,
-      DEFAULT_SYSTEM_PROMPT: 'Be brief.',
-      DEFAULT_TEMPERATURE: 0.5,
-      DEFAULT_MAX_TOKENS: 50,
-    },
-    chatTimeoutMs: 10_000,
-  };
-  const service = new ChatService(
-    db as unknown as Database,
-    config as unknown as AppConfig,
-    {} as SessionsRepository,
-    messages as unknown as MessagesRepository,
-    idempotency as unknown as IdempotencyService,
-    hub as unknown as StreamHub,
-    ai,
-    { forWindow: async () => [], afterAnswer: () => undefined } as unknown as SummariesService,
-    { afterFirstAnswer: () => undefined } as unknown as TitlesService,
-    (text: string) => text.length,
-    new KnownWindows(),
-  );
+  const service = chatService({ db, messages, idempotency, hub, ai, known: new KnownWindows() });
   const send = () =>
     service.send(
       USER,
@@ -240,29 +252,21 @@ describe('ChatService.send with a remembered window: the model request leaves fi
       }),
       asUser: jest.fn(async (_userId: string, work: (tx: Queryable) => Promise<unknown>) => work({} as Queryable)),
     };
-    const service = new ChatService(
-      db as unknown as Database,
-      {
-        env: { MAX_CONTEXT_MESSAGES: 10, MAX_CONTEXT_TOKENS: 0, DEFAULT_SYSTEM_PROMPT: 'Be brief.' },
-        chatTimeoutMs: 10_000,
-      } as unknown as AppConfig,
-      {} as SessionsRepository,
-      messages as unknown as MessagesRepository,
-      { complete: jest.fn() } as unknown as IdempotencyService,
-      {
+    const service = chatService({
+      db,
+      messages,
+      idempotency: { complete: jest.fn() },
+      hub: {
         // As the Redis hub: the replicas' lock is asked for once `before` has run.
         turn: async (_id: string, run: (latest: undefined) => Promise<unknown>, before?: () => Promise<void>) => {
           await before?.();
           steps.push({ step: 'lock', modelRequestsWritten: written.length });
           return run(undefined);
         },
-      } as unknown as StreamHub,
-      new OpenAiProvider({ baseUrl, model: 'test-model' }),
-      { forWindow: async () => [], afterAnswer: () => undefined } as unknown as SummariesService,
-      { afterFirstAnswer: () => undefined } as unknown as TitlesService,
-      (text: string) => text.length,
+      },
+      ai: new OpenAiProvider({ baseUrl, model: 'test-model' }),
       known,
-    );
+    });
     const send = (message: string) =>
       service.send(USER, { message, session_id: SESSION.id }, { signal: new AbortController().signal });
     try {

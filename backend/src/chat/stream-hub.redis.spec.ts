@@ -1,5 +1,6 @@
 import { jest } from '@jest/globals';
 import { Redis } from 'ioredis';
+import { eventually } from '../../test/support/chat.js';
 import { KnownWindows, type KnownWindow } from '../sessions/known-windows.js';
 import { RedisStreamHub } from './stream-hub.redis.js';
 import { TAKEN_OVER, type AnswerMeta, type BufferedEvent } from './stream-hub.js';
@@ -97,28 +98,26 @@ describe('RedisStreamHub (two replicas on the machine’s Redis)', () => {
 
   it('tells the other replicas which sessions it changed, so they forget their windows of them', async () => {
     const window = (leafId: string): KnownWindow => ({ userId: 'u', leafId, systemPrompt: null, turns: [] });
-    /** Every subscriber hears the announcements in the order Redis took them. */
-    const until = async (done: () => boolean) => {
-      for (let i = 0; i < 400 && !done(); i += 1) await new Promise((r) => setTimeout(r, 5));
-      return done();
-    };
+    // Every subscriber hears the announcements in the order Redis took them.
+    const sizeIs = (known: KnownWindows, size: number) =>
+      eventually(async () => (known.size === size ? true : undefined));
     knownA.remember('s-marker-1', window('m1'));
     // B stored the last answer of one session, and knows another.
     knownB.remember('s-answered', window('answer-b'));
     knownB.remember('s-edited', window('answer-b2'));
     // A forgets its marker only on B's word, so it has heard B's announcements before it too.
     knownB.forget('s-marker-1');
-    expect(await until(() => knownA.size === 0)).toBe(true);
+    await sizeIs(knownA, 0);
 
     // A stores a later answer in the first session, and edits the second.
     knownA.remember('s-answered', window('answer-a'));
     knownA.forget('s-edited');
     knownA.remember('s-marker-2', window('m2'));
-    expect(await until(() => knownB.size === 0)).toBe(true);
+    await sizeIs(knownB, 0);
 
     // A heard its own announcements (before B's word on its marker) and kept its window.
     knownB.forget('s-marker-2');
-    expect(await until(() => knownA.size === 1)).toBe(true);
+    await sizeIs(knownA, 1);
     expect(knownA.take('s-answered', 'u')?.leafId).toBe('answer-a');
 
     // An answer that extends the window A remembered is not announced (nobody else holds one).
@@ -126,7 +125,7 @@ describe('RedisStreamHub (two replicas on the machine’s Redis)', () => {
     knownB.remember('s-marker-3', window('m3'));
     knownA.remember('s-quiet', window('answer-a3'), { announce: false });
     knownA.forget('s-marker-3');
-    expect(await until(() => knownB.size === 1)).toBe(true);
+    await sizeIs(knownB, 1);
     expect(knownB.take('s-quiet', 'u')?.leafId).toBe('answer-b3');
   });
 
