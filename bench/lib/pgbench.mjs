@@ -116,10 +116,8 @@ export function pgbenchScript(sent, { userId, sessionId, users }) {
 }
 
 /** pgbench's users and sessions, alongside Pulse's in the bench database. */
-export async function seedPgbench(url, users) {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
+export function seedPgbench(url, users) {
+  return withClient(url, async (c) => {
     await c.query(
       `insert into public.users (id)
        select ($1 || n)::uuid from generate_series($2::int, $2::int + $3::int - 1) n
@@ -132,20 +130,25 @@ export async function seedPgbench(url, users) {
        on conflict do nothing`,
       [USER_PREFIX, SESSION_PREFIX, FIRST, users],
     );
-  } finally {
-    await c.end();
-  }
+  });
 }
 
-async function messageCount(url) {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
+function messageCount(url) {
+  return withClient(url, async (c) => {
     const { rows } = await c.query(
       'select count(*)::int as n from public.chat_messages where session_id::text like $1',
       [`${SESSION_PREFIX}%`],
     );
     return rows[0].n;
+  });
+}
+
+/** One connection to `url` for `work`, closed after. */
+async function withClient(url, work) {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return await work(c);
   } finally {
     await c.end();
   }
@@ -205,6 +208,8 @@ export async function runPgbench({ bin, url, script, clients, seconds }) {
   if (code !== 0 || !(transactions > 0) || stored !== 2 * transactions) {
     throw new Error(`pgbench failed (exit ${code}, ${transactions} sends, ${stored} messages stored):\n${out}`);
   }
+  // The pages the run dirtied are written out now, not during the next measurement.
+  await withClient(url, (c) => c.query('checkpoint'));
   return {
     clients,
     seconds,

@@ -169,16 +169,6 @@ async function pgbenchCeiling(db, dbEnv, secret, users, base) {
   return { ...found, url: dbEnv.DATABASE_URL, script: pgbenchScript(sent, { ...ids, users: SETTINGS.users }) };
 }
 
-async function checkpoint(url) {
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  try {
-    await admin.query('checkpoint');
-  } finally {
-    await admin.end();
-  }
-}
-
 /** Streams through Pulse; pairs each with the upstream's own record of the same request. */
 async function pulseStreams(base, users, upstream, clients, seconds) {
   const run = (runNo += 1);
@@ -355,8 +345,8 @@ export async function benchDatabase(db, upstream, stamp) {
       log(`${db}: streams straight to the upstream, ${clients} clients, ${directSeconds(clients)} s`);
       direct.push(await directStreams(upstream, clients, directSeconds(clients)));
 
-      // Last at each level: the database's own work after a pgbench run (writing out the pages
-      // it dirtied) lands in no measurement, streamed or JSON, of this entry or the next.
+      // Last at each level, ending with a CHECKPOINT and a quiet machine: the database's own work
+      // after a pgbench run lands in no measurement, streamed or JSON, of this entry or the next.
       if (ceiling) {
         const connections = Math.min(clients, SETTINGS.pgbenchMaxClients);
         log(`${db}: pgbench, the same two transactions, ${connections} connections, ${SETTINGS.jsonSeconds} s`);
@@ -364,7 +354,6 @@ export async function benchDatabase(db, upstream, stamp) {
           pulseClients: clients,
           ...(await runPgbench({ ...ceiling, clients: connections, seconds: SETTINGS.jsonSeconds })),
         });
-        await checkpoint(ceiling.url);
         await machineSettled();
       }
     }
