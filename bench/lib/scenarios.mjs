@@ -313,6 +313,7 @@ export async function benchDatabase(db, upstream, stamp) {
     log(`${db}: warm-up`);
     await upstream.control('/__bench/pace', INSTANT);
     await jsonLoad(pulse.base, users, 50, SETTINGS.warmupSeconds);
+    await upstream.control('/__bench/idle');
     await upstream.control('/__bench/pace', PACED);
     await pulseStreams(pulse.base, users, upstream, 20, Math.max(1, SETTINGS.warmupSeconds - 1));
 
@@ -332,9 +333,12 @@ export async function benchDatabase(db, upstream, stamp) {
       j.pulseCpuPercent = Math.round((j.pulseCpuSeconds / SETTINGS.jsonSeconds) * 100);
       json.push(j);
 
+      // autocannon cuts its last sends off, and Pulse answers them all the same: they get the
+      // instant answer they were measured with, and no streamed send waits behind one of them in
+      // its session's queue (which held a first send 290 ms when the pace changed under them).
+      await upstream.control('/__bench/idle');
       await upstream.control('/__bench/pace', PACED);
       log(`${db}: streamed sends, ${clients} clients, ${streamSeconds(clients)} s`);
-      // The JSON run's last sends (cut off by autocannon) finish first.
       await settled(pulse.child.pid);
       meter = cpuMeter(pulse.child.pid);
       const s = await pulseStreams(pulse.base, users, upstream, clients, streamSeconds(clients));

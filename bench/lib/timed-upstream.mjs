@@ -10,6 +10,8 @@
 //        answer: `words` > 0 answers that many one-word chunks, 0 echoes the user's message
 //   POST /__bench/timings                                         returns and forgets the records
 //   POST /__bench/clock                                           this process's clock, to align the two
+//   POST /__bench/idle                                            answers once no completion is open and
+//        none has arrived for QUIET_MS: a load's cut-off sends are answered before the pace changes
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { startOpenAIUpstream } from '../../backend/test/upstream/openai-upstream.mjs';
@@ -20,6 +22,13 @@ const NONCE = /bench-([0-9a-z]+)/g;
 let pace = { chunkDelayMs: 0, firstTokenDelayMs: 0, words: 0 };
 let timings = [];
 let upstream;
+let open = 0;
+let lastArrival = 0;
+const QUIET_MS = 250;
+
+async function idle() {
+  while (open > 0 || now() - lastArrival < QUIET_MS) await new Promise((resolve) => setTimeout(resolve, 50));
+}
 
 const answer = (words) => Array.from({ length: words }, (_, i) => (i === 0 ? 'Sure' : ` w${i}`));
 
@@ -39,6 +48,11 @@ function readAll(req) {
 
 function instrument(req, res) {
   const arrivedAt = now();
+  open += 1;
+  lastArrival = arrivedAt;
+  res.once('close', () => {
+    open -= 1;
+  });
   // Every answer gets the current pace; the stub takes queued behaviours first-in first-out
   // and all of them are alike, so which request gets which one does not matter.
   const { words, ...delays } = pace;
@@ -79,6 +93,12 @@ http.createServer = (handler) =>
     if (req.url === '/__bench/clock' && req.method === 'POST') {
       await readAll(req);
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ now: now() }));
+      return;
+    }
+    if (req.url === '/__bench/idle' && req.method === 'POST') {
+      await readAll(req);
+      await idle();
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
       return;
     }
     if (req.url === '/__bench/timings' && req.method === 'POST') {
