@@ -44,13 +44,18 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
     const req = context.switchToHttp().getRequest<Request & { user?: AuthUser }>();
-    await this.limits.refuseBlockedAddress(req.ip);
+    // Read while the token is checked (with Redis its round trip overlaps the check). A blocked
+    // address is refused whatever its token was, so it learns nothing from the check.
+    const blocked = this.limits.refuseBlockedAddress(req.ip);
+    blocked.catch(() => undefined);
     try {
       await super.canActivate(context);
     } catch (err) {
+      await blocked;
       if (countsAsAuthFailure(err, req)) await this.limits.recordAuthFailure(req.ip);
       throw err;
     }
+    await blocked;
     const send = this.reflector.getAllAndOverride<boolean | undefined>(SEND_BUDGET, targets) ?? false;
     // Refused before it is charged: the balancer retries it on another replica, which charges it once.
     if (send && this.draining.active) throw shuttingDown();

@@ -1,6 +1,7 @@
 import { AppError } from '../common/app-error.js';
 import { AppConfig } from '../config/app-config.js';
-import { MemoryRateLimiterFactory } from './rate-limiter.factory.js';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+import { type LimiterOptions, MemoryRateLimiterFactory } from './rate-limiter.factory.js';
 import { RateLimitsService } from './rate-limits.service.js';
 
 const limits = (env: Record<string, string>) =>
@@ -34,6 +35,31 @@ describe('RateLimitsService', () => {
     // Reading is still allowed, and another user has budgets of their own.
     await l.chargeUser('u', { send: false });
     await l.chargeUser('v', { send: true });
+  });
+
+  it('charges both budgets of a send, and gives the send back when the shared budget refuses the request', async () => {
+    const made = new Map<string, RateLimiterAbstract>();
+    const factory = new (class extends MemoryRateLimiterFactory {
+      override create(options: LimiterOptions): RateLimiterAbstract {
+        const limiter = super.create(options);
+        made.set(options.keyPrefix, limiter);
+        return limiter;
+      }
+    })();
+    const l = new RateLimitsService(
+      AppConfig.fromEnvironment({ RATE_LIMIT_PER_MINUTE: '2', RATE_LIMIT_SENDS_PER_MINUTE: '5' }),
+      factory,
+    );
+    const used = async (prefix: string) => (await made.get(prefix)!.get('u'))?.consumedPoints;
+    await l.chargeUser('u', { send: true });
+    await l.chargeUser('u', { send: true });
+    expect(await used('pulse-requests')).toBe(2);
+    expect(await used('pulse-sends')).toBe(2);
+    const err = await refusal(l.chargeUser('u', { send: true }));
+    expect(err.headers).toMatchObject({ 'RateLimit-Limit': '2', 'RateLimit-Remaining': '0' });
+    // Refused, so not sent: the sends budget is where it was.
+    expect(await used('pulse-sends')).toBe(2);
+    expect(await used('pulse-requests')).toBe(3);
   });
 
   it('charges nothing and sends no headers when the limits are off', async () => {
