@@ -196,9 +196,7 @@ async function pulseStreams(base, users, upstream, clients, seconds) {
     errorMarker: '"type":"error"',
     doneMarker: 'data: [DONE]',
   });
-  const allT = await upstream.control('/__bench/timings');
-  const upstreamByNonce = new Map(allT.map((t) => [t.nonce, t]));
-  for (const s of load.samples) { const u = upstreamByNonce.get(s.nonce); if (u && (s.firstTokenAt - s.startedAt) - (u.firstContentAt - u.arrivedAt) > 20) console.error('OUTLIER', s.nonce, (s.startedAt - load.samples[0].startedAt).toFixed(0), (s.firstTokenAt - s.startedAt).toFixed(1), (u.firstContentAt - u.arrivedAt).toFixed(1), (u.arrivedAt - upstream.clockOffsetMs - s.startedAt).toFixed(1)); }
+  const upstreamByNonce = new Map((await upstream.control('/__bench/timings')).map((t) => [t.nonce, t]));
   const pulseTtft = [];
   const upstreamTtft = [];
   const overhead = [];
