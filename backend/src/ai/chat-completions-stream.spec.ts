@@ -1,9 +1,11 @@
+import { jest } from '@jest/globals';
 import { Readable } from 'node:stream';
 import { AiProviderError, type AiStreamEvent } from './ai-provider.js';
 import {
   chatCompletionEvents,
   mapUsage,
   readChatCompletionStream,
+  readReusably,
   shortErrorReason,
 } from './chat-completions-stream.js';
 
@@ -217,5 +219,80 @@ describe('chat completion helpers', () => {
     expect(shortErrorReason({ error: { message: 'x', type: 'server_error', code: null } })).toBe('server_error');
     expect(shortErrorReason({ error: 'a long sentence with spaces' })).toBeUndefined();
     expect(shortErrorReason('<html>')).toBeUndefined();
+  });
+});
+
+/**
+ * A body's chunks as readReusably gets them: `after` is what the server sends after [DONE]
+ * (`'forever'`: it never ends); `closed` tells whether and when the reader closed the body.
+ */
+function answerBody(after: string[] | 'forever') {
+  const encoder = new TextEncoder();
+  const pieces = [chunk({ content: 'Hi' }, 'stop'), 'data: [DONE]\n\n', ...(after === 'forever' ? [] : after)];
+  const state = { closed: false, readPastDone: 0 };
+  let i = 0;
+  let endless: (() => void) | undefined;
+  const chunks: AsyncIterator<Uint8Array> = {
+    next: async () => {
+      if (state.closed) return { done: true, value: undefined };
+      if (i < pieces.length) {
+        if (i >= 2) state.readPastDone += 1;
+        return { done: false, value: encoder.encode(pieces[i++]) };
+      }
+      if (after !== 'forever') return { done: true, value: undefined };
+      await new Promise<void>((resolve) => (endless = resolve));
+      return { done: true, value: undefined };
+    },
+  };
+  const close = () => {
+    state.closed = true;
+    endless?.();
+  };
+  return { chunks, close, state };
+}
+
+async function readAnswer(chunks: AsyncIterator<Uint8Array>, close: () => void, stopEarly = false) {
+  let text = '';
+  for await (const event of readReusably(chunks, close)) {
+    if (event.type === 'delta') text += event.text;
+    if (stopEarly) break;
+  }
+  return text;
+}
+
+describe('readReusably', () => {
+  it('reads what follows [DONE] to the body’s end, and leaves the body open for its connection', async () => {
+    const { chunks, close, state } = answerBody([': trailing comment\n\n']);
+    expect(await readAnswer(chunks, close)).toBe('Hi');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(state).toEqual({ closed: false, readPastDone: 1 });
+  });
+
+  it('closes a body at once when its reader leaves before the end', async () => {
+    const { chunks, close, state } = answerBody([]);
+    expect(await readAnswer(chunks, close, true)).toBe('Hi');
+    expect(state.closed).toBe(true);
+  });
+
+  it('closes a body that sends more than 64 KiB after [DONE]', async () => {
+    const { chunks, close, state } = answerBody(Array.from({ length: 100 }, () => `: ${'x'.repeat(1024)}\n`));
+    await readAnswer(chunks, close);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(state.closed).toBe(true);
+    expect(state.readPastDone).toBeLessThan(100);
+  });
+
+  it('closes a body that never ends, 2 s after its [DONE]', async () => {
+    jest.useFakeTimers();
+    try {
+      const { chunks, close, state } = answerBody('forever');
+      expect(await readAnswer(chunks, close)).toBe('Hi');
+      await jest.advanceTimersByTimeAsync(1_900);
+      expect(state.closed).toBe(false);
+      await jest.advanceTimersByTimeAsync(200);
+      expect(state.closed).toBe(true);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });

@@ -77,6 +77,49 @@ export async function* readChatCompletionStream(
   yield { type: 'done', finishReason: finishReason ?? 'stop', usage, model };
 }
 
+/** How long, and how much, an upstream body may still send after its [DONE] before its connection is closed instead. */
+const AFTER_DONE = { ms: 2_000, bytes: 64 * 1024 };
+
+/**
+ * readChatCompletionStream over a response body's chunks, leaving its connection reusable. The
+ * reader stops at [DONE]; what follows (usually only the end of the chunked body, in the same or
+ * the next packet) is read here afterwards, so the connection goes back to the pool. A body closed
+ * before its end closes its connection, and every answer then paid for a new one: a TCP and a TLS
+ * handshake with a hosted model before its first token. An answer left early (a stop, a failure)
+ * is closed at once, which is what stops the model; a server that keeps sending after [DONE], or
+ * never ends, loses the connection.
+ */
+export async function* readReusably(
+  chunks: AsyncIterator<Uint8Array>,
+  close: () => void,
+  onEvent?: () => void,
+): AsyncGenerator<AiStreamEvent> {
+  let finished = false;
+  try {
+    // An iterable without `return`: stopping at [DONE] leaves the body open for readRest.
+    yield* readChatCompletionStream({ [Symbol.asyncIterator]: () => ({ next: () => chunks.next() }) }, onEvent);
+    finished = true;
+  } finally {
+    if (finished) void readRest(chunks, close);
+    else close();
+  }
+}
+
+async function readRest(chunks: AsyncIterator<Uint8Array>, close: () => void): Promise<void> {
+  const late = setTimeout(close, AFTER_DONE.ms);
+  let bytes = 0;
+  try {
+    for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
+      bytes += next.value.length;
+      if (bytes > AFTER_DONE.bytes) return close();
+    }
+  } catch {
+    // Closed, or broken after the answer was whole: nothing of it is lost.
+  } finally {
+    clearTimeout(late);
+  }
+}
+
 /** A non-streaming `chat.completion` object as the same events: one delta and a done. */
 export function chatCompletionEvents(json: unknown): AiStreamEvent[] {
   const choice = isRecord(json) && Array.isArray(json.choices) ? (json.choices as unknown[])[0] : undefined;

@@ -1,7 +1,9 @@
+import diagnostics from 'node:diagnostics_channel';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { once } from 'node:events';
 import { aiRequest, drain, expectCode, withinMs } from '../../test/support/ai-stream.js';
+import { eventually } from '../../test/support/chat.js';
 import { startOpenAIUpstream, type OpenAIUpstream } from '../../test/upstream/openai-upstream.mjs';
 import type { AiRequest } from './ai-provider.js';
 import { OpenAiProvider } from './openai.provider.js';
@@ -267,6 +269,106 @@ describe('OpenAiProvider cancellation', () => {
           usage: { promptTokens: 5, completionTokens: 2, totalTokens: 7 },
         },
       ]);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+/** A model server that answers "hi" on every request unless `refuse` says to drop the connection. */
+async function startCountingServer(refuse: (requestOnSocket: number) => boolean = () => false) {
+  const seen = { connections: 0, requests: 0 };
+  const server = http.createServer((req, res) => {
+    seen.requests += 1;
+    const socket = req.socket as typeof req.socket & { served?: number };
+    socket.served = (socket.served ?? 0) + 1;
+    if (refuse(socket.served)) {
+      socket.destroy();
+      return;
+    }
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(`${sseChunk('hi')}data: [DONE]\n\n`);
+      // The body's end in a packet of its own, after [DONE], as hosted APIs often send it.
+      setTimeout(() => res.end(), 20);
+    });
+  });
+  // As hosted APIs do: no `Keep-Alive: timeout=` hint, and no idle close of its own.
+  server.keepAliveTimeout = 0;
+  server.on('connection', () => (seen.connections += 1));
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/v1`,
+    seen,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+describe('OpenAiProvider connections', () => {
+  // The answer is whole at its [DONE]; its connection is free for the next once the body's end was read.
+  let bodiesEnded = 0;
+  const onEnded = () => (bodiesEnded += 1);
+  const connectionFree = (n: number) => eventually(async () => (bodiesEnded >= n ? true : undefined));
+  beforeEach(() => {
+    bodiesEnded = 0;
+    diagnostics.subscribe('undici:request:trailers', onEnded);
+  });
+  afterEach(() => diagnostics.unsubscribe('undici:request:trailers', onEnded));
+
+  it('sends answer after answer over one connection, though each body ends after its [DONE]', async () => {
+    const server = await startCountingServer();
+    try {
+      const provider = new OpenAiProvider({ baseUrl: server.url, model: 'm' });
+      for (let i = 1; i <= 3; i++) {
+        expect((await drain(provider.stream(request()))).text).toBe('hi');
+        await connectionFree(i);
+      }
+      expect(server.seen).toEqual({ connections: 1, requests: 3 });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('keeps its connection to the model across a pause longer than undici’s default 4 s', async () => {
+    const server = await startCountingServer();
+    try {
+      const provider = new OpenAiProvider({ baseUrl: server.url, model: 'm' });
+      expect((await drain(provider.stream(request()))).text).toBe('hi');
+      await new Promise((resolve) => setTimeout(resolve, 4_500));
+      expect((await drain(provider.stream(request()))).text).toBe('hi');
+      expect(server.seen).toEqual({ connections: 1, requests: 2 });
+    } finally {
+      await server.close();
+    }
+  }, 15_000);
+
+  it('sends a request again, once, on a new connection when the model closed the kept one under it', async () => {
+    const server = await startCountingServer((n) => n === 2);
+    try {
+      const provider = new OpenAiProvider({ baseUrl: server.url, model: 'm' });
+      expect((await drain(provider.stream(request()))).text).toBe('hi');
+      await connectionFree(1);
+      const second = await drain(provider.stream(request()));
+      expect(second.error).toBeUndefined();
+      expect(second.text).toBe('hi');
+      expect(server.seen).toEqual({ connections: 2, requests: 3 });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('gives up after that one retry when the model keeps dropping the connection', async () => {
+    const server = await startCountingServer(() => true);
+    try {
+      const provider = new OpenAiProvider({ baseUrl: server.url, model: 'm' });
+      expectCode((await drain(provider.stream(request()))).error, 'UPSTREAM_ERROR');
+      expect(server.seen.requests).toBe(2);
     } finally {
       await server.close();
     }

@@ -3,12 +3,32 @@ import {
   badResponse as unreadable,
   brokenStream as brokeOff,
   chatCompletionEvents,
-  readChatCompletionStream,
+  readReusably,
 } from './chat-completions-stream.js';
-import { request as httpRequest, type Dispatcher } from 'undici';
+import { Agent, errors, request as httpRequest, type Dispatcher } from 'undici';
 import { UpstreamCall, httpError } from './upstream-call.js';
 
 const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
+
+/**
+ * How long a connection to the model is kept open between calls. undici's default is 4 s,
+ * so a chat whose user reads an answer for longer than that paid a new TCP and TLS handshake
+ * (one or two round trips to the provider) before its next first token. A server that names
+ * its own idle limit (`Keep-Alive: timeout=`) is believed; one that closes sooner without
+ * saying so is what the single retry in `send` is for.
+ */
+const KEEP_ALIVE_MS = 30_000;
+
+/**
+ * The connection failed before any of the response arrived: on a kept-alive connection, most
+ * likely the server's idle close crossing our request. A chat completion changes nothing on the
+ * server but what it answers, so sending it again is safe (RFC 9110 §9.2.2); the worst case is
+ * one answer paid for and never read.
+ */
+function connectionWasClosed(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return error instanceof errors.SocketError || code === 'ECONNRESET' || code === 'EPIPE';
+}
 
 export interface OpenAiProviderOptions {
   /** Any OpenAI-compatible API root, up to and including `/v1`. */
@@ -24,6 +44,7 @@ export class OpenAiProvider implements AiProvider {
   readonly model: string;
   private readonly endpoint: string;
   private readonly apiKey?: string;
+  private readonly connections = new Agent({ keepAliveTimeout: KEEP_ALIVE_MS });
 
   constructor(options: OpenAiProviderOptions) {
     this.model = options.model;
@@ -49,8 +70,13 @@ export class OpenAiProvider implements AiProvider {
         return;
       }
       call.touch();
+      const body = response.body;
       try {
-        yield* readChatCompletionStream(response.body, () => call.touch());
+        yield* readReusably(
+          body[Symbol.asyncIterator](),
+          () => body.destroy(),
+          () => call.touch(),
+        );
         call.complete();
       } catch (error) {
         throw call.failure(error, brokenStream);
@@ -70,25 +96,31 @@ export class OpenAiProvider implements AiProvider {
       Accept: 'text/event-stream',
     };
     if (this.apiKey) headers.Authorization = `Bearer ${this.apiKey}`;
-    try {
-      return await httpRequest(this.endpoint, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify({
-          model: request.model ?? this.model,
-          messages: request.messages.map(({ role, content }) => ({ role, content })),
-          temperature: request.temperature,
-          max_tokens: request.maxTokens,
-          stream: true,
-          stream_options: { include_usage: true },
-        }),
-        signal: call.signal,
-      });
-    } catch (error) {
-      throw call.failure(
-        error,
-        (cause) => new AiProviderError('UPSTREAM_ERROR', 'Could not reach the AI provider.', undefined, { cause }),
-      );
+    const body = JSON.stringify({
+      model: request.model ?? this.model,
+      messages: request.messages.map(({ role, content }) => ({ role, content })),
+      temperature: request.temperature,
+      max_tokens: request.maxTokens,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await httpRequest(this.endpoint, {
+          method: 'POST',
+          headers,
+          body,
+          signal: call.signal,
+          dispatcher: this.connections,
+        });
+      } catch (error) {
+        // Once, on a new connection: a second failure is the server's, not a stale connection's.
+        if (attempt === 1 && connectionWasClosed(error) && !call.signal.aborted) continue;
+        throw call.failure(
+          error,
+          (cause) => new AiProviderError('UPSTREAM_ERROR', 'Could not reach the AI provider.', undefined, { cause }),
+        );
+      }
     }
   }
 }

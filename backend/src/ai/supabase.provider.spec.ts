@@ -1,7 +1,9 @@
+import diagnostics from 'node:diagnostics_channel';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { once } from 'node:events';
 import { aiRequest, drain, expectCode, withinMs } from '../../test/support/ai-stream.js';
+import { eventually } from '../../test/support/chat.js';
 import { startOpenAIUpstream, type OpenAIUpstream } from '../../test/upstream/openai-upstream.mjs';
 import type { AiRequest } from './ai-provider.js';
 import { SupabaseProvider, resolveEdgeFunction } from './supabase.provider.js';
@@ -40,11 +42,14 @@ async function startEdgeFunctionStub() {
     answer(res);
   };
   const server = http.createServer((req, res) => void handle(req, res));
+  const seen = { connections: 0 };
+  server.on('connection', () => (seen.connections += 1));
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
   return {
     origin: `http://127.0.0.1:${port}`,
+    seen,
     requests,
     socketCloses,
     answer: (answer: Answer) => answers.push(answer),
@@ -193,6 +198,30 @@ describe('SupabaseProvider against an edge function', () => {
       model: 'edge-llm',
       usage: { promptTokens: 9, completionTokens: 4, totalTokens: 13 },
     });
+  });
+
+  it('keeps one connection for answer after answer, though each body ends after its [DONE]', async () => {
+    let bodiesEnded = 0;
+    const onEnded = () => (bodiesEnded += 1);
+    diagnostics.subscribe('undici:request:trailers', onEnded);
+    try {
+      const before = edge.seen.connections;
+      for (let i = 1; i <= 3; i++) {
+        edge.answer((res) => {
+          res.writeHead(200, { 'content-type': 'text/event-stream' });
+          res.write(`${deltaChunk('Lyon.', 'stop')}data: [DONE]\n\n`);
+          // The body's end in a packet of its own, as servers often send it.
+          setTimeout(() => res.end(), 20);
+        });
+        expect((await drain(provider.stream(request()))).text).toBe('Lyon.');
+        // Free for the next answer once the body's end was read.
+        await eventually(async () => (bodiesEnded >= i ? true : undefined));
+      }
+      expect(edge.seen.connections - before).toBeLessThanOrEqual(1);
+      expect(edge.requests).toHaveLength(3);
+    } finally {
+      diagnostics.unsubscribe('undici:request:trailers', onEnded);
+    }
   });
 
   it('maps a function error to UPSTREAM_ERROR with its status, not its wording', async () => {

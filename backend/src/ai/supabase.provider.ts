@@ -7,7 +7,7 @@ import {
   brokenStream as brokeOff,
   chatCompletionEvents,
   isRecord,
-  readChatCompletionStream,
+  readReusably,
 } from './chat-completions-stream.js';
 import { UpstreamCall, httpError } from './upstream-call.js';
 
@@ -100,8 +100,13 @@ export class SupabaseProvider implements AiProvider {
       if (data instanceof Response) {
         if (!data.body) throw badResponse();
         call.touch();
+        const reader = data.body.getReader();
+        const close = () => void reader.cancel().catch(() => undefined);
         try {
-          yield* readChatCompletionStream(data.body, () => call.touch());
+          const chunks = { next: () => reader.read() } as AsyncIterator<Uint8Array>;
+          yield* readReusably(chunks, close, () => call.touch());
+          // Whole: the call's end must not abort the request, which would close the connection after all.
+          call.complete();
         } catch (streamError) {
           throw call.failure(streamError, brokenStream);
         }
