@@ -175,12 +175,16 @@ async function startStallingServer(respond: (res: http.ServerResponse) => void) 
     req.resume();
     respond(res);
   });
+  return { ...(await listening(server)), closes };
+}
+
+/** `server` on a free loopback port: its API root, and a close that cuts open connections too. */
+async function listening(server: http.Server) {
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/v1`,
-    closes,
     close: () => {
       server.closeAllConnections();
       return new Promise((resolve) => server.close(resolve));
@@ -297,17 +301,7 @@ async function startCountingServer(refuse: (requestOnSocket: number) => boolean 
   // As hosted APIs do: no `Keep-Alive: timeout=` hint, and no idle close of its own.
   server.keepAliveTimeout = 0;
   server.on('connection', () => (seen.connections += 1));
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/v1`,
-    seen,
-    close: () => {
-      server.closeAllConnections();
-      return new Promise((resolve) => server.close(resolve));
-    },
-  };
+  return { ...(await listening(server)), seen };
 }
 
 describe('OpenAiProvider connections', () => {

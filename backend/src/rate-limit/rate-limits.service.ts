@@ -54,8 +54,11 @@ export class RateLimitsService {
     const refused = charged.findIndex((c) => c.status === 'rejected');
     if (refused >= 0) {
       const reason: unknown = (charged[refused] as PromiseRejectedResult).reason;
-      // A refused consume still counts its point; only what follows the refusal is given back.
-      await Promise.all(budgets.slice(refused + 1).map((budget) => budget.limiter.reward(userId)));
+      // A refused consume still counts its point; only what follows the refusal is given back, and
+      // only as far as the store lets it: the refusal is the answer either way.
+      await Promise.all(
+        budgets.slice(refused + 1).map((budget) => budget.limiter.reward(userId).catch(() => undefined)),
+      );
       if (!(reason instanceof RateLimiterRes)) throw reason;
       const budget = budgets[refused];
       const message =
