@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startBuiltServer } from '../backend/test/support/built-server.mjs';
 import { PULSE_ROOT, pulseEnv } from './lib/processes.mjs';
-import { mintTokens } from './lib/scenarios.mjs';
+import { createSessions, mintTokens } from './lib/scenarios.mjs';
 import { markdownTable, ms, summarize } from './lib/stats.mjs';
 
 const SENDS = Number(process.env.BENCH_SENDS ?? 8);
@@ -115,12 +115,7 @@ const server = await startBuiltServer(
 );
 try {
   const [token] = await mintTokens(secret, 1);
-  const created = await fetch(`${server.url}/api/chat/sessions`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ title: 'bench' }),
-  });
-  const { id: sessionId } = await created.json();
+  const [sessionId] = await createSessions(server.url, [token]);
   // One send to start with: its connection is the one every later send may keep.
   await streamedSend(server.url, token, sessionId);
   const rows = [];

@@ -77,7 +77,7 @@ export async function mintTokens(secret, count) {
 }
 
 /** One session per user, created through the API (which also provisions the user). */
-async function createSessions(base, tokens) {
+export async function createSessions(base, tokens) {
   const sessions = Array.from({ length: tokens.length });
   let next = 0;
   const worker = async () => {
