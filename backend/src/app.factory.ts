@@ -40,6 +40,13 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
   // Size per route and a nesting-depth check on the raw bytes, before anything parses or transforms.
   app.use(jsonBodyParser());
   app.disable('x-powered-by');
+  // A user's chats are nobody else's: no browser (or proxy) cache keeps an API answer, so a shared
+  // computer's disk cache holds none. Without a cache, an ETag (a hash of every body) serves nothing.
+  app.set('etag', false);
+  app.use('/api', (_req: unknown, res: ServerResponse, next: () => void) => {
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
   // The client address (req.ip) that per-address limits count: X-Forwarded-For only from configured proxies.
   app.set('trust proxy', config.trustProxy);
   app.useGlobalPipes(createValidationPipe());

@@ -38,6 +38,8 @@ describe('POST /api/chat/send streamed (Accept: text/event-stream)', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
     expect(res.headers.get('x-vercel-ai-ui-message-stream')).toBe('v1');
+    // The answer is the user's: kept in no cache, and not recompressed by a proxy.
+    expect(res.headers.get('cache-control')).toBe('no-store, no-transform');
     const [mine, sdks] = res.body!.tee();
     const [items, ui] = await Promise.all([readSse(mine), readWithAiSdk(sdks)]);
 

@@ -189,6 +189,21 @@ describe('platform: health, OpenAPI, request ids, logs, CORS', () => {
     });
   });
 
+  describe('caching', () => {
+    it('keeps no API answer in a browser or proxy cache, and hashes no ETag for one', async () => {
+      const u = await t.user();
+      await request(t.url).post('/api/chat/sessions').set(u.auth).send({ title: 'Private' }).expect(201);
+      const list = await request(t.url).get('/api/chat/sessions').set(u.auth).expect(200);
+      expect(list.body.data.map((s: { title: string }) => s.title)).toEqual(['Private']);
+      const refused = await request(t.url).get('/api/chat/sessions');
+      expect(refused.status).toBe(401);
+      for (const res of [list, refused]) {
+        expect(res.headers['cache-control']).toBe('no-store');
+        expect(res.headers.etag).toBeUndefined();
+      }
+    });
+  });
+
   describe('CORS', () => {
     const preflight = (origin: string) =>
       request(t.url)

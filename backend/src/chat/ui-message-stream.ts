@@ -7,7 +7,7 @@ import type { UiPart } from './stream-hub.js';
 /** The AI SDK's UI message stream (v1) headers: `useChat`'s DefaultChatTransport reads this. */
 const UI_MESSAGE_STREAM_HEADERS = {
   'Content-Type': 'text/event-stream; charset=utf-8',
-  'Cache-Control': 'no-cache, no-transform',
+  'Cache-Control': 'no-store, no-transform',
   Connection: 'keep-alive',
   'X-Accel-Buffering': 'no',
   'x-vercel-ai-ui-message-stream': 'v1',
