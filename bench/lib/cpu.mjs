@@ -2,6 +2,12 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 
+/**
+ * The machine's CPUs. Not os.availableParallelism(): that is this process's affinity, which is
+ * one CPU while BENCH_PIN holds the run on CPU 1, and /proc/stat counts them all.
+ */
+const CPUS = os.cpus().length;
+
 /** Busy and total jiffies of the whole machine, from /proc/stat. */
 export function machineJiffies() {
   const [, ...f] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);
@@ -35,7 +41,7 @@ export function cpuMeter(pid) {
     return {
       pulseCpuMsPerSend: sends ? +((cpu * 1000) / sends).toFixed(2) : null,
       pulseCpuPercent: 0,
-      machineBusyPercent: Math.round(((m1.busy - m0.busy) / (m1.total - m0.total)) * 100 * os.availableParallelism()),
+      machineBusyPercent: Math.round(((m1.busy - m0.busy) / (m1.total - m0.total)) * 100 * CPUS),
       loadAvg1mBefore: +load.toFixed(2),
       pulseCpuSeconds: cpu,
     };
@@ -45,7 +51,7 @@ export function cpuMeter(pid) {
 export function machine() {
   const cpus = os.cpus();
   return {
-    nproc: os.availableParallelism(),
+    nproc: CPUS,
     cpuModel: cpus[0]?.model ?? 'unknown',
     memTotalGiB: +(os.totalmem() / 2 ** 30).toFixed(1),
     node: process.version,
@@ -75,7 +81,7 @@ export async function machineSettled(limitMs = 20_000) {
     const a = machineJiffies();
     await new Promise((resolve) => setTimeout(resolve, 500));
     const b = machineJiffies();
-    const busyCores = ((b.busy - a.busy) / (b.total - a.total)) * os.availableParallelism();
+    const busyCores = ((b.busy - a.busy) / (b.total - a.total)) * CPUS;
     if (busyCores < 0.25 || Date.now() > end) return;
   }
 }
