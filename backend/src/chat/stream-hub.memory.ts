@@ -1,3 +1,4 @@
+import { EventLog } from './event-log.js';
 import {
   type AnswerMeta,
   type AnswerState,
@@ -10,7 +11,7 @@ import {
 
 interface Buffer {
   meta: AnswerMeta;
-  events: BufferedEvent[];
+  events: EventLog;
   closed: boolean;
   wake: Set<() => void>;
 }
@@ -31,7 +32,7 @@ export class MemoryStreamHub extends StreamHub {
   }
 
   begin(meta: AnswerMeta, abort: AbortController): InFlightAnswer {
-    const buffer: Buffer = { meta, events: [], closed: false, wake: new Set() };
+    const buffer: Buffer = { meta, events: new EventLog(), closed: false, wake: new Set() };
     const wake = () => {
       for (const w of buffer.wake) w();
     };
@@ -40,11 +41,12 @@ export class MemoryStreamHub extends StreamHub {
     const answer: InFlightAnswer = {
       meta,
       append: (id: number, part: UiPart) => {
-        buffer.events.push({ id, part });
+        buffer.events.push(id, part);
         wake();
       },
       end: async () => {
         buffer.closed = true;
+        buffer.events.seal();
         wake();
         this.untrack(meta.assistantId);
         // Kept for late resumes, then forgotten.
@@ -65,7 +67,8 @@ export class MemoryStreamHub extends StreamHub {
     const id = this.latestOf.get(sessionId);
     const buffer = id ? this.buffers.get(id) : undefined;
     if (!buffer) return undefined;
-    const last = buffer.events.at(-1);
+    const count = buffer.events.length;
+    const last = count > 0 ? buffer.events.at(count - 1) : undefined;
     return {
       meta: buffer.meta,
       ended: buffer.closed || (last !== undefined && isTerminal(last.part)),
@@ -81,11 +84,10 @@ export class MemoryStreamHub extends StreamHub {
   async *follow(assistantId: string, afterId: number, signal: AbortSignal): AsyncIterable<BufferedEvent> {
     const buffer = this.buffers.get(assistantId);
     if (!buffer) return;
-    let next = buffer.events.findIndex((e) => e.id > afterId);
-    if (next < 0) next = buffer.events.length;
+    let next = buffer.events.indexAfter(afterId);
     for (;;) {
       while (next < buffer.events.length) {
-        const event = buffer.events[next++];
+        const event = buffer.events.at(next++);
         yield event;
         if (isTerminal(event.part)) return;
       }
@@ -103,7 +105,7 @@ export class MemoryStreamHub extends StreamHub {
   }
 
   async events(assistantId: string): Promise<BufferedEvent[]> {
-    return [...(this.buffers.get(assistantId)?.events ?? [])];
+    return this.buffers.get(assistantId)?.events.all() ?? [];
   }
 
   /** A single process that died took its memory with it: nothing to take over. */
@@ -112,7 +114,8 @@ export class MemoryStreamHub extends StreamHub {
   }
 
   async appendClosing(assistantId: string, events: BufferedEvent[]): Promise<void> {
-    this.buffers.get(assistantId)?.events.push(...events);
+    const buffer = this.buffers.get(assistantId);
+    for (const { id, part } of events) buffer?.events.push(id, part);
   }
 
   async close(): Promise<void> {
