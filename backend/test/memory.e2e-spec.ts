@@ -157,11 +157,14 @@ describe(`memory: running summaries (${TEST_DB})`, () => {
     await exchange(u.auth, 2, sid);
     upstream.enqueue({ kind: 'hang', forModel: SUMMARY_MODEL });
     await exchange(u.auth, 3, sid);
+    // The summary is folded in the background after the answer is stored: the next question is
+    // sent once its model call is under way (it hangs), not merely after the answer.
+    await eventually(async () => (bodiesFor(SUMMARY_MODEL).length === 1 ? true : undefined));
 
     upstream.enqueue({ kind: 'text', chunks: ['Still ', 'here.'], chunkDelayMs: 20, forModel: CHAT_MODEL });
     const s = await streamSend(t.url, u.auth, { message: 'q4', session_id: sid });
     await s.until((x) => x.text().length > 0);
-    // The summary request was made and has not come back: nothing is stored yet.
+    // The summary request has not come back: nothing is stored yet.
     expect(bodiesFor(SUMMARY_MODEL)).toHaveLength(1);
     expect(await summariesOf(sid)).toEqual([]);
     await s.done;
