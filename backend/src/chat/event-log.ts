@@ -13,7 +13,6 @@ const isPlainDelta = (part: UiPart): part is UiPart & { id: unknown; delta: stri
  * parts are kept as they came. Reading an event back gives the part that was appended.
  */
 export class EventLog {
-  private count = 0;
   private firstId = 0;
   /** Every id, only once they stopped being consecutive. */
   private ids: number[] | undefined;
@@ -23,22 +22,20 @@ export class EventLog {
   /** Each delta's text while the answer runs; joined into `text` by `seal`. */
   private deltas: string[] | undefined = [];
   private text = '';
-  /** Where each delta's text ends in `text`. */
-  private ends: number[] | Uint32Array = [];
+  /** Where each delta's text ends in `text`, from `seal` on. */
+  private ends = new Uint32Array(0);
   /** The text part's id, shared by an answer's deltas; a delta naming another one is kept as a part. */
   private textId: unknown;
 
   get length(): number {
-    return this.count;
+    return this.parts.length + (this.deltas?.length ?? this.ends.length);
   }
 
   push(id: number, part: UiPart): void {
-    this.recordId(id);
-    const index = this.count++;
-    const ends = this.ends as number[];
-    if (this.deltas && isPlainDelta(part) && (ends.length === 0 || part.id === this.textId)) {
+    const index = this.length;
+    this.recordId(id, index);
+    if (this.deltas && isPlainDelta(part) && (this.deltas.length === 0 || part.id === this.textId)) {
       this.textId = part.id;
-      ends.push((ends.at(-1) ?? 0) + part.delta.length);
       this.deltas.push(part.delta);
       return;
     }
@@ -61,30 +58,33 @@ export class EventLog {
   indexAfter(id: number): number {
     if (this.ids) {
       const index = this.ids.findIndex((e) => e > id);
-      return index < 0 ? this.count : index;
+      return index < 0 ? this.length : index;
     }
-    return Math.min(Math.max(Math.floor(id) - this.firstId + 1, 0), this.count);
+    return Math.min(Math.max(Math.floor(id) - this.firstId + 1, 0), this.length);
   }
 
   all(): BufferedEvent[] {
-    return Array.from({ length: this.count }, (_, index) => this.at(index));
+    return Array.from({ length: this.length }, (_, index) => this.at(index));
   }
 
   /**
-   * The answer ended: its delta texts become one flat string (`join` copies them) and their ends
-   * an array of exactly their size. Events after this (a lost answer's closing ones) are parts.
+   * The answer ended: its delta texts become one flat string (`join` copies them), with where
+   * each ends. Events after this (a lost answer's closing ones) are parts.
    */
   seal(): void {
     if (!this.deltas) return;
+    this.ends = new Uint32Array(this.deltas.length);
+    let end = 0;
+    for (const [i, delta] of this.deltas.entries()) this.ends[i] = end += delta.length;
     this.text = this.deltas.join('');
     this.deltas = undefined;
-    this.ends = Uint32Array.from(this.ends);
   }
 
-  private recordId(id: number): void {
-    if (this.count === 0) this.firstId = id;
-    else if (!this.ids && id !== this.firstId + this.count) {
-      this.ids = Array.from({ length: this.count }, (_, index) => this.firstId + index);
+  /** `index`: the place the event takes, which is how many came before it. */
+  private recordId(id: number, index: number): void {
+    if (index === 0) this.firstId = id;
+    else if (!this.ids && id !== this.firstId + index) {
+      this.ids = Array.from({ length: index }, (_, i) => this.firstId + i);
     }
     this.ids?.push(id);
   }
