@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { PUBLIC_EXTENSION } from './auth/public.decorator.js';
-import { UI_MESSAGE_STREAM_SCHEMAS } from './chat/dto/ui-message-stream.schema.js';
+import { UI_MESSAGE_STREAM_SCHEMAS } from './streams/dto/ui-message-stream.schema.js';
 import {
   errorResponses,
   type OperationObject,

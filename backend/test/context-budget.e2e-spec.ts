@@ -1,5 +1,5 @@
-import { MESSAGE_TOKENS, REPLY_TOKENS } from '../src/chat/context-budget.js';
-import { loadTokenCounter, type CountTokens } from '../src/chat/token-counter.js';
+import { MESSAGE_TOKENS, REPLY_TOKENS } from '../src/memory/context-budget.js';
+import { loadTokenCounter, type CountTokens } from '../src/memory/token-counter.js';
 import { CHAT_ENV, sendJson, storedMessages } from './support/chat.js';
 import { startTestApp, TEST_DB, type TestApp } from './support/test-app.js';
 import { startOpenAIUpstream, type OpenAIUpstream } from './upstream/openai-upstream.mjs';

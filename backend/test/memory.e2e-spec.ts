@@ -1,6 +1,6 @@
-import { BackgroundJobs } from '../src/chat/background-jobs.js';
-import { MESSAGE_TOKENS, REPLY_TOKENS, summaryMessage } from '../src/chat/context-budget.js';
-import { loadTokenCounter, type CountTokens } from '../src/chat/token-counter.js';
+import { BackgroundJobs } from '../src/memory/background-jobs.js';
+import { MESSAGE_TOKENS, REPLY_TOKENS, summaryMessage } from '../src/memory/context-budget.js';
+import { loadTokenCounter, type CountTokens } from '../src/memory/token-counter.js';
 import { streamSend } from './support/answers.js';
 import { CHAT_ENV, eventually, sendJson, storedMessages, type Auth } from './support/chat.js';
 import { startTestApp, TEST_DB, type TestApp } from './support/test-app.js';

@@ -1,8 +1,8 @@
 import { jest } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { UsersRepository } from '../src/auth/users.repository.js';
-import { SendRequestsRepository } from '../src/chat/send-requests.repository.js';
-import { SummariesRepository } from '../src/chat/summaries.repository.js';
+import { SendRequestsRepository } from '../src/sessions/send-requests.repository.js';
+import { SummariesRepository } from '../src/memory/summaries.repository.js';
 import type { Database, Queryable } from '../src/database/database.js';
 import { FeedbackRepository } from '../src/feedback/feedback.repository.js';
 import { runMigrations } from '../src/database/migrations.js';

@@ -1,4 +1,4 @@
-import { BackgroundJobs } from '../src/chat/background-jobs.js';
+import { BackgroundJobs } from '../src/memory/background-jobs.js';
 import { CHAT_ENV, eventually, sendJson } from './support/chat.js';
 import { startTestApp, TEST_DB, type TestApp } from './support/test-app.js';
 import { startOpenAIUpstream, type OpenAIUpstream } from './upstream/openai-upstream.mjs';

@@ -12,18 +12,16 @@ import type { Request, Response } from 'express';
 import type { AuthUser } from '../auth/auth-user.js';
 import { CurrentUser } from '../auth/current-user.decorator.js';
 import { ApiErrors } from '../common/api-errors.decorator.js';
-import { toErrorBody } from '../common/http-error.filter.js';
 import { AppConfig } from '../config/app-config.js';
-import { AnswerStreams } from './answer-streams.service.js';
 import { SendBudget } from '../rate-limit/send-budget.decorator.js';
 import { MessageIdPipe, SessionIdPipe } from '../sessions/session-id.pipe.js';
-import { type BranchTarget, ChatService } from './chat.service.js';
+import { JsonAnswer, StreamedAnswer } from './answer-output.js';
+import { ChatService } from './chat.service.js';
 import { EditMessageDto, RegenerateDto } from './dto/branch-send.dto.js';
 import { SendMessageDto } from './dto/send-message.dto.js';
 import { SendResultDto } from './dto/send-result.dto.js';
-import type { InFlightAnswer } from './stream-hub.js';
 import { IdempotencyKeyHeader, IdempotencyKeyPipe } from './idempotency-key.pipe.js';
-import { UiMessageStream } from './ui-message-stream.js';
+import type { BranchTarget } from './send.js';
 
 /** An edit or a regenerate: charged and answered exactly like POST /api/chat/send. */
 const AnswersLikeSend = () =>
@@ -58,7 +56,6 @@ export class ChatController {
   constructor(
     private readonly chat: ChatService,
     private readonly config: AppConfig,
-    private readonly streams: AnswerStreams,
   ) {}
 
   @Post('send')
@@ -174,71 +171,9 @@ export class ChatController {
     req: Request & { id?: string },
     res: Response,
   ): Promise<void> {
-    this.streams.assertAccepting();
     const wantsStream = (req.headers.accept ?? '').includes('text/event-stream');
-    await (wantsStream
-      ? this.sendStream(user, body, target, idempotencyKey, String(req.id), res)
-      : this.sendJson(user, body, target, idempotencyKey, res));
-  }
-
-  private async sendJson(
-    user: AuthUser,
-    body: SendMessageDto,
-    target: BranchTarget | undefined,
-    idempotencyKey: string | undefined,
-    res: Response,
-  ): Promise<void> {
-    // Not tied to the connection: a client that drops goes on resuming; only a stop or the drain limit aborts.
-    const abort = new AbortController();
-    let answer: InFlightAnswer | undefined;
-    try {
-      const result = await this.chat.send(user, body, {
-        idempotencyKey,
-        target,
-        signal: abort.signal,
-        onPrepared: (p) => (answer = this.streams.register(user, p, abort, idempotencyKey)),
-      });
-      res.status(200).json(result);
-    } finally {
-      await answer?.end();
-    }
-  }
-
-  private async sendStream(
-    user: AuthUser,
-    body: SendMessageDto,
-    target: BranchTarget | undefined,
-    idempotencyKey: string | undefined,
-    requestId: string,
-    res: Response,
-  ): Promise<void> {
-    // Not tied to the connection, as in sendJson.
-    const abort = new AbortController();
-    let answer: InFlightAnswer | undefined;
-    const stream = new UiMessageStream(res, this.config.env.SSE_HEARTBEAT_SECONDS * 1000, this.config.env.SSE_FLUSH_MS);
-    try {
-      const result = await this.chat.send(user, body, {
-        idempotencyKey,
-        target,
-        signal: abort.signal,
-        onPrepared: (p) => {
-          answer = this.streams.register(user, p, abort, idempotencyKey, stream);
-          stream.begin(p);
-        },
-        onDelta: (delta) => stream.delta(delta),
-      });
-      if (result.replayed) {
-        stream.begin(result);
-        if (result.response) stream.delta(result.response);
-      }
-      await stream.finish(result);
-    } catch (err) {
-      // Before the stream opened, the error is an ordinary JSON response with its status.
-      if (!stream.opened) throw err;
-      await stream.fail(toErrorBody(err, requestId));
-    } finally {
-      stream.dispose();
-      await answer?.end();
-    }
+    const timing = { heartbeatMs: this.config.env.SSE_HEARTBEAT_SECONDS * 1000, flushMs: this.config.env.SSE_FLUSH_MS };
+    const out = wantsStream ? new StreamedAnswer(res, timing, String(req.id)) : new JsonAnswer(res);
+    await this.chat.send(user, body, { idempotencyKey, target }, out);
   }
 }

@@ -1,53 +1,28 @@
 import { Module } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import { AiModule } from '../ai/ai.module.js';
-import { AppConfig } from '../config/app-config.js';
-import { REDIS } from '../redis/redis.module.js';
-import { KnownWindows } from '../sessions/known-windows.js';
+import { MemoryModule } from '../memory/memory.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
-import { AnswerStreamsController } from './answer-streams.controller.js';
-import { AnswerStreams } from './answer-streams.service.js';
-import { BackgroundJobs } from './background-jobs.js';
+import { StreamsModule } from '../streams/streams.module.js';
 import { ChatController } from './chat.controller.js';
 import { ChatService } from './chat.service.js';
 import { IdempotencyService } from './idempotency.service.js';
-import { LostAnswers } from './lost-answers.js';
+import { KnownWindows } from './known-windows.js';
+import { KnownWindowsSync } from './known-windows.sync.js';
+import { QuestionsService } from './questions.service.js';
 import { SendRequestsJanitor } from './send-requests.janitor.js';
-import { SendRequestsRepository } from './send-requests.repository.js';
-import { StreamHub } from './stream-hub.js';
-import { MemoryStreamHub } from './stream-hub.memory.js';
-import { RedisStreamHub } from './stream-hub.redis.js';
-import { SummariesRepository } from './summaries.repository.js';
-import { SummariesService } from './summaries.service.js';
-import { TitlesService } from './titles.service.js';
-import { loadTokenCounter, TOKEN_COUNTER } from './token-counter.js';
 
+/** Sending a message: POST /api/chat/send, edits and regenerates, and what makes a send safe to retry. */
 @Module({
-  imports: [AiModule, SessionsModule],
-  controllers: [ChatController, AnswerStreamsController],
+  imports: [AiModule, SessionsModule, StreamsModule, MemoryModule],
+  controllers: [ChatController],
   providers: [
     ChatService,
+    QuestionsService,
     IdempotencyService,
-    SendRequestsRepository,
     SendRequestsJanitor,
-    AnswerStreams,
-    LostAnswers,
-    BackgroundJobs,
-    SummariesRepository,
-    SummariesService,
-    TitlesService,
-    { provide: TOKEN_COUNTER, useFactory: loadTokenCounter },
-    {
-      provide: StreamHub,
-      inject: [REDIS, AppConfig, KnownWindows],
-      useFactory: (redis: Redis | null, config: AppConfig, known: KnownWindows): Promise<StreamHub> | StreamHub => {
-        const { env } = config;
-        const keepMs = env.STREAM_RESUME_SECONDS * 1000;
-        return redis
-          ? RedisStreamHub.create(redis, env.REDIS_KEY_PREFIX, env.ANSWER_LEASE_SECONDS * 1000, keepMs, known)
-          : new MemoryStreamHub(keepMs);
-      },
-    },
+    // Built by hand: its constructor takes a budget, not a dependency.
+    { provide: KnownWindows, useFactory: () => new KnownWindows() },
+    KnownWindowsSync,
   ],
 })
 export class ChatModule {}

@@ -5,54 +5,111 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { AddressInfo } from 'node:net';
 import { OpenAiProvider } from '../ai/openai.provider.js';
 import type { AiProvider, AiRequest, AiStreamEvent } from '../ai/ai-provider.js';
+import type { Draining } from '../common/draining.js';
 import type { AppConfig } from '../config/app-config.js';
-import type { Database, Queryable, TransactionHooks } from '../database/database.js';
+import { Database, type Queryable, type QueryResult } from '../database/database.js';
+import { ContextPlanner } from '../memory/context-planner.js';
+import type { SummariesService } from '../memory/summaries.service.js';
+import type { TitlesService } from '../memory/titles.service.js';
 import type { MessageDto } from '../sessions/dto/session.dto.js';
-import { KnownWindows } from '../sessions/known-windows.js';
 import type { MessagesRepository } from '../sessions/messages.repository.js';
 import type { SessionsRepository } from '../sessions/sessions.repository.js';
+import { MemoryLiveAnswers } from '../streams/live-answers.memory.js';
+import type { LostAnswers } from '../streams/lost-answers.js';
+import { LocalSessionTurns, type SessionTurns } from '../streams/session-turns.js';
+import type { AnswerOutput } from './answer-output.js';
 import { ChatService } from './chat.service.js';
+import type { SendResultDto } from './dto/send-result.dto.js';
 import type { IdempotencyService } from './idempotency.service.js';
-import type { StreamHub } from './stream-hub.js';
-import type { SummariesService } from './summaries.service.js';
-import type { TitlesService } from './titles.service.js';
+import { KnownWindows } from './known-windows.js';
+import { QuestionsService } from './questions.service.js';
 
 const USER = { id: '00000000-0000-4000-8000-000000000001', claims: {} };
 const SESSION = { id: '00000000-0000-4000-8000-0000000000a1', title: 'Hi', system_prompt: null };
 const QUESTION = { id: '00000000-0000-4000-8000-0000000000b1', seq: 1 } as MessageDto;
 
+const CONFIG = {
+  env: {
+    MAX_CONTEXT_MESSAGES: 10,
+    MAX_CONTEXT_TOKENS: 0,
+    DEFAULT_SYSTEM_PROMPT: 'Be brief.',
+    DEFAULT_TEMPERATURE: 0.5,
+    DEFAULT_MAX_TOKENS: 50,
+  },
+  chatTimeoutMs: 10_000,
+} as unknown as AppConfig;
+
+/** A Database whose transactions run `commit` (the test's say) where the real one sends COMMIT. */
+class ScriptedDatabase extends Database {
+  readonly kind = 'pglite' as const;
+
+  constructor(private readonly commit: () => Promise<void>) {
+    super();
+  }
+
+  async query<T>(): Promise<QueryResult<T>> {
+    return { rows: [], rowCount: 0 };
+  }
+
+  async execScript(): Promise<void> {}
+
+  async transaction<T>(fn: (tx: Queryable) => Promise<T>, _setup?: string, beforeCommit?: (result: T) => void) {
+    const result = await fn(this);
+    beforeCommit?.(result);
+    await this.commit();
+    return result;
+  }
+
+  async close(): Promise<void> {}
+}
+
 /** A ChatService over the given fakes, with the settings, summaries, titles and token count every test here uses. */
 function chatService(parts: {
-  db: unknown;
+  db: Database;
   messages: unknown;
   idempotency: unknown;
-  hub: unknown;
+  turns: SessionTurns;
   ai: AiProvider;
   known: KnownWindows;
 }): ChatService {
-  const config = {
-    env: {
-      MAX_CONTEXT_MESSAGES: 10,
-      MAX_CONTEXT_TOKENS: 0,
-      DEFAULT_SYSTEM_PROMPT: 'Be brief.',
-      DEFAULT_TEMPERATURE: 0.5,
-      DEFAULT_MAX_TOKENS: 50,
-    },
-    chatTimeoutMs: 10_000,
-  };
+  const messages = parts.messages as MessagesRepository;
+  const idempotency = parts.idempotency as IdempotencyService;
+  const summaries = { forWindow: async () => [], afterAnswer: () => undefined } as unknown as SummariesService;
   return new ChatService(
-    parts.db as Database,
-    config as unknown as AppConfig,
-    {} as SessionsRepository,
-    parts.messages as MessagesRepository,
-    parts.idempotency as IdempotencyService,
-    parts.hub as StreamHub,
-    parts.ai,
-    { forWindow: async () => [], afterAnswer: () => undefined } as unknown as SummariesService,
+    parts.db,
+    CONFIG,
+    { active: false } as Draining,
+    messages,
+    new QuestionsService(parts.db, CONFIG, {} as SessionsRepository, messages, idempotency),
+    idempotency,
+    parts.turns,
+    new MemoryLiveAnswers(60_000),
+    {} as LostAnswers,
+    new ContextPlanner(CONFIG, summaries, (text: string) => text.length),
+    summaries,
     { afterFirstAnswer: () => undefined } as unknown as TitlesService,
-    (text: string) => text.length,
     parts.known,
+    parts.ai,
   );
+}
+
+/** An output that notes what the send wrote to it, and hands the result (or the error) back. */
+function recordingOutput(log: string[] = [], onText?: () => void) {
+  let result: SendResultDto | undefined;
+  const out: AnswerOutput = {
+    streamed: false,
+    open: () => void log.push('prepared'),
+    text: (text) => {
+      log.push(`delta ${text}`);
+      onText?.();
+    },
+    finish: async (r) => void (result = r),
+    fail: async (err) => {
+      throw err;
+    },
+    dispose: () => undefined,
+  };
+  return { out, result: () => result! };
 }
 
 function deferred<T = void>() {
@@ -76,17 +133,10 @@ function setup({ letGoFails = false } = {}) {
   const firstDeltaSent = deferred();
   const finish = deferred();
   let request: AiRequest | undefined;
-  const db = {
-    asUser: jest.fn(
-      async (_userId: string, work: (tx: Queryable) => Promise<unknown>, hooks: TransactionHooks<unknown> = {}) => {
-        const result = await work({} as Queryable);
-        hooks.beforeCommit?.(result);
-        await commit.promise;
-        log.push('committed');
-        return result;
-      },
-    ),
-  };
+  const db = new ScriptedDatabase(async () => {
+    await commit.promise;
+    log.push('committed');
+  });
   const ai: AiProvider = {
     name: 'openai',
     model: 'test-model',
@@ -120,22 +170,19 @@ function setup({ letGoFails = false } = {}) {
     complete: jest.fn(async () => undefined),
     fail: jest.fn(async () => undefined),
   };
-  const hub = { turn: (_id: string, run: () => Promise<unknown>) => run() };
-  const service = chatService({ db, messages, idempotency, hub, ai, known: new KnownWindows() });
+  const service = chatService({
+    db,
+    messages,
+    idempotency,
+    turns: new LocalSessionTurns(),
+    ai,
+    known: new KnownWindows(),
+  });
+  const output = recordingOutput(log, () => firstDeltaSent.resolve());
   const send = () =>
-    service.send(
-      USER,
-      { message: 'Hi', session_id: SESSION.id },
-      {
-        idempotencyKey: 'key-1',
-        signal: new AbortController().signal,
-        onPrepared: () => log.push('prepared'),
-        onDelta: (text) => {
-          log.push(`delta ${text}`);
-          firstDeltaSent.resolve();
-        },
-      },
-    );
+    service
+      .send(USER, { message: 'Hi', session_id: SESSION.id }, { idempotencyKey: 'key-1' }, output.out)
+      .then(output.result);
   /** Resolves once the model has produced its first delta (it waits, unread, for the commit). */
   const modelAnswered = async () => {
     while (!log.includes('model asked')) await new Promise((r) => setImmediate(r));
@@ -245,30 +292,35 @@ describe('ChatService.send with a remembered window: the model request leaves fi
       })),
       append: jest.fn(async () => ({ id: 'answer' })),
     };
-    const db = {
-      asUserStatement: jest.fn(async (_userId: string, work: (tx: Queryable) => Promise<unknown>) => {
-        steps.push({ step: 'statement', modelRequestsWritten: written.length });
-        return work({} as Queryable);
-      }),
-      asUser: jest.fn(async (_userId: string, work: (tx: Queryable) => Promise<unknown>) => work({} as Queryable)),
+    const db = new ScriptedDatabase(async () => undefined);
+    const statement = db.asUserStatement.bind(db);
+    db.asUserStatement = <T>(userId: string, work: (tx: Queryable) => Promise<T>) => {
+      steps.push({ step: 'statement', modelRequestsWritten: written.length });
+      return statement(userId, work);
     };
+    // As across replicas: the lock is asked for once the send is in this process's queue.
+    const turns = {
+      enter: async () => ({
+        lock: async () => {
+          steps.push({ step: 'lock', modelRequestsWritten: written.length });
+          return { lostAnswer: false };
+        },
+        release: () => undefined,
+      }),
+    } as unknown as SessionTurns;
     const service = chatService({
       db,
       messages,
       idempotency: { complete: jest.fn() },
-      hub: {
-        // As the Redis hub: the replicas' lock is asked for once `before` has run.
-        turn: async (_id: string, run: (latest: undefined) => Promise<unknown>, before?: () => Promise<void>) => {
-          await before?.();
-          steps.push({ step: 'lock', modelRequestsWritten: written.length });
-          return run(undefined);
-        },
-      },
+      turns,
       ai: new OpenAiProvider({ baseUrl, model: 'test-model' }),
       known,
     });
-    const send = (message: string) =>
-      service.send(USER, { message, session_id: SESSION.id }, { signal: new AbortController().signal });
+    const send = async (message: string) => {
+      const output = recordingOutput();
+      await service.send(USER, { message, session_id: SESSION.id }, {}, output.out);
+      return output.result();
+    };
     try {
       // A first exchange leaves the connection to the model kept alive, as every later send finds it.
       known.remember(SESSION.id, { userId: USER.id, leafId: 'answer-0', systemPrompt: null, turns: [] });

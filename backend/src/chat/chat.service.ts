@@ -5,73 +5,43 @@ import { AI_PROVIDER, AiProviderError, type AiProvider, type AiRequest, type AiU
 import type { AuthUser } from '../auth/auth-user.js';
 import { AppError, type ErrorDetails } from '../common/app-error.js';
 import { cleanText, StreamingTextCleaner } from '../common/clean-text.js';
+import { Draining, shuttingDown } from '../common/draining.js';
 import { AppConfig } from '../config/app-config.js';
 import { Database, type Queryable } from '../database/database.js';
-import type { SessionDto } from '../sessions/dto/session.dto.js';
-import { KnownWindows, sameWindow } from '../sessions/known-windows.js';
-import { MessagesRepository, type StoredMessage } from '../sessions/messages.repository.js';
-import { SessionsRepository } from '../sessions/sessions.repository.js';
-import { messageNotFound, sessionNotFound } from '../sessions/sessions.service.js';
-import { planContext, type ContextPlan } from './context-budget.js';
-import { titleFrom, type StoredTurn } from './context.builder.js';
+import type { ContextPlan } from '../memory/context-budget.js';
+import { ContextPlanner } from '../memory/context-planner.js';
+import { SummariesService } from '../memory/summaries.service.js';
+import { titleFrom } from '../memory/title.js';
+import { TitlesService } from '../memory/titles.service.js';
+import { MessagesRepository } from '../sessions/messages.repository.js';
+import { sessionNotFound } from '../sessions/sessions.service.js';
+import { type InFlightAnswer, LiveAnswers, TAKEN_OVER } from '../streams/live-answers.js';
+import { LostAnswers } from '../streams/lost-answers.js';
+import { type SessionTurn, SessionTurns, type SharedTurn } from '../streams/session-turns.js';
+import type { AnswerOutput } from './answer-output.js';
 import type { SendMessageDto } from './dto/send-message.dto.js';
 import type { SendResultDto, UsageDto } from './dto/send-result.dto.js';
 import { EarlyModelCall } from './early-model-call.js';
 import { IdempotencyService } from './idempotency.service.js';
-import { StreamHub, TAKEN_OVER } from './stream-hub.js';
-import { SummariesService } from './summaries.service.js';
-import { TitlesService } from './titles.service.js';
-import { TOKEN_COUNTER, TurnTokenCache, type CountTokens } from './token-counter.js';
+import { KnownWindows, sameWindow } from './known-windows.js';
+import { QuestionsService } from './questions.service.js';
+import type { SendOptions, StoredQuestion } from './send.js';
 
-/** What the caller learns once the user's message is safely stored, before any of the answer. */
-export interface PreparedSend {
-  session_id: string;
-  title: string;
-  created_session: boolean;
-  user_message_id: string;
-  assistant_message_id: string;
-}
-
-/** A send that branches: a new version of a question (edit), or a new answer to one (regenerate). */
-export interface BranchTarget {
-  kind: 'edit' | 'regenerate';
-  /** The user message edited, or the assistant message regenerated. */
-  messageId: string;
-}
-
-export interface SendOptions {
-  idempotencyKey?: string;
-  target?: BranchTarget;
-  /** Aborted by a stop (from any replica) or the drain limit: the upstream call is aborted and the partial answer kept. */
-  signal: AbortSignal;
-  onPrepared?: (prepared: PreparedSend) => void;
-  onDelta?: (text: string) => void;
-}
-
-/** What the model is asked, and what of the session's memory went into it (stored with the answer). */
-interface ModelCallPlan {
-  systemPrompt: string;
-  context: ContextPlan;
-  request: Omit<AiRequest, 'signal'>;
-}
-
-/** A model call under way, what it was asked from, and its plan (the stored memory goes with the answer). */
+/** A model call under way, the question it answers (stored, or guessed from memory), and what of the memory went into it. */
 interface ModelCall {
-  read: Stored;
-  prepared: Promise<ModelCallPlan>;
+  question: StoredQuestion;
+  plan: Promise<{ systemPrompt: string; context: ContextPlan }>;
   call: EarlyModelCall;
 }
 
-interface Stored {
-  session: Pick<SessionDto, 'id' | 'title' | 'system_prompt'>;
-  userMessage: { id: string };
-  window: StoredTurn[];
-  created: boolean;
-  /** The leaf the answer replaces as the tip of the active branch (unless the user chose another meanwhile). */
-  leaf: string | null;
+/** What the model said, as relayed to the client. */
+interface Relayed {
+  text: string;
+  ttftMs?: number;
+  done?: { finishReason: string; usage?: AiUsage; model?: string };
+  /** A stop or the drain limit ended it early. */
+  interrupted: boolean;
 }
-
-const invalidRole = (message: string) => new AppError('INVALID_MESSAGE_ROLE', message, { field: 'message_id' });
 
 const toUsage = (u?: AiUsage): UsageDto | null =>
   u ? { prompt_tokens: u.promptTokens, completion_tokens: u.completionTokens, total_tokens: u.totalTokens } : null;
@@ -95,59 +65,153 @@ const isStoredElsewhere = (err: unknown) =>
   (err as { constraint?: string }).constraint === 'chat_messages_pkey';
 
 /**
- * Sending a message: store the user's message, ask the model with the session's memory,
- * store the answer. Every step commits on its own, so a failure never loses the question
- * and never leaves half an exchange behind. The model is asked while the question's commit
- * is in flight, but none of its answer goes out before that commit succeeded.
+ * Sending a message, top to bottom in `send`: take the session's turn, store the question (the
+ * model is asked while its commit is under way), relay the answer as it comes, store the answer.
+ * Every write commits on its own, so a failure never loses the question and never leaves half an
+ * exchange behind; none of the answer goes out before the question's commit succeeded.
  */
 @Injectable()
 export class ChatService {
   private readonly logger = new Logger(ChatService.name);
-  private readonly turnTokens: TurnTokenCache;
 
   constructor(
     private readonly db: Database,
     private readonly config: AppConfig,
-    private readonly sessions: SessionsRepository,
+    private readonly draining: Draining,
     private readonly messages: MessagesRepository,
+    private readonly questions: QuestionsService,
     private readonly idempotency: IdempotencyService,
-    private readonly hub: StreamHub,
-    @Inject(AI_PROVIDER) private readonly ai: AiProvider,
+    private readonly turns: SessionTurns,
+    private readonly live: LiveAnswers,
+    private readonly lost: LostAnswers,
+    private readonly planner: ContextPlanner,
     private readonly summaries: SummariesService,
     private readonly titles: TitlesService,
-    @Inject(TOKEN_COUNTER) private readonly countTokens: CountTokens,
     private readonly known: KnownWindows,
-  ) {
-    this.turnTokens = new TurnTokenCache(countTokens);
-  }
+    @Inject(AI_PROVIDER) private readonly ai: AiProvider,
+  ) {}
 
-  send(user: AuthUser, dto: SendMessageDto, opts: SendOptions): Promise<SendResultDto> {
-    const sessionId = dto.session_id?.toLowerCase();
-    if (!sessionId) return this.sendNow(user, dto, opts);
-    let guessed: ModelCall | undefined;
-    return this.hub
-      .turn(
-        sessionId,
-        (latestAnswerId) => {
-          const call = guessed && this.confirmGuess(guessed, latestAnswerId);
-          guessed = undefined;
-          return this.sendNow(user, dto, opts, call);
+  /** One send (a new message, an edit or a regenerate), its answer written to `out`. */
+  async send(user: AuthUser, dto: SendMessageDto, opts: SendOptions, out: AnswerOutput): Promise<void> {
+    // A replica that is shutting down takes no new send; the balancer retries it on another.
+    if (this.draining.active) throw shuttingDown();
+    const key = opts.idempotencyKey;
+    // Not tied to the connection: a client that drops can resume. A stop (from any replica) or
+    // the drain limit aborts the model call, and the partial answer is kept.
+    const abort = new AbortController();
+    let turn: SessionTurn | undefined;
+    let model: ModelCall | undefined;
+    let answer: InFlightAnswer | undefined;
+    try {
+      // 1. The session's turn: one send at a time per session, here and across replicas. A new
+      // session has no other send to wait for.
+      const sessionId = dto.session_id?.toLowerCase();
+      turn = sessionId ? await this.turns.enter(sessionId) : undefined;
+      if (turn && sessionId) {
+        // The model is asked at once from the window this process stored last in the session,
+        // so the lock's round trip and the question's statement overlap the model's wait.
+        model = this.guess(user, sessionId, dto, opts, abort.signal);
+        if (model) await this.sentFirst(model.call);
+        const shared = await turn.lock();
+        // A dead replica's answer in this session is stored before this turn's question.
+        if (shared.lostAnswer) await this.lost.recover(sessionId);
+        if (model && !stillLatest(model, shared)) model = this.cancel(model);
+      }
+
+      // 2. The question, stored. The model is asked while its COMMIT is under way, unless the
+      // guess asked it with exactly the window that was stored.
+      const step = await this.questions.store(user, dto, opts);
+      if (step.replay) return await this.replay(step.replay, out);
+      const { value: question, committed } = step.stored;
+      const guessed = model !== undefined && sameWindow(windowOf(model.question), windowOf(question));
+      if (!guessed) {
+        if (model) this.cancel(model);
+        model = this.ask(user, dto, question, abort.signal);
+      }
+      const { call, plan } = model!;
+      try {
+        await committed;
+      } catch (err) {
+        // The question is not stored, so no answer may be shown for it: the model call ends unread.
+        await call.cancel();
+        throw err;
+      }
+
+      // 3. The answer streams: registered so a stop or a resume from any replica finds it.
+      const assistantId = randomUUID();
+      const { session, userMessageId } = question;
+      answer = this.live.begin(
+        {
+          sessionId: session.id,
+          assistantId,
+          userId: user.id,
+          userMessageId,
+          ...(key ? { idempotencyKey: key } : {}),
+          streamed: out.streamed,
         },
-        async () => {
-          guessed = this.guess(user, sessionId, dto, opts);
-          if (!guessed) return;
-          await guessed.call.asked;
-          // undici writes a request on a kept-alive connection only in the next check phase (it
-          // first lets the socket report a close). The lock's or the question's write, sent now,
-          // would go first, and a loopback write costs 0.1-1 ms here: one check phase later, the
-          // model's request leads.
-          await setImmediate();
+        abort,
+      );
+      out.open(
+        {
+          session_id: session.id,
+          title: session.title,
+          created_session: question.created,
+          user_message_id: userMessageId,
+          assistant_message_id: assistantId,
         },
-      )
-      .finally(() => {
-        // The turn failed before the send took its guessed call over (the lock could not be had).
-        if (guessed) void guessed.call.cancel();
-      });
+        answer,
+      );
+      const { systemPrompt, context } = await plan;
+      const where = { session_id: session.id, user_message_id: userMessageId };
+      let relayed: Relayed;
+      try {
+        relayed = await this.relay(call, abort.signal, out);
+      } catch (err) {
+        await this.idempotency.fail(user.id, key);
+        // A new session's id is news to the client: without it a retry would start a second session.
+        throw this.toAppError(err, where);
+      }
+      // Another replica found this one's lease run out and stored the partial answer itself.
+      if (abort.signal.reason === TAKEN_OVER) throw answerLost(where);
+
+      // 4. The answer, stored (with the result a retry with the same key replays).
+      const result = this.resultOf(question, assistantId, relayed);
+      if (relayed.interrupted && relayed.text === '') {
+        // Stopped before the model said anything: there is no answer to keep, and the history
+        // shows the question alone. A retry with the same key answers it.
+        await this.idempotency.fail(user.id, key);
+        return await out.finish(result);
+      }
+      try {
+        await this.storeAnswer(user, key, result, question.leaf, {
+          provider: this.ai.name,
+          model: result.model,
+          usage: result.usage,
+          finish_reason: result.finish_reason,
+          latency_ms: Math.round(performance.now() - call.startedAt),
+          ttft_ms: relayed.ttftMs === undefined ? null : Math.round(relayed.ttftMs),
+          reply_to: userMessageId,
+          context: { messages: context.turns, tokens: context.tokens, summary: context.summary !== undefined },
+          ...(relayed.interrupted ? { interrupted: true } : {}),
+        });
+      } catch (err) {
+        // Left pending, the key would answer every retry with 409 IDEMPOTENCY_KEY_IN_USE until it went stale.
+        await this.idempotency.fail(user.id, key);
+        throw isStoredElsewhere(err) ? answerLost(where) : err;
+      }
+      this.rememberWindow(user, question, result, { extendsKnown: guessed });
+      this.refineInBackground(user, question, result, systemPrompt);
+      await out.finish(result);
+    } catch (err) {
+      // The turn failed before the send took its guessed call over (the lock could not be had),
+      // or the answer broke off: the model call ends (a no-op for one that ended).
+      if (model) await model.call.cancel();
+      await out.fail(err);
+    } finally {
+      out.dispose();
+      await answer?.end();
+      turn?.release();
+    }
   }
 
   /**
@@ -155,183 +219,112 @@ export class ChatService {
    * stored: the model is asked at once with the window stored then. Taken, not read: a send that
    * ends without storing an answer leaves nothing to guess from.
    */
-  private guess(user: AuthUser, sessionId: string, dto: SendMessageDto, opts: SendOptions): ModelCall | undefined {
+  private guess(
+    user: AuthUser,
+    sessionId: string,
+    dto: SendMessageDto,
+    opts: SendOptions,
+    signal: AbortSignal,
+  ): ModelCall | undefined {
     // Another user naming this session learns nothing, and neither does the model on their behalf.
     const known = this.known.take(sessionId, user.id);
     if (!known || opts.idempotencyKey || opts.target) return undefined;
-    return this.askModel(user, dto, opts.signal, {
+    const question = {
       session: { id: sessionId, title: '', system_prompt: known.systemPrompt },
-      userMessage: { id: '' },
-      window: [...known.turns, { role: 'user', content: dto.message }],
+      userMessageId: '',
+      window: [...known.turns, { role: 'user' as const, content: dto.message }],
       created: false,
       leaf: known.leafId,
-    });
+    };
+    return this.ask(user, dto, question, signal);
   }
 
-  /** Keeps a guessed call only while no other replica has answered in the session since (`latestAnswerId`). */
-  private confirmGuess(guessed: ModelCall, latestAnswerId: string | null | undefined): ModelCall | undefined {
-    if (latestAnswerId === undefined || latestAnswerId === guessed.read.leaf) return guessed;
-    void guessed.call.cancel();
+  /**
+   * Waits until the guessed call's request is on its way. undici writes a request on a kept-alive
+   * connection only in the next check phase (it first lets the socket report a close); the
+   * lock's or the question's write, sent now, would go first, and a loopback write costs 0.1-1 ms
+   * here. One check phase later, the model's request leads.
+   */
+  private async sentFirst(call: EarlyModelCall): Promise<void> {
+    await call.asked;
+    await setImmediate();
+  }
+
+  /** Asks the model for a question: its memory planned (a read that may still run), the call started. */
+  private ask(user: AuthUser, dto: SendMessageDto, question: StoredQuestion, signal: AbortSignal): ModelCall {
+    const systemPrompt = dto.system_prompt ?? question.session.system_prompt ?? this.config.env.DEFAULT_SYSTEM_PROMPT;
+    const plan = this.planner
+      .plan(user, question.session.id, question.window, systemPrompt)
+      .then((context) => ({ systemPrompt, context }));
+    const request = plan.then(
+      ({ context }): Omit<AiRequest, 'signal'> => ({
+        messages: context.messages,
+        systemPrompt,
+        temperature: dto.temperature ?? this.config.env.DEFAULT_TEMPERATURE,
+        maxTokens: dto.max_tokens ?? this.config.env.DEFAULT_MAX_TOKENS,
+        timeoutMs: this.config.chatTimeoutMs,
+      }),
+    );
+    return { question, plan, call: new EarlyModelCall(this.ai, request, signal) };
+  }
+
+  /** A guess proved wrong: hung up on before anything of it was read. */
+  private cancel(model: ModelCall): undefined {
+    void model.call.cancel();
     return undefined;
   }
 
-  private askModel(user: AuthUser, dto: SendMessageDto, signal: AbortSignal, read: Stored): ModelCall {
-    const prepared = this.planCall(user, dto, read);
-    const call = new EarlyModelCall(
-      this.ai,
-      prepared.then((plan) => plan.request),
-      signal,
-    );
-    return { read, prepared, call };
-  }
-
-  private async sendNow(
-    user: AuthUser,
-    dto: SendMessageDto,
-    opts: SendOptions,
-    guessed?: ModelCall,
-  ): Promise<SendResultDto> {
-    const key = opts.idempotencyKey;
-    let asked = guessed;
-    let stored: Stored | SendResultDto;
-    // Without a guess, the model is asked as soon as the window is read, while the question's
-    // COMMIT is in flight; with one, the stored window must match what the model was asked with.
-    const ask = (read: Stored | SendResultDto) => {
-      if ('replayed' in read) return;
-      // A guess that the stored window proved wrong: hung up on before anything of it was read.
-      void asked?.call.cancel();
-      asked = this.askModel(user, dto, opts.signal, read);
-    };
-    try {
-      stored = await this.storeQuestion(user, dto, key, opts.target, ask, guessed?.read);
-    } catch (err) {
-      // The question is not stored, so no answer may be shown for it: the model call ends unread.
-      await asked?.call.cancel();
-      throw err;
-    }
-    if ('replayed' in stored) return stored;
-    // storeQuestion resolved, so its commit succeeded and the hook that asked the model ran.
-    if (!asked) throw new Error('the model call was not started');
-    const { call, prepared } = asked;
-    // The window this process remembered was the stored one: no other replica holds one of this session.
-    const extendsKnownWindow = asked === guessed;
-
-    const { session, userMessage, window, created, leaf } = stored;
-    const assistantId = randomUUID();
-    opts.onPrepared?.({
-      session_id: session.id,
-      title: session.title,
-      created_session: created,
-      user_message_id: userMessage.id,
-      assistant_message_id: assistantId,
-    });
-
-    const { systemPrompt, context } = await prepared;
-    const started = call.startedAt;
-    let text = '';
-    let ttftMs: number | undefined;
-    let done: { finishReason: string; usage?: AiUsage; model?: string } | undefined;
-    let interrupted = false;
-    // What the model sends is stored and streamed only once Postgres can hold it (no NUL, no lone surrogate).
+  /**
+   * Writes the model's text to `out` as it comes, cleaned so Postgres can hold it (no NUL, no
+   * lone surrogate). A stop ends it as interrupted; any other failure is thrown.
+   */
+  private async relay(call: EarlyModelCall, signal: AbortSignal, out: AnswerOutput): Promise<Relayed> {
+    const relayed: Relayed = { text: '', interrupted: false };
     const cleaner = new StreamingTextCleaner();
+    const write = (piece: string) => {
+      relayed.text += piece;
+      out.text(piece);
+    };
     try {
       for await (const event of call.events()) {
-        if (event.type === 'delta') {
-          const piece = cleaner.push(event.text);
-          if (!piece) continue;
-          ttftMs ??= performance.now() - started;
-          text += piece;
-          opts.onDelta?.(piece);
-        } else {
-          done = event;
+        if (event.type !== 'delta') {
+          relayed.done = event;
+          continue;
         }
+        const piece = cleaner.push(event.text);
+        if (!piece) continue;
+        relayed.ttftMs ??= performance.now() - call.startedAt;
+        write(piece);
       }
     } catch (err) {
-      if (!opts.signal.aborted && !(err instanceof AiProviderError && err.code === 'UPSTREAM_ABORTED')) {
-        await this.idempotency.fail(user.id, key);
-        // A new session's id is news to the client: without it a retry would start a second session.
-        throw this.toAppError(err, { session_id: session.id, user_message_id: userMessage.id });
-      }
-      interrupted = true;
+      const stopped = signal.aborted || (err instanceof AiProviderError && err.code === 'UPSTREAM_ABORTED');
+      if (!stopped) throw err;
+      relayed.interrupted = true;
     }
-    const where = { session_id: session.id, user_message_id: userMessage.id };
-    if (opts.signal.reason === TAKEN_OVER) throw answerLost(where);
     const tail = cleaner.flush();
-    if (tail) {
-      text += tail;
-      opts.onDelta?.(tail);
-    }
-
-    const finishReason = interrupted ? 'interrupted' : upstreamLabel(done?.finishReason) || 'stop';
-    const model = upstreamLabel(done?.model) || this.ai.model;
-    const usage = toUsage(done?.usage);
-    const result: SendResultDto = {
-      response: text,
-      session_id: session.id,
-      title: session.title,
-      created_session: created,
-      user_message_id: userMessage.id,
-      assistant_message_id: assistantId,
-      finish_reason: finishReason,
-      interrupted,
-      usage,
-      provider: this.ai.name,
-      model,
-      replayed: false,
-    };
-    if (interrupted && text === '') {
-      // The client left before the model said anything: there is no answer to keep, and the
-      // history shows the question alone. A retry with the same key answers it.
-      await this.idempotency.fail(user.id, key);
-      return result;
-    }
-    try {
-      await this.storeAnswer(user, key, result, leaf, {
-        provider: this.ai.name,
-        model,
-        usage,
-        finish_reason: finishReason,
-        latency_ms: Math.round(performance.now() - started),
-        ttft_ms: ttftMs === undefined ? null : Math.round(ttftMs),
-        reply_to: userMessage.id,
-        context: { messages: context.turns, tokens: context.tokens, summary: context.summary !== undefined },
-        ...(interrupted ? { interrupted: true } : {}),
-      });
-    } catch (err) {
-      // Left pending, the key would answer every retry with 409 IDEMPOTENCY_KEY_IN_USE until it went stale.
-      await this.idempotency.fail(user.id, key);
-      throw isStoredElsewhere(err) ? answerLost(where) : err;
-    }
-    const history = this.config.env.MAX_CONTEXT_MESSAGES;
-    this.known.remember(
-      session.id,
-      {
-        userId: user.id,
-        leafId: assistantId,
-        systemPrompt: session.system_prompt,
-        turns:
-          history === 0
-            ? []
-            : [...window, { id: assistantId, role: 'assistant' as const, content: text }].slice(-history),
-      },
-      { announce: !extendsKnownWindow },
-    );
-    // Refinements for the next send and the chats list; neither delays this answer.
-    this.summaries.afterAnswer(user, session.id, assistantId, systemPrompt);
-    // The window ends with the question; alone in it, the question opens the chat.
-    const question = window.at(-1);
-    if (window.length === 1 && question && session.title === titleFrom(question.content)) {
-      this.titles.afterFirstAnswer(user, {
-        sessionId: session.id,
-        title: session.title,
-        question: question.content,
-        answer: text,
-      });
-    }
-    return result;
+    if (tail) write(tail);
+    return relayed;
   }
 
-  /** Phase three, one transaction: the answer and, with a key, the stored result a retry replays. */
+  private resultOf(question: StoredQuestion, assistantId: string, relayed: Relayed): SendResultDto {
+    const { done, interrupted } = relayed;
+    return {
+      response: relayed.text,
+      session_id: question.session.id,
+      title: question.session.title,
+      created_session: question.created,
+      user_message_id: question.userMessageId,
+      assistant_message_id: assistantId,
+      finish_reason: interrupted ? 'interrupted' : upstreamLabel(done?.finishReason) || 'stop',
+      interrupted,
+      usage: toUsage(done?.usage),
+      provider: this.ai.name,
+      model: upstreamLabel(done?.model) || this.ai.model,
+      replayed: false,
+    };
+  }
+
+  /** One transaction: the answer and, with a key, the stored result a retry replays. */
   private storeAnswer(
     user: AuthUser,
     key: string | undefined,
@@ -358,136 +351,55 @@ export class ChatService {
   }
 
   /**
-   * The model call for a stored question: the session's memory fitted to the token budget, with
-   * the stored summary of what fell out of it (one read on its own connection when summaries are
-   * on, while the question's COMMIT is in flight).
+   * The window as stored now, for the session's next send to guess from. Announced to the other
+   * replicas unless the answer extends the window this one remembered: then none of them holds one.
    */
-  private async planCall(user: AuthUser, dto: SendMessageDto, { session, window }: Stored): Promise<ModelCallPlan> {
-    const systemPrompt = dto.system_prompt ?? session.system_prompt ?? this.config.env.DEFAULT_SYSTEM_PROMPT;
-    const context = planContext({
-      systemPrompt,
-      window,
-      maxTokens: this.config.env.MAX_CONTEXT_TOKENS,
-      count: this.countTokens,
-      countTurn: (turn) => this.turnTokens.turn(turn),
-      // Fewer turns than the cap came back: the window starts at the first message.
-      reachesStart: window.length - 1 < this.config.env.MAX_CONTEXT_MESSAGES,
-      summaries: await this.summaries.forWindow(user, session.id, window),
-    });
-    return {
-      systemPrompt,
-      context,
-      request: {
-        messages: context.messages,
-        systemPrompt,
-        temperature: dto.temperature ?? this.config.env.DEFAULT_TEMPERATURE,
-        maxTokens: dto.max_tokens ?? this.config.env.DEFAULT_MAX_TOKENS,
-        timeoutMs: this.config.chatTimeoutMs,
-      },
-    };
-  }
-
-  /**
-   * Phase one, one transaction: the idempotency claim, the session, the user's message (under the
-   * active branch's leaf, or beside the edited one; none for a regenerate), the memory window (that
-   * message's branch). `beforeCommit` gets what was read right before COMMIT is sent; in the
-   * one-statement path (no key, an existing session) there is no separate COMMIT, and it gets it
-   * once the statement returned, committed, unless it is the `guess` the model was asked with.
-   */
-  private storeQuestion(
+  private rememberWindow(
     user: AuthUser,
-    dto: SendMessageDto,
-    key: string | undefined,
-    target: BranchTarget | undefined,
-    beforeCommit: (read: Stored | SendResultDto) => void,
-    guess?: Stored,
-  ): Promise<Stored | SendResultDto> {
+    question: StoredQuestion,
+    result: SendResultDto,
+    { extendsKnown }: { extendsKnown: boolean },
+  ): void {
     const history = this.config.env.MAX_CONTEXT_MESSAGES;
-    const sessionId = dto.session_id?.toLowerCase();
-    if (!key && !target && sessionId) {
-      // The common send (an existing session, no key to record): one statement, one round trip,
-      // so the model is asked as soon as it returns, committed.
-      return this.db
-        .asUserStatement(user.id, (tx) =>
-          this.messages.appendToActiveSession(tx, user.id, sessionId, dto.message, history),
-        )
-        .then((appended) => {
-          if (!appended) throw sessionNotFound();
-          const { id } = appended.message;
-          const stored = {
-            session: appended.session,
-            userMessage: { id },
-            window: appended.window,
-            created: false,
-            leaf: id,
-          };
-          const asked = guess && {
-            systemPrompt: guess.session.system_prompt,
-            turns: guess.window.slice(0, -1),
-          };
-          const read = { systemPrompt: stored.session.system_prompt, turns: stored.window.slice(0, -1) };
-          if (!asked || !sameWindow(asked, read)) beforeCommit(stored);
-          return stored;
-        });
-    }
-    const work = async (tx: Queryable): Promise<Stored | SendResultDto> => {
-      const claim = await this.idempotency.claim(tx, user.id, key, dto, target);
-      if (claim.replay) return claim.replay;
-      const { earlier } = claim;
-
-      let sessionRef = earlier?.session_id ?? sessionId;
-      let created = false;
-      if (!sessionRef) {
-        const session = await this.sessions.create(tx, user.id, {
-          title: titleFrom(dto.message),
-          system_prompt: dto.system_prompt ?? null,
-        });
-        sessionRef = session.id;
-        created = true;
-      }
-
-      // A retry after a failure answers the question already stored instead of storing it again.
-      if (earlier?.user_message_id) {
-        const session = await this.sessions.findForUser(tx, user.id, sessionRef);
-        if (!session || !session.is_active) throw sessionNotFound();
-        const userMessage = await this.messages.findById(tx, session.id, earlier.user_message_id);
-        if (!userMessage) throw sessionNotFound();
-        await this.idempotency.attach(tx, user.id, key, session.id, userMessage.id);
-        const window = await this.messages.window(tx, session.id, userMessage.id, history + 1);
-        return { session, userMessage, window, created, leaf: session.current_leaf_id };
-      }
-
-      if (target?.kind === 'regenerate') {
-        // A new answer to the question the regenerated one answers: nothing new is asked.
-        const session = await this.sessions.findForUser(tx, user.id, sessionRef);
-        if (!session || !session.is_active) throw sessionNotFound();
-        const question = (await this.branchFrom(tx, session.id, target)).parent_id;
-        if (!question) throw invalidRole('This answer has no question to answer again.');
-        const window = await this.messages.window(tx, session.id, question, history + 1);
-        await this.idempotency.attach(tx, user.id, key, session.id, question);
-        return { session, userMessage: { id: question }, window, created, leaf: session.current_leaf_id };
-      }
-
-      // An edit is a new question beside the edited one (under the same parent).
-      const parent = target ? { id: (await this.branchFrom(tx, sessionRef, target)).parent_id } : undefined;
-      const appended = await this.messages.appendToActiveSession(tx, user.id, sessionRef, dto.message, history, parent);
-      if (!appended) throw sessionNotFound();
-      await this.idempotency.attach(tx, user.id, key, sessionRef, appended.message.id);
-      const { id } = appended.message;
-      return { session: appended.session, userMessage: { id }, window: appended.window, created, leaf: id };
-    };
-    return this.db.asUser(user.id, work, { beforeCommit });
+    const answer = { id: result.assistant_message_id, role: 'assistant' as const, content: result.response };
+    this.known.remember(
+      question.session.id,
+      {
+        userId: user.id,
+        leafId: result.assistant_message_id,
+        systemPrompt: question.session.system_prompt,
+        turns: history === 0 ? [] : [...question.window, answer].slice(-history),
+      },
+      { announce: !extendsKnown },
+    );
   }
 
-  /** The message an edit or a regenerate starts from: the new sibling goes under its parent. */
-  private async branchFrom(tx: Queryable, sessionId: string, target: BranchTarget): Promise<StoredMessage> {
-    const message = await this.messages.findById(tx, sessionId, target.messageId);
-    if (!message) throw messageNotFound();
-    if (target.kind === 'edit' && message.role !== 'user') throw invalidRole('Only a user message can be edited.');
-    if (target.kind === 'regenerate' && message.role !== 'assistant') {
-      throw invalidRole('Only an answer can be regenerated.');
+  /** Refinements for the next send and the chats list; neither delays this answer. */
+  private refineInBackground(
+    user: AuthUser,
+    question: StoredQuestion,
+    result: SendResultDto,
+    systemPrompt: string,
+  ): void {
+    const { session, window } = question;
+    this.summaries.afterAnswer(user, session.id, result.assistant_message_id, systemPrompt);
+    // The window ends with the question; alone in it, the question opens the chat.
+    const first = window.at(-1);
+    if (window.length === 1 && first && session.title === titleFrom(first.content)) {
+      this.titles.afterFirstAnswer(user, {
+        sessionId: session.id,
+        title: session.title,
+        question: first.content,
+        answer: result.response,
+      });
     }
-    return message;
+  }
+
+  /** The stored result of an earlier request with the same key, written as a fresh answer would be. */
+  private async replay(result: SendResultDto, out: AnswerOutput): Promise<void> {
+    out.open(result);
+    if (result.response) out.text(result.response);
+    await out.finish(result);
   }
 
   private toAppError(err: unknown, where: ErrorDetails): unknown {
@@ -500,6 +412,16 @@ export class ChatService {
     const code = err.code === 'UPSTREAM_ABORTED' ? 'UPSTREAM_ERROR' : err.code;
     return new AppError(code, UPSTREAM_MESSAGES[code], where);
   }
+}
+
+/** Keeps a guessed call only while no other replica has answered in the session since. */
+function stillLatest(model: ModelCall, shared: SharedTurn): boolean {
+  return shared.latestAnswerId === undefined || shared.latestAnswerId === model.question.leaf;
+}
+
+/** What a guess must match: the turns before the question, and the system prompt. */
+function windowOf(question: StoredQuestion) {
+  return { systemPrompt: question.session.system_prompt, turns: question.window.slice(0, -1) };
 }
 
 /** A model name or finish reason as we store it: clean, and short enough for a label. */

@@ -7,7 +7,7 @@ import type { Database, Queryable } from '../database/database.js';
 import type { SendMessageDto } from './dto/send-message.dto.js';
 import type { SendResultDto } from './dto/send-result.dto.js';
 import { IdempotencyService, STALE_PENDING_GRACE_MS } from './idempotency.service.js';
-import type { SendRequestRow, SendRequestsRepository } from './send-requests.repository.js';
+import type { SendRequestRow, SendRequestsRepository } from '../sessions/send-requests.repository.js';
 
 const TIMEOUT_MS = 10_000;
 const USER = 'user-1';

@@ -3,10 +3,10 @@ import { createHash } from 'node:crypto';
 import { AppError } from '../common/app-error.js';
 import { AppConfig } from '../config/app-config.js';
 import { Database, type Queryable } from '../database/database.js';
-import type { BranchTarget } from './chat.service.js';
+import type { BranchTarget } from './send.js';
 import type { SendMessageDto } from './dto/send-message.dto.js';
 import type { SendResultDto } from './dto/send-result.dto.js';
-import { SendRequestsRepository, type SendRequestRow } from './send-requests.repository.js';
+import { SendRequestsRepository, type SendRequestRow } from '../sessions/send-requests.repository.js';
 
 /**
  * How long past the upstream timeout a pending key is still taken to be in use. The request that
@@ -44,7 +44,7 @@ export class IdempotencyService {
   ): Promise<IdempotencyClaim> {
     if (!key) return {};
     const hash = requestHash(dto, target);
-    const earlier = await this.sendRequests.claim(tx, userId, key, hash);
+    const earlier = await this.sendRequests.claim<SendResultDto>(tx, userId, key, hash);
     if (!earlier) return {};
     if (earlier.request_hash !== hash) {
       throw new AppError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used for a different request.', {

@@ -1,7 +1,7 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { Database } from '../database/database.js';
-import { SendRequestsRepository } from './send-requests.repository.js';
+import { SendRequestsRepository } from '../sessions/send-requests.repository.js';
 
 const EVERY_MS = 60 * 60 * 1000;
 

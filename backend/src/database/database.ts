@@ -13,6 +13,12 @@ export interface Queryable {
 
 export type DatabaseKind = 'postgres' | 'pglite';
 
+/** What a transaction read, handed over before its COMMIT settles (asUserBeforeCommit). */
+export interface Staged<T> {
+  value: T;
+  committed: Promise<void>;
+}
+
 export interface TransactionHooks<T> {
   /**
    * Called with fn's result once its statements have run, right before COMMIT is sent: for work
@@ -64,8 +70,34 @@ export abstract class Database implements Queryable {
    * PostgREST sets them, so row-level security checks every statement even if the
    * API forgot a `where user_id = ...`.
    */
-  asUser<T>(userId: string, fn: (tx: Queryable) => Promise<T>, hooks: TransactionHooks<T> = {}): Promise<T> {
-    return userErrors(this.transaction(fn, userSetup(userId), hooks.beforeCommit));
+  asUser<T>(userId: string, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    return userErrors(this.transaction(fn, userSetup(userId)));
+  }
+
+  /**
+   * asUser in two steps: resolves with fn's result as soon as its statements have run, before
+   * COMMIT is sent, so the caller can start work that needs what was read (the send path asks the
+   * model) while the commit's round trip and WAL flush are under way. `committed` settles with the
+   * commit: the caller must await it before anything of that work is shown, and undo the work when
+   * it rejects. A failure before COMMIT rejects the outer promise as asUser would.
+   */
+  asUserBeforeCommit<T>(userId: string, fn: (tx: Queryable) => Promise<T>): Promise<Staged<T>> {
+    return new Promise((resolve, reject) => {
+      let ran = false;
+      const beforeCommit = (value: T) => {
+        ran = true;
+        resolve({ value, committed });
+      };
+      const committed: Promise<void> = userErrors(this.transaction(fn, userSetup(userId), beforeCommit)).then(
+        () => undefined,
+        (err: unknown) => {
+          if (!ran) reject(err);
+          throw err;
+        },
+      );
+      // Read by the caller once it has the result; before that, the outer promise reports it.
+      committed.catch(() => undefined);
+    });
   }
 
   /**

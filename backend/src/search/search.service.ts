@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { AuthUser } from '../auth/auth-user.js';
 import { AppError } from '../common/app-error.js';
 import { Database } from '../database/database.js';
-import { highlightsIn, snippetAround } from '../sessions/snippet.js';
+import { highlightsIn, snippetAround } from './snippet.js';
 import type { SearchQuery } from './dto/search.query.js';
 import type { SearchResultDto } from './dto/search-result.dto.js';
 import { type HitCursor, SearchRepository } from './search.repository.js';

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
-import { KnownWindows } from './known-windows.js';
 import { MessagesRepository } from './messages.repository.js';
+import { SendRequestsRepository } from './send-requests.repository.js';
+import { SessionChanges } from './session-changes.js';
 import { SessionsController } from './sessions.controller.js';
 import { SessionsRepository } from './sessions.repository.js';
 import { SessionsService } from './sessions.service.js';
@@ -10,10 +11,10 @@ import { SessionsService } from './sessions.service.js';
   providers: [
     SessionsRepository,
     MessagesRepository,
+    SendRequestsRepository,
     SessionsService,
-    // Built by hand: its constructor takes a budget, not a dependency.
-    { provide: KnownWindows, useFactory: () => new KnownWindows() },
+    SessionChanges,
   ],
-  exports: [SessionsRepository, MessagesRepository, SessionsService, KnownWindows],
+  exports: [SessionsRepository, MessagesRepository, SendRequestsRepository, SessionsService, SessionChanges],
 })
 export class SessionsModule {}

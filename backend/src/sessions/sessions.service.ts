@@ -7,10 +7,10 @@ import type { GetSessionQuery, ListMessagesQuery, ListSessionsQuery } from './dt
 import type { MessageListDto, SessionDto, SessionListDto, SessionWithMessagesDto } from './dto/session.dto.js';
 import { LIMITS } from './dto/limits.js';
 import type { UpdateSessionDto } from './dto/update-session.dto.js';
-import { KnownWindows } from './known-windows.js';
+import { SessionChanges } from './session-changes.js';
 import { MessagesRepository } from './messages.repository.js';
 import { SessionsRepository } from './sessions.repository.js';
-import { snippetAround } from './snippet.js';
+import { snippetAround } from '../search/snippet.js';
 
 export const sessionNotFound = () => new AppError('SESSION_NOT_FOUND', 'No such chat session.');
 export const messageNotFound = () =>
@@ -34,7 +34,7 @@ export class SessionsService {
     private readonly db: Database,
     private readonly sessions: SessionsRepository,
     private readonly messages: MessagesRepository,
-    private readonly known: KnownWindows,
+    private readonly changes: SessionChanges,
   ) {}
 
   create(user: AuthUser, dto: CreateSessionDto): Promise<SessionDto> {
@@ -89,7 +89,7 @@ export class SessionsService {
 
   /** Makes the branch through the message active (down its newest children) and returns the session as GET does. */
   chooseBranch(user: AuthUser, id: string, messageId: string): Promise<SessionWithMessagesDto> {
-    this.known.forget(id);
+    this.changes.changed(id);
     return this.db.asUser(user.id, async (tx) => {
       await this.require(tx, user, id, { lock: true });
       if (!(await this.messages.chooseBranch(tx, id, messageId))) throw messageNotFound();
@@ -98,7 +98,7 @@ export class SessionsService {
   }
 
   async update(user: AuthUser, id: string, dto: UpdateSessionDto): Promise<SessionDto> {
-    this.known.forget(id);
+    this.changes.changed(id);
     const updated = await this.db.asUserStatement(user.id, (tx) => this.sessions.update(tx, user.id, id, dto));
     if (!updated) throw sessionNotFound();
     return updated;
@@ -106,13 +106,13 @@ export class SessionsService {
 
   /** Deletes the session and all its messages for good (archiving is PUT is_active=false). */
   async remove(user: AuthUser, id: string): Promise<void> {
-    this.known.forget(id);
+    this.changes.changed(id);
     const deleted = await this.db.asUserStatement(user.id, (tx) => this.sessions.delete(tx, user.id, id));
     if (!deleted) throw sessionNotFound();
   }
 
   async clear(user: AuthUser, id: string): Promise<void> {
-    this.known.forget(id);
+    this.changes.changed(id);
     await this.db.asUser(user.id, async (tx) => {
       await this.require(tx, user, id, { lock: true });
       await this.messages.clear(tx, id);

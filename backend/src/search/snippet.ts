@@ -1,4 +1,4 @@
-import { LIMITS } from './dto/limits.js';
+import { LIMITS } from '../sessions/dto/limits.js';
 
 const WORD = /[\p{L}\p{N}]+/gu;
 

@@ -1,13 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import type { Queryable } from '../database/database.js';
-import type { SendResultDto } from './dto/send-result.dto.js';
 
-export interface SendRequestRow {
+/** `R`: the stored result a retry replays (the chat module's send result). */
+export interface SendRequestRow<R = unknown> {
   request_hash: string;
   session_id: string | null;
   user_message_id: string | null;
   status: 'pending' | 'completed' | 'failed';
-  response: SendResultDto | null;
+  response: R | null;
   age_ms: number;
 }
 
@@ -15,14 +15,14 @@ export interface SendRequestRow {
 @Injectable()
 export class SendRequestsRepository {
   /** Claims the key for this request, or returns the row an earlier request left (locked). */
-  async claim(tx: Queryable, userId: string, key: string, hash: string): Promise<SendRequestRow | undefined> {
+  async claim<R>(tx: Queryable, userId: string, key: string, hash: string): Promise<SendRequestRow<R> | undefined> {
     const inserted = await tx.query(
       `insert into public.chat_send_requests (user_id, idempotency_key, request_hash)
        values ($1, $2, $3) on conflict do nothing`,
       [userId, key, hash],
     );
     if (inserted.rowCount > 0) return undefined;
-    const { rows } = await tx.query<SendRequestRow>(
+    const { rows } = await tx.query<SendRequestRow<R>>(
       `select request_hash, session_id, user_message_id, status, response,
               (extract(epoch from now() - updated_at) * 1000)::float8 as age_ms
          from public.chat_send_requests where user_id = $1 and idempotency_key = $2 for update`,
@@ -45,7 +45,7 @@ export class SendRequestsRepository {
     userId: string,
     key: string,
     status: 'completed' | 'failed',
-    response: SendResultDto | null,
+    response: object | null,
   ): Promise<void> {
     await tx.query(
       `update public.chat_send_requests set status = $3, response = $4::jsonb, updated_at = now()

@@ -1,5 +1,5 @@
 import { EventLog } from './event-log.js';
-import type { BufferedEvent } from './stream-hub.js';
+import type { BufferedEvent } from './live-answers.js';
 
 /** An answer as UiMessageStream writes it: ids 1, 2, 3… from `firstId`. */
 function answerEvents(deltas: string[], firstId = 1): BufferedEvent[] {

@@ -1,15 +1,15 @@
 /**
- * What the replicas of one deployment share about answers in flight: whose turn it is in a
- * session, each answer's events (for resume), and stop requests. Two implementations: in
- * memory (one process, no REDIS_URL) and in Redis (any number of replicas).
+ * What the replicas of one deployment share about answers in flight: each answer's events (for
+ * resume), stop requests, and the leases that tell a live answer from a dead replica's. Two
+ * implementations: in memory (one process, no REDIS_URL) and in Redis (any number of replicas).
+ * Whose turn it is in a session is SessionTurns' job.
  *
  * Event ids: each answer numbers its SSE events 1, 2, 3... in the order they were written
  * (`id:` lines of the UI message stream; heartbeats are comments and take no number). The
  * same numbers are kept in the buffer, so `Last-Event-ID: n` means "the events after n".
  * In Redis the events of one event-loop turn share a stream entry, its id `0-<last event id>`,
- * each event a field named by its number (see RedisStreamHub).
+ * each event a field named by its number (see RedisLiveAnswers).
  */
-import { SessionQueue } from './session-queue.js';
 
 /** Who is producing an answer, enough to store it as interrupted if that replica dies. */
 export interface AnswerMeta {
@@ -60,35 +60,16 @@ export interface AnswerState {
 /** Stores an answer whose replica died, and closes its buffered stream with a terminal event. */
 export type LostAnswerHandler = (sessionId?: string) => Promise<void>;
 
-export abstract class StreamHub {
-  private readonly queue = new SessionQueue();
+export abstract class LiveAnswers {
   private readonly local = new Map<string, { answer: InFlightAnswer; abort: AbortController }>();
   private idleWaiters: Array<() => void> = [];
-  /** Set by LostAnswers: run when a turn begins, so a dead replica's answer is stored before the next question. */
+  /**
+   * Set by LostAnswers: a follower that waits in vain on a dead replica's answer stores it and
+   * closes its stream (Redis only; one process that died took its followers with it).
+   */
   onLost?: LostAnswerHandler;
 
-  /**
-   * Runs `fn` when it is the session's turn: one send at a time per session, across every replica.
-   * `fn` gets the id of the session's latest answer as the replicas share it (null: none known),
-   * or undefined when this process is the only one answering (it saw every answer itself).
-   * `before` runs first, once it is this process's turn for the session but before the replicas'
-   * lock is asked for: a send starts a guessed model call there, so the lock's round trip overlaps
-   * the model's wait. If the turn fails before `fn` runs, the caller undoes what `before` began.
-   * Within this process a queue keeps arrival order; across replicas `takeTurn` decides.
-   */
-  turn<T>(
-    sessionId: string,
-    fn: (latestAnswerId?: string | null) => Promise<T>,
-    before?: () => Promise<void>,
-  ): Promise<T> {
-    return this.queue.run(sessionId, async () => {
-      await before?.();
-      return this.takeTurn(sessionId, fn);
-    });
-  }
-
-  /** Runs `fn` once no other replica is inside a turn of the session (this process's queue lets one in at a time). */
-  protected abstract takeTurn<T>(sessionId: string, fn: (latestAnswerId?: string | null) => Promise<T>): Promise<T>;
+  /** Registers an answer this process produces: its events are buffered, a stop from any replica aborts it. */
   abstract begin(meta: AnswerMeta, abort: AbortController): InFlightAnswer;
   /** The latest answer of a session, while its events are kept. */
   abstract latest(sessionId: string): Promise<AnswerState | undefined>;

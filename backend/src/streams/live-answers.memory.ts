@@ -5,9 +5,9 @@ import {
   type BufferedEvent,
   type InFlightAnswer,
   isTerminal,
-  StreamHub,
+  LiveAnswers,
   type UiPart,
-} from './stream-hub.js';
+} from './live-answers.js';
 
 interface Buffer {
   meta: AnswerMeta;
@@ -16,19 +16,14 @@ interface Buffer {
   wake: Set<() => void>;
 }
 
-/** One process (no REDIS_URL): turns, buffers and stops live in this process's memory. */
-export class MemoryStreamHub extends StreamHub {
+/** One process (no REDIS_URL): buffers and stops live in this process's memory. */
+export class MemoryLiveAnswers extends LiveAnswers {
   private readonly buffers = new Map<string, Buffer>();
   private readonly latestOf = new Map<string, string>();
   private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(private readonly keepMs: number) {
     super();
-  }
-
-  /** This process is the only one: its queue alone decides, and it saw every answer itself. */
-  protected takeTurn<T>(_sessionId: string, fn: (latestAnswerId?: string | null) => Promise<T>): Promise<T> {
-    return fn(undefined);
   }
 
   begin(meta: AnswerMeta, abort: AbortController): InFlightAnswer {

@@ -3,8 +3,8 @@ import { AI_PROVIDER, type AiProvider } from '../ai/ai-provider.js';
 import { AppConfig } from '../config/app-config.js';
 import { Database } from '../database/database.js';
 import { MessagesRepository } from '../sessions/messages.repository.js';
-import { SendRequestsRepository } from './send-requests.repository.js';
-import { type AnswerMeta, type BufferedEvent, isTerminal, StreamHub } from './stream-hub.js';
+import { SendRequestsRepository } from '../sessions/send-requests.repository.js';
+import { type AnswerMeta, type BufferedEvent, isTerminal, LiveAnswers } from './live-answers.js';
 
 const ANSWER_LOST_MESSAGE =
   'The server producing this answer stopped. Your message is saved and so is the partial answer; you can retry.';
@@ -22,7 +22,7 @@ export class LostAnswers implements OnModuleInit, OnModuleDestroy {
   private running?: Promise<void>;
 
   constructor(
-    private readonly hub: StreamHub,
+    private readonly live: LiveAnswers,
     private readonly db: Database,
     private readonly config: AppConfig,
     private readonly messages: MessagesRepository,
@@ -31,7 +31,7 @@ export class LostAnswers implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   onModuleInit(): void {
-    this.hub.onLost = (sessionId) => this.recover(sessionId);
+    this.live.onLost = (sessionId) => this.recover(sessionId);
     this.timer = setInterval(() => {
       this.running ??= this.recover()
         .catch((err: unknown) => this.logger.warn({ err }, 'could not recover lost answers'))
@@ -46,11 +46,11 @@ export class LostAnswers implements OnModuleInit, OnModuleDestroy {
   }
 
   async recover(sessionId?: string): Promise<void> {
-    for (const meta of await this.hub.claimLost(sessionId)) await this.close(meta);
+    for (const meta of await this.live.claimLost(sessionId)) await this.close(meta);
   }
 
   private async close(meta: AnswerMeta): Promise<void> {
-    const events = meta.streamed ? await this.hub.events(meta.assistantId) : [];
+    const events = meta.streamed ? await this.live.events(meta.assistantId) : [];
     if (events.some((e) => isTerminal(e.part))) return;
     const text = events.map((e) => (e.part.type === 'text-delta' ? String(e.part.delta) : '')).join('');
     await this.db.asUser(meta.userId, async (tx) => {
@@ -102,6 +102,6 @@ export class LostAnswers implements OnModuleInit, OnModuleDestroy {
       next({ type: 'data-error', data: { code: 'ANSWER_LOST', message: ANSWER_LOST_MESSAGE } }),
       next({ type: 'error', errorText: ANSWER_LOST_MESSAGE }),
     ];
-    await this.hub.appendClosing(meta.assistantId, closing);
+    await this.live.appendClosing(meta.assistantId, closing);
   }
 }

@@ -1,14 +1,14 @@
 import { type BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import type { Response } from 'express';
 import type { AuthUser } from '../auth/auth-user.js';
-import { Draining, shuttingDown } from '../common/draining.js';
+import { Draining } from '../common/draining.js';
 import { AppConfig } from '../config/app-config.js';
 import { Database } from '../database/database.js';
 import { SessionsRepository } from '../sessions/sessions.repository.js';
 import { sessionNotFound } from '../sessions/sessions.service.js';
-import type { PreparedSend } from './chat.service.js';
 import type { StopResultDto } from './dto/stop-result.dto.js';
-import { type InFlightAnswer, StreamHub } from './stream-hub.js';
+import { LiveAnswers } from './live-answers.js';
+import { LostAnswers } from './lost-answers.js';
 import { UiMessageStream } from './ui-message-stream.js';
 
 /** How long POST .../stop waits for the stopped answer to be stored. */
@@ -21,8 +21,8 @@ const timer = (ms: number) => {
 };
 
 /**
- * Answers as things that outlive one HTTP connection: registered while in flight (so a stop
- * from any replica reaches them), resumable from their buffered events, and drained on SIGTERM.
+ * Answers as things that outlive one HTTP connection: stopped from any replica, resumed from
+ * their buffered events, and drained on SIGTERM.
  */
 @Injectable()
 export class AnswerStreams implements BeforeApplicationShutdown {
@@ -30,51 +30,25 @@ export class AnswerStreams implements BeforeApplicationShutdown {
   private readonly followers = new Set<AbortController>();
 
   constructor(
-    private readonly hub: StreamHub,
+    private readonly live: LiveAnswers,
+    private readonly lost: LostAnswers,
     private readonly db: Database,
     private readonly sessions: SessionsRepository,
     private readonly config: AppConfig,
     private readonly draining: Draining,
   ) {}
 
-  /** A replica that is shutting down takes no new send; the balancer retries it on another. */
-  assertAccepting(): void {
-    if (this.draining.active) throw shuttingDown();
-  }
-
-  register(
-    user: AuthUser,
-    p: PreparedSend,
-    abort: AbortController,
-    idempotencyKey: string | undefined,
-    stream?: UiMessageStream,
-  ): InFlightAnswer {
-    const answer = this.hub.begin(
-      {
-        sessionId: p.session_id,
-        assistantId: p.assistant_message_id,
-        userId: user.id,
-        userMessageId: p.user_message_id,
-        ...(idempotencyKey ? { idempotencyKey } : {}),
-        streamed: stream !== undefined,
-      },
-      abort,
-    );
-    if (stream) stream.onEvent = (id, part) => answer.append(id, part);
-    return answer;
-  }
-
   /** Stops the session's in-flight answer wherever it runs; undefined when nothing is in flight. */
   async stop(user: AuthUser, sessionId: string): Promise<StopResultDto | undefined> {
     await this.assertOwned(user, sessionId);
-    const state = await this.hub.latest(sessionId);
+    const state = await this.live.latest(sessionId);
     if (!state || state.ended) return undefined;
     const { assistantId } = state.meta;
-    if (state.lost) await this.hub.onLost?.(sessionId);
-    else await this.hub.requestStop(state.meta);
+    if (state.lost) await this.lost.recover(sessionId);
+    else await this.live.requestStop(state.meta);
     const deadline = Date.now() + STOP_WAIT_MS;
     for (;;) {
-      const now = await this.hub.latest(sessionId);
+      const now = await this.live.latest(sessionId);
       if (!now || now.ended || now.meta.assistantId !== assistantId) break;
       if (Date.now() > deadline) break;
       await new Promise((r) => setTimeout(r, 20));
@@ -89,10 +63,10 @@ export class AnswerStreams implements BeforeApplicationShutdown {
    */
   async resume(user: AuthUser, sessionId: string, lastEventId: number | undefined, res: Response): Promise<boolean> {
     await this.assertOwned(user, sessionId);
-    const state = await this.hub.latest(sessionId);
+    const state = await this.live.latest(sessionId);
     if (!state || !state.meta.streamed) return false;
     if (state.ended && (lastEventId === undefined || lastEventId >= state.lastId)) return false;
-    if (state.lost) await this.hub.onLost?.(sessionId);
+    if (state.lost) await this.lost.recover(sessionId);
 
     const abort = new AbortController();
     this.followers.add(abort);
@@ -100,7 +74,7 @@ export class AnswerStreams implements BeforeApplicationShutdown {
     const stream = new UiMessageStream(res, this.config.env.SSE_HEARTBEAT_SECONDS * 1000, this.config.env.SSE_FLUSH_MS);
     stream.open();
     try {
-      for await (const event of this.hub.follow(state.meta.assistantId, lastEventId ?? 0, abort.signal)) {
+      for await (const event of this.live.follow(state.meta.assistantId, lastEventId ?? 0, abort.signal)) {
         stream.writeEvent(event.id, event.part);
       }
       await stream.end();
@@ -122,21 +96,21 @@ export class AnswerStreams implements BeforeApplicationShutdown {
    */
   async beforeApplicationShutdown(): Promise<void> {
     this.draining.active = true;
-    if (this.hub.localCount > 0) {
-      this.logger.log(`draining ${this.hub.localCount} answer(s) in flight`);
+    if (this.live.localCount > 0) {
+      this.logger.log(`draining ${this.live.localCount} answer(s) in flight`);
       const limit = timer(this.config.env.SHUTDOWN_DRAIN_SECONDS * 1000);
-      const finished = await Promise.race([this.hub.idle().then(() => true), limit.done]);
+      const finished = await Promise.race([this.live.idle().then(() => true), limit.done]);
       limit.cancel();
       if (!finished) {
-        this.logger.warn(`drain limit reached; interrupting ${this.hub.localCount} answer(s)`);
-        this.hub.abortLocal('shutdown');
+        this.logger.warn(`drain limit reached; interrupting ${this.live.localCount} answer(s)`);
+        this.live.abortLocal('shutdown');
         const grace = timer(5000);
-        await Promise.race([this.hub.idle(), grace.done]);
+        await Promise.race([this.live.idle(), grace.done]);
         grace.cancel();
       }
     }
     for (const follower of this.followers) follower.abort();
-    await this.hub.close();
+    await this.live.close();
   }
 
   private async assertOwned(user: AuthUser, sessionId: string): Promise<void> {

@@ -28,12 +28,15 @@ function fakeResponse() {
 }
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
-const finished = {
-  session_id: 's1',
+const finished: Parameters<UiMessageStream['finish']>[0] = {
   assistant_message_id: 'a1',
   finish_reason: 'stop',
   interrupted: false,
-} as Parameters<UiMessageStream['finish']>[0];
+  usage: null,
+  provider: 'openai',
+  model: 'test-model',
+  replayed: false,
+};
 /** The parts of an answer of two deltas that finishes, in order. */
 const TWO_DELTA_ANSWER = [
   'start',
@@ -178,11 +181,12 @@ describe('UiMessageStream', () => {
       const seen: number[] = [];
       let release!: () => void;
       const held = new Promise<void>((resolve) => (release = resolve));
-      stream.onEvent = (id) => {
-        seen.push(id);
-        return held;
-      };
-      stream.begin(prepared);
+      stream.begin(prepared, {
+        append: (id) => {
+          seen.push(id);
+          return held;
+        },
+      });
       stream.delta('a');
       await nextTurn();
       expect(seen).toEqual([1, 2, 3, 4]); // start, data-session, text-start, the delta
@@ -198,8 +202,7 @@ describe('UiMessageStream', () => {
       const { res, writes } = fakeResponse();
       const stream = new UiMessageStream(res, 60_000, 10_000);
       const seen: string[] = [];
-      stream.onEvent = (_id, part) => void seen.push(part.type);
-      stream.begin(prepared);
+      stream.begin(prepared, { append: (_id, part) => void seen.push(part.type) });
       (res as unknown as { destroyed: boolean }).destroyed = true;
       stream.delta('a');
       stream.delta('b');

@@ -1,36 +1,37 @@
 import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { KnownWindows } from '../sessions/known-windows.js';
 import {
   type AnswerMeta,
   type AnswerState,
   type BufferedEvent,
   type InFlightAnswer,
   isTerminal,
-  StreamHub,
+  LiveAnswers,
   TAKEN_OVER,
   type UiPart,
-} from './stream-hub.js';
+} from './live-answers.js';
 
-/** Extends the lock only while it is still ours (the token is the fence against a holder that lost it). */
-const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
-const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+/** The keys this and RedisSessionTurns share (under REDIS_KEY_PREFIX). */
+export const REDIS_KEYS = {
+  /** Sorted set of in-flight answers (member: their meta JSON) scored by lease expiry. */
+  live: 'live',
+  /** The session's latest answer (its meta JSON). */
+  answer: (sessionId: string) => `answer:${sessionId}`,
+  /** Whose turn it is in a session (RedisSessionTurns). */
+  lock: (sessionId: string) => `lock:${sessionId}`,
+} as const;
 
 /**
  * Several replicas over one Redis (all keys under REDIS_KEY_PREFIX):
- * - `lock:<session>`: whose turn it is (SET NX with a lease, renewed while the send runs);
  * - `answer:<session>`: the session's latest answer (JSON AnswerMeta);
  * - `events:<assistant id>`: a Redis Stream of the answer's SSE events: one entry per answer per
  *   event-loop turn, its id `0-<last event id>`, its fields `<event id> <event JSON>` pairs;
  * - `live`: sorted set of in-flight answers (member: their meta) scored by lease expiry;
- * - channel `<prefix>stop`: assistant ids to stop, heard by every replica;
- * - channel `<prefix>windows`: `<replica> <session>`, a session a replica changed (the others
- *   forget the memory window they remembered of it, see KnownWindows).
+ * - channel `<prefix>stop`: assistant ids to stop, heard by every replica.
+ * (`lock:<session>` is RedisSessionTurns'.)
  */
-export class RedisStreamHub extends StreamHub {
-  private readonly logger = new Logger('StreamHub');
+export class RedisLiveAnswers extends LiveAnswers {
+  private readonly logger = new Logger(RedisLiveAnswers.name);
   private readonly subscriber: Redis;
   private readonly stopChannel: string;
 
@@ -45,87 +46,31 @@ export class RedisStreamHub extends StreamHub {
     this.subscriber = redis.duplicate({ keyPrefix: '' });
   }
 
-  /** `known`: this replica's remembered windows, forgotten when another replica announces a change to their session. */
-  static async create(
-    redis: Redis,
-    prefix: string,
-    leaseMs: number,
-    keepMs: number,
-    known?: KnownWindows,
-  ): Promise<RedisStreamHub> {
-    const hub = new RedisStreamHub(redis, prefix, leaseMs, keepMs);
-    const windowsChannel = `${prefix}windows`;
-    // A replica hears its own announcements too; they name it, so it leaves its own windows be.
-    const replica = randomUUID();
-    hub.subscriber.on('message', (channel: string, message: string) => {
-      if (channel === hub.stopChannel) hub.abortLocalAnswer(message, 'stopped');
-      else if (channel === windowsChannel && !message.startsWith(replica)) {
-        known?.forgetAnnounced(message.slice(message.indexOf(' ') + 1));
-      }
+  static async create(redis: Redis, prefix: string, leaseMs: number, keepMs: number): Promise<RedisLiveAnswers> {
+    const live = new RedisLiveAnswers(redis, prefix, leaseMs, keepMs);
+    live.subscriber.on('message', (channel: string, assistantId: string) => {
+      if (channel === live.stopChannel) live.abortLocalAnswer(assistantId, 'stopped');
     });
-    await hub.subscriber.subscribe(hub.stopChannel, windowsChannel);
-    known?.announceTo((sessionId) => {
-      redis.publish(windowsChannel, `${replica} ${sessionId}`).catch((err: unknown) => {
-        hub.logger.warn({ err }, 'could not announce a changed session');
-      });
-    });
-    return hub;
-  }
-
-  /** Across replicas the Redis lock decides. */
-  protected async takeTurn<T>(sessionId: string, fn: (latestAnswerId?: string | null) => Promise<T>): Promise<T> {
-    const key = `lock:${sessionId}`;
-    const token = randomUUID();
-    let wait = 2;
-    let expired: Promise<string[]>;
-    let latest: Promise<string | null>;
-    for (;;) {
-      // Sent together, so one round trip: Redis runs them in this order, so what the others
-      // read is what the lock's holder would read right after taking it.
-      const locked = this.redis.set(key, token, 'PX', this.leaseMs, 'NX');
-      expired = this.redis.zrangebyscore('live', '-inf', Date.now(), 'LIMIT', 0, 100);
-      latest = this.redis.get(`answer:${sessionId}`);
-      if ((await locked) === 'OK') break;
-      expired.catch(() => undefined);
-      latest.catch(() => undefined);
-      await sleep(wait);
-      wait = Math.min(wait * 2, 40);
-    }
-    const renew = setInterval(() => {
-      this.redis.eval(RENEW, 1, key, token, this.leaseMs).catch((err: unknown) => {
-        this.logger.warn({ err }, 'could not renew a session lock');
-      });
-    }, this.leaseMs / 3);
-    renew.unref();
-    try {
-      // A dead replica's answer in this session is stored before this turn's question.
-      const lost = (await expired).some((member) => (JSON.parse(member) as AnswerMeta).sessionId === sessionId);
-      if (lost) await this.onLost?.(sessionId);
-      const pointer = await latest;
-      return await fn(pointer ? (JSON.parse(pointer) as AnswerMeta).assistantId : null);
-    } finally {
-      clearInterval(renew);
-      // Not awaited: the next command on this connection (the next turn's SET) queues behind it.
-      this.redis.eval(RELEASE, 1, key, token).catch(() => undefined);
-    }
+    await live.subscriber.subscribe(live.stopChannel);
+    return live;
   }
 
   begin(meta: AnswerMeta, abort: AbortController): InFlightAnswer {
     const member = JSON.stringify(meta);
     const events = `events:${meta.assistantId}`;
-    const pointer = `answer:${meta.sessionId}`;
+    const pointer = REDIS_KEYS.answer(meta.sessionId);
     const alive = this.leaseMs + this.keepMs;
     const fail = (err: unknown) => this.logger.warn({ err }, 'redis write for an answer failed');
     this.redis
       .multi()
       .set(pointer, member, 'PX', alive)
-      .zadd('live', Date.now() + this.leaseMs, member)
+      .zadd(REDIS_KEYS.live, Date.now() + this.leaseMs, member)
       .exec()
       .catch(fail);
     const renew = setInterval(() => {
       this.redis
         .multi()
-        .zadd('live', 'XX', 'CH', Date.now() + this.leaseMs, member)
+        .zadd(REDIS_KEYS.live, 'XX', 'CH', Date.now() + this.leaseMs, member)
         .pexpire(pointer, alive)
         .pexpire(events, alive)
         .exec()
@@ -150,7 +95,7 @@ export class RedisStreamHub extends StreamHub {
         this.untrack(meta.assistantId);
         await this.redis
           .multi()
-          .zrem('live', member)
+          .zrem(REDIS_KEYS.live, member)
           .pexpire(events, this.keepMs)
           .pexpire(pointer, this.keepMs)
           .exec()
@@ -205,13 +150,13 @@ export class RedisStreamHub extends StreamHub {
   };
 
   async latest(sessionId: string): Promise<AnswerState | undefined> {
-    const raw = await this.redis.get(`answer:${sessionId}`);
+    const raw = await this.redis.get(REDIS_KEYS.answer(sessionId));
     if (!raw) return undefined;
     const meta = JSON.parse(raw) as AnswerMeta;
     const [[, lastEntries], [, score]] = (await this.redis
       .multi()
       .xrevrange(`events:${meta.assistantId}`, '+', '-', 'COUNT', 1)
-      .zscore('live', raw)
+      .zscore(REDIS_KEYS.live, raw)
       .exec()) as [[unknown, Array<[string, string[]]>], [unknown, string | null]];
     const last = lastEntries[0] ? toEvents(lastEntries[0]).at(-1) : undefined;
     const terminal = last !== undefined && isTerminal(last.part);
@@ -277,13 +222,13 @@ export class RedisStreamHub extends StreamHub {
   }
 
   async claimLost(sessionId?: string): Promise<AnswerMeta[]> {
-    const expired = await this.redis.zrangebyscore('live', '-inf', Date.now(), 'LIMIT', 0, 100);
+    const expired = await this.redis.zrangebyscore(REDIS_KEYS.live, '-inf', Date.now(), 'LIMIT', 0, 100);
     const claimed: AnswerMeta[] = [];
     for (const member of expired) {
       const meta = JSON.parse(member) as AnswerMeta;
       if (sessionId && meta.sessionId !== sessionId) continue;
       // ZREM answers 1 to exactly one caller: that replica stores the answer.
-      if ((await this.redis.zrem('live', member)) === 1) claimed.push(meta);
+      if ((await this.redis.zrem(REDIS_KEYS.live, member)) === 1) claimed.push(meta);
     }
     return claimed;
   }

@@ -1,4 +1,4 @@
-import { titleFrom } from './context.builder.js';
+import { titleFrom } from './title.js';
 
 describe('titleFrom', () => {
   it('uses the first line with whitespace collapsed', () => {

@@ -1,12 +1,3 @@
-import type { Turn } from './context-budget.js';
-
-/**
- * A stored message of the model's window: the last MAX_CONTEXT_MESSAGES turns before the new
- * message, and the new message, oldest first. What of it reaches the model is planContext's
- * decision (context-budget.ts).
- */
-export type StoredTurn = Turn;
-
 /** A session title from the first message: its first line, whitespace collapsed, at most 60 characters. */
 export function titleFrom(message: string): string {
   const line = message.trim().split('\n')[0].replace(/\s+/g, ' ').trim();

@@ -1,4 +1,4 @@
-import type { BufferedEvent, UiPart } from './stream-hub.js';
+import type { BufferedEvent, UiPart } from './live-answers.js';
 
 /** A text delta as UiMessageStream writes it, nothing else in it: rebuilt from its text alone. */
 const isPlainDelta = (part: UiPart): part is UiPart & { id: unknown; delta: string } =>

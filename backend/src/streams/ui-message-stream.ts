@@ -1,8 +1,6 @@
 import type { Response } from 'express';
 import type { ErrorBody } from '../common/http-error.filter.js';
-import type { PreparedSend } from './chat.service.js';
-import type { SendResultDto } from './dto/send-result.dto.js';
-import type { UiPart } from './stream-hub.js';
+import type { InFlightAnswer, UiPart } from './live-answers.js';
 
 /** The AI SDK's UI message stream (v1) headers: `useChat`'s DefaultChatTransport reads this. */
 const UI_MESSAGE_STREAM_HEADERS = {
@@ -12,6 +10,26 @@ const UI_MESSAGE_STREAM_HEADERS = {
   'X-Accel-Buffering': 'no',
   'x-vercel-ai-ui-message-stream': 'v1',
 } as const;
+
+/** What a stream opens with: the answer's id and the session it belongs to (a send's ids once its question is stored). */
+export interface StreamOpening {
+  session_id: string;
+  title: string;
+  created_session: boolean;
+  user_message_id: string;
+  assistant_message_id: string;
+}
+
+/** How an answer ended, as its `data-message` part says (a send's result). */
+export interface StreamEnding {
+  assistant_message_id: string;
+  finish_reason: string;
+  interrupted: boolean;
+  usage: unknown;
+  provider: string;
+  model: string;
+  replayed: boolean;
+}
 
 type UiFinishReason = 'stop' | 'length' | 'content-filter' | 'tool-calls' | 'error' | 'interrupted' | 'other';
 
@@ -56,6 +74,14 @@ export class UiMessageStream {
   private deltasQueued = 0;
   /** Settles once every batch taken so far is buffered and written, in order. */
   private pending?: Promise<void>;
+  /**
+   * The resume buffer of the answer this stream writes (see `begin`): it gets every event with its
+   * id, also after the client went away, a batch at a time in one turn (the Redis buffer sends
+   * each turn's events in one pipeline). When its append returns a promise, the batch goes to the
+   * client only once that settles, so a client never holds an event the buffer lacks (a resume
+   * after a crash would number them twice).
+   */
+  private buffer?: Pick<InFlightAnswer, 'append'>;
 
   constructor(
     private readonly res: Response,
@@ -82,14 +108,6 @@ export class UiMessageStream {
     }, this.heartbeatMs);
     this.heartbeat.unref();
   }
-
-  /**
-   * Sees every event with its id, also after the client went away (the resume buffer), a batch
-   * at a time in one turn (the Redis buffer sends each turn's events in one pipeline). When it returns a
-   * promise, the batch goes to the client only once that settles, so a client never holds an
-   * event the buffer lacks (a resume after a crash would number them twice).
-   */
-  onEvent?: (id: number, part: UiPart) => Promise<unknown> | void;
 
   write(part: UiPart): void {
     this.enqueue(++this.eventId, part, true);
@@ -134,7 +152,7 @@ export class UiMessageStream {
     }
     const stored: Array<Promise<unknown>> = [];
     for (const { id, part, fresh } of batch) {
-      const buffered = fresh ? this.onEvent?.(id, part) : undefined;
+      const buffered = fresh ? this.buffer?.append(id, part) : undefined;
       if (buffered) stored.push(buffered.catch(() => undefined));
     }
     const text =
@@ -183,8 +201,12 @@ export class UiMessageStream {
    */
   private textStarted = false;
 
-  /** Opens the stream for an answer: start and the session it belongs to; the text opens with its first delta. */
-  begin(prepared: PreparedSend): void {
+  /**
+   * Opens the stream for an answer: start and the session it belongs to; the text opens with its
+   * first delta. With `buffer`, every event from here on is also kept there for resumes.
+   */
+  begin(prepared: StreamOpening, buffer?: Pick<InFlightAnswer, 'append'>): void {
+    this.buffer = buffer;
     this.textId = `text-${prepared.assistant_message_id}`;
     this.textStarted = false;
     this.open();
@@ -207,7 +229,7 @@ export class UiMessageStream {
   }
 
   /** Closes the text, says how the answer ended, and ends the stream. */
-  async finish(result: SendResultDto): Promise<void> {
+  async finish(result: StreamEnding): Promise<void> {
     this.endText();
     this.write({
       type: 'data-message',

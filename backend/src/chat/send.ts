@@ -1,0 +1,35 @@
+import type { SessionDto } from '../sessions/dto/session.dto.js';
+import type { Turn } from '../memory/context-budget.js';
+
+/** A send that branches: a new version of a question (edit), or a new answer to one (regenerate). */
+export interface BranchTarget {
+  kind: 'edit' | 'regenerate';
+  /** The user message edited, or the assistant message regenerated. */
+  messageId: string;
+}
+
+/** How a send was asked for, besides its body. */
+export interface SendOptions {
+  idempotencyKey?: string;
+  target?: BranchTarget;
+}
+
+/** What the client learns once the user's message is safely stored, before any of the answer. */
+export interface PreparedSend {
+  session_id: string;
+  title: string;
+  created_session: boolean;
+  user_message_id: string;
+  assistant_message_id: string;
+}
+
+/** A stored question: where it is, and the memory window the model answers it from. */
+export interface StoredQuestion {
+  session: Pick<SessionDto, 'id' | 'title' | 'system_prompt'>;
+  userMessageId: string;
+  /** The question's branch up to and including it, oldest first (at most MAX_CONTEXT_MESSAGES + 1). */
+  window: Turn[];
+  created: boolean;
+  /** The leaf the answer replaces as the tip of the active branch (unless the user chose another meanwhile). */
+  leaf: string | null;
+}

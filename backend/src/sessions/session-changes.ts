@@ -1,0 +1,19 @@
+import { Injectable } from '@nestjs/common';
+
+/**
+ * Tells whoever keeps something of a session in memory (the send path's remembered windows) that
+ * the session changed other than by a send: a branch chosen, its settings edited, cleared,
+ * deleted. Sessions sit below chat, so they announce instead of calling into it.
+ */
+@Injectable()
+export class SessionChanges {
+  private readonly listeners: Array<(sessionId: string) => void> = [];
+
+  listen(listener: (sessionId: string) => void): void {
+    this.listeners.push(listener);
+  }
+
+  changed(sessionId: string): void {
+    for (const listener of this.listeners) listener(sessionId);
+  }
+}
