@@ -16,6 +16,20 @@ describe('BackgroundJobs', () => {
     expect(finished).toBe(true);
   });
 
+  it('idle() also waits for a job that a job starts as it ends', async () => {
+    const jobs = new BackgroundJobs();
+    let followUpDone = false;
+    jobs.run('first', async () => {
+      await Promise.resolve();
+      jobs.run('follow-up', async () => {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        followUpDone = true;
+      });
+    });
+    await jobs.idle();
+    expect(followUpDone).toBe(true);
+  });
+
   it('keeps a failing job to itself', async () => {
     const jobs = new BackgroundJobs();
     jobs.run('test', () => Promise.reject(new Error('model down')));

@@ -19,6 +19,13 @@ const INSTRUCTIONS = (words: number) =>
     'Answer with the summary only.',
   ].join(' ');
 
+/** An answer whose fold is to run: the fold reads the branch that answer ends. */
+interface FoldRequest {
+  user: AuthUser;
+  answerId: string;
+  systemPrompt: string;
+}
+
 const SPEAKER = { user: 'User', assistant: 'Assistant', system: 'System' } as const;
 
 /** The summarising request's user message: the current summary, then the turns to fold in. */
@@ -35,8 +42,12 @@ function foldPrompt(previous: string | undefined, turns: Turn[]): string {
 @Injectable()
 export class SummariesService {
   private readonly logger = new Logger(SummariesService.name);
-  /** Sessions with a fold under way here: a second one would only repeat it. */
-  private readonly folding = new Set<string>();
+  /**
+   * Sessions with a fold under way here, each with the newest answer stored meanwhile (if any).
+   * Two folds of one session at once would only repeat each other; but the one under way may
+   * have read the session before that answer, so the newest one is folded once it ends.
+   */
+  private readonly folding = new Map<string, FoldRequest | undefined>();
 
   constructor(
     private readonly db: Database,
@@ -72,22 +83,30 @@ export class SummariesService {
 
   /** After an answer is stored: fold what the next send would lose into a new summary, in the background. */
   afterAnswer(user: AuthUser, sessionId: string, answerId: string, systemPrompt: string): void {
-    if (!this.enabled || this.folding.has(sessionId)) return;
-    this.folding.add(sessionId);
+    if (!this.enabled) return;
+    const request = { user, answerId, systemPrompt };
+    if (this.folding.has(sessionId)) this.folding.set(sessionId, request);
+    else this.startFold(sessionId, request);
+  }
+
+  private startFold(sessionId: string, request: FoldRequest): void {
+    this.folding.set(sessionId, undefined);
     this.jobs.run('summary', async (signal) => {
       try {
-        await this.fold(user, sessionId, answerId, systemPrompt, signal);
+        await this.fold(sessionId, request, signal);
       } finally {
+        const next = this.folding.get(sessionId);
         this.folding.delete(sessionId);
+        // Started before this job ends, so BackgroundJobs.idle() waits for it too; after a failed
+        // fold as well (the next one may succeed). Once shutting down, BackgroundJobs starts none.
+        if (next) this.startFold(sessionId, next);
       }
     });
   }
 
   private async fold(
-    user: AuthUser,
     sessionId: string,
-    answerId: string,
-    systemPrompt: string,
+    { user, answerId, systemPrompt }: FoldRequest,
     signal: AbortSignal,
   ): Promise<void> {
     const { env } = this.config;

@@ -28,10 +28,3 @@ export class FeedbackDto {
   @ApiProperty({ nullable: true, type: String }) comment: string | null;
   @ApiProperty({ format: 'date-time' }) updated_at: string;
 }
-
-/** The rating as it rides along on a MessageDto. */
-export class MessageFeedbackDto {
-  @ApiProperty({ enum: ['up', 'down'] }) rating: 'up' | 'down';
-  @ApiProperty({ nullable: true, type: String }) comment: string | null;
-  @ApiProperty({ format: 'date-time' }) updated_at: string;
-}

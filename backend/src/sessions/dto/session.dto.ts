@@ -1,5 +1,4 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { MessageFeedbackDto } from '../../feedback/dto/feedback.dto.js';
 
 export class SessionDto {
   @ApiProperty({ format: 'uuid' }) id: string;
@@ -19,6 +18,16 @@ export class SessionDto {
     description: 'The last message of the active branch (null when there are no messages).',
   })
   current_leaf_id: string | null;
+}
+
+/**
+ * The rating as it rides along on a MessageDto. Here, beside the message, because sessions own
+ * the messages and the feedback module builds on sessions (its own FeedbackDto is the PUT's answer).
+ */
+export class MessageFeedbackDto {
+  @ApiProperty({ enum: ['up', 'down'] }) rating: 'up' | 'down';
+  @ApiProperty({ nullable: true, type: String }) comment: string | null;
+  @ApiProperty({ format: 'date-time' }) updated_at: string;
 }
 
 export class MessageDto {

@@ -21,7 +21,7 @@ import { unsafeHTML } from 'lit/directives/unsafe-html.js';
 import { en, loadStrings, type PulseStrings } from '../../i18n/strings.js';
 import { renderMarkdown } from '../../markdown/render.js';
 import type { PulseChat } from '../pulse-chat/pulse-chat.js';
-import { ChatController, errorKind, type ChatMessage } from './chat-controller.js';
+import { ConversationController, errorKind, type ChatMessage } from './conversation-controller.js';
 import { styles } from './pulse-chat-panel.styles.js';
 import type { SessionsListEventMap } from '../pulse-sessions-list/pulse-sessions-list.js';
 
@@ -76,7 +76,7 @@ export class PulseChatPanel extends LitElement {
   declare editing: string | null;
   declare commenting: string | null;
   declare copied: string | null;
-  readonly ctl = new ChatController(this, () => this.chat);
+  readonly ctl = new ConversationController(this, () => this.chat);
   #lang = '';
   #stringsReady: Promise<void> = Promise.resolve();
 

@@ -68,7 +68,7 @@ const path = (...parts: string[]) => '/api/chat/' + parts.map(encodeURIComponent
  * The conversation state and every request the panel makes: sessions, history, sending
  * with streaming, stop and retry. The panel only renders what this holds.
  */
-export class ChatController implements ReactiveController {
+export class ConversationController implements ReactiveController {
   messages: ChatMessage[] = [];
   sessionId: string | null = null;
   hasEarlier = false;
