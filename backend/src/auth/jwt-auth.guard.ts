@@ -2,14 +2,11 @@ import { type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import type { Request } from 'express';
-import jwt from 'jsonwebtoken';
-import { ExtractJwt } from 'passport-jwt';
 import { AppError } from '../common/app-error.js';
 import { databaseUnavailable, isDatabaseUnavailable } from '../database/database-errors.js';
 import { RateLimitsService } from '../rate-limit/rate-limits.service.js';
+import { bearerToken } from './bearer-token.js';
 import { IS_PUBLIC } from './public.decorator.js';
-
-const bearerToken = ExtractJwt.fromAuthHeaderAsBearerToken();
 
 /**
  * A presented token that was wrong or names an unknown user: each cost a verification or a
@@ -55,18 +52,12 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
     return true;
   }
 
-  handleRequest<T>(err: unknown, user: T, info: unknown): T {
+  handleRequest<T>(err: unknown, user: T): T {
+    // JwtStrategy has already turned every refused token into our own error.
     if (err instanceof AppError) throw err;
     // The user lookup could not reach the database: the token may be fine, so not a 401.
     if (isDatabaseUnavailable(err)) throw databaseUnavailable();
     if (user && !err) return user;
-    const cause = err ?? info;
-    // A token refused while its key was picked (TOKEN_MALFORMED) arrives as `info`.
-    if (cause instanceof AppError) throw cause;
-    if (cause instanceof jwt.TokenExpiredError) throw new AppError('TOKEN_EXPIRED', 'The token has expired.');
-    if (cause instanceof jwt.JsonWebTokenError || cause instanceof jwt.NotBeforeError) {
-      throw new AppError('UNAUTHORIZED', 'The token is invalid.');
-    }
     throw new AppError('UNAUTHORIZED', 'A bearer token is required.');
   }
 }
