@@ -25,6 +25,7 @@ suite "format (prettier)" npm run format:check --silent
 suite "backend typecheck" npm run typecheck -w backend --silent
 suite "lint (oxlint, type-aware)" npm run lint --silent
 suite "dead code (knip)" npm run knip --silent
+suite "import graph (dependency-cruiser)" npm run deps --silent
 suite "OpenAPI contract (redocly lint, generated client types)" npm run openapi:check --silent
 suite "backend unit" npm run test:unit -w backend --silent
 suite "llm stub self-check" node --test backend/test/upstream/openai-upstream.test.mjs

@@ -1,8 +1,9 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { AuthModule } from './auth/auth.module.js';
+import { JwtAuthGuard } from './auth/jwt-auth.guard.js';
 import { ChatModule } from './chat/chat.module.js';
 import { HttpErrorFilter } from './common/http-error.filter.js';
 import { loggerParams } from './common/logging.js';
@@ -13,6 +14,9 @@ import { DemoModule } from './demo/demo.module.js';
 import { ExportModule } from './export/export.module.js';
 import { FeedbackModule } from './feedback/feedback.module.js';
 import { HealthModule } from './health/health.module.js';
+import { DrainingGuard } from './rate-limit/draining.guard.js';
+import { RateLimitGuard } from './rate-limit/rate-limit.guard.js';
+import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 import { RedisModule } from './redis/redis.module.js';
 import { SearchModule } from './search/search.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
@@ -33,6 +37,7 @@ export class AppModule {
         DatabaseModule,
         RedisModule,
         AuthModule,
+        RateLimitModule,
         SessionsModule,
         ChatModule,
         FeedbackModule,
@@ -41,7 +46,14 @@ export class AppModule {
         HealthModule,
         ...(config.demoMode ? [DemoModule] : []),
       ],
-      providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }],
+      providers: [
+        { provide: APP_FILTER, useClass: HttpErrorFilter },
+        // Global guards run in this order: who is asking, whether a send may start on this
+        // replica, then what the request costs. Listed here together so that order is one list.
+        { provide: APP_GUARD, useClass: JwtAuthGuard },
+        { provide: APP_GUARD, useClass: DrainingGuard },
+        { provide: APP_GUARD, useClass: RateLimitGuard },
+      ],
     };
   }
 }

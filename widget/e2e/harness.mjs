@@ -3,7 +3,7 @@
 // talking to the in-process OpenAI stand-in, a separate host-site server on another origin, and
 // headless Chromium. Each test file starts its own stack; every test signs in as a fresh user.
 import { execFileSync } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { cp, mkdtemp, rename, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -11,7 +11,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import jwt from 'jsonwebtoken';
 import { startBuiltServer } from '../../backend/test/support/built-server.mjs';
 import { startOpenAIUpstream } from '../../backend/test/upstream/openai-upstream.mjs';
 import { launch } from '../test/helpers.mjs';
@@ -19,6 +18,17 @@ import { launch } from '../test/helpers.mjs';
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const AXE = join(ROOT, 'node_modules/axe-core/axe.min.js');
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * An HS256 JWT for `sub`, valid for `expiresIn` seconds. Made by hand rather than with jose:
+ * jose signs asynchronously, and the stack hands tokens to the host page synchronously.
+ */
+function hs256Token(secret, sub, expiresIn) {
+  const part = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const iat = Math.floor(Date.now() / 1000);
+  const input = `${part({ alg: 'HS256', typ: 'JWT' })}.${part({ sub, iat, exp: iat + expiresIn })}`;
+  return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
+}
 
 /** The root `npm test` builds first; a bare `node --test widget/e2e/` builds what is missing. */
 function ensureBuilt() {
@@ -172,9 +182,9 @@ async function startStack({ backend: start = startPglite } = {}) {
     upstream,
     host,
     strictCsp,
-    /** A signed HS256 token for `sub` (a new user unless given). */
-    mint(sub = randomUUID(), { expiresIn = '30m' } = {}) {
-      return jwt.sign({}, secret, { algorithm: 'HS256', subject: sub, expiresIn });
+    /** A signed HS256 token for `sub` (a new user unless given), valid for `expiresIn` seconds. */
+    mint(sub = randomUUID(), { expiresIn = 30 * 60 } = {}) {
+      return hs256Token(secret, sub, expiresIn);
     },
     /** A fresh user whose token the host site's `/my-session/jwt` hands out. */
     user() {

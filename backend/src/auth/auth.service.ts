@@ -39,6 +39,6 @@ export class AuthService {
     // the minted token carries the mapped UUID, which maps to itself.
     const id = userIdFor(this.config.env.JWT_ISSUER, body.user_id);
     await this.users.provision(id, body);
-    return { ...this.tokens.mint(id), user_id: id };
+    return { ...(await this.tokens.mint(id)), user_id: id };
   }
 }

@@ -1,18 +1,12 @@
 import { type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
-import type { Request, Response } from 'express';
-import jwt from 'jsonwebtoken';
-import { ExtractJwt } from 'passport-jwt';
+import type { Request } from 'express';
 import { AppError } from '../common/app-error.js';
 import { databaseUnavailable, isDatabaseUnavailable } from '../database/database-errors.js';
 import { RateLimitsService } from '../rate-limit/rate-limits.service.js';
-import { SEND_BUDGET } from '../rate-limit/send-budget.decorator.js';
-import { Draining, shuttingDown } from '../common/draining.js';
-import type { AuthUser } from './auth-user.js';
+import { bearerToken } from './bearer-token.js';
 import { IS_PUBLIC } from './public.decorator.js';
-
-const bearerToken = ExtractJwt.fromAuthHeaderAsBearerToken();
 
 /**
  * A presented token that was wrong or names an unknown user: each cost a verification or a
@@ -26,16 +20,15 @@ function countsAsAuthFailure(err: unknown, req: Request): boolean {
 }
 
 /**
- * Global guard: every route needs a valid bearer token unless marked @Public(). It also
- * charges the user's rate budget, so every authenticated route shares one budget per user
- * and a new controller cannot forget it.
+ * Global guard: every route needs a valid bearer token unless marked @Public(). An address
+ * that failed too often is refused, and each failure it makes is counted. (What the request
+ * then costs is RateLimitGuard's business.)
  */
 @Injectable()
 export class JwtAuthGuard extends AuthGuard('jwt') {
   constructor(
     private readonly reflector: Reflector,
     private readonly limits: RateLimitsService,
-    private readonly draining: Draining,
   ) {
     super();
   }
@@ -43,7 +36,7 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
-    const req = context.switchToHttp().getRequest<Request & { user?: AuthUser }>();
+    const req = context.switchToHttp().getRequest<Request>();
     // Read while the token is checked (with Redis its round trip overlaps the check). A blocked
     // address is refused whatever its token was, so it learns nothing from the check.
     const blocked = this.limits.refuseBlockedAddress(req.ip);
@@ -56,27 +49,15 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
       throw err;
     }
     await blocked;
-    const send = this.reflector.getAllAndOverride<boolean | undefined>(SEND_BUDGET, targets) ?? false;
-    // Refused before it is charged: the balancer retries it on another replica, which charges it once.
-    if (send && this.draining.active) throw shuttingDown();
-    const headers = await this.limits.chargeUser((req.user as AuthUser).id, { send });
-    const res = context.switchToHttp().getResponse<Response>();
-    for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
     return true;
   }
 
-  handleRequest<T>(err: unknown, user: T, info: unknown): T {
+  handleRequest<T>(err: unknown, user: T): T {
+    // JwtStrategy has already turned every refused token into our own error.
     if (err instanceof AppError) throw err;
     // The user lookup could not reach the database: the token may be fine, so not a 401.
     if (isDatabaseUnavailable(err)) throw databaseUnavailable();
     if (user && !err) return user;
-    const cause = err ?? info;
-    // A token refused while its key was picked (TOKEN_MALFORMED) arrives as `info`.
-    if (cause instanceof AppError) throw cause;
-    if (cause instanceof jwt.TokenExpiredError) throw new AppError('TOKEN_EXPIRED', 'The token has expired.');
-    if (cause instanceof jwt.JsonWebTokenError || cause instanceof jwt.NotBeforeError) {
-      throw new AppError('UNAUTHORIZED', 'The token is invalid.');
-    }
     throw new AppError('UNAUTHORIZED', 'A bearer token is required.');
   }
 }

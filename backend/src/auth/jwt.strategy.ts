@@ -1,12 +1,22 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
-import jwt from 'jsonwebtoken';
-import { createRemoteJWKSet } from 'jose';
-import { KeyObject, createSecretKey } from 'node:crypto';
-import { ExtractJwt, Strategy } from 'passport-jwt';
+import type { Request } from 'express';
+import {
+  createRemoteJWKSet,
+  decodeJwt,
+  decodeProtectedHeader,
+  errors,
+  jwtVerify,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+  type JWTVerifyOptions,
+} from 'jose';
+import { createSecretKey } from 'node:crypto';
+import { Strategy } from 'passport-custom';
 import { AppError } from '../common/app-error.js';
 import { AppConfig } from '../config/app-config.js';
 import type { AuthUser } from './auth-user.js';
+import { bearerToken } from './bearer-token.js';
 import { MAX_SUBJECT_LENGTH, userIdFor } from './user-id.js';
 import { UsersService } from './users.service.js';
 
@@ -19,23 +29,24 @@ const ASYMMETRIC = ['RS256', 'ES256'] as const;
 const MAX_TOKEN_LENGTH = 8192;
 
 const malformed = () => new AppError('TOKEN_MALFORMED', 'The token is not a well-formed JWT.');
+const invalid = () => new AppError('UNAUTHORIZED', 'The token is invalid.');
 
-/** The token's header, or undefined when the token is not three base64url segments with JSON in them. */
-function decodeHeader(raw: string): jwt.JwtHeader | undefined {
-  if (raw.length > MAX_TOKEN_LENGTH) return undefined;
+/** Three base64url segments, a JSON object in the first two: checked before any key is looked for. */
+function isWellFormed(raw: string): boolean {
+  if (raw.length > MAX_TOKEN_LENGTH) return false;
   try {
-    // jsonwebtoken's decode throws (a JSON SyntaxError) on a payload that is not JSON.
-    const decoded = jwt.decode(raw, { complete: true });
-    return decoded && typeof decoded.payload === 'object' ? decoded.header : undefined;
+    decodeProtectedHeader(raw);
+    decodeJwt(raw);
+    return true;
   } catch {
-    return undefined;
+    return false;
   }
 }
 
 /** Which algorithms this deployment accepts: never `none`, and HS only with a shared secret. */
-function allowedAlgorithms(config: AppConfig): jwt.Algorithm[] {
-  const algs = new Set<jwt.Algorithm>();
-  const configured = config.env.JWT_ALGORITHM as jwt.Algorithm;
+function allowedAlgorithms(config: AppConfig): string[] {
+  const algs = new Set<string>();
+  const configured = config.env.JWT_ALGORITHM;
   if (configured.startsWith('HS') && config.jwtSecret) algs.add(configured);
   if (config.env.JWT_JWKS_URL) {
     for (const a of ASYMMETRIC) algs.add(a);
@@ -44,56 +55,68 @@ function allowedAlgorithms(config: AppConfig): jwt.Algorithm[] {
 }
 
 /**
- * Verifies the host site's token: HS* with JWT_SECRET_KEY, RS256/ES256 with a key from
- * JWT_JWKS_URL chosen by `kid`. The key is picked by the token's algorithm family, so an
- * HS token can never be checked against a public key (algorithm confusion).
+ * The key for a token, by its algorithm's family: the shared secret for HS*, else a key from
+ * JWT_JWKS_URL chosen by `kid`. So an HS token can never be checked against a public key
+ * (algorithm confusion). jwtVerify has refused any algorithm not allowed before it asks.
+ */
+function keyResolver(config: AppConfig): JWTVerifyGetKey {
+  // A KeyObject, not the secret's bytes: jose turns a KeyObject into a CryptoKey once and keeps
+  // it, where bytes would be imported again on every request.
+  const hsKey = config.jwtSecret ? createSecretKey(Buffer.from(config.jwtSecret)) : undefined;
+  // jose caches the key set and refetches it (at most every 30 s) when an unknown `kid` shows up.
+  const jwks = config.env.JWT_JWKS_URL
+    ? createRemoteJWKSet(new URL(config.env.JWT_JWKS_URL), { cooldownDuration: 30_000, timeoutDuration: 5_000 })
+    : undefined;
+  return async (header, token) => {
+    if (header.alg.startsWith('HS')) {
+      if (!hsKey) throw invalid();
+      return hsKey;
+    }
+    if (!jwks) throw invalid();
+    // No key under that kid, or no key set to be had (a fetch error whose cause is ECONNREFUSED
+    // would otherwise read as a database outage): the token cannot be verified, a 401 either way.
+    return jwks(header, token).catch(() => {
+      throw invalid();
+    });
+  };
+}
+
+/**
+ * Verifies the host site's token (HS* with JWT_SECRET_KEY, RS256/ES256 with JWT_JWKS_URL) and
+ * finds its user. passport-custom is only the shell Nest's AuthGuard drives: it hands over the
+ * request and jose does all the verifying.
  */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
+  private readonly key: JWTVerifyGetKey;
+  private readonly options: JWTVerifyOptions;
   private readonly requireExp: boolean;
 
   constructor(
     config: AppConfig,
     private readonly users: UsersService,
   ) {
-    const algorithms = allowedAlgorithms(config);
-    // Handed a string, jsonwebtoken first tries (and fails) to parse it as a PEM public key on
-    // every request; a ready secret KeyObject skips that and verifies the same way.
-    const hsKey = config.jwtSecret ? createSecretKey(Buffer.from(config.jwtSecret)) : undefined;
-    // jose caches the key set and refetches it (at most every 30 s) when an unknown `kid` shows up.
-    const jwks = config.env.JWT_JWKS_URL
-      ? createRemoteJWKSet(new URL(config.env.JWT_JWKS_URL), { cooldownDuration: 30_000, timeoutDuration: 5_000 })
-      : undefined;
-    super({
-      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
-      algorithms,
+    super();
+    this.key = keyResolver(config);
+    this.options = {
+      algorithms: allowedAlgorithms(config),
       issuer: config.env.JWT_ISSUER,
       audience: config.env.JWT_AUDIENCE,
-      ignoreExpiration: false,
-      jsonWebTokenOptions: { clockTolerance: config.env.JWT_CLOCK_TOLERANCE_SECONDS },
-      secretOrKeyProvider: (_req: unknown, raw: string, done: (err: unknown, key?: string | Buffer) => void) => {
-        const header = decodeHeader(raw);
-        if (!header) return done(malformed());
-        const alg = header.alg as jwt.Algorithm | undefined;
-        if (!alg || !algorithms.includes(alg)) return done(new jwt.JsonWebTokenError('algorithm not allowed'));
-        if (alg.startsWith('HS')) return done(null, hsKey as unknown as Buffer);
-        if (!jwks) return done(new jwt.JsonWebTokenError('no key set configured'));
-        jwks({ alg, kid: header.kid }).then(
-          // jsonwebtoken verifies with a KeyObject too; passport-jwt's types only name string | Buffer.
-          (key) => done(null, KeyObject.from(key as Parameters<typeof KeyObject.from>[0]) as unknown as Buffer),
-          () => done(new jwt.JsonWebTokenError('unknown signing key')),
-        );
-      },
-    });
+      clockTolerance: config.env.JWT_CLOCK_TOLERANCE_SECONDS,
+    };
     this.requireExp = config.env.JWT_REQUIRE_EXP !== false;
   }
 
-  async validate(payload: Record<string, unknown>): Promise<AuthUser> {
+  /** The request's user; null (no token) makes the guard answer that a bearer token is required. */
+  async validate(req: Request): Promise<AuthUser | null> {
+    const raw = bearerToken(req);
+    if (!raw) return null;
+    const payload = await this.verify(raw);
     // A token that never expires cannot be taken back once it leaks.
     if (this.requireExp && typeof payload.exp !== 'number') {
       throw new AppError('TOKEN_WITHOUT_EXPIRY', 'The token has no `exp` claim; tokens must expire.');
     }
-    const sub = payload.sub;
+    const sub: unknown = payload.sub;
     if (typeof sub !== 'string' || sub.trim() === '' || sub.length > MAX_SUBJECT_LENGTH) {
       throw new AppError(
         'UNAUTHORIZED',
@@ -104,5 +127,18 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     const id = userIdFor(typeof payload.iss === 'string' ? payload.iss : undefined, sub);
     await this.users.ensureKnown(id);
     return { id, claims: payload };
+  }
+
+  /** The verified claims; every way a token can fail becomes one of our codes. */
+  private async verify(raw: string): Promise<JWTPayload> {
+    if (!isWellFormed(raw)) throw malformed();
+    try {
+      return (await jwtVerify(raw, this.key, this.options)).payload;
+    } catch (err) {
+      if (err instanceof errors.JWTExpired) throw new AppError('TOKEN_EXPIRED', 'The token has expired.');
+      // Signature, algorithm, issuer, audience, not-before, a claim of the wrong type, no key for the kid.
+      if (err instanceof errors.JOSEError) throw invalid();
+      throw err;
+    }
   }
 }

@@ -1,6 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { databaseUnavailable, isDatabaseUnavailable } from '../database/database-errors.js';
 import { AppError, type ErrorCode } from './app-error.js';
 import { assignRequestId, redactUrl } from './logging.js';
 
@@ -26,9 +25,31 @@ export interface ErrorBody {
   user_message_id?: string;
 }
 
+/** Names a lower layer's own failure (a lost database connection) as one of our errors, or passes. */
+type ErrorTranslation = (err: unknown) => AppError | undefined;
+
+const translations = new Set<ErrorTranslation>();
+
+/**
+ * Teaches toErrorBody a failure only a lower layer can recognise: the database module registers
+ * its "unreachable, retry later" here, so common imports nothing from the layers it serves.
+ */
+export function translateErrors(translation: ErrorTranslation): void {
+  translations.add(translation);
+}
+
+function translated(exception: unknown): unknown {
+  if (exception instanceof AppError) return exception;
+  for (const translation of translations) {
+    const named = translation(exception);
+    if (named) return named;
+  }
+  return exception;
+}
+
 /** The one JSON shape of an error, pure: the filter sends it, a stream that already started writes it as parts. */
 export function toErrorBody(exception: unknown, requestId: string): ErrorBody {
-  if (!(exception instanceof AppError) && isDatabaseUnavailable(exception)) exception = databaseUnavailable();
+  exception = translated(exception);
   if (exception instanceof AppError) {
     return {
       statusCode: exception.status,

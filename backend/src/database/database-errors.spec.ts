@@ -1,5 +1,6 @@
 import { AppError } from '../common/app-error.js';
-import { isDatabaseUnavailable } from './database-errors.js';
+import { toErrorBody, translateErrors } from '../common/http-error.filter.js';
+import { asDatabaseUnavailable, isDatabaseUnavailable } from './database-errors.js';
 
 const withCode = (code: string, message = 'x') => Object.assign(new Error(message), { code });
 
@@ -32,4 +33,25 @@ describe('isDatabaseUnavailable', () => {
     ['not an error', 'ECONNRESET'],
     ['nothing', undefined],
   ])('is false for %s', (_, err) => expect(isDatabaseUnavailable(err)).toBe(false));
+});
+
+describe('asDatabaseUnavailable, registered with the error filter', () => {
+  beforeAll(() => translateErrors(asDatabaseUnavailable));
+
+  it('makes a lost connection a 503 DATABASE_UNAVAILABLE body', () => {
+    expect(toErrorBody(withCode('57P01'), 'req-1')).toEqual({
+      statusCode: 503,
+      code: 'DATABASE_UNAVAILABLE',
+      message: 'The database is not reachable right now. Please retry shortly.',
+      requestId: 'req-1',
+    });
+  });
+
+  it('leaves a refused statement a 500 and our own errors as they are', () => {
+    expect(toErrorBody(withCode('23505'), 'req-2')).toMatchObject({ statusCode: 500, code: 'INTERNAL_ERROR' });
+    expect(toErrorBody(new AppError('SESSION_NOT_FOUND', 'gone'), 'req-3')).toMatchObject({
+      statusCode: 404,
+      code: 'SESSION_NOT_FOUND',
+    });
+  });
 });

@@ -41,3 +41,7 @@ export function isDatabaseUnavailable(err: unknown): boolean {
 
 export const databaseUnavailable = () =>
   new AppError('DATABASE_UNAVAILABLE', 'The database is not reachable right now. Please retry shortly.');
+
+/** For toErrorBody (translateErrors): a failure of the database's reach, as 503 DATABASE_UNAVAILABLE. */
+export const asDatabaseUnavailable = (err: unknown): AppError | undefined =>
+  isDatabaseUnavailable(err) ? databaseUnavailable() : undefined;

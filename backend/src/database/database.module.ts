@@ -1,6 +1,8 @@
 import { Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { translateErrors } from '../common/http-error.filter.js';
 import { AppConfig } from '../config/app-config.js';
 import { connectionStringFor, describeDatabaseUrl } from '../config/database-url.js';
+import { asDatabaseUnavailable } from './database-errors.js';
 import { Database } from './database.js';
 import { runMigrations } from './migrations.js';
 import { PgliteDatabase } from './pglite.database.js';
@@ -74,7 +76,11 @@ function postgresSummary(config: AppConfig): string {
   exports: [Database],
 })
 export class DatabaseModule implements OnApplicationShutdown {
-  constructor(@Inject(Database) private readonly db: Database) {}
+  constructor(@Inject(Database) private readonly db: Database) {
+    // Any error that reaches the filter (or a stream's error part) with a lost connection
+    // behind it becomes 503 DATABASE_UNAVAILABLE, from whichever layer it was thrown.
+    translateErrors(asDatabaseUnavailable);
+  }
 
   async onApplicationShutdown(): Promise<void> {
     await this.db.close();

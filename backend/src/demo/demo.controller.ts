@@ -24,7 +24,7 @@ export class DemoController {
   @Header('Cache-Control', 'no-store')
   async token() {
     await this.users.provision(DEMO_USER_ID, { display_name: 'Demo visitor' });
-    const minted = this.tokens.mint(DEMO_USER_ID);
+    const minted = await this.tokens.mint(DEMO_USER_ID);
     return { token: minted.token, user_id: DEMO_USER_ID, expires_at: minted.expires_at };
   }
 }
