@@ -19,8 +19,8 @@ import {
   validateSync,
   type ValidationError,
 } from 'class-validator';
-import { splitList, toBoolean } from '../common/transforms.js';
 import { databaseUrlProblem } from './database-url.js';
+import { splitList, toBoolean } from './transforms.js';
 import { parseTrustProxy } from './trust-proxy.js';
 
 /** isURL alone takes `127.0.0.1:8352/v1` for a URL; every request to it would then fail. */
