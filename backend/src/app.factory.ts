@@ -48,14 +48,14 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
     next();
   });
   // The client address (req.ip) that per-address limits count: X-Forwarded-For only from configured proxies.
-  app.set('trust proxy', config.trustProxy);
+  app.set('trust proxy', config.http.trustProxy);
   app.useGlobalPipes(createValidationPipe());
   // After a clean shutdown, exit 0 (not by re-raising the signal, which reads as 143), once pino has flushed.
   app.enableShutdownHooks(undefined, { useProcessExit: true });
 
   const corsLogger = new NestLogger('Cors');
   for (const note of config.notes) corsLogger.warn(note);
-  const origins = config.corsOrigins;
+  const origins = config.http.corsOrigins;
   app.enableCors({
     origin: origins.includes('*')
       ? '*'

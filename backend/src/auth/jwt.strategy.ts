@@ -35,9 +35,9 @@ function decodeHeader(raw: string): jwt.JwtHeader | undefined {
 /** Which algorithms this deployment accepts: never `none`, and HS only with a shared secret. */
 function allowedAlgorithms(config: AppConfig): jwt.Algorithm[] {
   const algs = new Set<jwt.Algorithm>();
-  const configured = config.env.JWT_ALGORITHM as jwt.Algorithm;
-  if (configured.startsWith('HS') && config.jwtSecret) algs.add(configured);
-  if (config.env.JWT_JWKS_URL) {
+  const configured = config.jwt.algorithm;
+  if (configured.startsWith('HS') && config.jwt.secret) algs.add(configured);
+  if (config.jwt.jwksUrl) {
     for (const a of ASYMMETRIC) algs.add(a);
   }
   return [...algs];
@@ -59,18 +59,18 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     const algorithms = allowedAlgorithms(config);
     // Handed a string, jsonwebtoken first tries (and fails) to parse it as a PEM public key on
     // every request; a ready secret KeyObject skips that and verifies the same way.
-    const hsKey = config.jwtSecret ? createSecretKey(Buffer.from(config.jwtSecret)) : undefined;
+    const hsKey = config.jwt.secret ? createSecretKey(Buffer.from(config.jwt.secret)) : undefined;
     // jose caches the key set and refetches it (at most every 30 s) when an unknown `kid` shows up.
-    const jwks = config.env.JWT_JWKS_URL
-      ? createRemoteJWKSet(new URL(config.env.JWT_JWKS_URL), { cooldownDuration: 30_000, timeoutDuration: 5_000 })
+    const jwks = config.jwt.jwksUrl
+      ? createRemoteJWKSet(new URL(config.jwt.jwksUrl), { cooldownDuration: 30_000, timeoutDuration: 5_000 })
       : undefined;
     super({
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
       algorithms,
-      issuer: config.env.JWT_ISSUER,
-      audience: config.env.JWT_AUDIENCE,
+      issuer: config.jwt.issuer,
+      audience: config.jwt.audience,
       ignoreExpiration: false,
-      jsonWebTokenOptions: { clockTolerance: config.env.JWT_CLOCK_TOLERANCE_SECONDS },
+      jsonWebTokenOptions: { clockTolerance: config.jwt.clockToleranceSeconds },
       secretOrKeyProvider: (_req: unknown, raw: string, done: (err: unknown, key?: string | Buffer) => void) => {
         const header = decodeHeader(raw);
         if (!header) return done(malformed());
@@ -85,7 +85,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
         );
       },
     });
-    this.requireExp = config.env.JWT_REQUIRE_EXP !== false;
+    this.requireExp = config.jwt.requireExp;
   }
 
   async validate(payload: Record<string, unknown>): Promise<AuthUser> {

@@ -15,18 +15,18 @@ export class TokenService {
   constructor(private readonly config: AppConfig) {}
 
   get canMint(): boolean {
-    return Boolean(this.config.jwtSecret) && this.config.env.JWT_ALGORITHM.startsWith('HS');
+    return Boolean(this.config.jwt.secret) && this.config.jwt.algorithm.startsWith('HS');
   }
 
   mint(userId: string): MintedToken {
-    const { env } = this.config;
-    const expiresIn = env.JWT_EXPIRE_MINUTES * 60;
-    const token = jwt.sign({ role: 'authenticated' }, this.config.jwtSecret as string, {
-      algorithm: env.JWT_ALGORITHM as jwt.Algorithm,
+    const { jwt: settings } = this.config;
+    const expiresIn = settings.mintedTokenSeconds;
+    const token = jwt.sign({ role: 'authenticated' }, settings.secret as string, {
+      algorithm: settings.algorithm,
       subject: userId,
       expiresIn,
-      ...(env.JWT_ISSUER ? { issuer: env.JWT_ISSUER } : {}),
-      ...(env.JWT_AUDIENCE ? { audience: env.JWT_AUDIENCE } : {}),
+      ...(settings.issuer ? { issuer: settings.issuer } : {}),
+      ...(settings.audience ? { audience: settings.audience } : {}),
     });
     return {
       token,

@@ -97,7 +97,7 @@ export class AnswerStreams implements BeforeApplicationShutdown {
     const abort = new AbortController();
     this.followers.add(abort);
     res.on('close', () => abort.abort());
-    const stream = new UiMessageStream(res, this.config.env.SSE_HEARTBEAT_SECONDS * 1000, this.config.env.SSE_FLUSH_MS);
+    const stream = new UiMessageStream(res, this.config.streams.heartbeatMs, this.config.streams.flushMs);
     stream.open();
     try {
       for await (const event of this.hub.follow(state.meta.assistantId, lastEventId ?? 0, abort.signal)) {
@@ -124,7 +124,7 @@ export class AnswerStreams implements BeforeApplicationShutdown {
     this.draining.active = true;
     if (this.hub.localCount > 0) {
       this.logger.log(`draining ${this.hub.localCount} answer(s) in flight`);
-      const limit = timer(this.config.env.SHUTDOWN_DRAIN_SECONDS * 1000);
+      const limit = timer(this.config.shutdown.drainMs);
       const finished = await Promise.race([this.hub.idle().then(() => true), limit.done]);
       limit.cancel();
       if (!finished) {

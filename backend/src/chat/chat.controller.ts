@@ -215,7 +215,7 @@ export class ChatController {
     // Not tied to the connection, as in sendJson.
     const abort = new AbortController();
     let answer: InFlightAnswer | undefined;
-    const stream = new UiMessageStream(res, this.config.env.SSE_HEARTBEAT_SECONDS * 1000, this.config.env.SSE_FLUSH_MS);
+    const stream = new UiMessageStream(res, this.config.streams.heartbeatMs, this.config.streams.flushMs);
     try {
       const result = await this.chat.send(user, body, {
         idempotencyKey,

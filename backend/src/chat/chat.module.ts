@@ -41,11 +41,10 @@ import { loadTokenCounter, TOKEN_COUNTER } from './token-counter.js';
       provide: StreamHub,
       inject: [REDIS, AppConfig, KnownWindows],
       useFactory: (redis: Redis | null, config: AppConfig, known: KnownWindows): Promise<StreamHub> | StreamHub => {
-        const { env } = config;
-        const keepMs = env.STREAM_RESUME_SECONDS * 1000;
+        const { resumeMs, leaseMs } = config.streams;
         return redis
-          ? RedisStreamHub.create(redis, env.REDIS_KEY_PREFIX, env.ANSWER_LEASE_SECONDS * 1000, keepMs, known)
-          : new MemoryStreamHub(keepMs);
+          ? RedisStreamHub.create(redis, config.redis.keyPrefix, leaseMs, resumeMs, known)
+          : new MemoryStreamHub(resumeMs);
       },
     },
   ],

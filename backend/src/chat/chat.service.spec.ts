@@ -5,7 +5,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { AddressInfo } from 'node:net';
 import { OpenAiProvider } from '../ai/openai.provider.js';
 import type { AiProvider, AiRequest, AiStreamEvent } from '../ai/ai-provider.js';
-import type { AppConfig } from '../config/app-config.js';
+import { AppConfig } from '../config/app-config.js';
 import type { Database, Queryable, TransactionHooks } from '../database/database.js';
 import type { MessageDto } from '../sessions/dto/session.dto.js';
 import { KnownWindows } from '../sessions/known-windows.js';
@@ -30,19 +30,18 @@ function chatService(parts: {
   ai: AiProvider;
   known: KnownWindows;
 }): ChatService {
-  const config = {
-    env: {
-      MAX_CONTEXT_MESSAGES: 10,
-      MAX_CONTEXT_TOKENS: 0,
-      DEFAULT_SYSTEM_PROMPT: 'Be brief.',
-      DEFAULT_TEMPERATURE: 0.5,
-      DEFAULT_MAX_TOKENS: 50,
-    },
-    chatTimeoutMs: 10_000,
-  };
+  const config = AppConfig.fromEnvironment({
+    JWT_SECRET_KEY: 'x'.repeat(32),
+    MAX_CONTEXT_MESSAGES: '10',
+    MAX_CONTEXT_TOKENS: '0',
+    DEFAULT_SYSTEM_PROMPT: 'Be brief.',
+    DEFAULT_TEMPERATURE: '0.5',
+    DEFAULT_MAX_TOKENS: '50',
+    CHAT_TIMEOUT: '10',
+  });
   return new ChatService(
     parts.db as Database,
-    config as unknown as AppConfig,
+    config,
     {} as SessionsRepository,
     parts.messages as MessagesRepository,
     parts.idempotency as IdempotencyService,

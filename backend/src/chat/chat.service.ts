@@ -302,7 +302,7 @@ export class ChatService {
       await this.idempotency.fail(user.id, key);
       throw isStoredElsewhere(err) ? answerLost(where) : err;
     }
-    const history = this.config.env.MAX_CONTEXT_MESSAGES;
+    const history = this.config.context.maxMessages;
     this.known.remember(
       session.id,
       {
@@ -363,15 +363,15 @@ export class ChatService {
    * on, while the question's COMMIT is in flight).
    */
   private async planCall(user: AuthUser, dto: SendMessageDto, { session, window }: Stored): Promise<ModelCallPlan> {
-    const systemPrompt = dto.system_prompt ?? session.system_prompt ?? this.config.env.DEFAULT_SYSTEM_PROMPT;
+    const systemPrompt = dto.system_prompt ?? session.system_prompt ?? this.config.chat.defaultSystemPrompt;
     const context = planContext({
       systemPrompt,
       window,
-      maxTokens: this.config.env.MAX_CONTEXT_TOKENS,
+      maxTokens: this.config.context.maxTokens,
       count: this.countTokens,
       countTurn: (turn) => this.turnTokens.turn(turn),
       // Fewer turns than the cap came back: the window starts at the first message.
-      reachesStart: window.length - 1 < this.config.env.MAX_CONTEXT_MESSAGES,
+      reachesStart: window.length - 1 < this.config.context.maxMessages,
       summaries: await this.summaries.forWindow(user, session.id, window),
     });
     return {
@@ -380,9 +380,9 @@ export class ChatService {
       request: {
         messages: context.messages,
         systemPrompt,
-        temperature: dto.temperature ?? this.config.env.DEFAULT_TEMPERATURE,
-        maxTokens: dto.max_tokens ?? this.config.env.DEFAULT_MAX_TOKENS,
-        timeoutMs: this.config.chatTimeoutMs,
+        temperature: dto.temperature ?? this.config.chat.defaultTemperature,
+        maxTokens: dto.max_tokens ?? this.config.chat.defaultMaxTokens,
+        timeoutMs: this.config.chat.timeoutMs,
       },
     };
   }
@@ -402,7 +402,7 @@ export class ChatService {
     beforeCommit: (read: Stored | SendResultDto) => void,
     guess?: Stored,
   ): Promise<Stored | SendResultDto> {
-    const history = this.config.env.MAX_CONTEXT_MESSAGES;
+    const history = this.config.context.maxMessages;
     const sessionId = dto.session_id?.toLowerCase();
     if (!key && !target && sessionId) {
       // The common send (an existing session, no key to record): one statement, one round trip,
