@@ -22,11 +22,11 @@ const DEMO_CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
   "base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'";
 
-/** Builds the whole application (not yet listening): used by main.ts and the e2e tests alike. */
+/**
+ * Builds the whole application (not yet listening): used by main.ts and the e2e tests alike.
+ * `config` needs no second check: AppConfig.fromEnvironment, the only way to make one, refused it if it had a problem.
+ */
 export async function createApp(config: AppConfig, options: AppOptions = {}): Promise<NestExpressApplication> {
-  const problems = config.crossCheck();
-  if (problems.length) throw new Error(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
-
   const app = await NestFactory.create<NestExpressApplication>(
     AppModule.forRoot(config, options),
     new ExpressAdapter(),

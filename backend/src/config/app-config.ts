@@ -124,7 +124,8 @@ export interface RateLimitsConfig {
 /**
  * The validated settings, grouped by what reads them, typed and in the units their names say;
  * derived once here so no other file reads a variable name or converts a unit. Injected
- * everywhere instead of process.env.
+ * everywhere instead of process.env. Only `fromEnvironment` makes one, so every AppConfig has
+ * passed every check.
  */
 export class AppConfig {
   /** Local demo mode: dev token endpoint and demo page; never on in production. */
@@ -147,7 +148,7 @@ export class AppConfig {
   readonly notes: string[] = [];
   private readonly problems: string[] = [];
 
-  constructor(
+  private constructor(
     private readonly env: EnvironmentVariables,
     private readonly given: ReadonlySet<string>,
     problems: string[],
@@ -249,7 +250,7 @@ export class AppConfig {
   }
 
   /** Every problem with the settings: single bad values and combinations; start-up fails on any. */
-  crossCheck(): string[] {
+  private crossCheck(): string[] {
     const problems = [...this.problems];
     const { env } = this;
     if (!this.jwt.secret && !env.JWT_JWKS_URL) {
