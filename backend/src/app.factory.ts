@@ -22,11 +22,11 @@ const DEMO_CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
   "base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'";
 
-/** Builds the whole application (not yet listening): used by main.ts and the e2e tests alike. */
+/**
+ * Builds the whole application (not yet listening): used by main.ts and the e2e tests alike.
+ * `config` needs no second check: AppConfig.fromEnvironment, the only way to make one, refused it if it had a problem.
+ */
 export async function createApp(config: AppConfig, options: AppOptions = {}): Promise<NestExpressApplication> {
-  const problems = config.crossCheck();
-  if (problems.length) throw new Error(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
-
   const app = await NestFactory.create<NestExpressApplication>(
     AppModule.forRoot(config, options),
     new ExpressAdapter(),
@@ -48,14 +48,14 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
     next();
   });
   // The client address (req.ip) that per-address limits count: X-Forwarded-For only from configured proxies.
-  app.set('trust proxy', config.trustProxy);
+  app.set('trust proxy', config.http.trustProxy);
   app.useGlobalPipes(createValidationPipe());
   // After a clean shutdown, exit 0 (not by re-raising the signal, which reads as 143), once pino has flushed.
   app.enableShutdownHooks(undefined, { useProcessExit: true });
 
   const corsLogger = new NestLogger('Cors');
   for (const note of config.notes) corsLogger.warn(note);
-  const origins = config.corsOrigins;
+  const origins = config.http.corsOrigins;
   app.enableCors({
     origin: origins.includes('*')
       ? '*'

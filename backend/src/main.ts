@@ -30,12 +30,12 @@ async function bootstrap(): Promise<void> {
     if (err instanceof ConfigError) refuse(err.problems);
     refuse([`.env: ${(err as Error).message}`]);
   }
-  if (config.env.DATABASE_URL) {
-    const unreachable = await probeDatabase(config.env.DATABASE_URL);
+  if (config.database.url) {
+    const unreachable = await probeDatabase(config.database.url);
     if (unreachable) refuse([unreachable]);
   } else {
     // A folder held by another server is a one-line refusal here, before the app loads.
-    const lock = new DataDirLock(config.env.PGLITE_DATA_DIR);
+    const lock = new DataDirLock(config.database.pgliteDataDir);
     try {
       lock.acquire();
     } catch (err) {
@@ -48,13 +48,13 @@ async function bootstrap(): Promise<void> {
   // configuration should be reported at once.
   const [{ createApp }, { Logger }] = await Promise.all([import('./app.factory.js'), import('@nestjs/common')]);
   const app = await createApp(config);
-  await app.listen(config.env.PORT, config.env.HOST);
+  await app.listen(config.http.port, config.http.host);
   const logger = new Logger('Pulse');
   const { port } = app.getHttpServer().address() as { port: number };
-  logger.log(`listening on http://${config.env.HOST}:${port} (docs at /docs)`);
+  logger.log(`listening on http://${config.http.host}:${port} (docs at /docs)`);
   if (config.demoMode) {
     logger.warn(
-      `local demo mode: dev tokens at /demo/token and the demo page at http://localhost:${config.env.PORT}/demo/ ` +
+      `local demo mode: dev tokens at /demo/token and the demo page at http://localhost:${config.http.port}/demo/ ` +
         '(never enabled in production)',
     );
   }

@@ -54,7 +54,7 @@ export async function recordSendSql(env, { userId, sessionId, message, answer, m
     release() {},
   });
   const repo = new MessagesRepository();
-  const history = config.env.MAX_CONTEXT_MESSAGES;
+  const history = config.context.maxMessages;
   // The calls ChatService makes for a send without an Idempotency-Key (see its storeQuestion and
   // storeAnswer): each one statement, sent with its claims as one simple query.
   await db.asUserStatement(userId, (tx) => repo.appendToActiveSession(tx, userId, sessionId, message, history));

@@ -7,16 +7,11 @@ import { SupabaseProvider } from './supabase.provider.js';
 
 /** The provider AppConfig selected (AI_PROVIDER, else whatever is configured, else the demo). */
 function createAiProvider(config: AppConfig): AiProvider {
-  const { env } = config;
-  switch (config.aiProvider) {
+  switch (config.ai.provider) {
     case 'openai':
-      return new OpenAiProvider({ baseUrl: env.OPENAI_BASE_URL, apiKey: env.OPENAI_API_KEY, model: env.OPENAI_MODEL });
+      return new OpenAiProvider(config.ai.openai);
     case 'supabase':
-      return new SupabaseProvider({
-        supabaseUrl: env.SUPABASE_URL,
-        anonKey: env.SUPABASE_ANON_KEY,
-        edgeFunctionUrl: env.EDGE_FUNCTION_URL,
-      });
+      return new SupabaseProvider(config.ai.supabase);
     case 'demo':
       return new DemoProvider();
   }

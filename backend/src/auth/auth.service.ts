@@ -25,7 +25,7 @@ export class AuthService {
     body: MintTokenDto,
     clientAddress: string,
   ): Promise<MintedToken & { user_id: string }> {
-    const expected = this.config.env.PULSE_API_KEY;
+    const expected = this.config.auth.apiKey;
     if (!expected || !this.tokens.canMint) {
       throw new AppError('NOT_FOUND', 'Token minting is not enabled on this server (set PULSE_API_KEY).');
     }
@@ -37,7 +37,7 @@ export class AuthService {
     }
     // The same id a host-site token with this sub (and JWT_ISSUER as its iss) would map to;
     // the minted token carries the mapped UUID, which maps to itself.
-    const id = userIdFor(this.config.env.JWT_ISSUER, body.user_id);
+    const id = userIdFor(this.config.jwt.issuer, body.user_id);
     await this.users.provision(id, body);
     return { ...(await this.tokens.mint(id)), user_id: id };
   }

@@ -46,9 +46,9 @@ function isWellFormed(raw: string): boolean {
 /** Which algorithms this deployment accepts: never `none`, and HS only with a shared secret. */
 function allowedAlgorithms(config: AppConfig): string[] {
   const algs = new Set<string>();
-  const configured = config.env.JWT_ALGORITHM;
-  if (configured.startsWith('HS') && config.jwtSecret) algs.add(configured);
-  if (config.env.JWT_JWKS_URL) {
+  const configured = config.jwt.algorithm;
+  if (configured.startsWith('HS') && config.jwt.secret) algs.add(configured);
+  if (config.jwt.jwksUrl) {
     for (const a of ASYMMETRIC) algs.add(a);
   }
   return [...algs];
@@ -62,10 +62,10 @@ function allowedAlgorithms(config: AppConfig): string[] {
 function keyResolver(config: AppConfig): JWTVerifyGetKey {
   // A KeyObject, not the secret's bytes: jose turns a KeyObject into a CryptoKey once and keeps
   // it, where bytes would be imported again on every request.
-  const hsKey = config.jwtSecret ? createSecretKey(Buffer.from(config.jwtSecret)) : undefined;
+  const hsKey = config.jwt.secret ? createSecretKey(Buffer.from(config.jwt.secret)) : undefined;
   // jose caches the key set and refetches it (at most every 30 s) when an unknown `kid` shows up.
-  const jwks = config.env.JWT_JWKS_URL
-    ? createRemoteJWKSet(new URL(config.env.JWT_JWKS_URL), { cooldownDuration: 30_000, timeoutDuration: 5_000 })
+  const jwks = config.jwt.jwksUrl
+    ? createRemoteJWKSet(new URL(config.jwt.jwksUrl), { cooldownDuration: 30_000, timeoutDuration: 5_000 })
     : undefined;
   return async (header, token) => {
     if (header.alg.startsWith('HS')) {
@@ -100,11 +100,11 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     this.key = keyResolver(config);
     this.options = {
       algorithms: allowedAlgorithms(config),
-      issuer: config.env.JWT_ISSUER,
-      audience: config.env.JWT_AUDIENCE,
-      clockTolerance: config.env.JWT_CLOCK_TOLERANCE_SECONDS,
+      issuer: config.jwt.issuer,
+      audience: config.jwt.audience,
+      clockTolerance: config.jwt.clockToleranceSeconds,
     };
-    this.requireExp = config.env.JWT_REQUIRE_EXP !== false;
+    this.requireExp = config.jwt.requireExp;
   }
 
   /** The request's user; null (no token) makes the guard answer that a bearer token is required. */

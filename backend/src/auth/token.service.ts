@@ -16,25 +16,25 @@ export class TokenService {
   private readonly key?: KeyObject;
 
   constructor(private readonly config: AppConfig) {
-    if (config.jwtSecret) this.key = createSecretKey(Buffer.from(config.jwtSecret));
+    if (config.jwt.secret) this.key = createSecretKey(Buffer.from(config.jwt.secret));
   }
 
   get canMint(): boolean {
-    return Boolean(this.key) && this.config.env.JWT_ALGORITHM.startsWith('HS');
+    return Boolean(this.key) && this.config.jwt.algorithm.startsWith('HS');
   }
 
   async mint(userId: string): Promise<MintedToken> {
-    const { env } = this.config;
+    const { jwt: settings } = this.config;
     if (!this.key) throw new Error('TokenService.mint needs JWT_SECRET_KEY');
-    const expiresIn = env.JWT_EXPIRE_MINUTES * 60;
+    const expiresIn = settings.mintedTokenSeconds;
     const issuedAt = Math.floor(Date.now() / 1000);
     const jwt = new SignJWT({ role: 'authenticated' })
-      .setProtectedHeader({ alg: env.JWT_ALGORITHM, typ: 'JWT' })
+      .setProtectedHeader({ alg: settings.algorithm, typ: 'JWT' })
       .setSubject(userId)
       .setIssuedAt(issuedAt)
       .setExpirationTime(issuedAt + expiresIn);
-    if (env.JWT_ISSUER) jwt.setIssuer(env.JWT_ISSUER);
-    if (env.JWT_AUDIENCE) jwt.setAudience(env.JWT_AUDIENCE);
+    if (settings.issuer) jwt.setIssuer(settings.issuer);
+    if (settings.audience) jwt.setAudience(settings.audience);
     return {
       token: await jwt.sign(this.key),
       token_type: 'Bearer',

@@ -20,7 +20,7 @@ export class UsersService {
     const until = this.known.get(id);
     if (until !== undefined && until > Date.now()) return;
     if (!(await this.users.exists(id))) {
-      if (!this.config.autoProvisionUsers) {
+      if (!this.config.auth.autoProvisionUsers) {
         throw new AppError('USER_NOT_FOUND', 'The token is valid but its user is not registered in public.users.');
       }
       await this.users.provision(id);

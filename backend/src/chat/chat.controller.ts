@@ -172,8 +172,7 @@ export class ChatController {
     res: Response,
   ): Promise<void> {
     const wantsStream = (req.headers.accept ?? '').includes('text/event-stream');
-    const timing = { heartbeatMs: this.config.env.SSE_HEARTBEAT_SECONDS * 1000, flushMs: this.config.env.SSE_FLUSH_MS };
-    const out = wantsStream ? new StreamedAnswer(res, timing, String(req.id)) : new JsonAnswer(res);
+    const out = wantsStream ? new StreamedAnswer(res, this.config.streams, String(req.id)) : new JsonAnswer(res);
     await this.chat.send(user, body, { idempotencyKey, target }, out);
   }
 }

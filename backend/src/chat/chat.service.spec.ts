@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { OpenAiProvider } from '../ai/openai.provider.js';
 import type { AiProvider, AiRequest, AiStreamEvent } from '../ai/ai-provider.js';
 import type { Draining } from '../common/draining.js';
-import type { AppConfig } from '../config/app-config.js';
+import { AppConfig } from '../config/app-config.js';
 import { Database, type Queryable, type QueryResult } from '../database/database.js';
 import { ContextPlanner } from '../memory/context-planner.js';
 import type { SummariesService } from '../memory/summaries.service.js';
@@ -28,16 +28,15 @@ const USER = { id: '00000000-0000-4000-8000-000000000001', claims: {} };
 const SESSION = { id: '00000000-0000-4000-8000-0000000000a1', title: 'Hi', system_prompt: null };
 const QUESTION = { id: '00000000-0000-4000-8000-0000000000b1', seq: 1 } as MessageDto;
 
-const CONFIG = {
-  env: {
-    MAX_CONTEXT_MESSAGES: 10,
-    MAX_CONTEXT_TOKENS: 0,
-    DEFAULT_SYSTEM_PROMPT: 'Be brief.',
-    DEFAULT_TEMPERATURE: 0.5,
-    DEFAULT_MAX_TOKENS: 50,
-  },
-  chatTimeoutMs: 10_000,
-} as unknown as AppConfig;
+const CONFIG = AppConfig.fromEnvironment({
+  JWT_SECRET_KEY: 'x'.repeat(32),
+  MAX_CONTEXT_MESSAGES: '10',
+  MAX_CONTEXT_TOKENS: '0',
+  DEFAULT_SYSTEM_PROMPT: 'Be brief.',
+  DEFAULT_TEMPERATURE: '0.5',
+  DEFAULT_MAX_TOKENS: '50',
+  CHAT_TIMEOUT: '10',
+});
 
 /** A Database whose transactions run `commit` (the test's say) where the real one sends COMMIT. */
 class ScriptedDatabase extends Database {

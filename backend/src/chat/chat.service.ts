@@ -252,19 +252,17 @@ export class ChatService {
 
   /** Asks the model for a question: its memory planned (a read that may still run), the call started. */
   private ask(user: AuthUser, dto: SendMessageDto, question: StoredQuestion, signal: AbortSignal): ModelCall {
-    const systemPrompt = dto.system_prompt ?? question.session.system_prompt ?? this.config.env.DEFAULT_SYSTEM_PROMPT;
+    const systemPrompt = dto.system_prompt ?? question.session.system_prompt ?? this.config.chat.defaultSystemPrompt;
     const plan = this.planner
       .plan(user, question.session.id, question.window, systemPrompt)
       .then((context) => ({ systemPrompt, context }));
-    const request = plan.then(
-      ({ context }): Omit<AiRequest, 'signal'> => ({
-        messages: context.messages,
-        systemPrompt,
-        temperature: dto.temperature ?? this.config.env.DEFAULT_TEMPERATURE,
-        maxTokens: dto.max_tokens ?? this.config.env.DEFAULT_MAX_TOKENS,
-        timeoutMs: this.config.chatTimeoutMs,
-      }),
-    );
+    const request = plan.then(({ context }): Omit<AiRequest, 'signal'> => ({
+      messages: context.messages,
+      systemPrompt,
+      temperature: dto.temperature ?? this.config.chat.defaultTemperature,
+      maxTokens: dto.max_tokens ?? this.config.chat.defaultMaxTokens,
+      timeoutMs: this.config.chat.timeoutMs,
+    }));
     return { question, plan, call: new EarlyModelCall(this.ai, request, signal) };
   }
 
@@ -360,7 +358,7 @@ export class ChatService {
     result: SendResultDto,
     { extendsKnown }: { extendsKnown: boolean },
   ): void {
-    const history = this.config.env.MAX_CONTEXT_MESSAGES;
+    const history = this.config.context.maxMessages;
     const answer = { id: result.assistant_message_id, role: 'assistant' as const, content: result.response };
     this.known.remember(
       question.session.id,

@@ -41,7 +41,7 @@ function setup() {
   };
   const service = new IdempotencyService(
     db as unknown as Database,
-    { chatTimeoutMs: TIMEOUT_MS } as AppConfig,
+    { chat: { timeoutMs: TIMEOUT_MS } } as AppConfig,
     repo as unknown as SendRequestsRepository,
   );
   return { service, repo, db };

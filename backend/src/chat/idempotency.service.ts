@@ -53,7 +53,7 @@ export class IdempotencyService {
     }
     // oxlint-disable-next-line typescript/no-misused-spread -- the stored response is plain JSON, not a class.
     if (earlier.status === 'completed' && earlier.response) return { replay: { ...earlier.response, replayed: true } };
-    const stale = earlier.age_ms > this.config.chatTimeoutMs + STALE_PENDING_GRACE_MS;
+    const stale = earlier.age_ms > this.config.chat.timeoutMs + STALE_PENDING_GRACE_MS;
     if (earlier.status === 'pending' && !stale) {
       throw new AppError('IDEMPOTENCY_KEY_IN_USE', 'A request with this Idempotency-Key is still being answered.');
     }

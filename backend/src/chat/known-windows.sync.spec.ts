@@ -8,7 +8,7 @@ import { KnownWindowsSync } from './known-windows.sync.js';
 /** Two syncs on one Redis stand for two replicas; the key prefix is this run's own. */
 describe('KnownWindowsSync (two replicas on the machine’s Redis)', () => {
   const prefix = `pulse-unit-windows-${process.pid}-${Date.now()}:`;
-  const config = { env: { REDIS_KEY_PREFIX: prefix } } as unknown as AppConfig;
+  const config = { redis: { keyPrefix: prefix } } as unknown as AppConfig;
   const knownA = new KnownWindows();
   const knownB = new KnownWindows();
   const changesA = new SessionChanges();
@@ -34,7 +34,8 @@ describe('KnownWindowsSync (two replicas on the machine’s Redis)', () => {
 
   const window = (leafId: string): KnownWindow => ({ userId: 'u', leafId, systemPrompt: null, turns: [] });
   // Every subscriber hears the announcements in the order Redis took them.
-  const sizeIs = (known: KnownWindows, size: number) => eventually(async () => (known.size === size ? true : undefined));
+  const sizeIs = (known: KnownWindows, size: number) =>
+    eventually(async () => (known.size === size ? true : undefined));
 
   it('tells the other replicas which sessions it changed, so they forget their windows of them', async () => {
     knownA.remember('s-marker-1', window('m1'));
@@ -64,7 +65,6 @@ describe('KnownWindowsSync (two replicas on the machine’s Redis)', () => {
     await sizeIs(knownB, 1);
     expect(knownB.take('s-quiet', 'u')?.leafId).toBe('answer-b3');
   });
-
 
   it('forgets a session changed other than by a send here, and tells the other replicas', async () => {
     knownA.remember('s-branch', window('answer-a'));

@@ -27,7 +27,7 @@ export class KnownWindowsSync implements OnModuleInit, BeforeApplicationShutdown
     this.changes.listen((sessionId) => this.known.forget(sessionId));
     if (!this.redis) return;
     const redis = this.redis;
-    const channel = `${this.config.env.REDIS_KEY_PREFIX}windows`;
+    const channel = `${this.config.redis.keyPrefix}windows`;
     // A replica hears its own announcements too; they name it, so it leaves its own windows be.
     const replica = randomUUID();
     this.subscriber = redis.duplicate({ keyPrefix: '' });

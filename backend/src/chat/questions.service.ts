@@ -36,17 +36,27 @@ export class QuestionsService {
    * Resolves once what the model needs was read, before the COMMIT settles (`stored.committed`):
    * the caller asks the model meanwhile and shows nothing of the answer before it succeeded.
    */
-  async store(user: AuthUser, dto: SendMessageDto, { idempotencyKey: key, target }: SendOptions): Promise<QuestionStep> {
+  async store(
+    user: AuthUser,
+    dto: SendMessageDto,
+    { idempotencyKey: key, target }: SendOptions,
+  ): Promise<QuestionStep> {
     const sessionId = dto.session_id?.toLowerCase();
     if (!key && !target && sessionId) {
       // The common send (an existing session, no key to record): one statement, one round trip,
       // committed once it returns.
       const appended = await this.db.asUserStatement(user.id, (tx) =>
-        this.messages.appendToActiveSession(tx, user.id, sessionId, dto.message, this.config.env.MAX_CONTEXT_MESSAGES),
+        this.messages.appendToActiveSession(tx, user.id, sessionId, dto.message, this.config.context.maxMessages),
       );
       if (!appended) throw sessionNotFound();
       const { id } = appended.message;
-      const question = { session: appended.session, userMessageId: id, window: appended.window, created: false, leaf: id };
+      const question = {
+        session: appended.session,
+        userMessageId: id,
+        window: appended.window,
+        created: false,
+        leaf: id,
+      };
       return { stored: { value: question, committed: Promise.resolve() } };
     }
     const staged = await this.db.asUserBeforeCommit(user.id, (tx) => this.inTransaction(tx, user, dto, key, target));
@@ -65,7 +75,7 @@ export class QuestionsService {
     key: string | undefined,
     target: BranchTarget | undefined,
   ): Promise<StoredQuestion | { replay: SendResultDto }> {
-    const history = this.config.env.MAX_CONTEXT_MESSAGES;
+    const history = this.config.context.maxMessages;
     const claim = await this.idempotency.claim(tx, user.id, key, dto, target);
     if (claim.replay) return { replay: claim.replay };
     const { earlier } = claim;

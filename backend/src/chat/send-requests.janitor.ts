@@ -28,7 +28,7 @@ export class SendRequestsJanitor implements OnApplicationBootstrap, OnApplicatio
 
   async purge(): Promise<number> {
     try {
-      return await this.sendRequests.purgeOlderThan(this.db, this.config.env.IDEMPOTENCY_KEY_TTL_HOURS);
+      return await this.sendRequests.purgeOlderThan(this.db, this.config.chat.idempotencyKeyTtlHours);
     } catch (err) {
       this.logger.warn({ err }, 'could not purge expired idempotency keys');
       return 0;

@@ -49,8 +49,8 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
  * is in, a streamed answer is not cut.
  */
 export function hardenHttpServer(server: Server & { connectionsCheckingInterval?: number }, config: AppConfig): void {
-  server.headersTimeout = config.env.HTTP_HEADERS_TIMEOUT_SECONDS * 1000;
-  server.requestTimeout = config.env.HTTP_REQUEST_TIMEOUT_SECONDS * 1000;
+  server.headersTimeout = config.http.headersTimeoutMs;
+  server.requestTimeout = config.http.requestTimeoutMs;
   // How often expired connections are looked for; Node reads it when listening starts (untyped in @types/node).
   server.connectionsCheckingInterval = Math.min(1000, server.headersTimeout);
   server.on('clientError', answerClientError);

@@ -25,7 +25,7 @@ export function loggerParams(config: AppConfig, stream?: DestinationStream): Par
   return {
     pinoHttp: [
       {
-        level: config.env.LOG_LEVEL,
+        level: config.logLevel,
         genReqId: assignRequestId,
         serializers: {
           req: (req: { id: string; method: string; url: string; remoteAddress?: string }) => ({

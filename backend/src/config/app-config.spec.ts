@@ -1,5 +1,5 @@
 import { AppConfig } from './app-config.js';
-import { ConfigError, loadEnvironment } from './environment.js';
+import { ConfigError, loadEnvironment, parseEnvironment } from './environment.js';
 
 /** The problem lines AppConfig.fromEnvironment refuses `env` with (none: it starts). */
 function problemsOf(env: NodeJS.ProcessEnv): string[] {
@@ -42,7 +42,7 @@ describe('configuration', () => {
     expect(env.PORT).toBe(8000);
     expect(env.PGLITE_DATA_DIR).toBe('.data/pglite');
     expect(env.DATABASE_URL).toBeUndefined();
-    expect(AppConfig.fromEnvironment({ CORS_ORIGINS: '' }).corsOrigins).toEqual(['*']);
+    expect(AppConfig.fromEnvironment({ CORS_ORIGINS: '' }).http.corsOrigins).toEqual(['*']);
   });
 
   it('names every bad variable, one line each', () => {
@@ -77,7 +77,7 @@ describe('configuration', () => {
 
   it('normalises CORS origins written as URLs and refuses what is not an origin', () => {
     const config = AppConfig.fromEnvironment({ CORS_ORIGINS: 'https://Shop.example/, http://localhost:3000' });
-    expect(config.corsOrigins).toEqual(['https://shop.example', 'http://localhost:3000']);
+    expect(config.http.corsOrigins).toEqual(['https://shop.example', 'http://localhost:3000']);
     expect(config.notes).toEqual([
       'CORS_ORIGINS: "https://Shop.example/" taken as https://shop.example (browsers send the origin without a slash)',
     ]);
@@ -104,17 +104,17 @@ describe('configuration', () => {
 
   it('runs as a local demo only when nothing is configured and not in production', () => {
     expect(AppConfig.fromEnvironment({}).demoMode).toBe(true);
-    expect(AppConfig.fromEnvironment({}).autoProvisionUsers).toBe(true);
+    expect(AppConfig.fromEnvironment({}).auth.autoProvisionUsers).toBe(true);
     expect(AppConfig.fromEnvironment(PRODUCTION).demoMode).toBe(false);
     const configured = AppConfig.fromEnvironment({ JWT_SECRET_KEY: SECRET });
     expect(configured.demoMode).toBe(false);
-    expect(configured.autoProvisionUsers).toBe(false);
+    expect(configured.auth.autoProvisionUsers).toBe(false);
   });
 
   it('picks the configured AI provider, demo when none', () => {
-    expect(AppConfig.fromEnvironment({}).aiProvider).toBe('demo');
-    expect(AppConfig.fromEnvironment({ OPENAI_BASE_URL: 'http://127.0.0.1:1/v1' }).aiProvider).toBe('openai');
-    expect(AppConfig.fromEnvironment({ EDGE_FUNCTION_URL: 'http://127.0.0.1:1/functions/v1/chat' }).aiProvider).toBe(
+    expect(AppConfig.fromEnvironment({}).ai.provider).toBe('demo');
+    expect(AppConfig.fromEnvironment({ OPENAI_BASE_URL: 'http://127.0.0.1:1/v1' }).ai.provider).toBe('openai');
+    expect(AppConfig.fromEnvironment({ EDGE_FUNCTION_URL: 'http://127.0.0.1:1/functions/v1/chat' }).ai.provider).toBe(
       'supabase',
     );
   });
@@ -144,7 +144,7 @@ describe('configuration', () => {
 
   it('turns named prepared statements off behind a transaction-mode pooler', () => {
     const at = (url: string, extra: NodeJS.ProcessEnv = {}) =>
-      AppConfig.fromEnvironment({ JWT_SECRET_KEY: SECRET, DATABASE_URL: url, ...extra }).preparedStatements;
+      AppConfig.fromEnvironment({ JWT_SECRET_KEY: SECRET, DATABASE_URL: url, ...extra }).database.preparedStatements;
     expect(at('postgres://u:p@db.example:5432/postgres')).toBe(true);
     expect(at('postgres://u:p@db.example:6432/postgres?pgbouncer=true')).toBe(false);
     expect(at('postgres://u.ref:p@aws-0-eu-central-1.pooler.supabase.com:6543/postgres')).toBe(false);
@@ -153,15 +153,37 @@ describe('configuration', () => {
     expect(at('postgres://u:p@db.example:5432/postgres', { DATABASE_PREPARED_STATEMENTS: 'false' })).toBe(false);
     expect(at('postgres://u:p@h:6543/postgres?pgbouncer=true', { DATABASE_PREPARED_STATEMENTS: 'true' })).toBe(true);
   });
+
+  it('converts every duration once, into the unit its name says', () => {
+    const config = AppConfig.fromEnvironment({
+      JWT_SECRET_KEY: SECRET,
+      CHAT_TIMEOUT: '0.5',
+      HTTP_HEADERS_TIMEOUT_SECONDS: '5',
+      HTTP_REQUEST_TIMEOUT_SECONDS: '20',
+      SSE_HEARTBEAT_SECONDS: '15',
+      SSE_FLUSH_MS: '40',
+      STREAM_RESUME_SECONDS: '300',
+      ANSWER_LEASE_SECONDS: '2.5',
+      SHUTDOWN_DRAIN_SECONDS: '30',
+      JWT_EXPIRE_MINUTES: '60',
+      DATABASE_CONNECT_TIMEOUT_MS: '2000',
+    });
+    expect(config.chat.timeoutMs).toBe(500);
+    expect([config.http.headersTimeoutMs, config.http.requestTimeoutMs]).toEqual([5000, 20000]);
+    expect(config.streams).toEqual({ heartbeatMs: 15000, flushMs: 40, resumeMs: 300000, leaseMs: 2500 });
+    expect(config.shutdown.drainMs).toBe(30000);
+    expect(config.jwt.mintedTokenSeconds).toBe(3600);
+    expect(config.database.timeouts).toEqual({ connectMs: 2000, statementMs: 15000, idleInTransactionMs: 30000 });
+  });
 });
 
 describe('JWT_REQUIRE_EXP', () => {
   const env = { JWT_SECRET_KEY: 'x'.repeat(32), DEMO_MODE: 'false' };
   it('defaults to requiring exp, reads true/false/1/0, and refuses anything else', () => {
-    expect(AppConfig.fromEnvironment(env).env.JWT_REQUIRE_EXP).toBeUndefined();
-    expect(AppConfig.fromEnvironment({ ...env, JWT_REQUIRE_EXP: 'false' }).env.JWT_REQUIRE_EXP).toBe(false);
-    expect(AppConfig.fromEnvironment({ ...env, JWT_REQUIRE_EXP: '0' }).env.JWT_REQUIRE_EXP).toBe(false);
-    expect(AppConfig.fromEnvironment({ ...env, JWT_REQUIRE_EXP: 'TRUE' }).env.JWT_REQUIRE_EXP).toBe(true);
+    expect(AppConfig.fromEnvironment(env).jwt.requireExp).toBe(true);
+    expect(AppConfig.fromEnvironment({ ...env, JWT_REQUIRE_EXP: 'false' }).jwt.requireExp).toBe(false);
+    expect(AppConfig.fromEnvironment({ ...env, JWT_REQUIRE_EXP: '0' }).jwt.requireExp).toBe(false);
+    expect(AppConfig.fromEnvironment({ ...env, JWT_REQUIRE_EXP: 'TRUE' }).jwt.requireExp).toBe(true);
     expect(() => AppConfig.fromEnvironment({ ...env, JWT_REQUIRE_EXP: 'flase' })).toThrow(/JWT_REQUIRE_EXP/);
   });
 
@@ -189,9 +211,9 @@ describe('one pass over the environment', () => {
   });
 
   it('ignores variables Pulse does not read, and refuses a boolean it cannot read', () => {
-    const { env } = AppConfig.fromEnvironment({ PATH: '/usr/bin', HOME: '/root', DEMO_MODE: 'yes' });
+    const { env } = parseEnvironment({ PATH: '/usr/bin', HOME: '/root', DEMO_MODE: 'yes' });
     expect(env).not.toHaveProperty('PATH');
-    expect(env.DEMO_MODE).toBe(true);
+    expect(AppConfig.fromEnvironment({ PATH: '/usr/bin', HOME: '/root', DEMO_MODE: 'yes' }).demoMode).toBe(true);
     expect(problemsOf({ DEMO_MODE: 'flase' })).toEqual(['DEMO_MODE: must be a boolean value']);
   });
 });

@@ -1,62 +1,240 @@
 import { randomBytes } from 'node:crypto';
 import { parseCorsOrigins } from './cors-origins.js';
 import { transactionPoolerHint } from './database-url.js';
-import { ConfigError, EnvironmentVariables, parseEnvironment } from './environment.js';
+import {
+  ConfigError,
+  EnvironmentVariables,
+  type JwtAlgorithm,
+  type LogLevel,
+  parseEnvironment,
+} from './environment.js';
 import { parseTrustProxy, type TrustProxy } from './trust-proxy.js';
 
-export type AiProviderName = 'supabase' | 'openai' | 'demo';
+type AiProviderName = 'supabase' | 'openai' | 'demo';
+
+/** The HTTP server: where it listens and what it accepts from whom. */
+export interface HttpConfig {
+  port: number;
+  host: string;
+  /** Time a client has for a request's headers, then for the whole request (slow-loris bound). */
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  /** `['*']`, or the exact origins allowed to call the API from a browser. */
+  corsOrigins: string[];
+  /** Express `trust proxy`: whose X-Forwarded-For gives the client address (TRUST_PROXY). */
+  trustProxy: TrustProxy;
+}
+
+export interface DatabaseConfig {
+  /** DATABASE_URL as given; unset means the embedded database in `pgliteDataDir`. */
+  url?: string;
+  pgliteDataDir: string;
+  poolSize: number;
+  /** 0 means none; the shape PostgresDatabase takes. */
+  timeouts: { connectMs: number; statementMs: number; idleInTransactionMs: number };
+  /** Named prepared statements on Postgres; off behind a transaction-mode pooler. */
+  preparedStatements: boolean;
+  /** Why prepared statements are off, when it was detected rather than set. */
+  poolerHint?: string;
+}
+
+export interface JwtConfig {
+  algorithm: JwtAlgorithm;
+  /** HS* secret; in demo mode without one, a random per-process secret. */
+  secret?: string;
+  jwksUrl?: string;
+  issuer?: string;
+  audience?: string;
+  clockToleranceSeconds: number;
+  /** Refuse tokens without an `exp` claim. */
+  requireExp: boolean;
+  /** Lifetime of the widget tokens Pulse mints itself. */
+  mintedTokenSeconds: number;
+}
+
+export interface AuthConfig {
+  /** PULSE_API_KEY: lets an integrator's server mint widget tokens; unset, minting is off. */
+  apiKey?: string;
+  /** Create a user row for a valid token whose user is unknown. */
+  autoProvisionUsers: boolean;
+}
+
+export interface AiConfig {
+  provider: AiProviderName;
+  openai: { baseUrl?: string; apiKey?: string; model: string };
+  supabase: { supabaseUrl?: string; anonKey?: string; edgeFunctionUrl?: string };
+}
+
+/** A send and its answer: the model call's bounds and the defaults a request may override. */
+export interface ChatConfig {
+  /** Every model call (answers, summaries, titles) is given up after this long. */
+  timeoutMs: number;
+  defaultSystemPrompt: string;
+  defaultTemperature: number;
+  defaultMaxTokens: number;
+  /** How long an Idempotency-Key of a send is remembered. */
+  idempotencyKeyTtlHours: number;
+}
+
+/** What of a conversation goes into the prompt. */
+export interface ContextConfig {
+  maxMessages: number;
+  /** Tokens of the whole prompt; 0 = no token cap. */
+  maxTokens: number;
+}
+
+export interface SummariesConfig {
+  enabled: boolean;
+  /** Unset: the chat model. */
+  model?: string;
+}
+
+export interface TitlesConfig {
+  /** Unset: no model titles a chat (its first line stays the title). */
+  model?: string;
+}
+
+/** Streamed answers: their SSE writes, how long they stay resumable, and the lease of their producer. */
+export interface StreamsConfig {
+  heartbeatMs: number;
+  /** 0 writes each text delta as it comes. */
+  flushMs: number;
+  resumeMs: number;
+  leaseMs: number;
+}
+
+export interface RedisConfig {
+  /** Unset: one process, all state in memory. */
+  url?: string;
+  keyPrefix: string;
+}
+
+export interface ShutdownConfig {
+  /** How long answers in flight may go on after SIGTERM. */
+  drainMs: number;
+}
+
+/** Per minute; 0 turns a limit off. */
+export interface RateLimitsConfig {
+  perMinute: number;
+  sendsPerMinute: number;
+  authFailuresPerMinute: number;
+}
 
 /**
- * The validated settings plus the decisions derived from them, computed once.
- * Injected everywhere instead of reading process.env.
+ * The validated settings, grouped by what reads them, typed and in the units their names say;
+ * derived once here so no other file reads a variable name or converts a unit. Injected
+ * everywhere instead of process.env. Only `fromEnvironment` makes one, so every AppConfig has
+ * passed every check.
  */
 export class AppConfig {
-  readonly env: EnvironmentVariables;
   /** Local demo mode: dev token endpoint and demo page; never on in production. */
   readonly demoMode: boolean;
-  readonly autoProvisionUsers: boolean;
-  readonly aiProvider: AiProviderName;
-  /** HS* secret; in demo mode without one, a random per-process secret. */
-  readonly jwtSecret?: string;
-  readonly chatTimeoutMs: number;
-  /** `['*']`, or the exact origins allowed to call the API from a browser. */
-  readonly corsOrigins: string[];
-  /** Named prepared statements on Postgres; off behind a transaction-mode pooler. */
-  readonly preparedStatements: boolean;
-  /** Why prepared statements are off, when it was detected rather than set. */
-  readonly poolerHint?: string;
+  readonly logLevel: LogLevel;
+  readonly http: HttpConfig;
+  readonly database: DatabaseConfig;
+  readonly jwt: JwtConfig;
+  readonly auth: AuthConfig;
+  readonly ai: AiConfig;
+  readonly chat: ChatConfig;
+  readonly context: ContextConfig;
+  readonly summaries: SummariesConfig;
+  readonly titles: TitlesConfig;
+  readonly streams: StreamsConfig;
+  readonly redis: RedisConfig;
+  readonly shutdown: ShutdownConfig;
+  readonly rateLimits: RateLimitsConfig;
   /** Settings Pulse adjusted or would warn about, one line each, logged at start. */
   readonly notes: string[] = [];
   private readonly problems: string[] = [];
-  private readonly given: ReadonlySet<string>;
-  /** Express `trust proxy`: whose X-Forwarded-For gives the client address (TRUST_PROXY). */
-  readonly trustProxy: TrustProxy;
 
-  constructor(env: EnvironmentVariables, given: ReadonlySet<string> = new Set(), problems: string[] = []) {
-    this.env = env;
-    this.given = given;
+  private constructor(
+    private readonly env: EnvironmentVariables,
+    private readonly given: ReadonlySet<string>,
+    problems: string[],
+  ) {
     this.problems.push(...problems);
     const production = env.NODE_ENV === 'production';
     const nothingConfigured = !env.DATABASE_URL && !env.JWT_SECRET_KEY && !env.JWT_JWKS_URL;
     this.demoMode = !production && (env.DEMO_MODE ?? nothingConfigured);
-    this.autoProvisionUsers = env.AUTO_PROVISION_USERS ?? this.demoMode;
-    this.jwtSecret = env.JWT_SECRET_KEY ?? (this.demoMode ? randomBytes(32).toString('base64url') : undefined);
-    this.aiProvider = env.AI_PROVIDER ?? pickProvider(env);
-    this.chatTimeoutMs = env.CHAT_TIMEOUT * 1000;
+    this.logLevel = env.LOG_LEVEL;
 
     const cors = parseCorsOrigins(Array.isArray(env.CORS_ORIGINS) ? env.CORS_ORIGINS : []);
-    this.corsOrigins = cors.origins.length ? cors.origins : ['*'];
     this.notes.push(...cors.notes);
     this.problems.push(...cors.problems);
+    this.http = {
+      port: env.PORT,
+      host: env.HOST,
+      headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_SECONDS * 1000,
+      requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_SECONDS * 1000,
+      corsOrigins: cors.origins.length ? cors.origins : ['*'],
+      trustProxy: parseTrustProxy(env.TRUST_PROXY) ?? false,
+    };
 
-    this.poolerHint = env.DATABASE_URL ? transactionPoolerHint(env.DATABASE_URL) : undefined;
-    this.preparedStatements = env.DATABASE_PREPARED_STATEMENTS ?? !this.poolerHint;
-    this.trustProxy = parseTrustProxy(env.TRUST_PROXY) ?? false;
-    if (this.aiProvider !== 'openai' && (env.SUMMARY_MODEL || env.TITLE_MODEL)) {
+    const poolerHint = env.DATABASE_URL ? transactionPoolerHint(env.DATABASE_URL) : undefined;
+    this.database = {
+      url: env.DATABASE_URL,
+      pgliteDataDir: env.PGLITE_DATA_DIR,
+      poolSize: env.DATABASE_POOL_SIZE,
+      timeouts: {
+        connectMs: env.DATABASE_CONNECT_TIMEOUT_MS,
+        statementMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
+        idleInTransactionMs: env.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+      },
+      preparedStatements: env.DATABASE_PREPARED_STATEMENTS ?? !poolerHint,
+      poolerHint,
+    };
+
+    this.jwt = {
+      algorithm: env.JWT_ALGORITHM,
+      secret: env.JWT_SECRET_KEY ?? (this.demoMode ? randomBytes(32).toString('base64url') : undefined),
+      jwksUrl: env.JWT_JWKS_URL,
+      issuer: env.JWT_ISSUER,
+      audience: env.JWT_AUDIENCE,
+      clockToleranceSeconds: env.JWT_CLOCK_TOLERANCE_SECONDS,
+      requireExp: env.JWT_REQUIRE_EXP !== false,
+      mintedTokenSeconds: env.JWT_EXPIRE_MINUTES * 60,
+    };
+    this.auth = { apiKey: env.PULSE_API_KEY, autoProvisionUsers: env.AUTO_PROVISION_USERS ?? this.demoMode };
+
+    this.ai = {
+      provider: env.AI_PROVIDER ?? pickProvider(env),
+      openai: { baseUrl: env.OPENAI_BASE_URL, apiKey: env.OPENAI_API_KEY, model: env.OPENAI_MODEL },
+      supabase: {
+        supabaseUrl: env.SUPABASE_URL,
+        anonKey: env.SUPABASE_ANON_KEY,
+        edgeFunctionUrl: env.EDGE_FUNCTION_URL,
+      },
+    };
+    this.chat = {
+      timeoutMs: env.CHAT_TIMEOUT * 1000,
+      defaultSystemPrompt: env.DEFAULT_SYSTEM_PROMPT,
+      defaultTemperature: env.DEFAULT_TEMPERATURE,
+      defaultMaxTokens: env.DEFAULT_MAX_TOKENS,
+      idempotencyKeyTtlHours: env.IDEMPOTENCY_KEY_TTL_HOURS,
+    };
+    this.context = { maxMessages: env.MAX_CONTEXT_MESSAGES, maxTokens: env.MAX_CONTEXT_TOKENS };
+    this.summaries = { enabled: env.CONTEXT_SUMMARY === true, model: env.SUMMARY_MODEL };
+    this.titles = { model: env.TITLE_MODEL };
+    if (this.ai.provider !== 'openai' && (env.SUMMARY_MODEL || env.TITLE_MODEL)) {
       this.notes.push(
-        `SUMMARY_MODEL/TITLE_MODEL: the ${this.aiProvider} provider answers with its own model; summaries and titles use it`,
+        `SUMMARY_MODEL/TITLE_MODEL: the ${this.ai.provider} provider answers with its own model; summaries and titles use it`,
       );
     }
+
+    this.streams = {
+      heartbeatMs: env.SSE_HEARTBEAT_SECONDS * 1000,
+      flushMs: env.SSE_FLUSH_MS,
+      resumeMs: env.STREAM_RESUME_SECONDS * 1000,
+      leaseMs: env.ANSWER_LEASE_SECONDS * 1000,
+    };
+    this.redis = { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX };
+    this.shutdown = { drainMs: env.SHUTDOWN_DRAIN_SECONDS * 1000 };
+    this.rateLimits = {
+      perMinute: env.RATE_LIMIT_PER_MINUTE,
+      sendsPerMinute: env.RATE_LIMIT_SENDS_PER_MINUTE,
+      authFailuresPerMinute: env.AUTH_FAILURES_PER_MINUTE,
+    };
   }
 
   /**
@@ -72,24 +250,24 @@ export class AppConfig {
   }
 
   /** Every problem with the settings: single bad values and combinations; start-up fails on any. */
-  crossCheck(): string[] {
+  private crossCheck(): string[] {
     const problems = [...this.problems];
     const { env } = this;
-    if (!this.jwtSecret && !env.JWT_JWKS_URL) {
+    if (!this.jwt.secret && !env.JWT_JWKS_URL) {
       problems.push(
         'JWT_SECRET_KEY or JWT_JWKS_URL: one is required outside demo mode (the HS secret or the JWKS URL of your sign-in provider)',
       );
     }
-    if (env.JWT_ALGORITHM.startsWith('HS') && env.JWT_JWKS_URL && !this.jwtSecret) {
+    if (env.JWT_ALGORITHM.startsWith('HS') && env.JWT_JWKS_URL && !this.jwt.secret) {
       problems.push('JWT_ALGORITHM: HS* needs JWT_SECRET_KEY (JWKS keys are RS256/ES256)');
     }
     if (env.HTTP_HEADERS_TIMEOUT_SECONDS > env.HTTP_REQUEST_TIMEOUT_SECONDS) {
       problems.push('HTTP_HEADERS_TIMEOUT_SECONDS must not exceed HTTP_REQUEST_TIMEOUT_SECONDS');
     }
-    if (this.aiProvider === 'openai' && !env.OPENAI_BASE_URL && !env.OPENAI_API_KEY) {
+    if (this.ai.provider === 'openai' && !env.OPENAI_BASE_URL && !env.OPENAI_API_KEY) {
       problems.push('AI_PROVIDER=openai needs OPENAI_BASE_URL or OPENAI_API_KEY');
     }
-    if (this.aiProvider === 'supabase' && !env.EDGE_FUNCTION_URL && !(env.SUPABASE_URL && env.SUPABASE_ANON_KEY)) {
+    if (this.ai.provider === 'supabase' && !env.EDGE_FUNCTION_URL && !(env.SUPABASE_URL && env.SUPABASE_ANON_KEY)) {
       problems.push('AI_PROVIDER=supabase needs EDGE_FUNCTION_URL or SUPABASE_URL with SUPABASE_ANON_KEY');
     }
     if (env.NODE_ENV === 'production') problems.push(...this.productionProblems());
@@ -112,7 +290,7 @@ export class AppConfig {
           '(e.g. https://shop.example); * allows every site',
       );
     }
-    if (this.aiProvider === 'demo' && env.AI_PROVIDER !== 'demo') {
+    if (this.ai.provider === 'demo' && env.AI_PROVIDER !== 'demo') {
       problems.push(
         'AI_PROVIDER: no model is configured: set OPENAI_API_KEY (or OPENAI_BASE_URL), or SUPABASE_URL with ' +
           'SUPABASE_ANON_KEY (or EDGE_FUNCTION_URL); AI_PROVIDER=demo runs the offline demo on purpose',

@@ -19,9 +19,15 @@ import {
   validateSync,
   type ValidationError,
 } from 'class-validator';
-import { splitList, toBoolean } from '../common/transforms.js';
 import { databaseUrlProblem } from './database-url.js';
+import { splitList, toBoolean } from './transforms.js';
 import { parseTrustProxy } from './trust-proxy.js';
+
+const JWT_ALGORITHMS = ['HS256', 'HS384', 'HS512', 'RS256', 'ES256'] as const;
+export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** isURL alone takes `127.0.0.1:8352/v1` for a URL; every request to it would then fail. */
 const IsHttpUrl = () =>
@@ -98,8 +104,8 @@ export class EnvironmentVariables {
   @IsString()
   HOST = '0.0.0.0';
 
-  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
-  LOG_LEVEL = 'info';
+  @IsIn(LOG_LEVELS)
+  LOG_LEVEL: LogLevel = 'info';
 
   /** Any Postgres (a Supabase project's connection string); unset means embedded PGlite. */
   @IsOptional()
@@ -145,8 +151,8 @@ export class EnvironmentVariables {
   @MinLength(32)
   JWT_SECRET_KEY?: string;
 
-  @IsIn(['HS256', 'HS384', 'HS512', 'RS256', 'ES256'])
-  JWT_ALGORITHM = 'HS256';
+  @IsIn(JWT_ALGORITHMS)
+  JWT_ALGORITHM: JwtAlgorithm = 'HS256';
 
   /** Lifetime of widget tokens minted by POST /api/auth/token. */
   @IntSetting(1, 1440)

@@ -4,13 +4,13 @@ import { parseTrustProxy } from './trust-proxy.js';
 
 describe('TRUST_PROXY', () => {
   it('trusts no proxy by default: the client address is the connection’s', () => {
-    expect(AppConfig.fromEnvironment({}).trustProxy).toBe(false);
+    expect(AppConfig.fromEnvironment({}).http.trustProxy).toBe(false);
     expect(parseTrustProxy('false')).toBe(false);
     expect(parseTrustProxy('0')).toBe(false);
   });
 
   it('takes a hop count or a list of proxy addresses, CIDRs and named ranges', () => {
-    expect(AppConfig.fromEnvironment({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(AppConfig.fromEnvironment({ TRUST_PROXY: '2' }).http.trustProxy).toBe(2);
     expect(parseTrustProxy('10.0.0.0/8, 192.168.1.7,loopback')).toEqual(['10.0.0.0/8', '192.168.1.7', 'loopback']);
     expect(parseTrustProxy('fd00::/8, ::1, uniquelocal, linklocal')).toEqual([
       'fd00::/8',

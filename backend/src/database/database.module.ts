@@ -9,17 +9,13 @@ import { PgliteDatabase } from './pglite.database.js';
 import { NO_TIMEOUTS, PostgresDatabase } from './postgres.database.js';
 
 export async function openDatabase(config: AppConfig): Promise<Database> {
-  const { env } = config;
-  return env.DATABASE_URL
-    ? new PostgresDatabase(connectionStringFor(env.DATABASE_URL), env.DATABASE_POOL_SIZE, {
-        preparedStatements: config.preparedStatements,
-        timeouts: {
-          connectMs: env.DATABASE_CONNECT_TIMEOUT_MS,
-          statementMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
-          idleInTransactionMs: env.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
-        },
+  const { database } = config;
+  return database.url
+    ? new PostgresDatabase(connectionStringFor(database.url), database.poolSize, {
+        preparedStatements: database.preparedStatements,
+        timeouts: database.timeouts,
       })
-    : PgliteDatabase.open(env.PGLITE_DATA_DIR);
+    : PgliteDatabase.open(database.pgliteDataDir);
 }
 
 /**
@@ -28,20 +24,21 @@ export async function openDatabase(config: AppConfig): Promise<Database> {
  * longer than any request should.
  */
 function migrationsDatabase(config: AppConfig, db: Database): Database {
-  const { env } = config;
-  if (!(db instanceof PostgresDatabase) || !env.DATABASE_URL) return db;
-  return new PostgresDatabase(connectionStringFor(env.DATABASE_URL), 1, {
-    preparedStatements: config.preparedStatements,
-    timeouts: { ...NO_TIMEOUTS, connectMs: env.DATABASE_CONNECT_TIMEOUT_MS },
+  const { database } = config;
+  if (!(db instanceof PostgresDatabase) || !database.url) return db;
+  return new PostgresDatabase(connectionStringFor(database.url), 1, {
+    preparedStatements: database.preparedStatements,
+    timeouts: { ...NO_TIMEOUTS, connectMs: database.timeouts.connectMs },
   });
 }
 
 /** Where Pulse is connected and how, without the password: `Postgres at db.example:6543/postgres (...)`. */
 function postgresSummary(config: AppConfig): string {
-  const statements = config.preparedStatements
+  const { database } = config;
+  const statements = database.preparedStatements
     ? 'named prepared statements'
-    : `no named prepared statements (${config.poolerHint ?? 'DATABASE_PREPARED_STATEMENTS=false'})`;
-  return `Postgres at ${describeDatabaseUrl(config.env.DATABASE_URL ?? '')}, ${statements}`;
+    : `no named prepared statements (${database.poolerHint ?? 'DATABASE_PREPARED_STATEMENTS=false'})`;
+  return `Postgres at ${describeDatabaseUrl(database.url ?? '')}, ${statements}`;
 }
 
 @Global()
@@ -62,7 +59,7 @@ function postgresSummary(config: AppConfig): string {
             if (migrator !== db) await migrator.close();
           }
           logger.log(
-            `${db.kind === 'pglite' ? `embedded PGlite at ${config.env.PGLITE_DATA_DIR}` : postgresSummary(config)}; ` +
+            `${db.kind === 'pglite' ? `embedded PGlite at ${config.database.pgliteDataDir}` : postgresSummary(config)}; ` +
               `${applied.length ? `applied ${applied.join(', ')}` : 'migrations up to date'}`,
           );
         } catch (err) {

@@ -26,11 +26,11 @@ export class ContextPlanner {
     return planContext({
       systemPrompt,
       window,
-      maxTokens: this.config.env.MAX_CONTEXT_TOKENS,
+      maxTokens: this.config.context.maxTokens,
       count: this.countTokens,
       countTurn: (turn) => this.turnTokens.turn(turn),
       // Fewer turns than the cap came back: the window starts at the first message.
-      reachesStart: window.length - 1 < this.config.env.MAX_CONTEXT_MESSAGES,
+      reachesStart: window.length - 1 < this.config.context.maxMessages,
       summaries: await this.summaries.forWindow(user, sessionId, window),
     });
   }

@@ -1,5 +1,5 @@
 import type { AiProvider, AiStreamEvent } from '../ai/ai-provider.js';
-import type { AppConfig } from '../config/app-config.js';
+import { AppConfig } from '../config/app-config.js';
 import type { Database, Queryable } from '../database/database.js';
 import type { MessagesRepository } from '../sessions/messages.repository.js';
 import { BackgroundJobs } from './background-jobs.js';
@@ -56,20 +56,19 @@ function setup({ failFirst = false, enabled = true } = {}) {
       yield { type: 'done', finishReason: 'stop' };
     },
   } as unknown as AiProvider;
-  const config = {
-    env: {
-      CONTEXT_SUMMARY: enabled,
-      MAX_CONTEXT_MESSAGES: 4,
-      MAX_CONTEXT_TOKENS: 0,
-      DEFAULT_MAX_TOKENS: 50,
-      SUMMARY_MODEL: 'summary-model',
-    },
-    chatTimeoutMs: 10_000,
-  };
+  const config = AppConfig.fromEnvironment({
+    JWT_SECRET_KEY: 'x'.repeat(32),
+    CONTEXT_SUMMARY: String(enabled),
+    MAX_CONTEXT_MESSAGES: '4',
+    MAX_CONTEXT_TOKENS: '0',
+    DEFAULT_MAX_TOKENS: '50',
+    SUMMARY_MODEL: 'summary-model',
+    CHAT_TIMEOUT: '10',
+  });
   const jobs = new BackgroundJobs();
   const service = new SummariesService(
     db as unknown as Database,
-    config as unknown as AppConfig,
+    config,
     summaries as unknown as SummariesRepository,
     messages as unknown as MessagesRepository,
     jobs,

@@ -60,7 +60,7 @@ export class SummariesService {
   ) {}
 
   get enabled(): boolean {
-    return this.config.env.CONTEXT_SUMMARY === true;
+    return this.config.summaries.enabled;
   }
 
   /**
@@ -109,8 +109,8 @@ export class SummariesService {
     { user, answerId, systemPrompt }: FoldRequest,
     signal: AbortSignal,
   ): Promise<void> {
-    const { env } = this.config;
-    const history = env.MAX_CONTEXT_MESSAGES;
+    const { context } = this.config;
+    const history = context.maxMessages;
     // The next window and as much again before it, so the summary to build on is in reach.
     const reach = 2 * history + 2;
     const { path, stored } = await this.db.asUser(user.id, async (tx) => {
@@ -130,24 +130,24 @@ export class SummariesService {
       path,
       reachesStart: path.length < reach,
       history,
-      maxTokens: env.MAX_CONTEXT_TOKENS,
+      maxTokens: context.maxTokens,
       count: this.count,
       summaries: stored,
     });
     if (!plan) return;
 
-    const limit = summaryTokenLimit(env.MAX_CONTEXT_TOKENS, env.DEFAULT_MAX_TOKENS);
+    const limit = summaryTokenLimit(context.maxTokens, this.config.chat.defaultMaxTokens);
     const content = await modelText(this.ai, {
       messages: [
         // About three words to four tokens, and room to spare.
         { role: 'system', content: INSTRUCTIONS(Math.floor(limit * 0.6)) },
         { role: 'user', content: foldPrompt(plan.previous?.content, plan.turns) },
       ],
-      model: env.SUMMARY_MODEL,
+      model: this.config.summaries.model,
       temperature: 0.2,
       maxTokens: limit,
       signal,
-      timeoutMs: this.config.chatTimeoutMs,
+      timeoutMs: this.config.chat.timeoutMs,
     });
     if (!content) return;
     const through = plan.turns[plan.turns.length - 1].id;

@@ -54,7 +54,7 @@ export class TitlesService {
   ) {}
 
   afterFirstAnswer(user: AuthUser, e: { sessionId: string; title: string; question: string; answer: string }): void {
-    const model = this.config.env.TITLE_MODEL;
+    const model = this.config.titles.model;
     if (!model) return;
     this.jobs.run('title', async (signal) => {
       const raw = await modelText(this.ai, {
@@ -69,7 +69,7 @@ export class TitlesService {
         temperature: 0.2,
         maxTokens: 32,
         signal,
-        timeoutMs: this.config.chatTimeoutMs,
+        timeoutMs: this.config.chat.timeoutMs,
       });
       const title = cleanTitle(raw);
       if (!title || title === e.title) return;

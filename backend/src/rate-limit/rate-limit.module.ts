@@ -23,7 +23,7 @@ export class RateLimitModule implements NestModule {
   constructor(private readonly config: AppConfig) {}
 
   configure(consumer: MiddlewareConsumer): void {
-    if (this.config.trustProxy !== false) return;
+    if (this.config.http.trustProxy !== false) return;
     const logger = new Logger('ClientAddress');
     consumer
       .apply(warnOnceAboutUntrustedProxy((message) => logger.warn(message)))

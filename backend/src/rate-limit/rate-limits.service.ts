@@ -37,9 +37,9 @@ export class RateLimitsService {
   constructor(config: AppConfig, factory: RateLimiterFactory) {
     const budget = (keyPrefix: string, points: number): Budget | undefined =>
       points > 0 ? { limiter: factory.create({ keyPrefix, points, duration: WINDOW_SECONDS }), points } : undefined;
-    this.requests = budget('pulse-requests', config.env.RATE_LIMIT_PER_MINUTE);
-    this.sends = budget('pulse-sends', config.env.RATE_LIMIT_SENDS_PER_MINUTE);
-    this.authFailures = budget('pulse-auth-failures', config.env.AUTH_FAILURES_PER_MINUTE);
+    this.requests = budget('pulse-requests', config.rateLimits.perMinute);
+    this.sends = budget('pulse-sends', config.rateLimits.sendsPerMinute);
+    this.authFailures = budget('pulse-auth-failures', config.rateLimits.authFailuresPerMinute);
   }
 
   /**

@@ -18,17 +18,17 @@ export const REDIS = Symbol('REDIS');
       provide: REDIS,
       inject: [AppConfig],
       useFactory: async (config: AppConfig): Promise<Redis | null> => {
-        const url = config.env.REDIS_URL;
+        const { url, keyPrefix } = config.redis;
         if (!url) return null;
         const redis = new Redis(url, {
-          keyPrefix: config.env.REDIS_KEY_PREFIX,
+          keyPrefix,
           lazyConnect: true,
           // A send waits for Redis at most this long before failing, instead of queueing forever.
           maxRetriesPerRequest: 2,
           enableAutoPipelining: true,
         });
         await redis.connect();
-        new Logger('Redis').log(`shared state in Redis (key prefix ${config.env.REDIS_KEY_PREFIX})`);
+        new Logger('Redis').log(`shared state in Redis (key prefix ${keyPrefix})`);
         return redis;
       },
     },

@@ -8,13 +8,7 @@ import { SessionsService } from './sessions.service.js';
 
 @Module({
   controllers: [SessionsController],
-  providers: [
-    SessionsRepository,
-    MessagesRepository,
-    SendRequestsRepository,
-    SessionsService,
-    SessionChanges,
-  ],
+  providers: [SessionsRepository, MessagesRepository, SendRequestsRepository, SessionsService, SessionChanges],
   exports: [SessionsRepository, MessagesRepository, SendRequestsRepository, SessionsService, SessionChanges],
 })
 export class SessionsModule {}

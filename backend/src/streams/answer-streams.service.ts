@@ -71,7 +71,7 @@ export class AnswerStreams implements BeforeApplicationShutdown {
     const abort = new AbortController();
     this.followers.add(abort);
     res.on('close', () => abort.abort());
-    const stream = new UiMessageStream(res, this.config.env.SSE_HEARTBEAT_SECONDS * 1000, this.config.env.SSE_FLUSH_MS);
+    const stream = new UiMessageStream(res, this.config.streams.heartbeatMs, this.config.streams.flushMs);
     stream.open();
     try {
       for await (const event of this.live.follow(state.meta.assistantId, lastEventId ?? 0, abort.signal)) {
@@ -98,7 +98,7 @@ export class AnswerStreams implements BeforeApplicationShutdown {
     this.draining.active = true;
     if (this.live.localCount > 0) {
       this.logger.log(`draining ${this.live.localCount} answer(s) in flight`);
-      const limit = timer(this.config.env.SHUTDOWN_DRAIN_SECONDS * 1000);
+      const limit = timer(this.config.shutdown.drainMs);
       const finished = await Promise.race([this.live.idle().then(() => true), limit.done]);
       limit.cancel();
       if (!finished) {

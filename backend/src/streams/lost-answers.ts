@@ -36,7 +36,7 @@ export class LostAnswers implements OnModuleInit, OnModuleDestroy {
       this.running ??= this.recover()
         .catch((err: unknown) => this.logger.warn({ err }, 'could not recover lost answers'))
         .finally(() => (this.running = undefined));
-    }, this.config.env.ANSWER_LEASE_SECONDS * 1000);
+    }, this.config.streams.leaseMs);
     this.timer.unref();
   }
 

@@ -25,7 +25,7 @@ export class RedisSessionTurns extends SessionTurns {
     super();
   }
 
-  protected async lock(sessionId: string): Promise<SharedTurn & { release(): void }> {
+  protected async lock(sessionId: string): Promise<SharedTurn & { release: () => void }> {
     const key = REDIS_KEYS.lock(sessionId);
     const token = randomUUID();
     let wait = 2;
@@ -55,9 +55,7 @@ export class RedisSessionTurns extends SessionTurns {
       this.redis.eval(RELEASE, 1, key, token).catch(() => undefined);
     };
     try {
-      const lostAnswer = (await expired).some(
-        (member) => (JSON.parse(member) as AnswerMeta).sessionId === sessionId,
-      );
+      const lostAnswer = (await expired).some((member) => (JSON.parse(member) as AnswerMeta).sessionId === sessionId);
       const pointer = await latest;
       return {
         lostAnswer,

@@ -45,12 +45,12 @@ export abstract class SessionTurns {
   }
 
   /** Waits until no other replica holds the session. */
-  protected abstract lock(sessionId: string): Promise<SharedTurn & { release(): void }>;
+  protected abstract lock(sessionId: string): Promise<SharedTurn & { release: () => void }>;
 }
 
 /** One process (no REDIS_URL): its queue alone decides, and it saw every answer itself. */
 export class LocalSessionTurns extends SessionTurns {
-  protected async lock(): Promise<SharedTurn & { release(): void }> {
+  protected async lock(): Promise<SharedTurn & { release: () => void }> {
     return { lostAnswer: false, release: () => undefined };
   }
 }

@@ -28,18 +28,17 @@ import { RedisSessionTurns } from './session-turns.redis.js';
       provide: LiveAnswers,
       inject: [REDIS, AppConfig],
       useFactory: (redis: Redis | null, config: AppConfig): Promise<LiveAnswers> | LiveAnswers => {
-        const { env } = config;
-        const keepMs = env.STREAM_RESUME_SECONDS * 1000;
+        const { leaseMs, resumeMs } = config.streams;
         return redis
-          ? RedisLiveAnswers.create(redis, env.REDIS_KEY_PREFIX, env.ANSWER_LEASE_SECONDS * 1000, keepMs)
-          : new MemoryLiveAnswers(keepMs);
+          ? RedisLiveAnswers.create(redis, config.redis.keyPrefix, leaseMs, resumeMs)
+          : new MemoryLiveAnswers(resumeMs);
       },
     },
     {
       provide: SessionTurns,
       inject: [REDIS, AppConfig],
       useFactory: (redis: Redis | null, config: AppConfig): SessionTurns =>
-        redis ? new RedisSessionTurns(redis, config.env.ANSWER_LEASE_SECONDS * 1000) : new LocalSessionTurns(),
+        redis ? new RedisSessionTurns(redis, config.streams.leaseMs) : new LocalSessionTurns(),
     },
   ],
   exports: [LiveAnswers, SessionTurns, LostAnswers],

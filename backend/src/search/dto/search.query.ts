@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { CLEAN_TEXT_NOTE, IsCleanText } from '../../common/clean-text.js';
-import { toBoolean } from '../../common/transforms.js';
+import { toBoolean } from '../../config/transforms.js';
 import { LIMITS } from '../../sessions/dto/limits.js';
 
 const SEARCH_PAGE = { default: 20, max: 50 } as const;

@@ -2,7 +2,7 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { CLEAN_TEXT_NOTE, IsCleanText } from '../../common/clean-text.js';
-import { toBoolean } from '../../common/transforms.js';
+import { toBoolean } from '../../config/transforms.js';
 import { LIMITS } from './limits.js';
 
 /**

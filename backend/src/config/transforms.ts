@@ -1,3 +1,6 @@
+// Here, in the lowest layer, so the environment and the query DTOs read text the same way
+// without config importing from above it.
+
 const TRUE_WORDS = new Set(['1', 'true', 'yes', 'on']);
 const FALSE_WORDS = new Set(['0', 'false', 'no', 'off']);
 
