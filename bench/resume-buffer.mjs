@@ -1,7 +1,7 @@
 // What one process (no REDIS_URL) holds for answers that ended: each streamed answer's events
 // stay resumable STREAM_RESUME_SECONDS (300) after its end, so at a steady rate of answers the
 // resume buffer holds rate x 300 s of them. This measures the heap one ended answer keeps, in
-// the built MemoryStreamHub, with the events a streamed answer writes (start, data-session,
+// the built MemoryLiveAnswers, with the events a streamed answer writes (start, data-session,
 // text-start, one text-delta per chunk, text-end, data-message, finish).
 //
 //   npm run build -w backend && node --expose-gc bench/resume-buffer.mjs
@@ -19,8 +19,8 @@ const CHUNKS = (process.env.BENCH_CHUNKS ?? '40,500').split(',').map(Number);
 const WORDS = 'the answer keeps every word a model streams back until resumed or expired later'.split(' ');
 
 if (typeof globalThis.gc !== 'function') throw new Error('run with node --expose-gc');
-const { MemoryStreamHub } = await import(
-  pathToFileURL(join(PULSE_ROOT, 'backend/dist/chat/stream-hub.memory.js')).href
+const { MemoryLiveAnswers } = await import(
+  pathToFileURL(join(PULSE_ROOT, 'backend/dist/streams/live-answers.memory.js')).href
 );
 
 const heapMb = () => {
@@ -75,7 +75,7 @@ console.log('');
 console.log('| text-delta events per answer | heap held, MB | per answer, KB | per event, bytes | resume of one, ms |');
 console.log('| ---: | ---: | ---: | ---: | ---: |');
 for (const chunks of CHUNKS) {
-  const hub = new MemoryStreamHub(600_000);
+  const hub = new MemoryLiveAnswers(600_000);
   const before = heapMb();
   let last;
   for (let n = 0; n < ANSWERS; n += 1) last = await answer(hub, chunks, n);
