@@ -14,12 +14,14 @@ import { DemoModule } from './demo/demo.module.js';
 import { ExportModule } from './export/export.module.js';
 import { FeedbackModule } from './feedback/feedback.module.js';
 import { HealthModule } from './health/health.module.js';
+import { MemoryModule } from './memory/memory.module.js';
 import { DrainingGuard } from './rate-limit/draining.guard.js';
 import { RateLimitGuard } from './rate-limit/rate-limit.guard.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 import { RedisModule } from './redis/redis.module.js';
 import { SearchModule } from './search/search.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
+import { StreamsModule } from './streams/streams.module.js';
 
 export interface AppOptions {
   /** Where request logs go (tests capture them); stdout by default. */
@@ -40,6 +42,8 @@ export class AppModule {
         RateLimitModule,
         SessionsModule,
         ChatModule,
+        StreamsModule,
+        MemoryModule,
         FeedbackModule,
         ExportModule,
         SearchModule,

@@ -100,6 +100,8 @@ export class ChatService {
     // the drain limit aborts the model call, and the partial answer is kept.
     const abort = new AbortController();
     let turn: SessionTurn | undefined;
+    // The call asked from what this process remembered, and the one that answers.
+    let guess: ModelCall | undefined;
     let model: ModelCall | undefined;
     let answer: InFlightAnswer | undefined;
     try {
@@ -110,12 +112,12 @@ export class ChatService {
       if (turn && sessionId) {
         // The model is asked at once from the window this process stored last in the session,
         // so the lock's round trip and the question's statement overlap the model's wait.
-        model = this.guess(user, sessionId, dto, opts, abort.signal);
-        if (model) await this.sentFirst(model.call);
+        guess = this.guess(user, sessionId, dto, opts, abort.signal);
+        if (guess) await this.sentFirst(guess.call);
         const shared = await turn.lock();
         // A dead replica's answer in this session is stored before this turn's question.
         if (shared.lostAnswer) await this.lost.recover(sessionId);
-        if (model && !stillLatest(model, shared)) model = this.cancel(model);
+        if (guess && !stillLatest(guess, shared)) guess = this.cancel(guess);
       }
 
       // 2. The question, stored. The model is asked while its COMMIT is under way, unless the
@@ -123,12 +125,12 @@ export class ChatService {
       const step = await this.questions.store(user, dto, opts);
       if (step.replay) return await this.replay(step.replay, out);
       const { value: question, committed } = step.stored;
-      const guessed = model !== undefined && sameWindow(windowOf(model.question), windowOf(question));
-      if (!guessed) {
-        if (model) this.cancel(model);
-        model = this.ask(user, dto, question, abort.signal);
-      }
-      const { call, plan } = model!;
+      model =
+        guess && sameWindow(windowOf(guess.question), windowOf(question))
+          ? guess
+          : this.ask(user, dto, question, abort.signal);
+      if (guess && model !== guess) guess = this.cancel(guess);
+      const { call, plan } = model;
       try {
         await committed;
       } catch (err) {
@@ -199,13 +201,14 @@ export class ChatService {
         await this.idempotency.fail(user.id, key);
         throw isStoredElsewhere(err) ? answerLost(where) : err;
       }
-      this.rememberWindow(user, question, result, { extendsKnown: guessed });
+      this.rememberWindow(user, question, result, { extendsKnown: model === guess });
       this.refineInBackground(user, question, result, systemPrompt);
       await out.finish(result);
     } catch (err) {
       // The turn failed before the send took its guessed call over (the lock could not be had),
       // or the answer broke off: the model call ends (a no-op for one that ended).
-      if (model) await model.call.cancel();
+      await guess?.call.cancel();
+      await model?.call.cancel();
       await out.fail(err);
     } finally {
       out.dispose();

@@ -178,7 +178,7 @@ export class PostgresDatabase extends Database {
    * it. One round trip instead of three (BEGIN, statement, COMMIT). The statement itself is
    * PREPAREd once per connection and EXECUTEd with its parameters as literals, so the server
    * plans it as seldom as a bound prepared statement (planning the send's statements anew each
-   * time cost Postgres more than the two round trips saved: bench/README.md). Behind a
+   * time cost Postgres more than the two round trips saved: bench/HISTORY.md). Behind a
    * transaction-mode pooler, where a PREPARE may not outlive its transaction, the statement is
    * inlined instead.
    */

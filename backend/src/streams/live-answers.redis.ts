@@ -112,7 +112,7 @@ export class RedisLiveAnswers extends LiveAnswers {
   /**
    * Appends an event to an answer's stream. Every append of one turn of the event loop, from
    * every answer, goes to Redis as one pipeline in one write (each write costs far more than its
-   * bytes; bench/README.md): the answers' streams batch their deltas on one shared clock, so a
+   * bytes; bench/HISTORY.md): the answers' streams batch their deltas on one shared clock, so a
    * turn holds a batch from each of them, and each answer's batch is one entry (one XADD). One
    * connection runs commands in order, so the entries arrive in event order.
    */

@@ -55,7 +55,7 @@ function toUiFinishReason(reason: string): UiFinishReason {
  * JSON parts, heartbeat comments, `[DONE]`.
  *
  * Events are gathered and written in batches: a socket write that wakes the reader costs far
- * more than the bytes (about 0.15 ms of CPU each on this project's VM, bench/README.md), and a
+ * more than the bytes (about 0.15 ms of CPU each on this project's VM, bench/HISTORY.md), and a
  * model sends a token every 10-30 ms per stream. Every event leaves within the same turn of the
  * event loop, except text deltas after the first, which wait for the next tick of a clock shared
  * by every stream of the process (every `flushMs`). The first delta (the first token) never
