@@ -70,10 +70,12 @@ function chatService(parts: {
   turns: SessionTurns;
   ai: AiProvider;
   known: KnownWindows;
+  forWindow?: () => Promise<never[]>;
 }): ChatService {
   const messages = parts.messages as MessagesRepository;
   const idempotency = parts.idempotency as IdempotencyService;
-  const summaries = { forWindow: async () => [], afterAnswer: () => undefined } as unknown as SummariesService;
+  const forWindow = parts.forWindow ?? (async () => []);
+  const summaries = { forWindow, afterAnswer: () => undefined } as unknown as SummariesService;
   return new ChatService(
     parts.db,
     CONFIG,
@@ -126,7 +128,7 @@ function deferred<T = void>() {
  * model answers "Hello" at once and then waits for the test or an abort. `log` records the
  * order in which things happened.
  */
-function setup({ letGoFails = false } = {}) {
+function setup({ letGoFails = false, planFails = false } = {}) {
   const log: string[] = [];
   const commit = deferred();
   const firstDeltaSent = deferred();
@@ -176,6 +178,7 @@ function setup({ letGoFails = false } = {}) {
     turns: new LocalSessionTurns(),
     ai,
     known: new KnownWindows(),
+    ...(planFails ? { forWindow: () => Promise.reject(new Error('the plan failed')) } : {}),
   });
   const output = recordingOutput(log, () => firstDeltaSent.resolve());
   const send = () =>
@@ -227,6 +230,17 @@ describe('ChatService.send: the model call and the question commit', () => {
     expect(t.messages.append).not.toHaveBeenCalled();
     expect(t.idempotency.complete).not.toHaveBeenCalled();
     expect(t.idempotency.fail).not.toHaveBeenCalled();
+  });
+
+  it('settles the key as failed when the memory plan fails, so a retry answers the stored question', async () => {
+    const t = setup({ planFails: true });
+    const sent = t.send();
+    t.commit.resolve();
+    await expect(sent).rejects.toThrow('the plan failed');
+    // The model was never asked; the answer had begun (its ids were out) when the plan failed.
+    expect(t.log).toEqual(['committed', 'prepared']);
+    expect(t.idempotency.fail).toHaveBeenCalledWith(USER.id, 'key-1');
+    expect(t.messages.append).not.toHaveBeenCalled();
   });
 
   it('reports the commit error even when letting go of the aborted model call fails too', async () => {

@@ -66,7 +66,8 @@ const isStoredElsewhere = (err: unknown) =>
 
 /**
  * Sending a message, top to bottom in `send`: take the session's turn, store the question (the
- * model is asked while its commit is under way), relay the answer as it comes, store the answer.
+ * model is asked while its commit is under way, or earlier from a guess), relay the answer as it
+ * comes, store the answer.
  * Every write commits on its own, so a failure never loses the question and never leaves half an
  * exchange behind; none of the answer goes out before the question's commit succeeded.
  */
@@ -112,24 +113,26 @@ export class ChatService {
       if (turn && sessionId) {
         // The model is asked at once from the window this process stored last in the session,
         // so the lock's round trip and the question's statement overlap the model's wait.
+        // (Its request leaves first; with summaries on, the lock also waits for the summary read.)
         guess = this.guess(user, sessionId, dto, opts, abort.signal);
         if (guess) await this.sentFirst(guess.call);
         const shared = await turn.lock();
         // A dead replica's answer in this session is stored before this turn's question.
         if (shared.lostAnswer) await this.lost.recover(sessionId);
-        if (guess && !stillLatest(guess, shared)) guess = this.cancel(guess);
+        if (guess && !stillLatest(guess, shared)) guess = this.dropGuess(guess);
       }
 
-      // 2. The question, stored. The model is asked while its COMMIT is under way, unless the
-      // guess asked it with exactly the window that was stored.
+      // 2. The question, stored. `store` resolves once what the model needs was read, before the
+      // COMMIT settles (`committed`): the model is asked meanwhile, unless the guess asked it
+      // with exactly the window that was stored, and nothing of the answer goes out before it.
       const step = await this.questions.store(user, dto, opts);
       if (step.replay) return await this.replay(step.replay, out);
-      const { value: question, committed } = step.stored;
+      const { question, committed } = step;
       model =
         guess && sameWindow(windowOf(guess.question), windowOf(question))
           ? guess
           : this.ask(user, dto, question, abort.signal);
-      if (guess && model !== guess) guess = this.cancel(guess);
+      if (guess && model !== guess) guess = this.dropGuess(guess);
       const { call, plan } = model;
       try {
         await committed;
@@ -163,17 +166,19 @@ export class ChatService {
         },
         answer,
       );
-      const { systemPrompt, context } = await plan;
       const where = { session_id: session.id, user_message_id: userMessageId };
       let relayed: Relayed;
       try {
+        // The call's first event waits for its plan: a plan that failed fails here too.
         relayed = await this.relay(call, abort.signal, out);
       } catch (err) {
         await this.idempotency.fail(user.id, key);
         // A new session's id is news to the client: without it a retry would start a second session.
         throw this.toAppError(err, where);
       }
-      // Another replica found this one's lease run out and stored the partial answer itself.
+      const { systemPrompt, context } = await plan;
+      // LiveAnswers aborts with TAKEN_OVER when its lease renewal finds that another replica
+      // took the answer over (this one stalled past its lease) and stored the partial itself.
       if (abort.signal.reason === TAKEN_OVER) throw answerLost(where);
 
       // 4. The answer, stored (with the result a retry with the same key replays).
@@ -205,15 +210,18 @@ export class ChatService {
       this.refineInBackground(user, question, result, systemPrompt);
       await out.finish(result);
     } catch (err) {
-      // The turn failed before the send took its guessed call over (the lock could not be had),
-      // or the answer broke off: the model call ends (a no-op for one that ended).
-      await guess?.call.cancel();
+      // Whatever failed, no model call outlives the send (cancelling one that ended is a no-op).
+      if (guess !== model) await guess?.call.cancel();
       await model?.call.cancel();
+      // A JSON answer, or a stream not opened yet, rethrows it for the error filter.
       await out.fail(err);
     } finally {
-      out.dispose();
-      await answer?.end();
-      turn?.release();
+      try {
+        out.dispose();
+        await answer?.end();
+      } finally {
+        turn?.release();
+      }
     }
   }
 
@@ -229,9 +237,10 @@ export class ChatService {
     opts: SendOptions,
     signal: AbortSignal,
   ): ModelCall | undefined {
+    if (opts.idempotencyKey || opts.target) return undefined;
     // Another user naming this session learns nothing, and neither does the model on their behalf.
     const known = this.known.take(sessionId, user.id);
-    if (!known || opts.idempotencyKey || opts.target) return undefined;
+    if (!known) return undefined;
     const question = {
       session: { id: sessionId, title: '', system_prompt: known.systemPrompt },
       userMessageId: '',
@@ -269,9 +278,12 @@ export class ChatService {
     return { question, plan, call: new EarlyModelCall(this.ai, request, signal) };
   }
 
-  /** A guess proved wrong: hung up on before anything of it was read. */
-  private cancel(model: ModelCall): undefined {
-    void model.call.cancel();
+  /**
+   * A guess proved wrong: hung up on before anything of it was read. Not awaited: the send goes
+   * on with the right call while the provider lets go of this one.
+   */
+  private dropGuess(guess: ModelCall): undefined {
+    void guess.call.cancel();
     return undefined;
   }
 

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { AuthUser } from '../auth/auth-user.js';
 import { AppError } from '../common/app-error.js';
 import { AppConfig } from '../config/app-config.js';
-import { Database, type Queryable, type Staged } from '../database/database.js';
+import { Database, type Queryable } from '../database/database.js';
 import { titleFrom } from '../memory/title.js';
 import { MessagesRepository, type StoredMessage } from '../sessions/messages.repository.js';
 import { SessionsRepository } from '../sessions/sessions.repository.js';
@@ -12,8 +12,12 @@ import type { SendResultDto } from './dto/send-result.dto.js';
 import { IdempotencyService } from './idempotency.service.js';
 import type { BranchTarget, SendOptions, StoredQuestion } from './send.js';
 
-/** The question stored (its commit may still be under way), or the stored result a retry with the same key replays. */
-export type QuestionStep = { replay: SendResultDto } | { replay?: undefined; stored: Staged<StoredQuestion> };
+/**
+ * The question stored (its COMMIT may still be under way: `committed` settles with it), or the
+ * stored result a retry with the same key replays.
+ */
+export type QuestionStep =
+  { replay: SendResultDto } | { replay?: undefined; question: StoredQuestion; committed: Promise<void> };
 
 const invalidRole = (message: string) => new AppError('INVALID_MESSAGE_ROLE', message, { field: 'message_id' });
 
@@ -57,7 +61,8 @@ export class QuestionsService {
         created: false,
         leaf: id,
       };
-      return { stored: { value: question, committed: Promise.resolve() } };
+      // The statement was its own transaction: committed already.
+      return { question, committed: Promise.resolve() };
     }
     const staged = await this.db.asUserBeforeCommit(user.id, (tx) => this.inTransaction(tx, user, dto, key, target));
     const { value } = staged;
@@ -65,7 +70,7 @@ export class QuestionsService {
       await staged.committed;
       return { replay: value.replay };
     }
-    return { stored: { value, committed: staged.committed } };
+    return { question: value, committed: staged.committed };
   }
 
   private async inTransaction(
