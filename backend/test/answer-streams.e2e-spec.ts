@@ -266,13 +266,14 @@ describe('drain on shutdown (SIGTERM runs the same app.close())', () => {
     await s.until((x) => deltaCount(x) >= 2);
     const sessionId = s.sessionId()!;
 
-    const started = performance.now();
     const closing = t.app.close();
     await s.done;
     await closing;
     const stored = (await storedAfterClose(t, sessionId)).find((m) => m.role === 'assistant')!;
-    expect(performance.now() - started).toBeLessThan(5000);
+    // Cut at the drain limit, not finished: the whole answer (300 words) would end with 'stop'.
+    // (No wall-clock bound: on a loaded machine storing the partial may take seconds.)
     expect(s.parts().at(-1)).toEqual({ type: 'finish', finishReason: 'interrupted' });
+    expect(s.text().split(' ').length).toBeLessThan(300);
     expect(stored.metadata).toMatchObject({ interrupted: true, finish_reason: 'interrupted' });
     expect(stored.content).toBe(s.text());
     await t.close().catch(() => undefined);
