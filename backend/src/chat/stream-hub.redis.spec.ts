@@ -1,6 +1,6 @@
+import { eventually } from '@pulse/testkit';
 import { jest } from '@jest/globals';
 import { Redis } from 'ioredis';
-import { eventually } from '../../test/support/chat.js';
 import { KnownWindows, type KnownWindow } from '../sessions/known-windows.js';
 import { RedisStreamHub } from './stream-hub.redis.js';
 import { TAKEN_OVER, type AnswerMeta, type BufferedEvent } from './stream-hub.js';
@@ -100,7 +100,7 @@ describe('RedisStreamHub (two replicas on the machine’s Redis)', () => {
     const window = (leafId: string): KnownWindow => ({ userId: 'u', leafId, systemPrompt: null, turns: [] });
     // Every subscriber hears the announcements in the order Redis took them.
     const sizeIs = (known: KnownWindows, size: number) =>
-      eventually(async () => (known.size === size ? true : undefined));
+      eventually(`${size} sessions known`, () => known.size === size);
     knownA.remember('s-marker-1', window('m1'));
     // B stored the last answer of one session, and knows another.
     knownB.remember('s-answered', window('answer-b'));
