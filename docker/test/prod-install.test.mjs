@@ -55,7 +55,7 @@ describe('production install (npm ci --omit=dev) of the built tree', () => {
   });
 
   it('has no development packages installed', () => {
-    for (const dev of ['typescript', 'jest', '@nestjs/testing', 'vite']) {
+    for (const dev of ['typescript', 'jest', '@nestjs/testing', 'vite', '@pulse/testkit']) {
       assert.equal(existsSync(join(dir, 'node_modules', dev)), false, `${dev} is a devDependency`);
     }
   });
