@@ -7,7 +7,7 @@
 // Pulse runs as a child process on embedded PGlite in a temp folder; everything is on loopback.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { freePort } from '../backend/test/support/built-server.mjs';
+import { freePort } from '@pulse/testkit';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -13,11 +13,9 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { SignJWT } from 'jose';
 import pg from 'pg';
 import { markdownTable, ms, summarize } from './lib/stats.mjs';
-import { createPostgresDatabase, startBuiltServer } from '../backend/test/support/built-server.mjs';
-import { startOpenAIUpstream } from '../backend/test/upstream/openai-upstream.mjs';
+import { createPostgresDatabase, signToken, startBuiltServer, startOpenAIUpstream } from '@pulse/testkit';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const env = process.env;
@@ -120,14 +118,7 @@ async function main() {
   }
   log(`seeded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
-  const key = new TextEncoder().encode(secret);
-  const token = (sub) =>
-    new SignJWT({ role: 'authenticated' })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setSubject(sub)
-      .setIssuedAt()
-      .setExpirationTime('1h')
-      .sign(key);
+  const token = (sub) => signToken(sub, { secret, expiresIn: '1h' });
   const tok = {};
   for (const k of ['small', 'big', 'few', 'many']) tok[k] = await token(ids[k]);
   const base = pulse.url;

@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { startBuiltServer } from '../backend/test/support/built-server.mjs';
+import { startBuiltServer } from '@pulse/testkit';
 import { summarizeHeapSnapshot } from './lib/heap-summary.mjs';
 import { PULSE_FLAGS, pulseEnv } from './lib/processes.mjs';
 import { mintTokens } from './lib/scenarios.mjs';

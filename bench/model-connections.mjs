@@ -16,7 +16,7 @@ import https from 'node:https';
 import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { startBuiltServer } from '../backend/test/support/built-server.mjs';
+import { startBuiltServer } from '@pulse/testkit';
 import { PULSE_ROOT, pulseEnv } from './lib/processes.mjs';
 import { createSessions, mintTokens } from './lib/scenarios.mjs';
 import { markdownTable, ms, summarize } from './lib/stats.mjs';

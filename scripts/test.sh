@@ -28,7 +28,7 @@ suite "dead code (knip)" npm run knip --silent
 suite "import graph (dependency-cruiser)" npm run deps --silent
 suite "OpenAPI contract (redocly lint, generated client types)" npm run openapi:check --silent
 suite "backend unit" npm run test:unit -w backend --silent
-suite "llm stub self-check" node --test backend/test/upstream/openai-upstream.test.mjs
+suite "llm stub self-check" node --test testkit/openai-upstream.test.mjs
 suite "backend e2e (embedded PGlite)" env PULSE_TEST_DB=pglite npm run test:e2e -w backend --silent
 suite "backend e2e (PostgreSQL server)" env PULSE_TEST_DB=postgres npm run test:e2e -w backend --silent
 suite "replicas behind HAProxy (topology)" npm run test:topology -w backend --silent

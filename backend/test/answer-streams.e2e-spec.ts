@@ -1,10 +1,10 @@
+import { eventually, type OpenAIUpstream, startOpenAIUpstream } from '@pulse/testkit';
 import { DefaultChatTransport, readUIMessageStream, type UIMessage } from 'ai';
-import { startOpenAIUpstream, type OpenAIUpstream } from './upstream/openai-upstream.mjs';
 import { deltaCount, deltasText, eventsOf, resumeStream, stopAnswer, streamSend } from './support/answers.js';
-import { CHAT_ENV, createSession, eventually, messagesInDb, sendJson } from './support/chat.js';
+import { createSession, messagesInDb, sendJson } from './support/chat.js';
 import { textOf } from './support/sse.js';
 import { openDatabase } from '../src/database/database.module.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
+import { startTestApp, type TestApp, useChatApp } from './support/test-app.js';
 
 const words = (n: number, tag = 'w') => Array.from({ length: n }, (_, i) => `${tag}${i} `);
 
@@ -16,24 +16,7 @@ describe.each([
   ['in memory', {}],
   ['in Redis', { REDIS_URL: 'redis://127.0.0.1:6379', REDIS_KEY_PREFIX: `pulse-test-${process.pid}-${Date.now()}:` }],
 ])('answers that outlive their connection (%s)', (_name, extraEnv: Record<string, string>) => {
-  let upstream: OpenAIUpstream;
-  let t: TestApp;
-
-  beforeAll(async () => {
-    upstream = await startOpenAIUpstream();
-    t = await startTestApp({
-      ...CHAT_ENV,
-      ...extraEnv,
-      AI_PROVIDER: 'openai',
-      OPENAI_BASE_URL: upstream.url,
-      SSE_HEARTBEAT_SECONDS: '0.5',
-    });
-  });
-  afterAll(async () => {
-    await t?.close();
-    await upstream?.close();
-  });
-  beforeEach(() => upstream.reset());
+  const { t, upstream } = useChatApp({ ...extraEnv, SSE_HEARTBEAT_SECONDS: '0.5' });
 
   it('goes on after the client drops the connection and stores the whole answer', async () => {
     const u = await t.user();
@@ -45,7 +28,9 @@ describe.each([
     s.drop();
 
     const sessionId = s.sessionId()!;
-    const answer = await eventually(async () => (await messagesInDb(t, sessionId)).find((m) => m.role === 'assistant'));
+    const answer = await eventually('the stored answer', async () =>
+      (await messagesInDb(t, sessionId)).find((m) => m.role === 'assistant'),
+    );
     expect(answer.content).toBe(chunks.join(''));
     expect(answer.metadata.interrupted).toBeUndefined();
     expect(upstream.requests[0].aborted).toBe(false);
@@ -143,7 +128,7 @@ describe.each([
     expect(stored.metadata).toMatchObject({ interrupted: true, finish_reason: 'interrupted' });
     expect(stored.content).toBe(s.text());
     expect(stored.content.length).toBeLessThan(chunks.join('').length);
-    await eventually(async () => (upstream.requests[0].aborted ? true : undefined));
+    await eventually('the model call aborted', () => upstream.requests[0].aborted);
 
     // Nothing in flight any more.
     expect((await stopAnswer(t.url, u.auth, sessionId)).status).toBe(204);
@@ -154,8 +139,11 @@ describe.each([
     const sessionId = await createSession(t, u.auth);
     upstream.enqueue({ kind: 'text', chunks: words(200), chunkDelayMs: 20 });
     const pending = sendJson(t, u.auth, { message: 'JSON, long', session_id: sessionId });
-    await eventually(async () => (upstream.requests.length > 0 ? true : undefined));
-    await eventually(async () => ((await stopAnswer(t.url, u.auth, sessionId)).status === 200 ? true : undefined));
+    await eventually('the model called', () => upstream.requests.length > 0);
+    await eventually(
+      'a stop that finds the answer',
+      async () => (await stopAnswer(t.url, u.auth, sessionId)).status === 200,
+    );
     const res = await pending;
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ interrupted: true, finish_reason: 'interrupted' });
@@ -222,7 +210,6 @@ describe('drain on shutdown (SIGTERM runs the same app.close())', () => {
 
   const start = (drainSeconds: string) =>
     startTestApp({
-      ...CHAT_ENV,
       AI_PROVIDER: 'openai',
       OPENAI_BASE_URL: upstream.url,
       SHUTDOWN_DRAIN_SECONDS: drainSeconds,
@@ -238,7 +225,7 @@ describe('drain on shutdown (SIGTERM runs the same app.close())', () => {
     const sessionId = s.sessionId()!;
 
     const closing = t.app.close();
-    const ready = await eventually(async () => {
+    const ready = await eventually('readiness answering 503', async () => {
       const res = await fetch(`${t.url}/health/ready`);
       return res.status === 503 ? ((await res.json()) as { code: string }) : undefined;
     });

@@ -1,3 +1,4 @@
+import { newUserId, signToken, TEST_SECRET, unsignedToken } from '@pulse/testkit';
 import { jest } from '@jest/globals';
 import { createHmac, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
@@ -6,8 +7,7 @@ import { decodeJwt, exportJWK, exportSPKI, generateKeyPair, SignJWT, type Crypto
 import request from 'supertest';
 import { userIdFor } from '../src/auth/user-id.js';
 import { expectError } from './support/errors.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
-import { newUserId, signToken, TEST_SECRET, unsignedToken } from './support/tokens.js';
+import { type TestApp, useTestApp } from './support/test-app.js';
 
 // Starting an app takes seconds on a loaded 2-core machine; the project-level testTimeout does not reach hooks.
 jest.setTimeout(30_000);
@@ -38,14 +38,11 @@ async function userRowExists(t: TestApp, id: string): Promise<boolean> {
 }
 
 describe('auth: HS256 with the shared secret', () => {
-  let t: TestApp;
+  const t = useTestApp();
   let user: Awaited<ReturnType<TestApp['user']>>;
-
   beforeAll(async () => {
-    t = await startTestApp();
     user = await t.user();
   });
-  afterAll(() => t.close());
 
   const get = (headers: Record<string, string> = {}) => request(t.url).get(SESSIONS).set(headers);
 
@@ -151,18 +148,13 @@ describe('auth: HS256 with the shared secret', () => {
 describe('auth: issuer, audience, auto-provisioning and token minting', () => {
   const ISSUER = 'https://shop.example/auth';
   const AUDIENCE = 'pulse-widget';
-  let t: TestApp;
-
-  beforeAll(async () => {
-    t = await startTestApp({
-      JWT_ISSUER: ISSUER,
-      JWT_AUDIENCE: AUDIENCE,
-      AUTO_PROVISION_USERS: 'true',
-      PULSE_API_KEY: API_KEY,
-      JWT_EXPIRE_MINUTES: '45',
-    });
+  const t = useTestApp({
+    JWT_ISSUER: ISSUER,
+    JWT_AUDIENCE: AUDIENCE,
+    AUTO_PROVISION_USERS: 'true',
+    PULSE_API_KEY: API_KEY,
+    JWT_EXPIRE_MINUTES: '45',
   });
-  afterAll(() => t.close());
 
   const get = (token: string) => request(t.url).get(SESSIONS).set(bearer(token));
 
@@ -288,14 +280,11 @@ describe('auth: RS256 and ES256 keys from a JWKS endpoint', () => {
     ['alongside the HS256 secret', {}],
     ['as the only way to verify (RS256, no secret)', { JWT_ALGORITHM: 'RS256', JWT_SECRET_KEY: '' }],
   ])('with the key set %s', (_name, env) => {
-    let t: TestApp;
+    const t = useTestApp(() => ({ JWT_JWKS_URL: jwksUrl, ...env }));
     let user: Awaited<ReturnType<TestApp['user']>>;
-
     beforeAll(async () => {
-      t = await startTestApp({ JWT_JWKS_URL: jwksUrl, ...env });
       user = await t.user();
     });
-    afterAll(() => t.close());
 
     const get = (token: string) => request(t.url).get(SESSIONS).set(bearer(token));
 

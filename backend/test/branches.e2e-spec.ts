@@ -1,3 +1,4 @@
+import { eventually } from '@pulse/testkit';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,10 +9,9 @@ import { listMigrations, runMigrations } from '../src/database/migrations.js';
 import { PgliteDatabase } from '../src/database/pglite.database.js';
 import { PostgresDatabase } from '../src/database/postgres.database.js';
 import { deltaCount, resumeStream, stopAnswer, streamPost } from './support/answers.js';
-import { CHAT_ENV, eventually, messagesInDb, sendJson, type Auth } from './support/chat.js';
+import { messagesInDb, sendJson, type Auth } from './support/chat.js';
 import { createTestDatabase, TEST_DB } from './support/test-database.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
-import { startOpenAIUpstream, type OpenAIUpstream } from './upstream/openai-upstream.mjs';
+import { useChatApp } from './support/test-app.js';
 
 const SYSTEM = 'You are the branches e2e assistant.';
 
@@ -29,25 +29,11 @@ interface Message {
 const words = (n: number) => Array.from({ length: n }, (_, i) => `w${i} `);
 
 describe(`branches: edit, regenerate, choose a branch (${TEST_DB})`, () => {
-  let upstream: OpenAIUpstream;
-  let t: TestApp;
-
-  beforeAll(async () => {
-    upstream = await startOpenAIUpstream();
-    t = await startTestApp({
-      ...CHAT_ENV,
-      AI_PROVIDER: 'openai',
-      OPENAI_BASE_URL: upstream.url,
-      OPENAI_MODEL: 'branches-model',
-      MAX_CONTEXT_MESSAGES: '10',
-      DEFAULT_SYSTEM_PROMPT: SYSTEM,
-    });
+  const { t, upstream } = useChatApp({
+    OPENAI_MODEL: 'branches-model',
+    MAX_CONTEXT_MESSAGES: '10',
+    DEFAULT_SYSTEM_PROMPT: SYSTEM,
   });
-  afterAll(async () => {
-    await t?.close();
-    await upstream?.close();
-  });
-  beforeEach(() => upstream.reset());
 
   /** What the model was last asked: [role, content] after the system prompt. */
   const lastContext = () =>
@@ -384,8 +370,9 @@ describe(`branches: edit, regenerate, choose a branch (${TEST_DB})`, () => {
     const rest = await resumeStream(t.url, u.auth, sid, seen);
     await rest.done;
     expect(e.text() + rest.text()).toBe(chunks.join(''));
-    await eventually(async () =>
-      (await session(u.auth, sid)).messages.at(-1)?.content === chunks.join('') ? true : undefined,
+    await eventually(
+      'the whole answer stored',
+      async () => (await session(u.auth, sid)).messages.at(-1)?.content === chunks.join(''),
     );
   });
 
@@ -396,7 +383,7 @@ describe(`branches: edit, regenerate, choose a branch (${TEST_DB})`, () => {
     upstream.enqueue({ kind: 'text', chunks: ['Slow ', 'second ', 'answer.'], chunkDelayMs: 60 });
     const regenerating = regenerate(u.auth, sid, a1.id);
     // The send is made once the regenerate holds the session's turn (its answer is streaming).
-    await eventually(async () => (upstream.requests.length === 1 ? true : undefined));
+    await eventually('the model called', () => upstream.requests.length === 1);
     const sending = sendJson(t, u.auth, { message: 'Q2', session_id: sid });
     const [again, next] = await Promise.all([regenerating, sending]);
     expect(again.status).toBe(200);

@@ -1,9 +1,9 @@
+import { type OpenAIUpstream, startOpenAIUpstream } from '@pulse/testkit';
 import { createServer } from 'node:http';
-import { startOpenAIUpstream, type OpenAIUpstream } from './upstream/openai-upstream.mjs';
-import { CHAT_ENV, messagesInDb, send, sendJson, storedMessages } from './support/chat.js';
+import { messagesInDb, send, sendJson, storedMessages } from './support/chat.js';
 import { startEdgeFunction, type EdgeFunction } from './support/edge-function.js';
 import { readWithAiSdk, textOf } from './support/sse.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
+import { startTestApp, useTestApp } from './support/test-app.js';
 
 const SYSTEM = 'You answer through the edge function.';
 const EDGE_MODEL = 'edge-upstream-model';
@@ -37,12 +37,7 @@ describe('POST /api/chat/send through the Supabase Edge Function under Deno', ()
     ['EDGE_FUNCTION_URL', () => ({ EDGE_FUNCTION_URL: `${edge.origin}/functions/v1/chat` })],
     ['SUPABASE_URL with an anon key', () => ({ SUPABASE_URL: edge.origin, SUPABASE_ANON_KEY: ANON_KEY })],
   ])('configured with %s', (_name, env) => {
-    let t: TestApp;
-
-    beforeAll(async () => {
-      t = await startTestApp({ ...CHAT_ENV, AI_PROVIDER: 'supabase', DEFAULT_SYSTEM_PROMPT: SYSTEM, ...env() });
-    });
-    afterAll(() => t?.close());
+    const t = useTestApp(() => ({ AI_PROVIDER: 'supabase', DEFAULT_SYSTEM_PROMPT: SYSTEM, ...env() }));
 
     it('answers a JSON send with the upstream text and passes the memory window on', async () => {
       const u = await t.user();
@@ -153,7 +148,6 @@ describe('POST /api/chat/send through the Supabase Edge Function under Deno', ()
     await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
     const port = (proxy.address() as { port: number }).port;
     const t = await startTestApp({
-      ...CHAT_ENV,
       AI_PROVIDER: 'supabase',
       SUPABASE_URL: `http://127.0.0.1:${port}`,
       SUPABASE_ANON_KEY: ANON_KEY,

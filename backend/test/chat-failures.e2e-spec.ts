@@ -1,7 +1,7 @@
-import { startOpenAIUpstream, type OpenAIUpstream, type UpstreamBehavior } from './upstream/openai-upstream.mjs';
-import { CHAT_ENV, eventually, messagesInDb, send, sendJson, storedMessages } from './support/chat.js';
-import { partsOf, readSse, readWithAiSdk, textOf } from './support/sse.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
+import { eventually, partsOf, readSse, type UpstreamBehavior } from '@pulse/testkit';
+import { messagesInDb, send, sendJson, storedMessages } from './support/chat.js';
+import { readWithAiSdk, textOf } from './support/sse.js';
+import { type TestApp, useChatApp } from './support/test-app.js';
 
 /** The session a user's only send created, looked up in the database (failed sends return no ids). */
 async function onlySessionOf(t: TestApp, userId: string): Promise<string> {
@@ -11,26 +11,12 @@ async function onlySessionOf(t: TestApp, userId: string): Promise<string> {
 }
 
 describe('POST /api/chat/send when the model fails: nothing is lost', () => {
-  let upstream: OpenAIUpstream;
-  let t: TestApp;
-
-  beforeAll(async () => {
-    upstream = await startOpenAIUpstream();
-    t = await startTestApp({
-      ...CHAT_ENV,
-      AI_PROVIDER: 'openai',
-      OPENAI_BASE_URL: upstream.url,
-      // Long enough that an instant upstream never trips it on a loaded CI machine,
-      // short enough to keep the timeout tests quick.
-      CHAT_TIMEOUT: '1.2',
-      SSE_HEARTBEAT_SECONDS: '0.05',
-    });
+  const { t, upstream } = useChatApp({
+    // Long enough that an instant upstream never trips it on a loaded CI machine,
+    // short enough to keep the timeout tests quick.
+    CHAT_TIMEOUT: '1.2',
+    SSE_HEARTBEAT_SECONDS: '0.05',
   });
-  afterAll(async () => {
-    await t?.close();
-    await upstream?.close();
-  });
-  beforeEach(() => upstream.reset());
 
   it.each<[string, number, string, UpstreamBehavior]>([
     ['an upstream 500', 502, 'UPSTREAM_ERROR', { kind: 'error', status: 500, message: 'internal secret detail' }],
@@ -69,7 +55,7 @@ describe('POST /api/chat/send when the model fails: nothing is lost', () => {
     const stored = await messagesInDb(t, await onlySessionOf(t, u.id));
     expect(stored.map((m) => m.role)).toEqual(['user']);
     // Pulse hangs up on the upstream instead of leaving the call open.
-    await eventually(async () => (upstream.requests[0].aborted ? true : undefined));
+    await eventually('the model call aborted', () => upstream.requests[0].aborted);
   });
 
   it('times out a stream that stalls between two deltas, storing no partial answer', async () => {
@@ -162,18 +148,7 @@ describe('POST /api/chat/send when the model fails: nothing is lost', () => {
 });
 
 describe('POST /api/chat/send with an Idempotency-Key', () => {
-  let upstream: OpenAIUpstream;
-  let t: TestApp;
-
-  beforeAll(async () => {
-    upstream = await startOpenAIUpstream();
-    t = await startTestApp({ ...CHAT_ENV, AI_PROVIDER: 'openai', OPENAI_BASE_URL: upstream.url });
-  });
-  afterAll(async () => {
-    await t?.close();
-    await upstream?.close();
-  });
-  beforeEach(() => upstream.reset());
+  const { t, upstream } = useChatApp();
 
   it('replays the first result for a repeated request, calling the model and storing once', async () => {
     const u = await t.user();
@@ -251,7 +226,7 @@ describe('POST /api/chat/send with an Idempotency-Key', () => {
 
     const first = sendJson(t, u.auth, body, { idempotencyKey: 'busy-1' });
     // Once the model has been called, the first request has stored the question and holds the key.
-    await eventually(async () => (upstream.requests.length === 1 ? true : undefined));
+    await eventually('the model called', () => upstream.requests.length === 1);
     const second = await sendJson(t, u.auth, body, { idempotencyKey: 'busy-1' });
 
     expect([second.status, second.body.code]).toEqual([409, 'IDEMPOTENCY_KEY_IN_USE']);

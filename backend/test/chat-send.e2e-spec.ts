@@ -1,31 +1,18 @@
-import { startOpenAIUpstream, type OpenAIUpstream } from './upstream/openai-upstream.mjs';
-import { CHAT_ENV, createSession, messagesInDb, sendJson, storedMessages, type Auth } from './support/chat.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
+import { createSession, messagesInDb, sendJson, storedMessages, type Auth } from './support/chat.js';
+import { useChatApp, useTestApp } from './support/test-app.js';
 
 const SYSTEM = 'You are the Pulse e2e assistant.';
 const MODEL = 'pulse-e2e-model';
 
 describe('POST /api/chat/send (JSON, openai provider)', () => {
-  let upstream: OpenAIUpstream;
-  let t: TestApp;
-
-  beforeAll(async () => {
-    upstream = await startOpenAIUpstream({ apiKey: 'sk-e2e' });
-    t = await startTestApp({
-      ...CHAT_ENV,
-      AI_PROVIDER: 'openai',
-      OPENAI_BASE_URL: upstream.url,
-      OPENAI_API_KEY: 'sk-e2e',
+  const { t, upstream } = useChatApp(
+    {
       OPENAI_MODEL: MODEL,
       MAX_CONTEXT_MESSAGES: '4',
       DEFAULT_SYSTEM_PROMPT: SYSTEM,
-    });
-  });
-  afterAll(async () => {
-    await t?.close();
-    await upstream?.close();
-  });
-  beforeEach(() => upstream.reset());
+    },
+    { apiKey: 'sk-e2e' },
+  );
 
   const lastUpstreamBody = () => upstream.requests.at(-1)!.body;
 
@@ -241,14 +228,11 @@ describe('POST /api/chat/send (JSON, openai provider)', () => {
 });
 
 describe('POST /api/chat/send with the offline demo provider', () => {
-  let t: TestApp;
+  const t = useTestApp({ AI_PROVIDER: 'demo' });
   let auth: Auth;
-
   beforeAll(async () => {
-    t = await startTestApp({ ...CHAT_ENV, AI_PROVIDER: 'demo' });
     auth = (await t.user()).auth;
   });
-  afterAll(() => t?.close());
 
   it('answers offline, says it is the demo, and remembers the first message', async () => {
     const first = await sendJson(t, auth, { message: 'Remember the word marmalade.' });

@@ -1,29 +1,12 @@
-import { startOpenAIUpstream, type OpenAIUpstream } from './upstream/openai-upstream.mjs';
-import { CHAT_ENV, eventually, messagesInDb, send, storedMessages } from './support/chat.js';
-import { eventIds, partsOf, readSse, readWithAiSdk, textOf, type SseItem } from './support/sse.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
+import { eventIds, eventually, partsOf, readSse, type SseItem } from '@pulse/testkit';
+import { messagesInDb, send, storedMessages } from './support/chat.js';
+import { readWithAiSdk, textOf } from './support/sse.js';
+import { useChatApp } from './support/test-app.js';
 
 const MODEL = 'pulse-stream-model';
 
 describe('POST /api/chat/send streamed (Accept: text/event-stream)', () => {
-  let upstream: OpenAIUpstream;
-  let t: TestApp;
-
-  beforeAll(async () => {
-    upstream = await startOpenAIUpstream();
-    t = await startTestApp({
-      ...CHAT_ENV,
-      AI_PROVIDER: 'openai',
-      OPENAI_BASE_URL: upstream.url,
-      OPENAI_MODEL: MODEL,
-      SSE_HEARTBEAT_SECONDS: '0.05',
-    });
-  });
-  afterAll(async () => {
-    await t?.close();
-    await upstream?.close();
-  });
-  beforeEach(() => upstream.reset());
+  const { t, upstream } = useChatApp({ OPENAI_MODEL: MODEL, SSE_HEARTBEAT_SECONDS: '0.05' });
 
   const deltaCount = (items: SseItem[]) => partsOf(items).filter((p) => p.type === 'text-delta').length;
 
@@ -151,7 +134,9 @@ describe('POST /api/chat/send streamed (Accept: text/event-stream)', () => {
     });
     expect(received).toBe(words.slice(0, 3).join(''));
 
-    const answer = await eventually(async () => (await messagesInDb(t, sessionId)).find((m) => m.role === 'assistant'));
+    const answer = await eventually('the stored answer', async () =>
+      (await messagesInDb(t, sessionId)).find((m) => m.role === 'assistant'),
+    );
     expect(answer.content).toBe(words.join(''));
     expect(answer.metadata).toEqual(expect.objectContaining({ finish_reason: 'stop', provider: 'openai' }));
     expect(answer.metadata.interrupted).toBeUndefined();

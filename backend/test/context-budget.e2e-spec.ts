@@ -1,40 +1,27 @@
 import { MESSAGE_TOKENS, REPLY_TOKENS } from '../src/memory/context-budget.js';
 import { loadTokenCounter, type CountTokens } from '../src/memory/token-counter.js';
-import { CHAT_ENV, sendJson, storedMessages } from './support/chat.js';
-import { startTestApp, TEST_DB, type TestApp } from './support/test-app.js';
-import { startOpenAIUpstream, type OpenAIUpstream } from './upstream/openai-upstream.mjs';
+import { sendJson, storedMessages } from './support/chat.js';
+import { TEST_DB, useChatApp } from './support/test-app.js';
 
 const SYSTEM = 'You are the Pulse memory e2e assistant.';
 const CHAT_MODEL = 'chat-model';
-
-const providerEnv = (upstream: OpenAIUpstream) => ({
-  ...CHAT_ENV,
-  AI_PROVIDER: 'openai',
-  OPENAI_BASE_URL: upstream.url,
-  OPENAI_MODEL: CHAT_MODEL,
-  DEFAULT_SYSTEM_PROMPT: SYSTEM,
-});
 
 /** What a prompt costs by the app's own rule: the texts with the tokenizer, plus the framing. */
 const promptTokens = (count: CountTokens, texts: string[]) =>
   texts.reduce((sum, text) => sum + count(text) + MESSAGE_TOKENS, REPLY_TOKENS);
 
 describe(`context: the token budget (${TEST_DB})`, () => {
-  let upstream: OpenAIUpstream;
-  let t: TestApp;
-  let count: CountTokens;
   const MAX = 120;
-
+  const { t, upstream } = useChatApp({
+    OPENAI_MODEL: CHAT_MODEL,
+    DEFAULT_SYSTEM_PROMPT: SYSTEM,
+    MAX_CONTEXT_MESSAGES: '10',
+    MAX_CONTEXT_TOKENS: String(MAX),
+  });
+  let count: CountTokens;
   beforeAll(async () => {
     count = await loadTokenCounter();
-    upstream = await startOpenAIUpstream();
-    t = await startTestApp({ ...providerEnv(upstream), MAX_CONTEXT_MESSAGES: '10', MAX_CONTEXT_TOKENS: String(MAX) });
   });
-  afterAll(async () => {
-    await t?.close();
-    await upstream?.close();
-  });
-  beforeEach(() => upstream.reset());
 
   const chatBodies = () => upstream.requests.filter((r) => r.body.model === CHAT_MODEL).map((r) => r.body);
 

@@ -1,10 +1,23 @@
+import {
+  BACKEND_DIR,
+  buildBackend,
+  type BuiltServer,
+  eventually,
+  Hopeless,
+  newUserId,
+  type OpenAIUpstream,
+  partsOf,
+  readSse,
+  signToken,
+  spawnBuiltServer,
+  startOpenAIUpstream,
+  TEST_SECRET,
+  TEST_SERVER_ENV,
+  waitReady,
+} from '@pulse/testkit';
 import { jest } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import { buildBackend, spawnBuiltServer, until, waitReady, type BuiltServer } from './support/server-process.js';
 import { PrivatePostgres } from './support/private-postgres.js';
-import { partsOf, readSse } from './support/sse.js';
-import { newUserId, signToken, TEST_SECRET } from './support/tokens.js';
-import { startOpenAIUpstream, type OpenAIUpstream } from './upstream/openai-upstream.mjs';
 
 // A cluster of our own, a built server and a few hundred sends under three kinds of fault.
 jest.setTimeout(180_000);
@@ -41,17 +54,21 @@ describe('database faults under load: Pulse survives, answers 503 and keeps what
     await cluster.sql('create database pulse');
     upstream = await startOpenAIUpstream();
     server = await spawnBuiltServer({
-      DATABASE_URL: cluster.url('pulse'),
-      DATABASE_POOL_SIZE: '5',
-      DATABASE_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS),
-      DATABASE_STATEMENT_TIMEOUT_MS: String(STATEMENT_TIMEOUT_MS),
-      JWT_SECRET_KEY: TEST_SECRET,
-      AUTO_PROVISION_USERS: 'true',
-      AI_PROVIDER: 'openai',
-      OPENAI_BASE_URL: upstream.url,
-      RATE_LIMIT_PER_MINUTE: '0',
-      RATE_LIMIT_SENDS_PER_MINUTE: '0',
-      CHAT_TIMEOUT: '10',
+      cwd: BACKEND_DIR,
+      env: {
+        ...TEST_SERVER_ENV,
+        DATABASE_URL: cluster.url('pulse'),
+        DATABASE_POOL_SIZE: '5',
+        DATABASE_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS),
+        DATABASE_STATEMENT_TIMEOUT_MS: String(STATEMENT_TIMEOUT_MS),
+        JWT_SECRET_KEY: TEST_SECRET,
+        AUTO_PROVISION_USERS: 'true',
+        AI_PROVIDER: 'openai',
+        OPENAI_BASE_URL: upstream.url,
+        RATE_LIMIT_PER_MINUTE: '0',
+        RATE_LIMIT_SENDS_PER_MINUTE: '0',
+        CHAT_TIMEOUT: '10',
+      },
     });
     await waitReady(server);
     for (let i = 0; i < CLIENTS; i++) {
@@ -60,8 +77,8 @@ describe('database faults under load: Pulse survives, answers 503 and keeps what
   }, 120_000);
 
   afterAll(async () => {
-    if (server && !server.gone()) {
-      server.proc.kill('SIGKILL');
+    if (server && server.running()) {
+      server.child.kill('SIGKILL');
       await server.exited;
     }
     await upstream?.close();
@@ -127,10 +144,10 @@ describe('database faults under load: Pulse survives, answers 503 and keeps what
     let stop = false;
 
     const loops = Array.from({ length: CLIENTS }, async (_, client) => {
-      while (!stop && !server.gone()) outcomes.push(await sendOnce(client));
+      while (!stop && server.running()) outcomes.push(await sendOnce(client));
     });
     const prober = (async () => {
-      while (!stop && !server.gone()) {
+      while (!stop && server.running()) {
         const at = Date.now();
         let status = 0;
         try {
@@ -147,17 +164,17 @@ describe('database faults under load: Pulse survives, answers 503 and keeps what
     const unavailableSince = (t: number) =>
       outcomes.filter((o) => o.startedAt >= t && o.code === 'DATABASE_UNAVAILABLE').length;
     const alive = () => {
-      if (server.gone()) throw new Error(`Pulse exited:\n${server.output()}`);
+      if (!server.running()) throw new Hopeless(`Pulse exited:\n${server.output()}`);
     };
     /** Recovered: sends that began after the fault's end complete again. */
     const recovered = async (what: string, since: number) => {
-      await until(
+      await eventually(
         `${what}: sends complete again`,
         () => {
           alive();
           return completedSince(since) >= CLIENTS;
         },
-        60_000,
+        { timeoutMs: 60_000 },
       );
     };
 
@@ -195,7 +212,7 @@ describe('database faults under load: Pulse survives, answers 503 and keeps what
     const frozenAt = Date.now();
     for (const pid of pids) process.kill(pid, 'SIGSTOP');
     try {
-      await until(
+      await eventually(
         'the freeze is noticed',
         () => {
           alive();
@@ -206,7 +223,7 @@ describe('database faults under load: Pulse survives, answers 503 and keeps what
             probes.some((p) => p.at >= frozenAt + 100 && p.status === 503)
           );
         },
-        60_000,
+        { timeoutMs: 60_000 },
       );
     } finally {
       for (const pid of pids) process.kill(pid, 'SIGCONT');
@@ -264,6 +281,6 @@ describe('database faults under load: Pulse survives, answers 503 and keeps what
 
     // Still serving after all of it.
     expect((await fetch(`${server.url}/health/ready`)).status).toBe(200);
-    expect(server.gone()).toBe(false);
+    expect(server.running()).toBe(true);
   });
 });

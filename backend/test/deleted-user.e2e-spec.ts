@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { send } from './support/chat.js';
 import { expectError } from './support/errors.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
+import { useTestApp } from './support/test-app.js';
 
 const SESSIONS = '/api/chat/sessions';
 
@@ -11,11 +11,7 @@ const SESSIONS = '/api/chat/sessions';
  * from the foreign key, and the next request must check again.
  */
 describe('a user deleted while Pulse still remembers them', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp();
-  });
-  afterAll(() => t.close());
+  const t = useTestApp();
 
   /** A user whose existence Pulse has just cached (one successful request), then deleted. */
   async function deletedUser() {
@@ -72,11 +68,7 @@ describe('a user deleted while Pulse still remembers them', () => {
 });
 
 describe('a deleted user with AUTO_PROVISION_USERS', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp({ AUTO_PROVISION_USERS: 'true' });
-  });
-  afterAll(() => t.close());
+  const t = useTestApp({ AUTO_PROVISION_USERS: 'true' });
 
   it('is refused once, then provisioned again by the next request', async () => {
     const u = await t.user();

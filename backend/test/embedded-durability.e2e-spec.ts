@@ -1,33 +1,31 @@
+import {
+  BACKEND_DIR,
+  BACKEND_MAIN as MAIN,
+  buildBackend,
+  type BuiltServer,
+  newUserId,
+  signToken,
+  spawnBuiltServer,
+  TEST_SECRET,
+  TEST_SERVER_ENV,
+  waitReady,
+} from '@pulse/testkit';
 import { jest } from '@jest/globals';
-import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { BACKEND_MAIN as MAIN, spawnBuiltServer, waitReady, type BuiltServer } from './support/built-server.mjs';
 import { pgliteTemplate, TEST_DB } from './support/test-database.js';
-import { newUserId, signToken, TEST_SECRET } from './support/tokens.js';
 
 // Each case starts the built server once or twice; a first start on a new folder runs initdb.
 jest.setTimeout(60_000);
-
-const BACKEND = fileURLToPath(new URL('..', import.meta.url));
 
 type Server = BuiltServer;
 
 /** `node dist/main.js` on an embedded database folder, as a user would run it in production. */
 const spawnServer = (dataDir: string): Promise<Server> =>
   spawnBuiltServer({
-    cwd: BACKEND,
-    env: {
-      NODE_ENV: 'test',
-      PGLITE_DATA_DIR: dataDir,
-      JWT_SECRET_KEY: TEST_SECRET,
-      AUTO_PROVISION_USERS: 'true',
-      DEMO_MODE: 'false',
-      LOG_LEVEL: 'warn',
-    },
+    cwd: BACKEND_DIR,
+    env: { ...TEST_SERVER_ENV, PGLITE_DATA_DIR: dataDir, JWT_SECRET_KEY: TEST_SECRET, AUTO_PROVISION_USERS: 'true' },
   });
 
 async function startServer(dataDir: string): Promise<Server> {
@@ -69,16 +67,7 @@ describe('embedded database folder: lock, crash recovery and durability (built s
 
   beforeAll(async () => {
     // The built server is what runs in production, so it is what this suite exercises.
-    await promisify(execFile)(
-      process.execPath,
-      [join(BACKEND, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
-      {
-        cwd: BACKEND,
-      },
-    ).catch((err: Error & { stdout?: string }) => {
-      // Type errors still emit JavaScript; only a missing build is fatal here.
-      if (!existsSync(MAIN)) throw new Error(`build failed:\n${err.stdout ?? err.message}`);
-    });
+    await buildBackend();
     expect(statSync(MAIN).isFile()).toBe(true);
 
     // A copy of the migrated template spares a multi-second initdb, whichever database the other suites use.

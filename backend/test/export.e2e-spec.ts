@@ -2,9 +2,9 @@ import { jest } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import type { Role } from '../src/sessions/messages.repository.js';
-import { appendBranch } from './support/chat.js';
 import { expectError } from './support/errors.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
+import { seed } from './support/seed.js';
+import { type TestApp, useTestApp } from './support/test-app.js';
 
 jest.setTimeout(60_000);
 
@@ -16,17 +16,9 @@ const CODE_ANSWER = ['Here it is:', '', '```ts', 'const x: number = 1;', '# not 
 );
 
 describe('exporting a session (GET /api/chat/sessions/{id}/export)', () => {
-  let t: TestApp;
+  const t = useTestApp();
 
-  beforeAll(async () => {
-    t = await startTestApp();
-  });
-  afterAll(() => t.close());
-
-  async function session(u: User, title: string | undefined, contents: [Role, string][]) {
-    const id = (await request(t.url).post('/api/chat/sessions').set(u.auth).send({ title })).body.id as string;
-    return { id, messages: await appendBranch(t, u.id, id, contents) };
-  }
+  const { session } = seed(t);
 
   const exportOf = (u: User, id: string, format?: string) =>
     request(t.url)

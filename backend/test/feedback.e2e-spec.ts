@@ -1,9 +1,9 @@
 import { jest } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { appendBranch } from './support/chat.js';
 import { expectError } from './support/errors.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
+import { seed } from './support/seed.js';
+import { type TestApp, useTestApp } from './support/test-app.js';
 
 jest.setTimeout(30_000);
 
@@ -11,12 +11,7 @@ type User = Awaited<ReturnType<TestApp['user']>>;
 const ISO = expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
 
 describe('feedback on answers', () => {
-  let t: TestApp;
-
-  beforeAll(async () => {
-    t = await startTestApp();
-  });
-  afterAll(() => t.close());
+  const t = useTestApp();
 
   const put = (u: User, id: string, body: object) =>
     request(t.url).put(`/api/chat/messages/${id}/feedback`).set(u.auth).send(body);
@@ -24,12 +19,14 @@ describe('feedback on answers', () => {
 
   /** A session with a question and its answer, stored the way the chat service stores them. */
   async function exchange(u: User): Promise<{ session: string; question: string; answer: string }> {
-    const session = (await request(t.url).post('/api/chat/sessions').set(u.auth).send({})).body.id as string;
-    const [question, answer] = await appendBranch(t, u.id, session, [
+    const {
+      id,
+      messages: [question, answer],
+    } = await seed(t).session(u, undefined, [
       ['user', 'What is 2+2?'],
       ['assistant', '4'],
     ]);
-    return { session, question, answer };
+    return { session: id, question, answer };
   }
 
   const feedbackOf = async (u: User, session: string) => {

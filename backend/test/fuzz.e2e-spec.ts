@@ -1,8 +1,7 @@
 import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
-import { startOpenAIUpstream, type OpenAIUpstream } from './upstream/openai-upstream.mjs';
-import { CHAT_ENV, createSession, sendJson } from './support/chat.js';
-import { startTestApp, TEST_DB, type TestApp } from './support/test-app.js';
+import { createSession, sendJson } from './support/chat.js';
+import { TEST_DB, useChatApp } from './support/test-app.js';
 
 /**
  * Property-based fuzzing of every endpoint against the real app: JSON bodies built from each
@@ -132,30 +131,18 @@ const query = (keys: string[]) =>
 
 // --- the run ----------------------------------------------------------------------------
 describe(`fuzzing every endpoint (${TEST_DB}): no 500 from any input, every 4xx has a code`, () => {
-  let upstream: OpenAIUpstream;
-  let t: TestApp;
+  const { t } = useChatApp({ PULSE_API_KEY: API_KEY, LOG_LEVEL: 'warn' });
   let auth: { Authorization: string };
   let sessionId: string;
   const tally = { inputs: 0, byStatus: new Map<number, number>(), failures: [] as string[] };
-
   beforeAll(async () => {
-    upstream = await startOpenAIUpstream();
-    t = await startTestApp({
-      ...CHAT_ENV,
-      AI_PROVIDER: 'openai',
-      OPENAI_BASE_URL: upstream.url,
-      PULSE_API_KEY: API_KEY,
-      LOG_LEVEL: 'warn',
-    });
     const u = await t.user();
     auth = u.auth;
     sessionId = await createSession(t, auth, { title: 'fuzz target' });
   });
-  afterAll(async () => {
+  afterAll(() => {
     const statuses = [...tally.byStatus].sort(([a], [b]) => a - b).map(([s, n]) => `${s}×${n}`);
     process.stdout.write(`\nfuzz (${TEST_DB}): ${tally.inputs} inputs, statuses ${statuses.join(' ')}\n`);
-    await t?.close();
-    await upstream?.close();
   });
 
   /** One request; the properties hold or the input is reported. */

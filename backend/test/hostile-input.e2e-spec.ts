@@ -1,10 +1,10 @@
+import { eventually, TEST_SECRET } from '@pulse/testkit';
 import { SignJWT } from 'jose';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { CHAT_ENV, createSession, eventually } from './support/chat.js';
+import { createSession } from './support/chat.js';
 import { expectError } from './support/errors.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
-import { TEST_SECRET } from './support/tokens.js';
+import { type TestApp, useTestApp } from './support/test-app.js';
 
 const API_KEY = 'integrator-key-0123456789abcdef';
 const SESSIONS = '/api/chat/sessions';
@@ -17,23 +17,20 @@ const linesOf = (t: TestApp, requestId: string) => t.logs.filter((l) => l.includ
 
 /** pino-http writes its line once the response has finished, which may be after the client read it. */
 async function expectOneQuietLogLine(t: TestApp, requestId: string): Promise<void> {
-  const lines = await eventually(async () => (linesOf(t, requestId).length > 0 ? linesOf(t, requestId) : undefined));
+  const lines = await eventually(`a log line for ${requestId}`, () =>
+    linesOf(t, requestId).length > 0 ? linesOf(t, requestId) : undefined,
+  );
   expect(lines).toHaveLength(1);
   expect(lines[0]).not.toMatch(/RangeError|SyntaxError|stack|"level":50/);
 }
 
 describe('hostile input: bodies, text fields, tokens and types are refused with a code, never a 500', () => {
-  let t: TestApp;
+  const t = useTestApp({ AI_PROVIDER: 'demo', PULSE_API_KEY: API_KEY });
   let u: Awaited<ReturnType<TestApp['user']>>;
   let sessionId: string;
-
   beforeAll(async () => {
-    t = await startTestApp({ ...CHAT_ENV, AI_PROVIDER: 'demo', PULSE_API_KEY: API_KEY });
     u = await t.user();
     sessionId = await createSession(t, u.auth, { title: 'target' });
-  });
-  afterAll(async () => {
-    await t?.close();
   });
 
   const post = (path: string, body: string, headers: Record<string, string> = {}) =>
@@ -277,13 +274,7 @@ describe('hostile input: bodies, text fields, tokens and types are refused with 
 });
 
 describe('JWT_REQUIRE_EXP=false accepts tokens without `exp`', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp({ ...CHAT_ENV, AI_PROVIDER: 'demo', JWT_REQUIRE_EXP: 'false' });
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = useTestApp({ AI_PROVIDER: 'demo', JWT_REQUIRE_EXP: 'false' });
 
   it('lets the token through', async () => {
     const u = await t.user();

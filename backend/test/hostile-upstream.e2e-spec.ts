@@ -1,7 +1,6 @@
-import { startOpenAIUpstream, type OpenAIUpstream } from './upstream/openai-upstream.mjs';
-import { CHAT_ENV, eventually, messagesInDb, send, sendJson, storedMessages } from './support/chat.js';
-import { partsOf, readSse } from './support/sse.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
+import { eventually, partsOf, readSse } from '@pulse/testkit';
+import { messagesInDb, send, sendJson, storedMessages } from './support/chat.js';
+import { type TestApp, useChatApp } from './support/test-app.js';
 
 /** The idempotency ledger's state for one key, straight from the database. */
 async function keyStatus(t: TestApp, userId: string, key: string): Promise<string | undefined> {
@@ -13,18 +12,7 @@ async function keyStatus(t: TestApp, userId: string, key: string): Promise<strin
 }
 
 describe('odd upstream answers and failed sends: everything streamed is stored, every failure can be retried', () => {
-  let upstream: OpenAIUpstream;
-  let t: TestApp;
-
-  beforeAll(async () => {
-    upstream = await startOpenAIUpstream();
-    t = await startTestApp({ ...CHAT_ENV, AI_PROVIDER: 'openai', OPENAI_BASE_URL: upstream.url, CHAT_TIMEOUT: '1.5' });
-  });
-  afterAll(async () => {
-    await t?.close();
-    await upstream?.close();
-  });
-  beforeEach(() => upstream.reset());
+  const { t, upstream } = useChatApp({ CHAT_TIMEOUT: '1.5' });
 
   // A NUL, a surrogate pair split across two deltas (one emoji), a lone low and a lone high surrogate.
   const ODD = {
@@ -190,9 +178,9 @@ describe('odd upstream answers and failed sends: everything streamed is stored, 
     expect((await stopped)?.status).toBe(200);
     expect(parts.some((p) => p.type === 'text-delta')).toBe(false);
     expect(parts.find((p) => p.type === 'data-error')).toBeUndefined();
-    await eventually(async () => (upstream.requests[0]?.aborted ? true : undefined));
+    await eventually('the model call aborted', () => upstream.requests[0]?.aborted);
     // The key is settled as failed: a retry with it would answer the stored question.
-    await eventually(async () => ((await keyStatus(t, u.id, 'left-early')) === 'failed' ? true : undefined));
+    await eventually('the key settled as failed', async () => (await keyStatus(t, u.id, 'left-early')) === 'failed');
     const stored = await storedMessages(t, u.auth, sessionId);
     expect(stored.map((m) => [m.role, m.content])).toEqual([['user', 'Never mind']]);
   });

@@ -1,12 +1,8 @@
 import { SendRequestsJanitor } from '../src/chat/send-requests.janitor.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
+import { useTestApp } from './support/test-app.js';
 
 describe('idempotency keys expire', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp({ AI_PROVIDER: 'demo', IDEMPOTENCY_KEY_TTL_HOURS: '24' });
-  });
-  afterAll(() => t.close());
+  const t = useTestApp({ AI_PROVIDER: 'demo', IDEMPOTENCY_KEY_TTL_HOURS: '24' });
 
   it('forgets keys older than IDEMPOTENCY_KEY_TTL_HOURS and keeps newer ones', async () => {
     const u = await t.user();

@@ -1,3 +1,4 @@
+import { signToken } from '@pulse/testkit';
 import { jest } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
@@ -7,7 +8,6 @@ import request from 'supertest';
 import { USER_ID_NAMESPACE, userIdFor, uuidV5 } from '../src/auth/user-id.js';
 import { expectError } from './support/errors.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
-import { signToken } from './support/tokens.js';
 
 jest.setTimeout(30_000);
 

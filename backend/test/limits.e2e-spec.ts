@@ -1,7 +1,7 @@
+import { newUserId, signToken } from '@pulse/testkit';
 import request from 'supertest';
 import { expectError } from './support/errors.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
-import { newUserId, signToken } from './support/tokens.js';
+import { startTestApp, type TestApp, useTestApp } from './support/test-app.js';
 
 const SESSIONS = '/api/chat/sessions';
 const TOKEN = '/api/auth/token';
@@ -83,11 +83,7 @@ describe('auth failures per client address (behind a trusted proxy)', () => {
 });
 
 describe('client address without TRUST_PROXY: X-Forwarded-For is not believed', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp({ AUTH_FAILURES_PER_MINUTE: '3', PULSE_API_KEY: API_KEY });
-  });
-  afterAll(() => t.close());
+  const t = useTestApp({ AUTH_FAILURES_PER_MINUTE: '3', PULSE_API_KEY: API_KEY });
 
   it('a client that makes up a new X-Forwarded-For for every guess still runs out of guesses', async () => {
     for (let i = 1; i <= 3; i++) {
@@ -109,11 +105,7 @@ describe('client address without TRUST_PROXY: X-Forwarded-For is not believed', 
 });
 
 describe('client address with TRUST_PROXY as a hop count', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp({ AUTH_FAILURES_PER_MINUTE: '2', PULSE_API_KEY: API_KEY, TRUST_PROXY: '1' });
-  });
-  afterAll(() => t.close());
+  const t = useTestApp({ AUTH_FAILURES_PER_MINUTE: '2', PULSE_API_KEY: API_KEY, TRUST_PROXY: '1' });
 
   const guess = (xff: string) =>
     request(t.url).post(TOKEN).set('X-Forwarded-For', xff).set('X-Api-Key', 'wrong').send({ user_id: newUserId() });

@@ -1,47 +1,31 @@
+import { eventually } from '@pulse/testkit';
 import { BackgroundJobs } from '../src/memory/background-jobs.js';
 import { MESSAGE_TOKENS, REPLY_TOKENS, summaryMessage } from '../src/memory/context-budget.js';
 import { loadTokenCounter, type CountTokens } from '../src/memory/token-counter.js';
 import { streamSend } from './support/answers.js';
-import { CHAT_ENV, eventually, sendJson, storedMessages, type Auth } from './support/chat.js';
-import { startTestApp, TEST_DB, type TestApp } from './support/test-app.js';
-import { startOpenAIUpstream, type OpenAIUpstream } from './upstream/openai-upstream.mjs';
+import { sendJson, storedMessages, type Auth } from './support/chat.js';
+import { TEST_DB, useChatApp } from './support/test-app.js';
 
 const SYSTEM = 'You are the Pulse memory e2e assistant.';
 const CHAT_MODEL = 'chat-model';
 const SUMMARY_MODEL = 'summary-model';
-
-const providerEnv = (upstream: OpenAIUpstream) => ({
-  ...CHAT_ENV,
-  AI_PROVIDER: 'openai',
-  OPENAI_BASE_URL: upstream.url,
-  OPENAI_MODEL: CHAT_MODEL,
-  DEFAULT_SYSTEM_PROMPT: SYSTEM,
-});
 
 /** What a prompt costs by the app's own rule: the texts with the tokenizer, plus the framing. */
 const promptTokens = (count: CountTokens, texts: string[]) =>
   texts.reduce((sum, text) => sum + count(text) + MESSAGE_TOKENS, REPLY_TOKENS);
 
 describe(`memory: running summaries (${TEST_DB})`, () => {
-  let upstream: OpenAIUpstream;
-  let t: TestApp;
+  const { t, upstream } = useChatApp({
+    OPENAI_MODEL: CHAT_MODEL,
+    DEFAULT_SYSTEM_PROMPT: SYSTEM,
+    MAX_CONTEXT_MESSAGES: '4',
+    CONTEXT_SUMMARY: 'true',
+    SUMMARY_MODEL,
+  });
   let count: CountTokens;
-
   beforeAll(async () => {
     count = await loadTokenCounter();
-    upstream = await startOpenAIUpstream();
-    t = await startTestApp({
-      ...providerEnv(upstream),
-      MAX_CONTEXT_MESSAGES: '4',
-      CONTEXT_SUMMARY: 'true',
-      SUMMARY_MODEL,
-    });
   });
-  afterAll(async () => {
-    await t?.close();
-    await upstream?.close();
-  });
-  beforeEach(() => upstream.reset());
 
   const jobsDone = () => t.app.get(BackgroundJobs).idle();
   const bodiesFor = (model: string) => upstream.requests.filter((r) => r.body.model === model).map((r) => r.body);
@@ -130,7 +114,7 @@ describe(`memory: running summaries (${TEST_DB})`, () => {
     await jobsDone();
     expect(await summariesOf(sid)).toEqual([]);
     // pino writes its lines a moment later.
-    await eventually(async () => (t.logs.join('').includes('Background summary failed') ? true : undefined));
+    await eventually('the failed summary logged', () => t.logs.join('').includes('Background summary failed'));
 
     await exchange(u.auth, 4, sid);
     const stored = await storedMessages(t, u.auth, sid);
@@ -161,7 +145,7 @@ describe(`memory: running summaries (${TEST_DB})`, () => {
     await exchange(u.auth, 3, sid);
     // The summary is folded in the background after the answer is stored: the next question is
     // sent once its model call is under way (it hangs), not merely after the answer.
-    await eventually(async () => (bodiesFor(SUMMARY_MODEL).length === 1 ? true : undefined));
+    await eventually('the summary requested', () => bodiesFor(SUMMARY_MODEL).length === 1);
 
     upstream.enqueue({ kind: 'text', chunks: ['Still ', 'here.'], chunkDelayMs: 20, forModel: CHAT_MODEL });
     const s = await streamSend(t.url, u.auth, { message: 'q4', session_id: sid });

@@ -1,11 +1,10 @@
+import { eventually, signToken } from '@pulse/testkit';
 import { jest } from '@jest/globals';
 import request from 'supertest';
 import { ERROR_STATUS } from '../src/common/app-error.js';
-import { eventually } from './support/chat.js';
 import { expectError } from './support/errors.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
+import { useTestApp } from './support/test-app.js';
 import { TEST_DB_KIND } from './support/test-database.js';
-import { signToken } from './support/tokens.js';
 
 // Starting an app takes seconds on a loaded 2-core machine; the project-level testTimeout does not reach hooks.
 jest.setTimeout(30_000);
@@ -13,12 +12,7 @@ jest.setTimeout(30_000);
 const ALLOWED_ORIGIN = 'https://shop.example';
 
 describe('platform: health, OpenAPI, request ids, logs, CORS', () => {
-  let t: TestApp;
-
-  beforeAll(async () => {
-    t = await startTestApp({ CORS_ORIGINS: `${ALLOWED_ORIGIN}, https://other.example` });
-  });
-  afterAll(() => t.close());
+  const t = useTestApp({ CORS_ORIGINS: `${ALLOWED_ORIGIN}, https://other.example` });
 
   describe('health', () => {
     it('GET /health answers without a token', async () => {
@@ -151,9 +145,9 @@ describe('platform: health, OpenAPI, request ids, logs, CORS', () => {
       await send('log-404', (r) => r.get('/api/nope').set(u.auth), 404);
 
       // pino writes the line after the response is sent: wait for every request's line.
-      await eventually(async () => {
+      await eventually('every request logged', () => {
         const logged = t.logs.join('');
-        return ids.every((id) => logged.includes(`"id":"${id}"`)) ? true : undefined;
+        return ids.every((id) => logged.includes(`"id":"${id}"`));
       });
       const text = t.logs.join('');
       for (const secret of [u.token, signature, expired, expired.split('.')[2], badSignature]) {

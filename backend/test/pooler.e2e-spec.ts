@@ -3,10 +3,9 @@ import pg from 'pg';
 import { connectionStringFor, transactionPoolerHint } from '../src/config/database-url.js';
 import { runMigrations, listMigrations } from '../src/database/migrations.js';
 import { PostgresDatabase } from '../src/database/postgres.database.js';
-import { CHAT_ENV, messagesInDb, sendJson } from './support/chat.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
+import { messagesInDb, sendJson } from './support/chat.js';
+import { useChatApp } from './support/test-app.js';
 import { createTestDatabase, TEST_DB } from './support/test-database.js';
-import { startOpenAIUpstream, type OpenAIUpstream } from './upstream/openai-upstream.mjs';
 
 jest.setTimeout(120_000);
 
@@ -20,23 +19,7 @@ const MESSAGES_PER_USER = 10;
  * the 3 server connections.
  */
 describe(`many users sending at once (${TEST_DB})`, () => {
-  let upstream: OpenAIUpstream;
-  let t: TestApp;
-
-  beforeAll(async () => {
-    upstream = await startOpenAIUpstream({ apiKey: 'sk-e2e' });
-    t = await startTestApp({
-      ...CHAT_ENV,
-      AI_PROVIDER: 'openai',
-      OPENAI_BASE_URL: upstream.url,
-      OPENAI_API_KEY: 'sk-e2e',
-      MAX_CONTEXT_MESSAGES: '4',
-    });
-  });
-  afterAll(async () => {
-    await t?.close();
-    await upstream?.close();
-  });
+  const { t } = useChatApp({ MAX_CONTEXT_MESSAGES: '4' }, { apiKey: 'sk-e2e' });
 
   it('says at start how it reaches the database', () => {
     const line = t.logs.find((l) => l.includes('"context":"Database"')) ?? '';

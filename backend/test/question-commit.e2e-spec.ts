@@ -1,6 +1,6 @@
-import { startOpenAIUpstream, type OpenAIUpstream } from './upstream/openai-upstream.mjs';
-import { CHAT_ENV, createSession, eventually, messagesInDb, send, sendJson } from './support/chat.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
+import { eventually } from '@pulse/testkit';
+import { createSession, messagesInDb, send, sendJson } from './support/chat.js';
+import { useChatApp } from './support/test-app.js';
 import { TEST_DB_KIND } from './support/test-database.js';
 
 const POISON = 'This question fails at COMMIT';
@@ -11,12 +11,8 @@ const POISON = 'This question fails at COMMIT';
  * the question after every statement of the transaction has succeeded and the model was asked.
  */
 describe('POST /api/chat/send when the question cannot be committed', () => {
-  let upstream: OpenAIUpstream;
-  let t: TestApp;
-
+  const { t, upstream } = useChatApp();
   beforeAll(async () => {
-    upstream = await startOpenAIUpstream();
-    t = await startTestApp({ ...CHAT_ENV, AI_PROVIDER: 'openai', OPENAI_BASE_URL: upstream.url });
     await t.db.execScript(`
       create function public.fail_at_commit() returns trigger language plpgsql as $$
       begin
@@ -29,18 +25,12 @@ describe('POST /api/chat/send when the question cannot be committed', () => {
         when (new.content = '${POISON}') execute function public.fail_at_commit();
     `);
   });
-  afterAll(async () => {
-    await t?.close();
-    await upstream?.close();
-  });
-  beforeEach(() => upstream.reset());
 
   /**
    * Every request the model got was hung up on. On Postgres the request is out while the commit
    * sleeps; PGlite runs in Pulse's own thread, so there it is aborted before it leaves.
    */
-  const noModelCallLeft = () =>
-    eventually(async () => (upstream.requests.every((r) => r.aborted) ? true : undefined), 5000);
+  const noModelCallLeft = () => eventually('every model call aborted', () => upstream.requests.every((r) => r.aborted));
 
   it('answers a JSON send with the commit error, stores nothing, and aborts the model call', async () => {
     const u = await t.user();

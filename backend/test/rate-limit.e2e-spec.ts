@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { send } from './support/chat.js';
 import { expectError } from './support/errors.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
+import { startTestApp, type TestApp, useTestApp } from './support/test-app.js';
 
 const SESSIONS = '/api/chat/sessions';
 
@@ -13,11 +13,7 @@ function expectRetryAfter(value: string | null | undefined): void {
 }
 
 describe('rate limiting per user', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp({ RATE_LIMIT_PER_MINUTE: '3' });
-  });
-  afterAll(() => t.close());
+  const t = useTestApp({ RATE_LIMIT_PER_MINUTE: '3' });
 
   it('refuses a user past RATE_LIMIT_PER_MINUTE with 429 RATE_LIMITED, without affecting another user', async () => {
     const a = await t.user();
@@ -99,11 +95,7 @@ describe('one budget per user across every authenticated endpoint', () => {
 });
 
 describe('a separate budget for sends (RATE_LIMIT_SENDS_PER_MINUTE)', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp({ RATE_LIMIT_PER_MINUTE: '100', RATE_LIMIT_SENDS_PER_MINUTE: '2' });
-  });
-  afterAll(() => t.close());
+  const t = useTestApp({ RATE_LIMIT_PER_MINUTE: '100', RATE_LIMIT_SENDS_PER_MINUTE: '2' });
 
   it('refuses the third send of the minute, JSON and stream alike, while reading stays allowed', async () => {
     const a = await t.user();

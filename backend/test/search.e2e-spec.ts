@@ -1,10 +1,9 @@
 import { jest } from '@jest/globals';
 import request from 'supertest';
-import type { Role } from '../src/sessions/messages.repository.js';
-import { appendBranch } from './support/chat.js';
 import { expectError } from './support/errors.js';
 import { AWKWARD_QUERIES } from './support/search.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
+import { seed } from './support/seed.js';
+import { type TestApp, useTestApp } from './support/test-app.js';
 
 jest.setTimeout(60_000);
 
@@ -16,17 +15,9 @@ interface Item {
 }
 
 describe('searching sessions (GET /api/chat/sessions?q=)', () => {
-  let t: TestApp;
+  const t = useTestApp();
 
-  beforeAll(async () => {
-    t = await startTestApp();
-  });
-  afterAll(() => t.close());
-
-  async function session(u: User, title: string, contents: [Role, string][] = []) {
-    const id = (await request(t.url).post('/api/chat/sessions').set(u.auth).send({ title })).body.id as string;
-    return { id, messages: await appendBranch(t, u.id, id, contents) };
-  }
+  const { session } = seed(t);
 
   const search = async (u: User, query: Record<string, string | number | boolean>) => {
     const res = await request(t.url).get('/api/chat/sessions').set(u.auth).query(query);

@@ -1,8 +1,7 @@
+import { partsOf, readSse } from '@pulse/testkit';
 import { connect, type Socket } from 'node:net';
-import { startOpenAIUpstream, type OpenAIUpstream } from './upstream/openai-upstream.mjs';
-import { CHAT_ENV, send, storedMessages } from './support/chat.js';
-import { partsOf, readSse } from './support/sse.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
+import { send, storedMessages } from './support/chat.js';
+import { useChatApp } from './support/test-app.js';
 
 interface SlowClient {
   /** What the server wrote before it closed the connection. */
@@ -38,23 +37,10 @@ function slowClient(url: string, opening: string, piece: string): Promise<SlowCl
 }
 
 describe('slow clients: header and request timeouts close them, streamed answers are not cut', () => {
-  let upstream: OpenAIUpstream;
-  let t: TestApp;
-
-  beforeAll(async () => {
-    upstream = await startOpenAIUpstream();
-    t = await startTestApp({
-      ...CHAT_ENV,
-      AI_PROVIDER: 'openai',
-      OPENAI_BASE_URL: upstream.url,
-      HTTP_HEADERS_TIMEOUT_SECONDS: '1',
-      HTTP_REQUEST_TIMEOUT_SECONDS: '1.5',
-      SSE_HEARTBEAT_SECONDS: '0.2',
-    });
-  });
-  afterAll(async () => {
-    await t?.close();
-    await upstream?.close();
+  const { t, upstream } = useChatApp({
+    HTTP_HEADERS_TIMEOUT_SECONDS: '1',
+    HTTP_REQUEST_TIMEOUT_SECONDS: '1.5',
+    SSE_HEARTBEAT_SECONDS: '0.2',
   });
 
   it('closes a connection whose headers trickle in with 408 after HTTP_HEADERS_TIMEOUT_SECONDS', async () => {

@@ -1,9 +1,22 @@
+import {
+  BACKEND_DIR,
+  buildBackend,
+  type BuiltServer,
+  eventually,
+  newUserId,
+  type OpenAIUpstream,
+  partsOf,
+  readSse,
+  signToken,
+  spawnBuiltServer,
+  type SseItem,
+  startOpenAIUpstream,
+  TEST_SECRET,
+  TEST_SERVER_ENV,
+  waitReady,
+} from '@pulse/testkit';
 import { jest } from '@jest/globals';
-import { buildBackend, spawnBuiltServer, until, waitReady, type BuiltServer } from './support/server-process.js';
-import { partsOf, readSse, type SseItem } from './support/sse.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
-import { newUserId, signToken, TEST_SECRET } from './support/tokens.js';
-import { startOpenAIUpstream, type OpenAIUpstream } from './upstream/openai-upstream.mjs';
 
 jest.setTimeout(90_000);
 
@@ -21,7 +34,7 @@ describe('SIGTERM drain limit (built server)', () => {
   const servers: BuiltServer[] = [];
 
   const start = async () => {
-    const server = await spawnBuiltServer(env);
+    const server = await spawnBuiltServer({ cwd: BACKEND_DIR, env: { ...TEST_SERVER_ENV, ...env } });
     servers.push(server);
     await waitReady(server);
     return server;
@@ -45,7 +58,7 @@ describe('SIGTERM drain limit (built server)', () => {
   }, 120_000);
 
   afterAll(async () => {
-    for (const s of servers) if (!s.gone()) s.proc.kill('SIGKILL');
+    for (const s of servers) if (s.running()) s.child.kill('SIGKILL');
     await Promise.all(servers.map((s) => s.exited));
     await upstream?.close();
     await db?.drop();
@@ -73,13 +86,15 @@ describe('SIGTERM drain limit (built server)', () => {
       return { items, deltas: () => deltas };
     };
     const long = await open('tell me a long story');
-    await until('the long answer streams', () => long.deltas() >= 3);
+    await eventually('the long answer streams', () => long.deltas() >= 3, { timeoutMs: 30_000 });
     const short = await open('and a short one');
-    await until('the short answer streams', () => short.deltas() >= 1);
+    await eventually('the short answer streams', () => short.deltas() >= 1, { timeoutMs: 30_000 });
 
     const signalledAt = Date.now();
-    server.proc.kill('SIGTERM');
-    await until('readiness fails', async () => (await fetch(`${server.url}/health/ready`)).status === 503);
+    server.child.kill('SIGTERM');
+    await eventually('readiness fails', async () => (await fetch(`${server.url}/health/ready`)).status === 503, {
+      timeoutMs: 30_000,
+    });
     // Sends refused while draining cost nothing: the balancer's retry on another replica is the one charged.
     for (let i = 0; i < 3; i++) {
       const refused = await fetch(`${server.url}/api/chat/send`, {

@@ -1,3 +1,4 @@
+import { eventually, Hopeless, newUserId, signToken, TEST_SECRET } from '@pulse/testkit';
 import { jest } from '@jest/globals';
 import { execFile, spawn } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -7,9 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { eventually } from './support/chat.js';
 import { createTestDatabase, TEST_DB, type TestDatabase } from './support/test-database.js';
-import { newUserId, signToken, TEST_SECRET } from './support/tokens.js';
 
 // Each case starts the built server; a start on a new embedded folder runs initdb.
 jest.setTimeout(60_000);
@@ -77,10 +76,14 @@ async function start(env: Record<string, string>, cwd = tmpdir()): Promise<Start
       ok();
     }),
   );
-  const port = await eventually(async () => {
-    if (exited) throw new Error(`server exited:\n${out}`);
-    return /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out)?.[1];
-  }, 45_000);
+  const port = await eventually(
+    'the server listening',
+    () => {
+      if (exited) throw new Hopeless(`server exited:\n${out}`);
+      return /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out)?.[1];
+    },
+    { timeoutMs: 45_000 },
+  );
   return {
     url: `http://127.0.0.1:${port}`,
     output: () => out,
@@ -260,7 +263,7 @@ describe('start-up: .env and CORS origins', () => {
         .output()
         .split('\n')
         .filter((l) => l.includes('refused a browser request from origin'));
-    await eventually(async () => (refusals().length >= 2 ? true : undefined));
+    await eventually('both refusals logged', () => refusals().length >= 2);
     expect(refusals().filter((l) => l.includes('https://evil.example'))).toHaveLength(1);
     expect(refusals().filter((l) => l.includes('https://other.example'))).toHaveLength(1);
     expect(refusals()[0]).toContain('not in CORS_ORIGINS (https://shop.example, http://localhost:3000)');

@@ -1,30 +1,13 @@
+import { eventually } from '@pulse/testkit';
 import { BackgroundJobs } from '../src/memory/background-jobs.js';
-import { CHAT_ENV, eventually, sendJson } from './support/chat.js';
-import { startTestApp, TEST_DB, type TestApp } from './support/test-app.js';
-import { startOpenAIUpstream, type OpenAIUpstream } from './upstream/openai-upstream.mjs';
+import { sendJson } from './support/chat.js';
+import { TEST_DB, useChatApp } from './support/test-app.js';
 
 const CHAT_MODEL = 'chat-model';
 const TITLE_MODEL = 'title-model';
 
 describe(`titles by the model (${TEST_DB})`, () => {
-  let upstream: OpenAIUpstream;
-  let t: TestApp;
-
-  beforeAll(async () => {
-    upstream = await startOpenAIUpstream();
-    t = await startTestApp({
-      ...CHAT_ENV,
-      AI_PROVIDER: 'openai',
-      OPENAI_BASE_URL: upstream.url,
-      OPENAI_MODEL: CHAT_MODEL,
-      TITLE_MODEL,
-    });
-  });
-  afterAll(async () => {
-    await t?.close();
-    await upstream?.close();
-  });
-  beforeEach(() => upstream.reset());
+  const { t, upstream } = useChatApp({ OPENAI_MODEL: CHAT_MODEL, TITLE_MODEL });
 
   const jobsDone = () => t.app.get(BackgroundJobs).idle();
   const titleRequests = () => upstream.requests.filter((r) => r.body.model === TITLE_MODEL);
@@ -62,7 +45,7 @@ describe(`titles by the model (${TEST_DB})`, () => {
     const first = await sendJson(t, u.auth, { message: 'Plan my trip' });
     const id = first.body.session_id as string;
     // The title request is out; the user renames before it comes back.
-    await eventually(async () => (titleRequests().length === 1 ? true : undefined));
+    await eventually('the title requested', () => titleRequests().length === 1);
     const renamed = await fetch(`${t.url}/api/chat/sessions/${id}`, {
       method: 'PUT',
       headers: { ...u.auth, 'Content-Type': 'application/json' },

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { spawnBuiltServer, waitReady } from '../../backend/test/support/built-server.mjs';
+import { spawnBuiltServer, waitReady } from '@pulse/testkit';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 // Another checkout's built backend (e.g. the code before an optimisation) to measure instead.

@@ -5,9 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { SignJWT } from 'jose';
 import pg from 'pg';
-import { createPostgresDatabase } from '../../backend/test/support/built-server.mjs';
+import { createPostgresDatabase, newUserId, signToken } from '@pulse/testkit';
 import { cpuMeter, machineSettled, settled } from './cpu.mjs';
 import { findPgbench, pgbenchScript, recordSendSql, runPgbench, seedPgbench } from './pgbench.mjs';
 import { cleanups, log, pulseEnv, startPulse, stop } from './processes.mjs';
@@ -63,17 +62,7 @@ const streamSeconds = (clients) => (clients === 1 ? 2 : 1) * SETTINGS.streamSeco
 const directSeconds = (clients) => (clients === 1 ? 2 : 1) * SETTINGS.directSeconds;
 
 export async function mintTokens(secret, count) {
-  const key = new TextEncoder().encode(secret);
-  return Promise.all(
-    Array.from({ length: count }, () =>
-      new SignJWT({ role: 'authenticated' })
-        .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-        .setSubject(randomUUID())
-        .setIssuedAt()
-        .setExpirationTime('2h')
-        .sign(key),
-    ),
-  );
+  return Promise.all(Array.from({ length: count }, () => signToken(newUserId(), { secret, expiresIn: '2h' })));
 }
 
 /** One session per user, created through the API (which also provisions the user). */

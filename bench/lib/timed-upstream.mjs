@@ -14,7 +14,7 @@
 //        none has arrived for QUIET_MS: a load's cut-off sends are answered before the pace changes
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { startOpenAIUpstream } from '../../backend/test/upstream/openai-upstream.mjs';
+import { startOpenAIUpstream } from '@pulse/testkit';
 
 const now = () => performance.timeOrigin + performance.now();
 const NONCE = /bench-([0-9a-z]+)/g;

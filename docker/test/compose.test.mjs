@@ -10,12 +10,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startOpenAIUpstream } from '../../backend/test/upstream/openai-upstream.mjs';
+import { eventually, startOpenAIUpstream } from '@pulse/testkit';
 import {
   assertKept,
   composeCommands,
   converse,
-  eventually,
   freePort,
   newUserId,
   ROOT,
@@ -144,11 +143,14 @@ describe('the compose stack (docker/compose.yaml)', () => {
   });
 
   it("reports healthy through the image's HEALTHCHECK", async () => {
-    await eventually(async () => (await inspect('pulse', '{{.State.Health.Status}}')) === 'healthy', {
-      timeoutMs: 90_000,
-      intervalMs: 1000,
-      what: 'health status healthy',
-    });
+    await eventually(
+      'health status healthy',
+      async () => (await inspect('pulse', '{{.State.Health.Status}}')) === 'healthy',
+      {
+        timeoutMs: 90_000,
+        intervalMs: 1000,
+      },
+    );
   });
 
   it('restarting the pulse container stops it cleanly and loses nothing', async () => {

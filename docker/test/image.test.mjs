@@ -7,19 +7,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startOpenAIUpstream } from '../../backend/test/upstream/openai-upstream.mjs';
-import {
-  assertKept,
-  converse,
-  eventually,
-  freePort,
-  newUserId,
-  run,
-  runId,
-  secret,
-  signHs256,
-  waitReady,
-} from './support.mjs';
+import { eventually, startOpenAIUpstream } from '@pulse/testkit';
+import { assertKept, converse, freePort, newUserId, run, runId, secret, signHs256, waitReady } from './support.mjs';
 
 const IMAGE = process.env.PULSE_TEST_IMAGE;
 const STOP_TIMEOUT_S = 40;
@@ -119,11 +108,14 @@ describe('the Pulse image (docker run)', () => {
   });
 
   it("reports healthy through the image's HEALTHCHECK", async () => {
-    await eventually(async () => (await inspect(names[0], '{{.State.Health.Status}}')) === 'healthy', {
-      timeoutMs: 90_000,
-      intervalMs: 1000,
-      what: 'health status healthy',
-    });
+    await eventually(
+      'health status healthy',
+      async () => (await inspect(names[0], '{{.State.Health.Status}}')) === 'healthy',
+      {
+        timeoutMs: 90_000,
+        intervalMs: 1000,
+      },
+    );
   });
 
   it('stops cleanly on SIGTERM (docker stop) within the stop timeout', async () => {

@@ -8,7 +8,7 @@ import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startOpenAIUpstream } from '../../backend/test/upstream/openai-upstream.mjs';
+import { startOpenAIUpstream } from '@pulse/testkit';
 import { assertKept, converse, freePort, newUserId, ROOT, run, secret, signHs256, waitReady } from './support.mjs';
 
 // What docker/Dockerfile's final stage holds, in the same layout.
@@ -55,7 +55,7 @@ describe('production install (npm ci --omit=dev) of the built tree', () => {
   });
 
   it('has no development packages installed', () => {
-    for (const dev of ['typescript', 'jest', '@nestjs/testing', 'vite']) {
+    for (const dev of ['typescript', 'jest', '@nestjs/testing', 'vite', '@pulse/testkit']) {
       assert.equal(existsSync(join(dir, 'node_modules', dev)), false, `${dev} is a devDependency`);
     }
   });

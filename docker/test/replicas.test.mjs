@@ -12,13 +12,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startOpenAIUpstream } from '../../backend/test/upstream/openai-upstream.mjs';
+import { eventually, startOpenAIUpstream } from '@pulse/testkit';
 import {
   assertKept,
   composeCommands,
   converse,
   echo,
-  eventually,
   freePort,
   getSession,
   liveStream,
@@ -161,12 +160,13 @@ describe('three replicas behind HAProxy (docker/compose.replicas.yaml)', () => {
       // Round-robin over the replicas the health checks have marked up, until all three answered.
       const seen = new Set();
       await eventually(
+        'all three replicas ready behind the balancer',
         async () => {
           const res = await fetch(`${base}/health/ready`, { signal: AbortSignal.timeout(2000) });
           if (res.status === 200) seen.add(res.headers.get('x-served-by'));
           return seen.size === 3;
         },
-        { timeoutMs: 120_000, intervalMs: 200, what: 'all three replicas ready behind the balancer' },
+        { timeoutMs: 120_000, intervalMs: 200 },
       );
       assert.deepEqual([...seen].sort(), REPLICAS);
     } catch (err) {
@@ -327,7 +327,10 @@ describe('three replicas behind HAProxy (docker/compose.replicas.yaml)', () => {
     // Draining: its readiness fails at once (503), so the balancer takes it out of the rotation.
     const own = `http://127.0.0.1:${ports[victim.toUpperCase()]}/health/ready`;
     const readiness = async () => (await fetch(own).catch(() => ({ status: 'gone' }))).status;
-    await eventually(async () => (await readiness()) !== 200, { intervalMs: 50, what: `${victim} draining` });
+    await eventually(`${victim} draining`, async () => (await readiness()) !== 200, {
+      timeoutMs: 60_000,
+      intervalMs: 50,
+    });
     const atDrain = s.deltas();
     assert.ok(atDrain < chunks.length, 'the answer was still streaming when its replica began to drain');
 

@@ -3,10 +3,11 @@
 // drive servers started from pruned installs and images, not from the workspace.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { eventually, Hopeless } from '@pulse/testkit';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -15,8 +16,8 @@ export const runId = () => `${Date.now().toString(36)}${randomBytes(3).toString(
 
 export const secret = () => randomBytes(32).toString('base64url');
 
-// Below the ephemeral range, so no outgoing connection takes it before the container listens.
-export { freePort } from '../../backend/test/support/built-server.mjs';
+// freePort: below the ephemeral range, so no outgoing connection takes it before the container listens.
+export { freePort, newUserId } from '@pulse/testkit';
 
 /** Runs a command; resolves with stdout, rejects with its stderr in the message. */
 export function run(cmd, args, options = {}) {
@@ -94,27 +95,6 @@ export function withoutPublishedPorts(file, service) {
   return stripped;
 }
 
-/** An error that stops `eventually` at once (the thing waited for can no longer happen). */
-export class Hopeless extends Error {}
-
-/** Polls until `check` returns a truthy value (or throws no more), up to `timeoutMs`. */
-export async function eventually(check, { timeoutMs = 60_000, intervalMs = 250, what = 'condition' } = {}) {
-  const until = Date.now() + timeoutMs;
-  let last;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value) return value;
-      last = new Error(`${what}: got ${JSON.stringify(value)}`);
-    } catch (err) {
-      if (err instanceof Hopeless) throw err;
-      last = err;
-    }
-    if (Date.now() > until) throw new Error(`${what} not reached in ${timeoutMs} ms: ${last?.message}`);
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
-
 /** An HS256 JWT as a host site would sign it for its visitor. */
 export function signHs256(sub, key, claims = {}) {
   const enc = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
@@ -123,18 +103,17 @@ export function signHs256(sub, key, claims = {}) {
   return `${body}.${createHmac('sha256', key).update(body).digest('base64url')}`;
 }
 
-export const newUserId = () => randomUUID();
-
 const authed = (token, extra = {}) => ({ authorization: `Bearer ${token}`, ...extra });
 
 export async function waitReady(base, { timeoutMs = 60_000, alive = () => true } = {}) {
   return eventually(
+    `${base}/health/ready answering 200`,
     async () => {
       if (!alive()) throw new Hopeless(`${base}: the server has exited`);
       const res = await fetch(`${base}/health/ready`, { signal: AbortSignal.timeout(2000) });
       return res.status === 200 ? res.json() : false;
     },
-    { timeoutMs, what: `${base}/health/ready answering 200` },
+    { timeoutMs, intervalMs: 250 },
   );
 }
 
@@ -175,7 +154,7 @@ export async function getSession(base, token, sessionId) {
   return JSON.parse(text);
 }
 
-/** What the fake upstream echoes for a question (backend/test/upstream/openai-upstream.mjs). */
+/** What the fake upstream echoes for a question (testkit/openai-upstream.mjs). */
 export const echo = (question) => `Echo: ${question}`;
 
 /**

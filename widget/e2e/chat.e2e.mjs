@@ -2,6 +2,7 @@
 // stand-in: streaming, stop, retry after an upstream failure, token expiry, signed out.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { eventually } from '@pulse/testkit';
 import {
   assistant,
   button,
@@ -13,7 +14,6 @@ import {
   rememberedSession,
   send,
   sleep,
-  until,
   useStack,
   userMessages,
 } from './harness.mjs';
@@ -92,15 +92,14 @@ describe('embedded by script tag on another origin', () => {
     await chat(page).getByText('Stopped.').waitFor();
     await idle(page);
 
-    await until(() => stack.upstream.requests[0]?.aborted, 'the upstream request to be aborted');
+    await eventually('the upstream request to be aborted', () => stack.upstream.requests[0]?.aborted);
     const shown = (await md.textContent()).trim();
     assert.match(shown, /^word0 word1 word2/);
     assert.ok(!shown.includes('word59'), 'the answer stopped early');
 
     const sessionId = await rememberedSession(page, user.id);
-    const reply = await until(
-      async () => (await storedMessages(user.token, sessionId)).find((m) => m.role === 'assistant'),
-      'the stored answer',
+    const reply = await eventually('the stored answer', async () =>
+      (await storedMessages(user.token, sessionId)).find((m) => m.role === 'assistant'),
     );
     assert.equal(reply.metadata.interrupted, true);
     assert.ok(reply.content.startsWith(shown), `stored "${reply.content}" begins with what was shown`);

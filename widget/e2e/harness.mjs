@@ -11,8 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { startBuiltServer } from '../../backend/test/support/built-server.mjs';
-import { startOpenAIUpstream } from '../../backend/test/upstream/openai-upstream.mjs';
+import { startBuiltServer, startOpenAIUpstream } from '@pulse/testkit';
 import { launch } from '../test/helpers.mjs';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -300,17 +299,6 @@ export async function send(page, text) {
 
 /** Waits until no answer is streaming (the Send button is back). */
 export const idle = (page) => button(page, 'Send').waitFor();
-
-/** Resolves with `check()`'s first truthy value, polled until `timeout` ms have passed. */
-export async function until(check, what, timeout = 10_000) {
-  const end = Date.now() + timeout;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 /** The session the widget remembers for this user (it stores only the id, keyed by `sub`). */
 export const rememberedSession = (page, sub) =>

@@ -1,9 +1,9 @@
 // The widget on hard host pages (hostile CSS, a strict CSP), answers carrying XSS vectors, the
-// backend's own demo page, and the README screenshots (written to docs/screenshots/).
+// backend's own demo page, and the README screenshots (written to docs/screenshots/ with UPDATE_SCREENSHOTS=1).
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { screenshotDir } from '@pulse/testkit';
 import { ROOT, assistant, chat, idle, input, launcher, openChat, openPage, send, useStack } from './harness.mjs';
 
 let stack;
@@ -203,7 +203,7 @@ describe('answers carrying XSS vectors', () => {
 });
 
 describe('README screenshots', () => {
-  const DIR = join(ROOT, 'docs/screenshots');
+  const DIR = screenshotDir(join(ROOT, 'docs/screenshots'));
   const ANSWER = [
     'For espresso we recommend **Colombia Huila**:',
     '',
@@ -231,7 +231,6 @@ describe('README screenshots', () => {
   }
 
   test('bubble closed and the panel open in light, dark and on a phone', async () => {
-    await mkdir(DIR, { recursive: true });
     const page = await openPage(browser, undefined, { colorScheme: 'light' });
     await page.goto(`${stack.api}/demo/`);
     await launcher(page).waitFor();

@@ -6,7 +6,7 @@
 // land on another replica, and the test checks that it did.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { createPostgresDatabase, startBalancer } from '../../backend/test/support/built-server.mjs';
+import { createPostgresDatabase, eventually, startBalancer } from '@pulse/testkit';
 import {
   assistant,
   button,
@@ -18,7 +18,6 @@ import {
   showing,
   shownAnswer,
   startServer,
-  until,
   useStack,
 } from './harness.mjs';
 
@@ -104,7 +103,7 @@ describe('three replicas behind a round-robin balancer', () => {
     );
     assert.equal(resumes[0].status, 200, 'the answer was still in flight when the widget resumed it');
     const sessionId = await rememberedSession(page, user.id);
-    const stored = await until(() => stack.storedAnswer(user.token, sessionId), 'the stored answer');
+    const stored = await eventually('the stored answer', () => stack.storedAnswer(user.token, sessionId));
     assert.equal(stored.content, words.join(' '));
     assert.equal(await assistant(page).count(), 1);
     assert.equal(await shownAnswer(page), stored.content);
@@ -127,15 +126,15 @@ describe('three replicas behind a round-robin balancer', () => {
 
     // The stopped stream can end, relayed through Redis, before the stop's own response reaches the
     // page: the widget is idle then, but the response may still be on its way.
-    const [stop] = await until(() => {
+    const [stop] = await eventually('the stop request through the balancer', () => {
       const stops = servedFor(page, '/stop');
       return stops.length ? stops : undefined;
-    }, 'the stop request through the balancer');
+    });
     assert.ok(stop.by !== producer, `the stop landed away from ${producer}: ${JSON.stringify(stop)}`);
     assert.equal(stop.status, 200, 'an answer was in flight to stop');
-    await until(() => stack.upstream.requests[0]?.aborted, 'the model call to be aborted');
+    await eventually('the model call to be aborted', () => stack.upstream.requests[0]?.aborted);
     const sessionId = await rememberedSession(page, user.id);
-    const stored = await until(() => stack.storedAnswer(user.token, sessionId), 'the stored answer');
+    const stored = await eventually('the stored answer', () => stack.storedAnswer(user.token, sessionId));
     assert.equal(stored.metadata.interrupted, true);
     assert.equal(await shownAnswer(page), stored.content);
     assert.ok(stored.content.split(' ').length < words.length, 'the answer stopped before its end');

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { connect, createServer } from 'node:net';
 import { describe, test } from 'node:test';
+import { eventually } from '@pulse/testkit';
 import {
   assistant,
   button,
@@ -14,7 +15,6 @@ import {
   rememberedSession,
   showing,
   shownAnswer,
-  until,
   useStack,
 } from './harness.mjs';
 
@@ -64,7 +64,7 @@ describe('answers that outlive the page', () => {
 
     assert.ok(resumes.length >= 1, 'the widget resumed the answer in flight');
     const sessionId = await rememberedSession(page, user.id);
-    const stored = await until(() => stack.storedAnswer(user.token, sessionId), 'the stored answer');
+    const stored = await eventually('the stored answer', () => stack.storedAnswer(user.token, sessionId));
     assert.equal(stored.content, words.join(' '));
     assert.equal(await assistant(page).count(), 1);
     assert.equal(await shownAnswer(page), stored.content);
@@ -94,7 +94,7 @@ describe('answers that outlive the page', () => {
 
     assert.ok(resumes.length >= 1 && resumes.every((id) => Number(id) > 0), `resumed with Last-Event-ID: ${resumes}`);
     const sessionId = await rememberedSession(page, user.id);
-    const stored = await until(() => stack.storedAnswer(user.token, sessionId), 'the stored answer');
+    const stored = await eventually('the stored answer', () => stack.storedAnswer(user.token, sessionId));
     assert.equal(stored.content, words.join(' '));
     assert.equal(await shownAnswer(page), stored.content);
     await page.context().close();
@@ -110,9 +110,9 @@ describe('answers that outlive the page', () => {
     await chat(page).getByText('Stopped.').waitFor();
     await idle(page);
 
-    await until(() => stack.upstream.requests[0]?.aborted, 'the upstream request to be aborted');
+    await eventually('the upstream request to be aborted', () => stack.upstream.requests[0]?.aborted);
     const sessionId = await rememberedSession(page, user.id);
-    const stored = await until(() => stack.storedAnswer(user.token, sessionId), 'the stored answer');
+    const stored = await eventually('the stored answer', () => stack.storedAnswer(user.token, sessionId));
     assert.equal(stored.metadata.interrupted, true);
     assert.equal(await shownAnswer(page), stored.content.trim());
     assert.ok(stored.content.split(' ').length < words.length);

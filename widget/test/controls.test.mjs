@@ -5,7 +5,10 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { beforeEach, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { screenshotDir } from '@pulse/testkit';
 import { events, html, jwt, openPage, useServer } from './helpers.mjs';
 
 const TOKEN = jwt('user-1');
@@ -353,9 +356,7 @@ describe('languages', () => {
 
 describe('README screenshots', () => {
   test('the message controls and the chats list (docs/screenshots/controls-*.png)', async () => {
-    const { mkdir } = await import('node:fs/promises');
-    const dir = new URL('../../docs/screenshots/', import.meta.url);
-    await mkdir(dir, { recursive: true });
+    const dir = screenshotDir(fileURLToPath(new URL('../../docs/screenshots/', import.meta.url)));
     server.api.addSession('Espresso beans', 2, { daysAgo: 1 });
     server.api.addSession('Delivery to Iceland', 2, { daysAgo: 2 });
     const page = await openChat('/', {
@@ -380,7 +381,7 @@ describe('README screenshots', () => {
     await page.mouse.move(0, 0);
     const panel = page.locator('pulse-chat [part=panel]');
     await panel.screenshot({
-      path: new URL('controls-messages.png', dir).pathname,
+      path: join(dir, 'controls-messages.png'),
       animations: 'disabled',
       caret: 'hide',
     });
@@ -391,7 +392,7 @@ describe('README screenshots', () => {
     await button(chat(page), 'Delete: Delivery to Iceland').click();
     await chat(page).getByText('Delete “Delivery to Iceland” for good?').waitFor();
     await panel.screenshot({
-      path: new URL('controls-chats.png', dir).pathname,
+      path: join(dir, 'controls-chats.png'),
       animations: 'disabled',
       caret: 'hide',
     });

@@ -1,10 +1,9 @@
+import { eventually, type OpenAIUpstream, startOpenAIUpstream } from '@pulse/testkit';
 import diagnostics from 'node:diagnostics_channel';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { once } from 'node:events';
 import { aiRequest, drain, expectCode, withinMs } from '../../test/support/ai-stream.js';
-import { eventually } from '../../test/support/chat.js';
-import { startOpenAIUpstream, type OpenAIUpstream } from '../../test/upstream/openai-upstream.mjs';
 import type { AiRequest } from './ai-provider.js';
 import { OpenAiProvider } from './openai.provider.js';
 
@@ -308,7 +307,7 @@ describe('OpenAiProvider connections', () => {
   // The answer is whole at its [DONE]; its connection is free for the next once the body's end was read.
   let bodiesEnded = 0;
   const onEnded = () => (bodiesEnded += 1);
-  const connectionFree = (n: number) => eventually(async () => (bodiesEnded >= n ? true : undefined));
+  const connectionFree = (n: number) => eventually(`${n} response bodies ended`, () => bodiesEnded >= n);
   beforeEach(() => {
     bodiesEnded = 0;
     diagnostics.subscribe('undici:request:trailers', onEnded);

@@ -1,10 +1,9 @@
+import { eventually, type OpenAIUpstream, startOpenAIUpstream } from '@pulse/testkit';
 import diagnostics from 'node:diagnostics_channel';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { once } from 'node:events';
 import { aiRequest, drain, expectCode, withinMs } from '../../test/support/ai-stream.js';
-import { eventually } from '../../test/support/chat.js';
-import { startOpenAIUpstream, type OpenAIUpstream } from '../../test/upstream/openai-upstream.mjs';
 import type { AiRequest } from './ai-provider.js';
 import { SupabaseProvider, resolveEdgeFunction } from './supabase.provider.js';
 
@@ -215,7 +214,7 @@ describe('SupabaseProvider against an edge function', () => {
         });
         expect((await drain(provider.stream(request()))).text).toBe('Lyon.');
         // Free for the next answer once the body's end was read.
-        await eventually(async () => (bodiesEnded >= i ? true : undefined));
+        await eventually(`${i} response bodies ended`, () => bodiesEnded >= i);
       }
       expect(edge.seen.connections - before).toBeLessThanOrEqual(1);
       expect(edge.requests).toHaveLength(3);

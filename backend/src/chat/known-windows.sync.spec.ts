@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { eventually } from '../../test/support/chat.js';
+import { eventually } from '@pulse/testkit';
 import type { AppConfig } from '../config/app-config.js';
 import { SessionChanges } from '../sessions/session-changes.js';
 import { KnownWindows, type KnownWindow } from './known-windows.js';
@@ -35,7 +35,7 @@ describe('KnownWindowsSync (two replicas on the machine’s Redis)', () => {
   const window = (leafId: string): KnownWindow => ({ userId: 'u', leafId, systemPrompt: null, turns: [] });
   // Every subscriber hears the announcements in the order Redis took them.
   const sizeIs = (known: KnownWindows, size: number) =>
-    eventually(async () => (known.size === size ? true : undefined));
+    eventually(`${size} remembered windows`, () => known.size === size);
 
   it('tells the other replicas which sessions it changed, so they forget their windows of them', async () => {
     knownA.remember('s-marker-1', window('m1'));

@@ -1,4 +1,4 @@
-import { readSse, type SseItem } from './sse.js';
+import { readSse, type SseItem } from '@pulse/testkit';
 
 export type Auth = { Authorization: string };
 type Part = Record<string, unknown> & { type: string };

@@ -1,5 +1,3 @@
-import { randomUUID } from 'node:crypto';
-import { MessagesRepository, type Role } from '../../src/sessions/messages.repository.js';
 import type { TestApp } from './test-app.js';
 
 export type Auth = { Authorization: string };
@@ -69,44 +67,4 @@ export async function createSession(t: TestApp, auth: Auth, body: Record<string,
   });
   if (res.status !== 201) throw new Error(`create session: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { id: string }).id;
-}
-
-/** Polls until `check` returns a value (not undefined) or the time is up. */
-export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 3000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-/** Settings every chat e2e app shares: no rate limit getting in the way of a test's bursts. */
-export const CHAT_ENV = { RATE_LIMIT_PER_MINUTE: '0' };
-
-/**
- * Stores `contents` in a fresh session as one branch (each message under the one before, the
- * leaf following), as the chat service would, without asking a model. Resolves with their ids.
- */
-export function appendBranch(
-  t: TestApp,
-  userId: string,
-  sessionId: string,
-  contents: [Role, string][],
-): Promise<string[]> {
-  const messages = new MessagesRepository();
-  return t.db.asUser(userId, async (tx) => {
-    const ids: string[] = [];
-    let leaf: string | null = null;
-    for (const [role, content] of contents) {
-      const id = randomUUID();
-      if (!(await messages.append(tx, sessionId, role, content, {}, id, { parentId: leaf, ifLeaf: leaf }))) {
-        throw new Error(`session ${sessionId} is missing`);
-      }
-      ids.push(id);
-      leaf = id;
-    }
-    return ids;
-  });
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { freePort } from './server-process.js';
+import { freePort } from '@pulse/testkit';
 
 const run = promisify(execFile);
 

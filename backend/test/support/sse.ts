@@ -1,3 +1,5 @@
+// The AI SDK's reading of a Pulse stream, for the backend specs (the SDK is a backend devDependency);
+// plain SSE reading is @pulse/testkit's readSse.
 import {
   parseJsonEventStream,
   readUIMessageStream,
@@ -5,50 +7,6 @@ import {
   type UIMessage,
   type UIMessageChunk,
 } from 'ai';
-import { EventSourceParserStream } from 'eventsource-parser/stream';
-
-/** One thing that arrived on an SSE stream, with when it arrived (ms since `readSse` began). */
-export type SseItem =
-  { kind: 'event'; id?: string; data: string; at: number } | { kind: 'comment'; text: string; at: number };
-
-/**
- * Reads a Server-Sent Events body as it arrives, heartbeat comments included
- * (EventSource and the AI SDK drop those, so tests that count them need this).
- */
-export async function readSse(
-  body: ReadableStream<Uint8Array>,
-  onItem?: (item: SseItem, all: SseItem[]) => void,
-): Promise<SseItem[]> {
-  const started = performance.now();
-  const items: SseItem[] = [];
-  const push = (item: SseItem) => {
-    items.push(item);
-    onItem?.(item, items);
-  };
-  const events = body.pipeThrough(new TextDecoderStream()).pipeThrough(
-    new EventSourceParserStream({
-      onComment: (text) => push({ kind: 'comment', text: text.trim(), at: performance.now() - started }),
-    }),
-  );
-  for await (const event of events) {
-    push({ kind: 'event', id: event.id, data: event.data, at: performance.now() - started });
-  }
-  return items;
-}
-
-type SseEvent = Extract<SseItem, { kind: 'event' }>;
-
-/** The `id:` numbers of an SSE capture's events, `[DONE]` left out. */
-export function eventIds(items: SseItem[]): number[] {
-  return items.filter((i): i is SseEvent => i.kind === 'event' && i.data !== '[DONE]').map((i) => Number(i.id));
-}
-
-/** The JSON parts of an SSE capture, `[DONE]` left out. */
-export function partsOf(items: SseItem[]): Array<Record<string, unknown> & { type: string }> {
-  return items
-    .filter((i): i is SseEvent => i.kind === 'event' && i.data !== '[DONE]')
-    .map((i) => JSON.parse(i.data) as Record<string, unknown> & { type: string });
-}
 
 type ParsedChunk = ReturnType<typeof parseJsonEventStream<UIMessageChunk>> extends ReadableStream<infer R> ? R : never;
 

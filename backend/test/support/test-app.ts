@@ -1,11 +1,20 @@
+// The in-process app for the backend's e2e specs. It stays here, not in @pulse/testkit: it builds
+// the app from the backend's source (createApp, AppConfig, Database), which no other package has.
 import 'reflect-metadata';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import {
+  newUserId,
+  type OpenAIUpstream,
+  signToken,
+  startOpenAIUpstream,
+  TEST_SECRET,
+  type TokenOptions,
+} from '@pulse/testkit';
 import { Writable } from 'node:stream';
 import { createApp } from '../../src/app.factory.js';
 import { AppConfig } from '../../src/config/app-config.js';
 import { Database } from '../../src/database/database.js';
 import { createTestDatabase, TEST_DB } from './test-database.js';
-import { newUserId, signToken, TEST_SECRET, type TokenOptions } from './tokens.js';
 
 export interface TestApp {
   url: string;
@@ -67,4 +76,64 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
       await database.drop();
     },
   };
+}
+
+/**
+ * An object that stands for what `start` gives in a `beforeAll`, so a describe block can name it
+ * before its hooks run; using it before then fails saying so.
+ */
+function late<T extends object>(what: string, current: () => T | undefined): T {
+  return new Proxy({} as T, {
+    get(_, key) {
+      const target = current();
+      if (!target) throw new Error(`${what} is used before its beforeAll started it`);
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === 'function' ? (value.bind(target) as unknown) : value;
+    },
+  });
+}
+
+/**
+ * The app for the enclosing describe block: started in beforeAll with `env`, closed in afterAll.
+ * `env` may be a function, read in the beforeAll, for settings known only then (a server's URL).
+ */
+export function useTestApp(env: Record<string, string> | (() => Record<string, string>) = {}): TestApp {
+  let t: TestApp | undefined;
+  beforeAll(async () => {
+    t = await startTestApp(typeof env === 'function' ? env() : env);
+  });
+  afterAll(() => t?.close());
+  return late('the test app', () => t);
+}
+
+export interface ChatAppOptions {
+  /** The API key the stub demands (and the app is given as OPENAI_API_KEY). */
+  apiKey?: string;
+}
+
+/**
+ * The app answering through the OpenAI stub (AI_PROVIDER=openai at the stub, plus `env`) for the enclosing describe block: both started in beforeAll, closed in afterAll, and the
+ * stub's script and record reset before each test.
+ */
+export function useChatApp(
+  env: Record<string, string> = {},
+  { apiKey }: ChatAppOptions = {},
+): { t: TestApp; upstream: OpenAIUpstream } {
+  let upstream: OpenAIUpstream | undefined;
+  let t: TestApp | undefined;
+  beforeAll(async () => {
+    upstream = await startOpenAIUpstream({ apiKey });
+    t = await startTestApp({
+      AI_PROVIDER: 'openai',
+      OPENAI_BASE_URL: upstream.url,
+      ...(apiKey ? { OPENAI_API_KEY: apiKey } : {}),
+      ...env,
+    });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await upstream?.close();
+  });
+  beforeEach(() => upstream?.reset());
+  return { t: late('the chat app', () => t), upstream: late('the OpenAI stub', () => upstream) };
 }

@@ -1,24 +1,14 @@
+import { type Balancer, eventually, freePort, newUserId, signToken, startBalancer, TEST_SECRET } from '@pulse/testkit';
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { freePort, startBalancer, type Balancer } from '../support/built-server.mjs';
 import { ADMIN_URL } from '../support/test-database.js';
-import { newUserId, signToken } from '../support/tokens.js';
-import { TEST_SECRET } from '../support/tokens.js';
 
 const BACKEND = fileURLToPath(new URL('../..', import.meta.url));
 const MAIN = join(BACKEND, 'dist', 'main.js');
-
-async function until(check: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 export interface Replica {
   name: string;
@@ -105,11 +95,12 @@ export class Cluster {
     r.process = child;
     r.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
     // A cold start takes seconds on a busy machine (module loading, the pool, Redis).
-    await until(async () => (await fetch(`${r.url}/health/ready`)).status === 200, `${r.name} ready`, 90_000).catch(
-      (err) => {
-        throw new Error(`${(err as Error).message}\n${r.output.join('')}`);
-      },
-    );
+    await eventually(`${r.name} ready`, async () => (await fetch(`${r.url}/health/ready`)).status === 200, {
+      timeoutMs: 90_000,
+      intervalMs: 50,
+    }).catch((err) => {
+      throw new Error(`${(err as Error).message}\n${r.output.join('')}`);
+    });
   }
 
   private async startBalancer(): Promise<void> {

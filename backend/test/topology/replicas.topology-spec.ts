@@ -1,5 +1,5 @@
+import { type OpenAIUpstream, startOpenAIUpstream } from '@pulse/testkit';
 import { DefaultChatTransport, readUIMessageStream, type UIMessage } from 'ai';
-import { startOpenAIUpstream, type OpenAIUpstream } from '../upstream/openai-upstream.mjs';
 import { deltaCount, eventsOf, resumeStream, streamSend, type LiveStream } from '../support/answers.js';
 import { textOf } from '../support/sse.js';
 import { Cluster } from './cluster.js';

@@ -2,7 +2,7 @@
 // Run from the repo root: scripts/test-edge.sh
 import { assert, assertEquals, assertMatch } from './assert.ts';
 import { handleChat } from '../chat/index.ts';
-import { type OpenAIUpstream, startOpenAIUpstream } from '../../../backend/test/upstream/openai-upstream.mjs';
+import { type OpenAIUpstream, startOpenAIUpstream } from '../../../testkit/openai-upstream.mjs';
 
 const ENV_KEYS = ['OPENAI_API_KEY', 'OPENAI_BASE_URL', 'OPENAI_MODEL', 'UPSTREAM_TIMEOUT_MS'];
 

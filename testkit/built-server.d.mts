@@ -1,7 +1,11 @@
 // Types for built-server.mjs.
 import type { ChildProcess } from 'node:child_process';
 
+export const BACKEND_DIR: string;
 export const BACKEND_MAIN: string;
+export const TEST_SERVER_ENV: { NODE_ENV: string; DEMO_MODE: string; LOG_LEVEL: string };
+
+export function buildBackend(): Promise<void>;
 
 export function freePort(): Promise<number>;
 

@@ -1,17 +1,32 @@
 // One harness for every test and benchmark that runs the built server as a user would:
 // `node backend/dist/main.js` on a free port, waited for until it answers, a throwaway Postgres
-// database, and HAProxy in front of several servers (the shipped config). Used by backend/test/embedded-durability.e2e-spec.ts, widget/e2e/harness.mjs
-// and bench/. Plain JavaScript so that node (bench, widget) and jest (backend) both load it.
-import { spawn } from 'node:child_process';
+// database, and HAProxy in front of several servers (the shipped config). Used by the backend's
+// built-server specs, widget/e2e/harness.mjs and bench/.
+import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import pg from 'pg';
+import { eventually, Hopeless } from './eventually.mjs';
 
-export const BACKEND_MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
-const SHIPPED_HAPROXY = new URL('../../../docker/haproxy.cfg', import.meta.url);
+export const BACKEND_DIR = fileURLToPath(new URL('../backend/', import.meta.url));
+export const BACKEND_MAIN = join(BACKEND_DIR, 'dist', 'main.js');
+const SHIPPED_HAPROXY = new URL('../docker/haproxy.cfg', import.meta.url);
+
+/** What a backend spec's server runs with unless it says otherwise: quiet, no demo answers. */
+export const TEST_SERVER_ENV = { NODE_ENV: 'test', DEMO_MODE: 'false', LOG_LEVEL: 'warn' };
+
+/** Builds backend/dist so a suite runs what production runs; type errors still emit JavaScript. */
+export async function buildBackend() {
+  const tsc = join(BACKEND_DIR, 'node_modules/typescript/bin/tsc');
+  await promisify(execFile)(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: BACKEND_DIR }).catch((err) => {
+    if (!existsSync(BACKEND_MAIN)) throw new Error(`build failed:\n${err.stdout ?? err.message}`);
+  });
+}
 
 /**
  * A port nobody listens on right now, below Linux's ephemeral range (32768-60999): a port the OS
@@ -68,19 +83,19 @@ export async function spawnBuiltServer({ env, main = BACKEND_MAIN, cwd, nodeArgs
 
 /** Polls `path` until it answers 2xx; fails at once with the output if the server exits first. */
 export async function waitReady(server, { path = '/health/ready', timeoutMs = 45_000 } = {}) {
-  const deadline = Date.now() + timeoutMs;
-  let gone = false;
-  void server.exited.then(() => (gone = true));
-  for (;;) {
-    if (gone) throw new Error(`server exited before it was ready:\n${server.output()}`);
-    const ok = await fetch(`${server.url}${path}`, { signal: AbortSignal.timeout(2000) }).then(
-      (r) => r.ok,
-      () => false,
+  try {
+    await eventually(
+      `${server.url}${path} answering 2xx`,
+      async () => {
+        if (!server.running()) throw new Hopeless('the server exited before it was ready');
+        return (await fetch(`${server.url}${path}`, { signal: AbortSignal.timeout(2000) })).ok;
+      },
+      { timeoutMs, intervalMs: 100 },
     );
-    if (ok) return server;
-    if (Date.now() > deadline) throw new Error(`server not ready after ${timeoutMs} ms:\n${server.output()}`);
-    await new Promise((r) => setTimeout(r, 100));
+  } catch (err) {
+    throw new Error(`${err.message}\n${server.output()}`, { cause: err });
   }
+  return server;
 }
 
 /** Spawns and waits; a server that never gets ready is stopped before the error is thrown. */
@@ -163,17 +178,19 @@ export async function startBalancer(servers) {
     },
   };
   // Up once every server passed its health check (the `status` column of `show stat`).
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const rows = await command('show stat').catch(() => '');
+  const allUp = async () => {
+    if (child.exitCode !== null) throw new Hopeless('haproxy exited');
+    const rows = await command('show stat');
     const [head = '', ...lines] = rows.split('\n').map((r) => r.replace(/^# /, '').split(','));
     const col = (name) => head.indexOf(name);
     const up = lines.filter((r) => servers.some((s) => s.name === r[col('svname')]) && r[col('status')] === 'UP');
-    if (up.length === servers.length) return balancer;
-    if (child.exitCode !== null || Date.now() > deadline) {
-      await balancer.stop();
-      throw new Error(`haproxy did not bring every server up:\n${output}\n${rows}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
+    return up.length === servers.length;
+  };
+  try {
+    await eventually('haproxy bringing every server up', allUp, { timeoutMs: 30_000, intervalMs: 100 });
+  } catch (err) {
+    await balancer.stop();
+    throw new Error(`${err.message}\n${output}`, { cause: err });
   }
+  return balancer;
 }

@@ -1,20 +1,12 @@
+// Host-site tokens as the suites and benchmarks mint them for the server under test.
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 
+/** The JWT_SECRET_KEY of every app and server the suites start. */
 export const TEST_SECRET = 'test-secret-that-is-long-enough-0123456789';
 
-export interface TokenOptions {
-  secret?: string;
-  alg?: string;
-  expiresIn?: number | string;
-  issuer?: string;
-  audience?: string;
-  claims?: Record<string, unknown>;
-  subject?: string | null;
-}
-
-/** A host-site token as the e2e tests need it: HS256 with the test secret unless told otherwise. */
-export async function signToken(userId: string, opts: TokenOptions = {}): Promise<string> {
+/** A host-site token: HS256 with the test secret, ten minutes, unless told otherwise. */
+export async function signToken(userId, opts = {}) {
   let jwt = new SignJWT({ role: 'authenticated', ...opts.claims })
     .setProtectedHeader({ alg: opts.alg ?? 'HS256', typ: 'JWT' })
     .setIssuedAt()
@@ -26,8 +18,8 @@ export async function signToken(userId: string, opts: TokenOptions = {}): Promis
 }
 
 /** An unsigned `alg: none` token, which must always be refused. */
-export function unsignedToken(userId: string): string {
-  const enc = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+export function unsignedToken(userId) {
+  const enc = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
   const now = Math.floor(Date.now() / 1000);
   return `${enc({ alg: 'none', typ: 'JWT' })}.${enc({ sub: userId, iat: now, exp: now + 600 })}.`;
 }

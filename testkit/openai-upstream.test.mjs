@@ -1,4 +1,4 @@
-// Self-check of the OpenAI stub: run with `node --test backend/test/upstream/`.
+// Self-check of the OpenAI stub: run with `node --test testkit/openai-upstream.test.mjs`.
 import { test, describe, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';

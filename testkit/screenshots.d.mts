@@ -1,0 +1,3 @@
+// Types for screenshots.mjs.
+
+export function screenshotDir(tracked: string): string;
