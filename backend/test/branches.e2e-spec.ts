@@ -382,8 +382,10 @@ describe(`branches: edit, regenerate, choose a branch (${TEST_DB})`, () => {
     const [q1, a1] = messages;
     upstream.enqueue({ kind: 'text', chunks: ['Slow ', 'second ', 'answer.'], chunkDelayMs: 60 });
     const regenerating = regenerate(u.auth, sid, a1.id);
-    // The send is made once the regenerate holds the session's turn (its answer is streaming).
-    await eventually('the model called', () => upstream.requests.length === 1);
+    // The send is made once the regenerate holds the session's turn (its answer is streaming):
+    // its model request is the second, after the conversation's own. (Waiting for one request
+    // waited for nothing, and the send could take the turn first: CI failed on it once.)
+    await eventually('the regenerate asked the model', () => upstream.requests.length === 2);
     const sending = sendJson(t, u.auth, { message: 'Q2', session_id: sid });
     const [again, next] = await Promise.all([regenerating, sending]);
     expect(again.status).toBe(200);
