@@ -5,7 +5,6 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { AddressInfo } from 'node:net';
 import { OpenAiProvider } from '../ai/openai.provider.js';
 import type { AiProvider, AiRequest, AiStreamEvent } from '../ai/ai-provider.js';
-import type { Draining } from '../common/draining.js';
 import { AppConfig } from '../config/app-config.js';
 import { Database, type Queryable, type QueryResult } from '../database/database.js';
 import { ContextPlanner } from '../memory/context-planner.js';
@@ -79,7 +78,6 @@ function chatService(parts: {
   return new ChatService(
     parts.db,
     CONFIG,
-    { active: false } as Draining,
     messages,
     new QuestionsService(parts.db, CONFIG, {} as SessionsRepository, messages, idempotency),
     idempotency,

@@ -5,7 +5,6 @@ import { AI_PROVIDER, AiProviderError, type AiProvider, type AiRequest, type AiU
 import type { AuthUser } from '../auth/auth-user.js';
 import { AppError, type ErrorDetails } from '../common/app-error.js';
 import { cleanText, StreamingTextCleaner } from '../common/clean-text.js';
-import { Draining, shuttingDown } from '../common/draining.js';
 import { AppConfig } from '../config/app-config.js';
 import { Database, type Queryable } from '../database/database.js';
 import type { ContextPlan } from '../memory/context-budget.js';
@@ -78,7 +77,6 @@ export class ChatService {
   constructor(
     private readonly db: Database,
     private readonly config: AppConfig,
-    private readonly draining: Draining,
     private readonly messages: MessagesRepository,
     private readonly questions: QuestionsService,
     private readonly idempotency: IdempotencyService,
@@ -92,10 +90,11 @@ export class ChatService {
     @Inject(AI_PROVIDER) private readonly ai: AiProvider,
   ) {}
 
-  /** One send (a new message, an edit or a regenerate), its answer written to `out`. */
+  /**
+   * One send (a new message, an edit or a regenerate), its answer written to `out`. A replica
+   * that is draining refused it already (DrainingGuard, before it was charged).
+   */
   async send(user: AuthUser, dto: SendMessageDto, opts: SendOptions, out: AnswerOutput): Promise<void> {
-    // A replica that is shutting down takes no new send; the balancer retries it on another.
-    if (this.draining.active) throw shuttingDown();
     const key = opts.idempotencyKey;
     // Not tied to the connection: a client that drops can resume. A stop (from any replica) or
     // the drain limit aborts the model call, and the partial answer is kept.
