@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { dirname, join, resolve } from 'node:path';
+import type { AttachmentMediaType } from './attachment-types.js';
 import { parseCorsOrigins } from './cors-origins.js';
 import { transactionPoolerHint } from './database-url.js';
 import {
@@ -57,6 +59,45 @@ export interface AuthConfig {
   apiKey?: string;
   /** Create a user row for a valid token whose user is unknown. */
   autoProvisionUsers: boolean;
+}
+
+/** Files, images and voice messages: what is accepted, where it is kept, how the model gets it. */
+export interface AttachmentsConfig {
+  maxBytes: number;
+  /** 0: attachments are off. */
+  perMessage: number;
+  /** 0: no quota. */
+  quotaBytes: number;
+  unusedTtlMs: number;
+  types: ReadonlySet<AttachmentMediaType>;
+  textMaxTokens: number;
+  pdfMaxPages: number;
+  imageInput: 'data-url' | 'signed-url';
+  /** Whether the model takes image parts. */
+  modelAcceptsImages: boolean;
+  imageResizeOverBytes: number;
+  /** The folder store's root (used when `s3` is unset). */
+  dir: string;
+  s3?: {
+    bucket: string;
+    endpoint?: string;
+    region: string;
+    accessKeyId?: string;
+    secretAccessKey?: string;
+    forcePathStyle: boolean;
+    prefix: string;
+  };
+}
+
+/** Voice: an OpenAI-compatible transcription server, and optionally one that reads answers aloud. */
+export interface VoiceConfig {
+  /** Unset: no server to transcribe with (the demo provider transcribes offline). */
+  baseUrl?: string;
+  apiKey?: string;
+  transcriptionModel: string;
+  /** Unset: the widget reads answers with the browser's own speech synthesis. */
+  speechModel?: string;
+  speechVoice: string;
 }
 
 export interface AiConfig {
@@ -144,6 +185,8 @@ export class AppConfig {
   readonly redis: RedisConfig;
   readonly shutdown: ShutdownConfig;
   readonly rateLimits: RateLimitsConfig;
+  readonly attachments: AttachmentsConfig;
+  readonly voice: VoiceConfig;
   /** Settings Pulse adjusted or would warn about, one line each, logged at start. */
   readonly notes: string[] = [];
   private readonly problems: string[] = [];
@@ -235,6 +278,40 @@ export class AppConfig {
       sendsPerMinute: env.RATE_LIMIT_SENDS_PER_MINUTE,
       authFailuresPerMinute: env.AUTH_FAILURES_PER_MINUTE,
     };
+    this.attachments = {
+      maxBytes: env.ATTACHMENT_MAX_BYTES,
+      perMessage: env.ATTACHMENTS_PER_MESSAGE,
+      quotaBytes: env.ATTACHMENT_QUOTA_BYTES,
+      unusedTtlMs: Math.round(env.ATTACHMENT_UNUSED_TTL_HOURS * 3600_000),
+      types: new Set(env.ATTACHMENT_TYPES as AttachmentMediaType[]),
+      textMaxTokens: env.ATTACHMENT_TEXT_MAX_TOKENS,
+      pdfMaxPages: env.ATTACHMENT_PDF_MAX_PAGES,
+      imageInput: env.ATTACHMENT_IMAGE_INPUT,
+      modelAcceptsImages: env.AI_ACCEPTS_IMAGES ?? true,
+      imageResizeOverBytes: env.IMAGE_RESIZE_OVER_BYTES,
+      dir: env.ATTACHMENTS_DIR ?? join(dirname(resolve(env.PGLITE_DATA_DIR)), 'attachments'),
+      s3: env.S3_BUCKET
+        ? {
+            bucket: env.S3_BUCKET,
+            endpoint: env.S3_ENDPOINT,
+            region: env.S3_REGION,
+            accessKeyId: env.S3_ACCESS_KEY_ID,
+            secretAccessKey: env.S3_SECRET_ACCESS_KEY,
+            forcePathStyle: env.S3_FORCE_PATH_STYLE ?? env.S3_ENDPOINT !== undefined,
+            prefix: env.S3_PREFIX,
+          }
+        : undefined,
+    };
+    this.voice = {
+      baseUrl:
+        env.TRANSCRIPTION_BASE_URL ??
+        env.OPENAI_BASE_URL ??
+        (env.OPENAI_API_KEY ? 'https://api.openai.com/v1' : undefined),
+      apiKey: env.TRANSCRIPTION_API_KEY ?? env.OPENAI_API_KEY,
+      transcriptionModel: env.TRANSCRIPTION_MODEL,
+      speechModel: env.SPEECH_MODEL,
+      speechVoice: env.SPEECH_VOICE,
+    };
   }
 
   /**
@@ -269,6 +346,14 @@ export class AppConfig {
     }
     if (this.ai.provider === 'supabase' && !env.EDGE_FUNCTION_URL && !(env.SUPABASE_URL && env.SUPABASE_ANON_KEY)) {
       problems.push('AI_PROVIDER=supabase needs EDGE_FUNCTION_URL or SUPABASE_URL with SUPABASE_ANON_KEY');
+    }
+    if (env.ATTACHMENT_IMAGE_INPUT === 'signed-url' && !env.S3_BUCKET) {
+      problems.push('ATTACHMENT_IMAGE_INPUT=signed-url needs S3_BUCKET (a store the model can reach by URL)');
+    }
+    if (env.S3_BUCKET && !env.S3_ACCESS_KEY_ID !== !env.S3_SECRET_ACCESS_KEY) {
+      problems.push(
+        'S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY: set both, or neither (the SDK then finds credentials itself)',
+      );
     }
     if (env.NODE_ENV === 'production') problems.push(...this.productionProblems());
     return problems;

@@ -22,6 +22,7 @@ import {
 import { databaseUrlProblem } from './database-url.js';
 import { splitList, toBoolean } from './transforms.js';
 import { parseTrustProxy } from './trust-proxy.js';
+import { ATTACHMENT_MEDIA_TYPES, DEFAULT_ATTACHMENT_TYPES } from './attachment-types.js';
 
 const JWT_ALGORITHMS = ['HS256', 'HS384', 'HS512', 'RS256', 'ES256'] as const;
 export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
@@ -312,6 +313,102 @@ export class EnvironmentVariables {
   @IntSetting(0, 100000)
   AUTH_FAILURES_PER_MINUTE = 30;
 
+  // --- Attachments (files, images, voice) ---
+  /** Largest file one upload may carry, in bytes; larger is 413 ATTACHMENT_TOO_LARGE, refused before it is read. */
+  @IntSetting(1, 1073741824)
+  ATTACHMENT_MAX_BYTES = 20971520;
+
+  /** Attachments one message may carry; more is 400 TOO_MANY_ATTACHMENTS. 0 turns attachments off. */
+  @IntSetting(0, 20)
+  ATTACHMENTS_PER_MESSAGE = 5;
+
+  /** Bytes of attachments one user may keep in all; past it 413 ATTACHMENT_QUOTA_EXCEEDED. 0 = no quota. */
+  @IntSetting(0, 1099511627776)
+  ATTACHMENT_QUOTA_BYTES = 209715200;
+
+  /** Hours an upload no message used is kept, then deleted with its file. */
+  @NumberSetting(0.01, 8760)
+  ATTACHMENT_UNUSED_TTL_HOURS = 24;
+
+  /** The types accepted, decided from the bytes (not the name): comma-separated media types. */
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? splitList(value) : value))
+  @IsIn(ATTACHMENT_MEDIA_TYPES, { each: true })
+  ATTACHMENT_TYPES: string[] = [...DEFAULT_ATTACHMENT_TYPES];
+
+  /** A text, PDF or DOCX file longer than this (tokens) is searched: only its best passages reach the model. */
+  @IntSetting(100, 200000)
+  ATTACHMENT_TEXT_MAX_TOKENS = 4000;
+
+  /** Pages of a PDF read at most; a longer PDF is 400 ATTACHMENT_TOO_MANY_PAGES. */
+  @IntSetting(1, 10000)
+  ATTACHMENT_PDF_MAX_PAGES = 1000;
+
+  /** How an image reaches the model: inline as a data URL, or as a short-lived signed URL of the store (S3 only). */
+  @IsIn(['data-url', 'signed-url'])
+  ATTACHMENT_IMAGE_INPUT: 'data-url' | 'signed-url' = 'data-url';
+
+  /** Whether the model takes images; false refuses an image send with 400 ATTACHMENT_NOT_SUPPORTED before storing it. */
+  @BoolSetting()
+  AI_ACCEPTS_IMAGES?: boolean;
+
+  /** The widget shrinks an image larger than this (bytes) in the browser before uploading it; 0 = never. */
+  @IntSetting(0, 1073741824)
+  IMAGE_RESIZE_OVER_BYTES = 1572864;
+
+  /** Folder of the files when no S3 bucket is set; unset: beside the embedded database (PGLITE_DATA_DIR/../attachments). */
+  @OptionalStringSetting()
+  @MinLength(1)
+  ATTACHMENTS_DIR?: string;
+
+  /** An S3-compatible bucket (AWS S3, Supabase Storage's S3 endpoint, R2, MinIO) keeps the files. */
+  @OptionalStringSetting()
+  @MinLength(1)
+  S3_BUCKET?: string;
+
+  /** The S3 endpoint; unset = AWS. Supabase: https://<project>.supabase.co/storage/v1/s3 */
+  @HttpUrlSetting()
+  S3_ENDPOINT?: string;
+
+  @IsString()
+  @MinLength(1)
+  S3_REGION = 'us-east-1';
+
+  @OptionalStringSetting()
+  S3_ACCESS_KEY_ID?: string;
+
+  @OptionalStringSetting()
+  S3_SECRET_ACCESS_KEY?: string;
+
+  /** Path-style addressing (bucket in the path); unset: on when S3_ENDPOINT is set (MinIO, Supabase need it). */
+  @BoolSetting()
+  S3_FORCE_PATH_STYLE?: boolean;
+
+  /** Key prefix of Pulse's objects in the bucket. */
+  @IsString()
+  @MaxLength(200)
+  S3_PREFIX = 'pulse/';
+
+  /** An OpenAI-compatible server for POST /v1/audio/transcriptions (Whisper, Groq, OpenAI); unset = OPENAI_BASE_URL. */
+  @HttpUrlSetting()
+  TRANSCRIPTION_BASE_URL?: string;
+
+  @IsString()
+  @MinLength(1)
+  TRANSCRIPTION_MODEL = 'whisper-1';
+
+  /** Key for the transcription (and speech) server; unset = OPENAI_API_KEY. */
+  @OptionalStringSetting()
+  TRANSCRIPTION_API_KEY?: string;
+
+  /** A model for POST /v1/audio/speech (answers read aloud); unset = the browser's own speech synthesis. */
+  @OptionalStringSetting()
+  @MinLength(1)
+  SPEECH_MODEL?: string;
+
+  @IsString()
+  @MinLength(1)
+  SPEECH_VOICE = 'alloy';
+
   /** The proxies whose X-Forwarded-For is believed: a hop count or their addresses/CIDRs. Unset: none. */
   @IsOptional()
   @ValidateBy({
@@ -334,7 +431,15 @@ export class ConfigError extends Error {
 }
 
 /** Variables whose value may be a secret: never quoted back in a message. */
-const SECRET = new Set(['DATABASE_URL', 'JWT_SECRET_KEY', 'SUPABASE_ANON_KEY', 'PULSE_API_KEY', 'OPENAI_API_KEY']);
+const SECRET = new Set([
+  'DATABASE_URL',
+  'JWT_SECRET_KEY',
+  'SUPABASE_ANON_KEY',
+  'PULSE_API_KEY',
+  'OPENAI_API_KEY',
+  'S3_SECRET_ACCESS_KEY',
+  'TRANSCRIPTION_API_KEY',
+]);
 
 /** The Min/Max bounds declared on a numeric variable, for a one-line "from .. to .." message. */
 function bounds(property: string): { min?: number; max?: number; integer?: boolean } {
