@@ -25,10 +25,9 @@ export class SpeechService {
     }
     // Row-level security keeps this to the caller's own messages: anyone else's is not found.
     const { rows } = await this.db.asUserStatement(user.id, (tx) =>
-      tx.query<{ content: string }>(
-        "select content from public.chat_messages where id = $1 and role = 'assistant'",
-        [messageId.toLowerCase()],
-      ),
+      tx.query<{ content: string }>("select content from public.chat_messages where id = $1 and role = 'assistant'", [
+        messageId.toLowerCase(),
+      ]),
     );
     const answer = rows[0];
     if (!answer) {
