@@ -134,6 +134,7 @@ describe('FolderAttachmentStore', () => {
       `${id}\\${id}`,
       `${id}/${id}.tmp`,
       `${id}/${id}\n`,
+      `${id.toUpperCase()}/${id}`,
       id,
       '',
     ];
