@@ -8,7 +8,7 @@ import { AttachmentObjectMissing, AttachmentStore, type StoredObject } from './a
 
 type S3Settings = NonNullable<AttachmentsConfig['s3']>;
 
-/** S3's smallest part. With two parts in flight, an upload holds about 15 MiB at most. */
+/** S3's smallest part. Two in flight and one filling: an upload holds about 15 MiB at most. */
 const PART_BYTES = 5 * 1024 * 1024;
 const PARTS_IN_FLIGHT = 2;
 /** DeleteObjects takes at most this many keys a request. */
