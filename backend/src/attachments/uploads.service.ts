@@ -12,7 +12,8 @@ import { AttachmentsRepository, toAttachmentDto, type AttachmentRow } from './at
 import type { SniffedType, TextChunk } from './content/attachment-content.js';
 import { chunkText } from './content/chunk-text.js';
 import { extractText } from './content/extract-text.js';
-import { safeFilename, sniffType } from './content/sniff.js';
+import { safeFilename } from './content/safe-filename.js';
+import { SNIFF_BYTES, sniffType } from './content/sniff.js';
 import type { AttachmentDto } from './dto/attachment.dto.js';
 import {
   ByteCounter,
@@ -21,7 +22,6 @@ import {
   multipartFile,
   peek,
   readAll,
-  SNIFF_BYTES,
   tooLarge,
 } from './multipart-file.js';
 import { AttachmentStore } from './storage/attachment-store.js';
