@@ -29,6 +29,37 @@ export interface Message {
   sibling_ids?: string[];
   sibling_index?: number;
   feedback?: Feedback | null;
+  /** User messages: the files sent with them. */
+  attachments?: Attachment[];
+}
+
+/** An uploaded file (POST /api/chat/attachments answers with one). */
+export interface Attachment {
+  id: string;
+  filename: string;
+  media_type: string;
+  kind: 'image' | 'text' | 'document' | 'audio';
+  size_bytes: number;
+  created_at: string;
+  expires_at: string | null;
+  /** `/api/chat/attachments/<id>`: read with the bearer token, like every request. */
+  url: string;
+  pages?: number;
+  tokens?: number;
+  /** Audio: what was said. */
+  transcript?: string;
+}
+
+/** GET /api/chat/attachments/config: what this user may attach. */
+export interface AttachmentConfig {
+  max_bytes: number;
+  per_message: number;
+  types: string[];
+  image_resize_over_bytes: number;
+  quota_bytes: number;
+  used_bytes: number;
+  speech: boolean;
+  transcription: boolean;
 }
 
 export interface List<T> {
@@ -49,5 +80,6 @@ export type StreamPart =
   | { type: 'text-delta'; id: string; delta: string }
   | { type: 'data-message'; data: { assistant_message_id: string; finish_reason: string; interrupted: boolean } }
   | { type: 'data-error'; data: { code: string; message: string } }
+  | { type: 'source-document'; sourceId: string; mediaType: string; title: string; filename?: string }
   | { type: 'error'; errorText: string }
   | { type: 'finish' };
