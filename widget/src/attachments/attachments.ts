@@ -138,7 +138,7 @@ export class Attachments implements ReactiveController {
     const s = this.s;
     const key = TEXTS[code] ?? (/ATTACHMENT|TRANSCRIPTION/.test(code) ? 'uploadFailed' : undefined);
     const c = this.config;
-    return key && s[key].replace('{n}', String(key === 'tooLarge' ? Math.round((c?.max_bytes ?? 0) / 2 ** 20) : c?.per_message));
+    return key && s[key].replace('{n}', key === 'tooLarge' ? this.#size(c?.max_bytes ?? 0) : String(c?.per_message));
   }
 
   #error(name: string, code: string): void {
@@ -200,6 +200,8 @@ export class Attachments implements ReactiveController {
   remove(p: Pending): void {
     p.abort.abort();
     this.#drop(p);
+    // Its button is gone: the input is where the keyboard user carries on.
+    this.#focus('textarea');
     if (p.done) void this.lent.request(this.host.chat, path(p.done.id), { method: 'DELETE' }).catch(() => {});
   }
 
@@ -335,13 +337,14 @@ export class Attachments implements ReactiveController {
     );
   }
 
+  /** "340 kB", "2.5 MB" in the panel's language (binary units: 20 MB is the server's 20971520). */
   #size(bytes: number): string {
-    const mb = bytes >= 1e6;
+    const mb = bytes >= 2 ** 20;
     return new Intl.NumberFormat(this.#lang, {
       style: 'unit',
       unit: mb ? 'megabyte' : 'kilobyte',
       maximumFractionDigits: mb ? 1 : 0,
-    }).format(mb ? bytes / 1e6 : Math.max(1, bytes / 1e3));
+    }).format(mb ? bytes / 2 ** 20 : Math.max(1, bytes / 1024));
   }
 
   /** Name, size and type of a file that is not an image. */
@@ -382,7 +385,9 @@ export class Attachments implements ReactiveController {
 
   /** The refusals, for the panel's live region under the composer. */
   errorList(): unknown[] {
-    return this.errors.map((e) => this.lent.html`<p>${e.name ? `${e.name}: ` : ''}${this.describe(e.code) ?? this.s.uploadFailed}</p>`);
+    return this.errors.map(
+      (e) => this.lent.html`<p>${e.name ? `${e.name}: ` : ''}${this.describe(e.code) ?? this.s.uploadFailed}</p>`,
+    );
   }
 
   /** A message's files in the thread: images as thumbnails, voice with its transcript, others as download chips. */

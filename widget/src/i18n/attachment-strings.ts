@@ -12,7 +12,7 @@ export interface AttachmentStrings {
   uploading: string;
   play: string;
   noMic: string;
-  /** Upload refusals, one per API error code; `{n}`: the limit (megabytes, files). */
+  /** Upload refusals, one per API error code; `{n}`: the limit (a size such as "20 MB", or a number of files). */
   tooLarge: string;
   typeNotAllowed: string;
   typeMismatch: string;
@@ -36,7 +36,7 @@ export const attachmentsEn: AttachmentStrings = {
   uploading: 'Uploading {name}',
   play: 'Play voice message',
   noMic: 'The microphone is not available.',
-  tooLarge: 'Too large: at most {n} MB per file.',
+  tooLarge: 'Too large: at most {n} per file.',
   typeNotAllowed: 'This type of file cannot be attached.',
   typeMismatch: 'The file name does not match its contents.',
   activeContent: 'Files that can carry scripts (HTML, SVG, XML) cannot be attached.',

@@ -116,7 +116,8 @@ export class PulseChatPanel extends LitElement {
       }
       this.#trapFocus(e);
     });
-    for (const type of ['dragover', 'dragleave', 'drop']) this.addEventListener(type, (e) => this.#drag(e as DragEvent));
+    for (const type of ['dragover', 'dragleave', 'drop'])
+      this.addEventListener(type, (e) => this.#drag(e as DragEvent));
   }
 
   /**
@@ -215,7 +216,9 @@ export class PulseChatPanel extends LitElement {
     const kind = errorKind(code);
     return (
       this.kit?.describe(code ?? '') ??
-      (kind === 'rateLimited' ? s.rateLimited.replace('{n}', String(wait ?? 60)) : s[kind === 'signedOut' ? 'signIn' : kind])
+      (kind === 'rateLimited'
+        ? s.rateLimited.replace('{n}', String(wait ?? 60))
+        : s[kind === 'signedOut' ? 'signIn' : kind])
     );
   }
 
@@ -399,7 +402,9 @@ export class PulseChatPanel extends LitElement {
                     : nothing
                 }${m.attachments?.length ? (this.kit?.files(m.attachments) ?? nothing) : nothing}`
               : html`<div class="md">${unsafeHTML(renderMarkdown(m.content, s.copyCode))}</div>${
-                  m.sources?.length ? html`<div class="note">${s.sources.replace('{list}', m.sources.join('; '))}</div>` : nothing
+                  m.sources?.length
+                    ? html`<div class="note">${s.sources.replace('{list}', m.sources.join('; '))}</div>`
+                    : nothing
                 }`
       }
       ${m.status === 'interrupted' ? html`<div class="note">${s.stopped}</div>` : nothing}

@@ -9,7 +9,7 @@ const strings: AttachmentStrings = {
   uploading: 'جارٍ رفع {name}',
   play: 'تشغيل الرسالة الصوتية',
   noMic: 'الميكروفون غير متاح.',
-  tooLarge: 'الملف كبير جدًا: {n} ميغابايت كحد أقصى لكل ملف.',
+  tooLarge: 'الملف كبير جدًا: {n} كحد أقصى لكل ملف.',
   typeNotAllowed: 'لا يمكن إرفاق هذا النوع من الملفات.',
   typeMismatch: 'اسم الملف لا يطابق محتواه.',
   activeContent: 'لا يمكن إرفاق ملفات قد تحمل نصوصًا برمجية (HTML وSVG وXML).',

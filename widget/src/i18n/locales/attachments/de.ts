@@ -9,7 +9,7 @@ const strings: AttachmentStrings = {
   uploading: '{name} wird hochgeladen',
   play: 'Sprachnachricht abspielen',
   noMic: 'Das Mikrofon ist nicht verfügbar.',
-  tooLarge: 'Zu groß: höchstens {n} MB pro Datei.',
+  tooLarge: 'Zu groß: höchstens {n} pro Datei.',
   typeNotAllowed: 'Dieser Dateityp kann nicht angehängt werden.',
   typeMismatch: 'Der Dateiname passt nicht zum Inhalt.',
   activeContent: 'Dateien, die Skripte enthalten können (HTML, SVG, XML), können nicht angehängt werden.',

@@ -9,7 +9,7 @@ const strings: AttachmentStrings = {
   uploading: 'Subiendo {name}',
   play: 'Reproducir el mensaje de voz',
   noMic: 'El micrófono no está disponible.',
-  tooLarge: 'Demasiado grande: como máximo {n} MB por archivo.',
+  tooLarge: 'Demasiado grande: como máximo {n} por archivo.',
   typeNotAllowed: 'Este tipo de archivo no se puede adjuntar.',
   typeMismatch: 'El nombre del archivo no coincide con su contenido.',
   activeContent: 'Los archivos que pueden contener scripts (HTML, SVG, XML) no se pueden adjuntar.',

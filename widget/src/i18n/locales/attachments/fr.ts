@@ -9,7 +9,7 @@ const strings: AttachmentStrings = {
   uploading: 'Envoi de {name}',
   play: 'Écouter le message vocal',
   noMic: 'Le micro n’est pas disponible.',
-  tooLarge: 'Trop volumineux : {n} Mo au plus par fichier.',
+  tooLarge: 'Trop volumineux : {n} au plus par fichier.',
   typeNotAllowed: 'Ce type de fichier ne peut pas être joint.',
   typeMismatch: 'Le nom du fichier ne correspond pas à son contenu.',
   activeContent: 'Les fichiers pouvant contenir des scripts (HTML, SVG, XML) ne peuvent pas être joints.',

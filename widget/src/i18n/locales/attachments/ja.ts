@@ -9,7 +9,7 @@ const strings: AttachmentStrings = {
   uploading: '{name} をアップロード中',
   play: '音声メッセージを再生',
   noMic: 'マイクを使用できません。',
-  tooLarge: 'サイズが大きすぎます（1 ファイル {n} MB まで）。',
+  tooLarge: 'サイズが大きすぎます（1 ファイル {n} まで）。',
   typeNotAllowed: 'この種類のファイルは添付できません。',
   typeMismatch: 'ファイル名と内容が一致しません。',
   activeContent: 'スクリプトを含みうるファイル（HTML、SVG、XML）は添付できません。',
