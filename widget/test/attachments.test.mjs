@@ -222,6 +222,7 @@ describe('attaching files', () => {
     ]);
     await errors(page).getByText('big.pdf: Too large: at most 1 kB per file.').waitFor();
     await errors(page).getByText('c.md: At most 2 files per message.').waitFor();
+    assert.equal(await errors(page).locator('p').count(), 2);
     assert.equal(await tray(page).count(), 2);
     const configReads = server.api.requests.filter((r) => r.path === '/api/chat/attachments/config');
     assert.equal(configReads.length, 1, 'the limits are asked for once, on first use');
@@ -337,6 +338,16 @@ describe('paste, drop and big images', () => {
     await page.context().close();
   });
 
+  test('an image is refused at once when the model takes none', async () => {
+    server.api.config = { ...server.api.config, images: false };
+    const page = await openChat();
+    await pick(page, [file('photo.png', 'image/png', PNG_1x1)]);
+    await errors(page).getByText('photo.png: This assistant cannot read images.').waitFor();
+    assert.equal(await tray(page).count(), 0);
+    assert.equal(uploads().length, 0);
+    await page.context().close();
+  });
+
   test('a small image goes up as it is', async () => {
     const page = await openChat();
     await pick(page, [file('tiny.png', 'image/png', PNG_1x1)]);
@@ -417,6 +428,9 @@ describe('answers', () => {
     await input(page).press('Enter');
     await assistant(page).last().getByText('Sources: manual.pdf, page 12; manual.pdf, page 40').waitFor();
     assert.equal(await chunkLoaded(page), false, 'sources need no attachments chunk');
+    await page.reload();
+    await page.locator('pulse-chat [part=launcher]').click();
+    await assistant(page).last().getByText('Sources: manual.pdf, page 12; manual.pdf, page 40').waitFor();
     await page.context().close();
   });
 

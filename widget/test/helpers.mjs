@@ -52,6 +52,7 @@ export class FakeApi {
       image_resize_over_bytes: 1536 * 1024,
       quota_bytes: 200 * 2 ** 20,
       used_bytes: 0,
+      images: true,
       speech: false,
       transcription: true,
     };
@@ -339,7 +340,10 @@ export class FakeApi {
       event('[DONE]');
       return res.end();
     }
-    const answer = this.append(session, 'assistant', text, user.id, undefined, closed ? { interrupted: true } : {});
+    const answer = this.append(session, 'assistant', text, user.id, undefined, {
+      ...(closed && { interrupted: true }),
+      ...(this.sources.length && { sources: this.sources.map((title) => ({ title })) }),
+    });
     event({ type: 'text-end', id: 't1' });
     event({
       type: 'data-message',

@@ -24,7 +24,8 @@ export interface Message {
   role: 'user' | 'assistant' | 'system';
   content: string;
   created_at: string;
-  metadata: { interrupted?: boolean } | null;
+  /** Answers: `sources` are the passages of long files the model was given. */
+  metadata: { interrupted?: boolean; sources?: { title: string }[] } | null;
   /** Branches: all versions of this message (same parent and role), oldest first, and its place (1-based). */
   sibling_ids?: string[];
   sibling_index?: number;
@@ -58,6 +59,8 @@ export interface AttachmentConfig {
   image_resize_over_bytes: number;
   quota_bytes: number;
   used_bytes: number;
+  /** Whether the model takes images at all. */
+  images: boolean;
   speech: boolean;
   transcription: boolean;
 }

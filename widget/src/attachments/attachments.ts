@@ -162,8 +162,14 @@ export class Attachments implements ReactiveController {
     this.errors = [];
     const c = await this.loadConfig();
     for (const file of files) {
-      if (c && this.pending.length >= c.per_message) {
-        this.#error(file.name, 'TOO_MANY_ATTACHMENTS');
+      const refused =
+        c && this.pending.length >= c.per_message
+          ? 'TOO_MANY_ATTACHMENTS'
+          : c?.images === false && file.type.startsWith('image/')
+            ? 'ATTACHMENT_NOT_SUPPORTED'
+            : '';
+      if (refused) {
+        this.#error(file.name, refused);
         continue;
       }
       const p: Pending = {

@@ -65,6 +65,7 @@ const fromApi = (m: Message): ChatMessage => ({
   sibling_index: m.sibling_index,
   feedback: m.feedback,
   attachments: m.attachments,
+  sources: m.metadata?.sources?.map((s) => s.title),
 });
 
 const path = (...parts: string[]) => '/api/chat/' + parts.map(encodeURIComponent).join('/');
