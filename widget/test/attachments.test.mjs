@@ -55,6 +55,19 @@ const PNG_1x1 = Buffer.from(
 );
 const file = (name, mimeType, buffer) => ({ name, mimeType, buffer: Buffer.from(buffer) });
 
+/** Whether an image loads from `url` (an object URL not yet revoked). */
+const loads = (page, url) =>
+  page.evaluate(
+    (u) =>
+      new Promise((resolve) => {
+        const img = new Image();
+        img.onload = () => resolve(true);
+        img.onerror = () => resolve(false);
+        img.src = u;
+      }),
+    url,
+  );
+
 /** Waits until the composer holds `n` files and none is still uploading. */
 async function uploaded(page, n) {
   await tray(page)
@@ -109,6 +122,7 @@ describe('attaching files', () => {
     const preview = await thumb.getAttribute('src');
     assert.match(preview, /^blob:/, 'the thumbnail is the local file, not uploaded bytes');
     assert.equal(await thumb.evaluate((img) => img.complete && img.naturalWidth), 1);
+    assert.equal(await loads(page, preview), true);
     const chip = tray(page).nth(1);
     assert.match(await chip.textContent(), /notes\.md\s*1 kB · MD/);
     assert.equal(await sendDisabled(page), true, 'not while files are still uploading');
@@ -128,15 +142,7 @@ describe('attaching files', () => {
     await page.keyboard.press('Enter');
     await tray(page).nth(2).waitFor({ state: 'detached' });
     assert.deepEqual(await tray(page).locator('.name').allTextContents(), ['notes.md', 'manual.pdf']);
-    const revoked = await page.evaluate(
-      (url) =>
-        fetch(url).then(
-          () => false,
-          () => true,
-        ),
-      preview,
-    );
-    assert.equal(revoked, true, 'the thumbnail URL was revoked');
+    assert.equal(await loads(page, preview), false, 'the thumbnail URL was revoked');
     const deleted = server.api.requests.filter((r) => r.method === 'DELETE');
     assert.equal(deleted.length, 1);
     assert.equal(server.api.attachments.size, 2);
@@ -534,6 +540,11 @@ describe('in the thread', () => {
           .shadowRoot.querySelector('img.thumb')?.naturalWidth === 1,
     );
     assert.equal(await chunkLoaded(page), true);
+    // Removing the widget revokes the object URLs it made for the thread.
+    const url = await userMessages(page).last().locator('img.thumb').getAttribute('src');
+    assert.equal(await loads(page, url), true);
+    await page.evaluate(() => window.PulseChat.destroy());
+    assert.equal(await loads(page, url), false, 'revoked when the panel left the page');
     await page.context().close();
   });
 
