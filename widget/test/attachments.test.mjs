@@ -499,7 +499,7 @@ describe('answers', () => {
       window.__spoken = [];
       window.__played = [];
       speechSynthesis.speak = (u) => window.__spoken.push(u.text);
-      const play = HTMLMediaElement.prototype.play;
+      const play = Object.getOwnPropertyDescriptor(HTMLMediaElement.prototype, 'play').value;
       HTMLMediaElement.prototype.play = function () {
         window.__played.push(this.src);
         return play.call(this);

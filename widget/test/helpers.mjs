@@ -169,7 +169,7 @@ export class FakeApi {
       req.on('data', (c) => chunks.push(c));
       req.on('end', () => resolve(Buffer.concat(chunks)));
     });
-    const multipart = /^multipart\//.test(req.headers['content-type'] ?? '');
+    const multipart = (req.headers['content-type'] ?? '').startsWith('multipart/');
     const body = raw.length && !multipart ? JSON.parse(raw.toString()) : undefined;
     const auth = req.headers.authorization ?? '';
     this.requests.push({
@@ -215,7 +215,7 @@ export class FakeApi {
       if (files.some((a) => !a)) return error(404, 'ATTACHMENT_NOT_FOUND');
       const text = body.message || files.find((a) => a.transcript)?.transcript || '';
       const user = this.append(session, 'user', text, session.leaf);
-      if (files.length) user.attachments = files.map(({ bytes, ...a }) => a);
+      if (files.length) user.attachments = files.map(({ bytes: _bytes, ...a }) => a);
       return this.stream(req, res, session, user);
     }
     if (parts[2] === 'messages' && parts[4] === 'feedback') {

@@ -98,8 +98,12 @@ export class Attachments implements ReactiveController {
     root.adoptedStyleSheets = [...root.adoptedStyleSheets, styles];
   }
 
+  hostUpdate(): void {
+    void this.loadStrings();
+  }
+
   /** Loads the strings of the panel's language when it changes (once at start, through `load`). */
-  async hostUpdate(): Promise<void> {
+  async loadStrings(): Promise<void> {
     const lang = this.host.chat.language;
     if (lang === this.#lang) return;
     this.#lang = lang;
@@ -297,7 +301,8 @@ export class Attachments implements ReactiveController {
   #stopPlaying(): void {
     this.#audio?.pause();
     this.#audio = null;
-    window.speechSynthesis?.cancel();
+    // Some browsers (and webviews) have no speech synthesis at all.
+    if ('speechSynthesis' in window) speechSynthesis.cancel();
     this.playing = null;
   }
 
@@ -424,6 +429,6 @@ const ext = (name: string) => /\.(\w+)$/.exec(name)?.[1]?.toUpperCase() ?? '';
 /** The chunk's entry: the attachments of `host`, once the strings of its language are loaded. */
 export async function load(host: AttachmentsHost, lent: Lent): Promise<Attachments> {
   const kit = new Attachments(host, lent);
-  await kit.hostUpdate();
+  await kit.loadStrings();
   return kit;
 }

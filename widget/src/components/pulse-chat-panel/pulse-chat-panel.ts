@@ -53,7 +53,8 @@ const ICONS = {
 
 /** Whether this browser can record a voice message the server takes (WebM or Ogg, Opus). */
 const CAN_RECORD =
-  !!navigator.mediaDevices &&
+  // Only secure contexts have mediaDevices.
+  'mediaDevices' in navigator &&
   typeof MediaRecorder !== 'undefined' &&
   ['audio/webm;codecs=opus', 'audio/ogg;codecs=opus'].some((t) => MediaRecorder.isTypeSupported(t));
 
