@@ -14,7 +14,7 @@ export {
   waitReady,
 } from './built-server.mjs';
 export { eventually, Hopeless } from './eventually.mjs';
-export { countTokens, splitIntoChunks, startOpenAIUpstream } from './openai-upstream.mjs';
+export { countTokens, defaultTranscript, silentMp3, splitIntoChunks, startOpenAIUpstream } from './openai-upstream.mjs';
 export { eventIds, partsOf, readSse } from './sse.mjs';
 export { newUserId, signToken, TEST_SECRET, unsignedToken } from './tokens.mjs';
 export { screenshotDir } from './screenshots.mjs';

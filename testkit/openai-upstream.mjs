@@ -1,31 +1,15 @@
 // @ts-self-types="./openai-upstream.d.mts"
-// A local stand-in for the OpenAI Chat Completions API, for tests and benchmarks only.
+// A local stand-in for the OpenAI API (chat completions; audio transcriptions and speech in
+// openai-audio.mjs), for tests and benchmarks only.
 // Plain ESM on node: built-ins so Node and Deno (node compat) can both import it.
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import process from 'node:process';
 import { pathToFileURL } from 'node:url';
+import { createAudioRoutes } from './openai-audio.mjs';
+import { errorBody, JSON_HEADERS, readBody, sendJson, watchAbort } from './openai-wire.mjs';
 
-const JSON_HEADERS = { 'content-type': 'application/json' };
-
-const ERROR_TYPES = {
-  400: ['invalid_request_error', null],
-  401: ['invalid_request_error', 'invalid_api_key'],
-  404: ['invalid_request_error', 'model_not_found'],
-  429: ['requests', 'rate_limit_exceeded'],
-};
-
-function errorBody(status, message, overrides = {}) {
-  const [type, code] = ERROR_TYPES[status] ?? ['server_error', null];
-  return {
-    error: {
-      message: message ?? `The upstream stub answered with status ${status}.`,
-      type: overrides.type ?? type,
-      param: null,
-      code: overrides.code ?? code,
-    },
-  };
-}
+export { defaultTranscript, silentMp3 } from './openai-audio.mjs';
 
 /** Splits text on word boundaries so that the pieces concatenate back to exactly the input. */
 export function splitIntoChunks(text) {
@@ -43,7 +27,10 @@ function contentText(content) {
   if (typeof content === 'string') return content;
   // Array content parts (vision-style messages): only the text parts count.
   if (Array.isArray(content)) {
-    return content.map((part) => (part && typeof part.text === 'string' ? part.text : '')).join(' ');
+    return content
+      .filter((part) => part?.type === 'text' && typeof part.text === 'string')
+      .map((part) => part.text)
+      .join(' ');
   }
   return '';
 }
@@ -66,31 +53,31 @@ function makeUsage(body, completionText, override) {
   return override ?? { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
 }
 
-function readBody(req) {
-  return new Promise((resolve, reject) => {
-    const parts = [];
-    req.on('data', (part) => parts.push(part));
-    req.on('end', () => resolve(Buffer.concat(parts).toString('utf8')));
-    req.on('error', reject);
-  });
+/** Where the first image part of a Chat Completions body is, as OpenAI names it in `param`. */
+function firstImagePart(body) {
+  const messages = Array.isArray(body?.messages) ? body.messages : [];
+  for (const [m, message] of messages.entries()) {
+    if (!Array.isArray(message?.content)) continue;
+    const p = message.content.findIndex((part) => part?.type === 'image_url');
+    if (p >= 0) return `messages.[${m}].content.[${p}].type`;
+  }
+  return undefined;
 }
 
-function sendJson(res, status, body) {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { ...JSON_HEADERS, 'content-length': Buffer.byteLength(text) });
-  res.end(text);
-}
+/** What OpenAI answers a model without vision for a request with an image part. */
+const IMAGE_REFUSAL = 'Invalid content type. image_url is only supported by certain models.';
 
 /**
  * Starts the stub server.
- * @param {{ port?: number, host?: string, apiKey?: string }} [options]
+ * @param {{ port?: number, host?: string, apiKey?: string, rejectImages?: boolean | { message?: string, code?: string | null } }} [options]
  */
-export async function startOpenAIUpstream({ port = 0, host = '127.0.0.1', apiKey } = {}) {
+export async function startOpenAIUpstream({ port = 0, host = '127.0.0.1', apiKey, rejectImages } = {}) {
   const queue = [];
   const requests = [];
   const sockets = new Set();
   const pendingTimers = new Set();
   let closed = false;
+  let imageRefusal = rejectImages;
 
   // Timers are tracked so close() can cancel delays of in-flight responses.
   const wait = (ms) =>
@@ -103,6 +90,8 @@ export async function startOpenAIUpstream({ port = 0, host = '127.0.0.1', apiKey
           pendingTimers.add(timer);
         })
       : Promise.resolve();
+  const authorized = (req) => apiKey === undefined || req.headers.authorization === `Bearer ${apiKey}`;
+  const audio = createAudioRoutes({ wait, isClosed: () => closed, authorized });
 
   function baseFields(body) {
     return {
@@ -241,14 +230,29 @@ export async function startOpenAIUpstream({ port = 0, host = '127.0.0.1', apiKey
         }
         return;
       }
-      if (req.method === 'GET' && path === '/__control/requests') {
-        sendJson(res, 200, requests);
+      const audioScript = {
+        'enqueue-transcription': audio.enqueueTranscription,
+        'enqueue-speech': audio.enqueueSpeech,
+      };
+      const scriptFor = audioScript[path.slice('/__control/'.length)];
+      if (req.method === 'POST' && scriptFor) {
+        try {
+          const behavior = JSON.parse((await readBody(req)) || '{}');
+          for (const one of Array.isArray(behavior) ? behavior : [behavior]) scriptFor(one);
+          sendJson(res, 200, { ok: true });
+        } catch {
+          sendJson(res, 400, { error: 'body must be a JSON behavior object' });
+        }
+        return;
+      }
+      const records = { requests, transcriptions: audio.transcriptions, speeches: audio.speeches };
+      if (req.method === 'GET' && Object.hasOwn(records, path.slice('/__control/'.length))) {
+        sendJson(res, 200, records[path.slice('/__control/'.length)]);
         return;
       }
       if (req.method === 'POST' && path === '/__control/reset') {
         await readBody(req);
-        queue.length = 0;
-        requests.length = 0;
+        reset();
         sendJson(res, 200, { ok: true });
         return;
       }
@@ -261,6 +265,19 @@ export async function startOpenAIUpstream({ port = 0, host = '127.0.0.1', apiKey
         object: 'list',
         data: [{ id: 'gpt-4o-mini', object: 'model', created: 0, owned_by: 'stub' }],
       });
+      return;
+    }
+
+    const audioRoute = {
+      '/v1/audio/transcriptions': audio.handleTranscription,
+      '/v1/audio/speech': audio.handleSpeech,
+    };
+    if (Object.hasOwn(audioRoute, path)) {
+      if (req.method !== 'POST') {
+        sendJson(res, 405, errorBody(405, `Method ${req.method} not allowed.`, { type: 'invalid_request_error' }));
+        return;
+      }
+      await audioRoute[path](req, res);
       return;
     }
 
@@ -281,15 +298,24 @@ export async function startOpenAIUpstream({ port = 0, host = '127.0.0.1', apiKey
       sendJson(res, 400, errorBody(400, 'We could not parse the JSON body of your request.'));
       return;
     }
+    // The body exactly as parsed: content parts (text, image_url) stay as the client sent them.
     const record = { headers: { ...req.headers }, body, receivedAt: Date.now(), aborted: false };
     requests.push(record);
     // Lets tests prove a client gave up (and so stopped the upstream work) before the answer finished.
-    res.on('close', () => {
-      if (!res.writableFinished) record.aborted = true;
-    });
+    watchAbort(res, record);
 
-    if (apiKey !== undefined && req.headers.authorization !== `Bearer ${apiKey}`) {
+    if (!authorized(req)) {
       sendJson(res, 401, errorBody(401, 'Incorrect API key provided.'));
+      return;
+    }
+    const imageAt = imageRefusal ? firstImagePart(body) : undefined;
+    if (imageAt) {
+      const custom = typeof imageRefusal === 'object' ? imageRefusal : {};
+      sendJson(
+        res,
+        400,
+        errorBody(400, custom.message ?? IMAGE_REFUSAL, { param: imageAt, code: custom.code ?? null }),
+      );
       return;
     }
     // A behavior with `forModel` waits for a request for that model (a summary or title call
@@ -297,6 +323,13 @@ export async function startOpenAIUpstream({ port = 0, host = '127.0.0.1', apiKey
     const at = queue.findIndex((b) => b.forModel === undefined || b.forModel === body?.model);
     const behavior = at >= 0 ? queue.splice(at, 1)[0] : { kind: 'text' };
     await serveCompletion(req, res, body, behavior);
+  }
+
+  function reset() {
+    queue.length = 0;
+    requests.length = 0;
+    audio.reset();
+    imageRefusal = rejectImages;
   }
 
   const server = http.createServer((req, res) => {
@@ -325,13 +358,22 @@ export async function startOpenAIUpstream({ port = 0, host = '127.0.0.1', apiKey
     url: `http://${urlHost}:${boundPort}/v1`,
     port: boundPort,
     requests,
+    transcriptions: audio.transcriptions,
+    speeches: audio.speeches,
     enqueue(behavior) {
       queue.push(behavior);
     },
-    reset() {
-      queue.length = 0;
-      requests.length = 0;
+    enqueueTranscription: audio.enqueueTranscription,
+    enqueueSpeech: audio.enqueueSpeech,
+    lastRequest() {
+      const last = requests.at(-1);
+      if (!last) throw new Error('The OpenAI stub has received no chat completions request yet');
+      return last.body;
     },
+    rejectImages(refusal = true) {
+      imageRefusal = refusal;
+    },
+    reset,
     async close() {
       if (closed) return;
       closed = true;
@@ -354,7 +396,10 @@ function parseArgs(argv) {
     if (flag === '--port') options.port = Number(value);
     else if (flag === '--host') options.host = value;
     else if (flag === '--api-key') options.apiKey = value;
-    else continue;
+    else if (flag === '--reject-images') {
+      options.rejectImages = true;
+      continue;
+    } else continue;
     if (inline === undefined) i += 1;
   }
   return options;

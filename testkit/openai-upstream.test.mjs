@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { startOpenAIUpstream, splitIntoChunks } from './openai-upstream.mjs';
+import { createHash } from 'node:crypto';
+import { defaultTranscript, silentMp3, startOpenAIUpstream, splitIntoChunks } from './openai-upstream.mjs';
 
 const chat = (url, body, headers = {}) =>
   fetch(`${url}/chat/completions`, {
@@ -175,10 +176,255 @@ describe('openai upstream stub', () => {
     assert.equal(await ask('cheap'), 'summary');
   });
 
+  test('records messages with content parts exactly as sent; lastRequest() reads the last body', async () => {
+    assert.throws(() => upstream.lastRequest(), /no chat completions request/);
+    const messages = [
+      { role: 'system', content: 'Be brief.' },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'What is in this picture?' },
+          { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=', detail: 'low' } },
+          { type: 'text', text: 'Attached file "notes.md" (text/markdown):\n# Notes' },
+        ],
+      },
+    ];
+    const response = await chat(upstream.url, { model: 'vision', messages });
+    assert.equal(response.status, 200);
+    assert.equal(
+      (await response.json()).choices[0].message.content,
+      'Echo: What is in this picture? Attached file "notes.md" (text/markdown):\n# Notes',
+    );
+    assert.deepEqual(upstream.lastRequest().messages, messages);
+    assert.deepEqual(upstream.requests[0].body.messages, messages);
+  });
+
+  test("rejectImages answers a request with an image part with OpenAI's 400, and text-only ones as usual", async () => {
+    const withImage = {
+      messages: [
+        { role: 'user', content: 'earlier' },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'look' },
+            { type: 'image_url', image_url: { url: 'https://x.test/a.png' } },
+          ],
+        },
+      ],
+    };
+    upstream.rejectImages();
+    const refused = await chat(upstream.url, withImage);
+    assert.equal(refused.status, 400);
+    assert.deepEqual(await refused.json(), {
+      error: {
+        message: 'Invalid content type. image_url is only supported by certain models.',
+        type: 'invalid_request_error',
+        param: 'messages.[1].content.[1].type',
+        code: null,
+      },
+    });
+    assert.equal(
+      (await chat(upstream.url, { messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }] })).status,
+      200,
+    );
+
+    upstream.rejectImages({ message: 'this model does not support image input', code: 'image_not_supported' });
+    const custom = await (await chat(upstream.url, withImage)).json();
+    assert.equal(custom.error.message, 'this model does not support image input');
+    assert.equal(custom.error.code, 'image_not_supported');
+
+    upstream.reset();
+    assert.equal((await chat(upstream.url, withImage)).status, 200, 'reset() restores the start option');
+    const strict = await startOpenAIUpstream({ rejectImages: true });
+    try {
+      assert.equal((await chat(strict.url, withImage)).status, 400);
+    } finally {
+      await strict.close();
+    }
+  });
+
   test('splitIntoChunks keeps every character', () => {
     for (const text of ['', 'a', ' lead and trail ', 'multi\n\nline  text']) {
       assert.equal(splitIntoChunks(text).join(''), text);
     }
+  });
+});
+
+describe('openai upstream stub: audio', () => {
+  let upstream;
+  before(async () => {
+    upstream = await startOpenAIUpstream({ apiKey: 'sk-audio' });
+  });
+  after(async () => {
+    await upstream.close();
+  });
+  beforeEach(() => upstream.reset());
+
+  const auth = { authorization: 'Bearer sk-audio' };
+  const audioBytes = Buffer.from(Array.from({ length: 3000 }, (_, i) => i % 251));
+
+  function transcribe(fields, file = { bytes: audioBytes, name: 'voice.webm', type: 'audio/webm' }, headers = auth) {
+    const form = new FormData();
+    if (file) form.append('file', new Blob([file.bytes], { type: file.type }), file.name);
+    for (const [name, value] of Object.entries(fields)) form.append(name, value);
+    return fetch(`${upstream.url}/audio/transcriptions`, { method: 'POST', headers, body: form });
+  }
+
+  const speak = (body, headers = auth) =>
+    fetch(`${upstream.url}/audio/speech`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    });
+
+  test('transcribes to {text} from the file size and records model, file and fields', async () => {
+    const response = await transcribe({ model: 'whisper-1', language: 'en', prompt: 'Pulse' });
+    assert.equal(response.status, 200);
+    assert.match(response.headers.get('content-type'), /^application\/json/);
+    const body = await response.json();
+    assert.equal(body.text, 'Transcript of voice.webm (3000 bytes).');
+    assert.equal(body.text, defaultTranscript('voice.webm', 3000));
+    assert.deepEqual(body.usage, { type: 'duration', seconds: 1 });
+
+    const [record] = upstream.transcriptions;
+    assert.equal(record.model, 'whisper-1');
+    assert.deepEqual(record.fields, { model: 'whisper-1', language: 'en', prompt: 'Pulse' });
+    assert.deepEqual(record.file, {
+      name: 'voice.webm',
+      type: 'audio/webm',
+      size: 3000,
+      sha256: createHash('sha256').update(audioBytes).digest('hex'),
+    });
+    assert.equal(record.headers.authorization, 'Bearer sk-audio');
+    assert.match(record.headers['content-type'], /^multipart\/form-data; boundary=/);
+    assert.equal(upstream.requests.length, 0, 'chat records stay apart');
+  });
+
+  test('scripted transcripts, text and verbose_json formats', async () => {
+    upstream.enqueueTranscription({ kind: 'text', text: 'What does it cost?' });
+    const text = await transcribe({ model: 'whisper-1', response_format: 'text' });
+    assert.match(text.headers.get('content-type'), /^text\/plain/);
+    assert.equal(await text.text(), 'What does it cost?\n');
+
+    upstream.enqueueTranscription({ kind: 'text', text: 'Hello.', duration: 2.5 });
+    const verbose = await (
+      await transcribe({ model: 'whisper-1', response_format: 'verbose_json', language: 'fr' })
+    ).json();
+    assert.equal(verbose.text, 'Hello.');
+    assert.equal(verbose.duration, 2.5);
+    assert.equal(verbose.language, 'fr');
+    assert.equal(verbose.segments.length, 1);
+    assert.equal(verbose.segments[0].end, 2.5);
+  });
+
+  test("refusals in OpenAI's error shape: no file, no model, a name that is no audio format, a bad key", async () => {
+    const missingFile = await transcribe({ model: 'whisper-1' }, null);
+    assert.equal(missingFile.status, 400);
+    const missing = await missingFile.json();
+    assert.equal(missing.error.type, 'invalid_request_error');
+    assert.equal(missing.error.param, 'file');
+
+    assert.equal((await (await transcribe({})).json()).error.param, 'model');
+
+    const blob = await transcribe({ model: 'whisper-1' }, { bytes: audioBytes, name: 'blob', type: 'audio/webm' });
+    assert.equal(blob.status, 400);
+    assert.match((await blob.json()).error.message, /^Invalid file format\. Supported formats: .*webm/);
+
+    const denied = await transcribe({ model: 'whisper-1' }, undefined, {});
+    assert.equal(denied.status, 401);
+    assert.equal((await denied.json()).error.code, 'invalid_api_key');
+
+    const notMultipart = await fetch(`${upstream.url}/audio/transcriptions`, {
+      method: 'POST',
+      headers: auth,
+      body: '{}',
+    });
+    assert.equal(notMultipart.status, 400);
+    assert.equal(upstream.transcriptions.length, 5, 'refused requests are recorded too');
+  });
+
+  test('scripted errors and hangs', async () => {
+    upstream.enqueueTranscription({ kind: 'error', status: 503, message: 'overloaded' });
+    const unavailable = await transcribe({ model: 'whisper-1' });
+    assert.equal(unavailable.status, 503);
+    assert.deepEqual((await unavailable.json()).error, {
+      message: 'overloaded',
+      type: 'server_error',
+      param: null,
+      code: null,
+    });
+
+    upstream.enqueueTranscription({ kind: 'garbage' });
+    const garbage = await transcribe({ model: 'whisper-1' });
+    assert.equal(garbage.status, 200);
+    await assert.rejects(garbage.json());
+
+    const own = await startOpenAIUpstream();
+    own.enqueueTranscription({ kind: 'hang' });
+    const form = new FormData();
+    form.append('model', 'whisper-1');
+    form.append('file', new Blob([audioBytes]), 'a.mp3');
+    const pending = fetch(`${own.url}/audio/transcriptions`, { method: 'POST', body: form });
+    while (own.transcriptions.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    await own.close();
+    await assert.rejects(pending);
+  });
+
+  test('speech: silent MP3 frames as audio/mpeg, sent chunked, and the request recorded', async () => {
+    upstream.enqueueSpeech({ kind: 'audio', frames: 12, chunkFrames: 3, chunkDelayMs: 5 });
+    const response = await speak({ model: 'tts-1', input: 'Read this aloud.', voice: 'alloy', response_format: 'mp3' });
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get('content-type'), 'audio/mpeg');
+    assert.equal(response.headers.get('content-length'), null);
+    assert.equal(response.headers.get('transfer-encoding'), 'chunked');
+    const reads = [];
+    for await (const chunk of response.body) reads.push(Buffer.from(chunk));
+    const bytes = Buffer.concat(reads);
+    assert.ok(reads.length >= 2, 'arrives in several reads');
+    assert.deepEqual(bytes, silentMp3(12));
+    assert.equal(bytes.length, 12 * 417);
+    assert.deepEqual([...bytes.subarray(0, 4)], [0xff, 0xfb, 0x90, 0xc4], 'an MPEG-1 Layer III frame header');
+    assert.deepEqual(upstream.speeches[0].body, {
+      model: 'tts-1',
+      input: 'Read this aloud.',
+      voice: 'alloy',
+      response_format: 'mp3',
+    });
+    assert.equal(upstream.speeches[0].headers.authorization, 'Bearer sk-audio');
+
+    const wav = await speak({ model: 'tts-1', input: 'Hi', voice: 'alloy', response_format: 'wav' });
+    assert.equal(wav.headers.get('content-type'), 'audio/wav');
+    assert.equal(
+      Buffer.from(await wav.arrayBuffer())
+        .subarray(0, 4)
+        .toString('ascii'),
+      'RIFF',
+    );
+  });
+
+  test('speech refusals and scripted failures', async () => {
+    const refused = [
+      [{ input: 'x', voice: 'alloy' }, 'model'],
+      [{ model: 'tts-1', voice: 'alloy' }, 'input'],
+      [{ model: 'tts-1', input: 'x'.repeat(4097), voice: 'alloy' }, 'input'],
+      [{ model: 'tts-1', input: 'x' }, 'voice'],
+      [{ model: 'tts-1', input: 'x', voice: 'alloy', speed: 5 }, 'speed'],
+      [{ model: 'tts-1', input: 'x', voice: 'alloy', response_format: 'toString' }, 'response_format'],
+    ];
+    for (const [body, param] of refused) {
+      const response = await speak(body);
+      assert.equal(response.status, 400, param);
+      assert.equal((await response.json()).error.param, param);
+    }
+    assert.equal((await speak({ model: 'tts-1', input: 'x', voice: 'alloy' }, {})).status, 401);
+
+    upstream.enqueueSpeech({ kind: 'error', status: 500 });
+    assert.equal((await speak({ model: 'tts-1', input: 'x', voice: 'alloy' })).status, 500);
+
+    upstream.enqueueSpeech({ kind: 'cut', afterChunks: 1, frames: 20 });
+    const cut = await speak({ model: 'tts-1', input: 'x', voice: 'alloy' });
+    assert.equal(cut.status, 200);
+    await assert.rejects(cut.arrayBuffer());
   });
 });
 
@@ -202,8 +448,38 @@ test('standalone mode prints its URL and takes control requests', async () => {
     assert.equal(reply.choices[0].message.content, 'scripted');
     const recorded = await (await fetch(`${origin}/__control/requests`)).json();
     assert.equal(recorded.length, 1);
+
+    await fetch(`${origin}/__control/enqueue-transcription`, {
+      method: 'POST',
+      body: JSON.stringify({ kind: 'text', text: 'scripted words' }),
+    });
+    const form = new FormData();
+    form.append('model', 'whisper-1');
+    form.append('file', new Blob([new Uint8Array(10)], { type: 'audio/ogg' }), 'v.ogg');
+    const heard = await fetch(`${url}/audio/transcriptions`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer k1' },
+      body: form,
+    });
+    assert.equal((await heard.json()).text, 'scripted words');
+    const transcriptions = await (await fetch(`${origin}/__control/transcriptions`)).json();
+    assert.equal(transcriptions[0].file.name, 'v.ogg');
+
+    await fetch(`${origin}/__control/enqueue-speech`, {
+      method: 'POST',
+      body: JSON.stringify({ kind: 'error', status: 503 }),
+    });
+    const spoken = await fetch(`${url}/audio/speech`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer k1', 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'tts-1', input: 'x', voice: 'alloy' }),
+    });
+    assert.equal(spoken.status, 503);
+    assert.equal((await (await fetch(`${origin}/__control/speeches`)).json()).length, 1);
+
     await fetch(`${origin}/__control/reset`, { method: 'POST' });
     assert.deepEqual(await (await fetch(`${origin}/__control/requests`)).json(), []);
+    assert.deepEqual(await (await fetch(`${origin}/__control/transcriptions`)).json(), []);
   } finally {
     child.kill('SIGTERM');
     await once(child, 'exit');

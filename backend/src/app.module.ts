@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
+import { AttachmentsModule } from './attachments/attachments.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { JwtAuthGuard } from './auth/jwt-auth.guard.js';
 import { ChatModule } from './chat/chat.module.js';
@@ -44,6 +45,7 @@ export class AppModule {
         ChatModule,
         StreamsModule,
         MemoryModule,
+        AttachmentsModule,
         FeedbackModule,
         ExportModule,
         SearchModule,

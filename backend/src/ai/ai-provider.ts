@@ -1,6 +1,10 @@
+/** One part of a user turn with attachments, in the OpenAI Chat Completions shape. */
+export type AiContentPart = { type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string } };
+
 export interface AiMessage {
   role: 'system' | 'user' | 'assistant';
-  content: string;
+  /** A plain string, or (a user turn with attachments) parts the providers pass on unchanged. */
+  content: string | AiContentPart[];
 }
 
 export interface AiRequest {

@@ -47,7 +47,7 @@ describe('DemoProvider', () => {
     const deltas = events.filter((e) => e.type === 'delta');
     expect(deltas.length).toBe(text.trim().split(/\s+/).length);
     expect(text).toBe(demoAnswer(conversation));
-    const promptWords = conversation.reduce((n, m) => n + m.content.split(/\s+/).length, 0);
+    const promptWords = conversation.reduce((n, m) => n + (m.content as string).split(/\s+/).length, 0);
     const answerWords = text.trim().split(/\s+/).length;
     expect(events.at(-1)).toEqual({
       type: 'done',
@@ -56,6 +56,49 @@ describe('DemoProvider', () => {
       usage: { promptTokens: promptWords, completionTokens: answerWords, totalTokens: promptWords + answerWords },
     });
     expect(provider.model).toBe('pulse-demo');
+  });
+
+  it('names what came with a message: images by media type, files, passages, a voice message', async () => {
+    const { text } = await collect(
+      provider.stream(
+        request([
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'What is this?' },
+              { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } },
+              { type: 'image_url', image_url: { url: 'https://cdn.example/photo.jpg' } },
+              { type: 'text', text: 'Attached file "notes.md" (text/markdown):\n# Notes' },
+              { type: 'text', text: 'Passages of "manual.pdf" (300 pages) that match the question:\n[page 12] …' },
+            ],
+          },
+        ]),
+      ),
+    );
+    expect(text).toContain('You said: “What is this?”');
+    expect(text).toContain(
+      'With it I see an image (image/png), an image (by link), the file “notes.md” (text/markdown) and passages of “manual.pdf”;',
+    );
+    expect(text).not.toContain('# Notes');
+  });
+
+  it('quotes a voice message’s transcript when nothing was typed', async () => {
+    const { events, text } = await collect(
+      provider.stream(
+        request([
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: '' },
+              { type: 'text', text: 'Voice message transcript:\nHow much is shipping?' },
+            ],
+          },
+        ]),
+      ),
+    );
+    expect(text).toContain('You said: “How much is shipping?”');
+    expect(text).toContain('With it I see a voice message;');
+    expect(events.at(-1)).toMatchObject({ usage: { promptTokens: 7 } });
   });
 
   it('paces its words so streaming is visible', async () => {

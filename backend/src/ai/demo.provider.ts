@@ -1,5 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AiProviderError, type AiMessage, type AiProvider, type AiRequest, type AiStreamEvent } from './ai-provider.js';
+import {
+  AiProviderError,
+  type AiContentPart,
+  type AiMessage,
+  type AiProvider,
+  type AiRequest,
+  type AiStreamEvent,
+} from './ai-provider.js';
 
 export interface DemoProviderOptions {
   /** Pause before each streamed word, so streaming shows in the widget; 0 for tests and benchmarks. */
@@ -33,7 +40,7 @@ export class DemoProvider implements AiProvider {
       yield { type: 'delta', text: word };
     }
     if (request.signal.aborted) throw aborted();
-    const promptTokens = request.messages.reduce((sum, m) => sum + countWords(m.content), 0);
+    const promptTokens = request.messages.reduce((sum, m) => sum + countWords(allText(m.content)), 0);
     const completionTokens = countWords(answer);
     yield {
       type: 'done',
@@ -46,22 +53,27 @@ export class DemoProvider implements AiProvider {
 
 /** The demo's whole reply for a conversation; exported for tests and the demo page. */
 export function demoAnswer(messages: AiMessage[]): string {
-  const userTurns = messages.filter((m) => m.role === 'user');
-  const latest = userTurns.at(-1)?.content ?? '';
+  const userTurns = messages.filter((m) => m.role === 'user').map((m) => readTurn(m.content));
+  const latest = userTurns.at(-1) ?? { words: '', seen: [] };
   const earlier = userTurns.slice(0, -1);
 
   const memory =
     earlier.length === 0
-      ? `You said: “${quote(latest)}”. This is the first message of our conversation; ask something else and I will show you that I remember it.`
+      ? `You said: “${quote(latest.words)}”. This is the first message of our conversation; ask something else and I will show you that I remember it.`
       : [
-          `You said earlier: “${quote(earlier[0].content)}”.`,
+          `You said earlier: “${quote(earlier[0].words)}”.`,
           `That was the first of ${earlier.length} earlier ${earlier.length === 1 ? 'message' : 'messages'} of yours in this conversation,`,
-          `and now you wrote: “${quote(latest)}”.`,
+          `and now you wrote: “${quote(latest.words)}”.`,
         ].join(' ');
+  const attachments =
+    latest.seen.length > 0
+      ? `With it I see ${listed(latest.seen)}; the demo can’t look inside, a real model would.`
+      : undefined;
 
   return [
     `**This is Pulse’s offline demo, not an AI model.** I can’t really answer yet, but the chat, its history and its memory all work.`,
     memory,
+    ...(attachments ? [attachments] : []),
     'To connect a real model, set one of these on the server and restart it:',
     [
       '- `OPENAI_BASE_URL` and/or `OPENAI_API_KEY` for any OpenAI-compatible API (OpenAI, Ollama, vLLM…), with `OPENAI_MODEL`',
@@ -69,6 +81,51 @@ export function demoAnswer(messages: AiMessage[]): string {
       '- `AI_PROVIDER` (`openai`, `supabase` or `demo`) to choose explicitly',
     ].join('\n'),
   ].join('\n\n');
+}
+
+/**
+ * A user turn as the demo reads it: the user's own words, and what came with them, told apart
+ * by the openings the chat gives each attachment's part.
+ */
+function readTurn(content: AiMessage['content']): { words: string; seen: string[] } {
+  if (typeof content === 'string') return { words: content, seen: [] };
+  const words: string[] = [];
+  const said: string[] = [];
+  const seen: string[] = [];
+  for (const part of content) {
+    const described = describePart(part);
+    if (described) {
+      seen.push(described.what);
+      if (described.said) said.push(described.said);
+    } else if (part.type === 'text' && part.text.trim() !== '') {
+      words.push(part.text);
+    }
+  }
+  // A voice message without typed words: what was said stands for them.
+  return { words: (words.length > 0 ? words : said).join(' '), seen };
+}
+
+function describePart(part: AiContentPart): { what: string; said?: string } | undefined {
+  if (part.type === 'image_url') {
+    const mediaType = /^data:([^;,]+)/.exec(part.image_url.url)?.[1];
+    return { what: `an image (${mediaType ?? 'by link'})` };
+  }
+  const file = /^Attached file "(.*?)" \((.*?)\):/.exec(part.text);
+  if (file) return { what: `the file “${file[1]}” (${file[2]})` };
+  const passages = /^Passages of "(.*?)"/.exec(part.text);
+  if (passages) return { what: `passages of “${passages[1]}”` };
+  const voice = /^Voice message transcript:\n([\s\S]*)$/.exec(part.text);
+  if (voice) return { what: 'a voice message', said: voice[1] };
+  return undefined;
+}
+
+function allText(content: AiMessage['content']): string {
+  if (typeof content === 'string') return content;
+  return content.map((part) => (part.type === 'text' ? part.text : '')).join(' ');
+}
+
+function listed(items: string[]): string {
+  return items.length === 1 ? items[0] : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
 }
 
 const QUOTE_LIMIT = 120;

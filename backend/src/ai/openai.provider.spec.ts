@@ -62,6 +62,32 @@ describe('OpenAiProvider against an OpenAI-compatible upstream', () => {
     expect(headers.authorization).toBe('Bearer sk-test');
   });
 
+  it('passes a user turn’s content parts (text, image) to the model unchanged', async () => {
+    const withParts: AiRequest['messages'] = [
+      ...messages,
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'What is on this label?' },
+          { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUg==' } },
+          { type: 'text', text: 'Attached file "notes.md" (text/markdown):\n# Notes' },
+        ],
+      },
+    ];
+    await drain(provider.stream(request({ messages: withParts })));
+    expect(upstream.lastRequest().messages).toEqual(withParts);
+  });
+
+  it('a model that takes no images refuses them: UPSTREAM_ERROR 400 naming only the error type', async () => {
+    upstream.rejectImages();
+    const withImage: AiRequest['messages'] = [
+      { role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://cdn.example/a.png' } }] },
+    ];
+    const e = expectCode((await drain(provider.stream(request({ messages: withImage })))).error, 'UPSTREAM_ERROR');
+    expect(e.upstreamStatus).toBe(400);
+    expect(e.message).toBe('The AI provider answered HTTP 400 (invalid_request_error).');
+  });
+
   it('asks for another model when the request names one (SUMMARY_MODEL, TITLE_MODEL)', async () => {
     await drain(provider.stream(request({ model: 'gpt-cheap' })));
     expect((upstream.requests[0].body as { model: string }).model).toBe('gpt-cheap');

@@ -156,6 +156,21 @@ describe('SupabaseProvider against an edge function', () => {
     expect(headers['content-type']).toBe('application/json');
   });
 
+  it('passes a user turn’s content parts (text, image) to the function unchanged', async () => {
+    const withParts: AiRequest['messages'] = [
+      ...messages,
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'And this photo?' },
+          { type: 'image_url', image_url: { url: 'data:image/jpeg;base64,/9j/4AAQSkZJRg==' } },
+        ],
+      },
+    ];
+    await drain(provider.stream(request({ messages: withParts })));
+    expect((edge.requests[0].body as { messages: unknown }).messages).toEqual(withParts);
+  });
+
   it('defaults a JSON answer without metadata to finish reason stop', async () => {
     const { events } = await drain(provider.stream(request()));
     expect(events).toEqual([

@@ -2,7 +2,7 @@ import type { Response } from 'express';
 import { toErrorBody } from '../common/http-error.filter.js';
 import type { InFlightAnswer } from '../streams/live-answers.js';
 import { UiMessageStream } from '../streams/ui-message-stream.js';
-import type { SendResultDto } from './dto/send-result.dto.js';
+import type { AnswerSourceDto, SendResultDto } from './dto/send-result.dto.js';
 import type { PreparedSend } from './send.js';
 
 /** Where a send's answer goes: one JSON body, or the AI SDK's UI message stream. */
@@ -12,6 +12,8 @@ export interface AnswerOutput {
   /** The question is stored. `answer` (absent for a replay) keeps what is written for resumes. */
   open(prepared: PreparedSend, answer?: InFlightAnswer): void;
   text(piece: string): void;
+  /** The files (or pages) the model was given; a JSON answer carries them in its result. */
+  sources(list: AnswerSourceDto[]): void;
   finish(result: SendResultDto): Promise<void>;
   /** The send failed: reported here if the answer already began, else rethrown for the error filter. */
   fail(err: unknown): Promise<void>;
@@ -28,6 +30,8 @@ export class JsonAnswer implements AnswerOutput {
   open(): void {}
 
   text(): void {}
+
+  sources(): void {}
 
   async finish(result: SendResultDto): Promise<void> {
     this.res.status(200).json(result);
@@ -59,6 +63,10 @@ export class StreamedAnswer implements AnswerOutput {
 
   text(piece: string): void {
     this.stream.delta(piece);
+  }
+
+  sources(list: AnswerSourceDto[]): void {
+    this.stream.sources(list);
   }
 
   finish(result: SendResultDto): Promise<void> {

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AiModule } from '../ai/ai.module.js';
+import { AttachmentsModule } from '../attachments/attachments.module.js';
 import { MemoryModule } from '../memory/memory.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { StreamsModule } from '../streams/streams.module.js';
@@ -13,7 +14,7 @@ import { SendRequestsJanitor } from './send-requests.janitor.js';
 
 /** Sending a message: POST /api/chat/send, edits and regenerates, and what makes a send safe to retry. */
 @Module({
-  imports: [AiModule, SessionsModule, StreamsModule, MemoryModule],
+  imports: [AiModule, SessionsModule, StreamsModule, MemoryModule, AttachmentsModule],
   controllers: [ChatController],
   providers: [
     ChatService,

@@ -1,3 +1,7 @@
+import { AttachmentInputs } from '../attachments/attachment-inputs.js';
+import type { AttachmentsRepository } from '../attachments/attachments.repository.js';
+import { MessageAttachments } from '../attachments/message-attachments.js';
+import type { AttachmentStore } from '../attachments/storage/attachment-store.js';
 import { jest } from '@jest/globals';
 import diagnostics from 'node:diagnostics_channel';
 import { createServer, type Server } from 'node:http';
@@ -79,7 +83,14 @@ function chatService(parts: {
     parts.db,
     CONFIG,
     messages,
-    new QuestionsService(parts.db, CONFIG, {} as SessionsRepository, messages, idempotency),
+    new QuestionsService(
+      parts.db,
+      CONFIG,
+      {} as SessionsRepository,
+      messages,
+      idempotency,
+      new MessageAttachments(CONFIG, {} as AttachmentsRepository),
+    ),
     idempotency,
     parts.turns,
     new MemoryLiveAnswers(60_000),
@@ -88,6 +99,8 @@ function chatService(parts: {
     summaries,
     { afterFirstAnswer: () => undefined } as unknown as TitlesService,
     parts.known,
+    // No turn here carries files: the inputs are the plan's messages as they are.
+    new AttachmentInputs(parts.db, CONFIG, {} as AttachmentsRepository, {} as AttachmentStore, (t: string) => t.length),
     parts.ai,
   );
 }
@@ -106,6 +119,7 @@ function recordingOutput(log: string[] = [], onText?: () => void) {
     fail: async (err) => {
       throw err;
     },
+    sources: () => undefined,
     dispose: () => undefined,
   };
   return { out, result: () => result! };

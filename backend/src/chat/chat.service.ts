@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { setImmediate } from 'node:timers/promises';
 import { AI_PROVIDER, AiProviderError, type AiProvider, type AiRequest, type AiUsage } from '../ai/ai-provider.js';
+import { AttachmentInputs, type PlannedInputs } from '../attachments/attachment-inputs.js';
 import type { AuthUser } from '../auth/auth-user.js';
 import { AppError, type ErrorDetails } from '../common/app-error.js';
 import { cleanText, StreamingTextCleaner } from '../common/clean-text.js';
@@ -29,7 +30,7 @@ import type { SendOptions, StoredQuestion } from './send.js';
 /** A model call under way, the question it answers (stored, or guessed from memory), and what of the memory went into it. */
 interface ModelCall {
   question: StoredQuestion;
-  plan: Promise<{ systemPrompt: string; context: ContextPlan }>;
+  plan: Promise<{ systemPrompt: string; context: ContextPlan; inputs: PlannedInputs }>;
   call: EarlyModelCall;
 }
 
@@ -87,6 +88,7 @@ export class ChatService {
     private readonly summaries: SummariesService,
     private readonly titles: TitlesService,
     private readonly known: KnownWindows,
+    private readonly attachmentInputs: AttachmentInputs,
     @Inject(AI_PROVIDER) private readonly ai: AiProvider,
   ) {}
 
@@ -175,13 +177,14 @@ export class ChatService {
         // A new session's id is news to the client: without it a retry would start a second session.
         throw this.toAppError(err, where);
       }
-      const { systemPrompt, context } = await plan;
+      const { systemPrompt, context, inputs } = await plan;
+      if (inputs.sources.length) out.sources(inputs.sources);
       // LiveAnswers aborts with TAKEN_OVER when its lease renewal finds that another replica
       // took the answer over (this one stalled past its lease) and stored the partial itself.
       if (abort.signal.reason === TAKEN_OVER) throw answerLost(where);
 
       // 4. The answer, stored (with the result a retry with the same key replays).
-      const result = this.resultOf(question, assistantId, relayed);
+      const result = this.resultOf(question, assistantId, relayed, inputs);
       if (relayed.interrupted && relayed.text === '') {
         // Stopped before the model said anything: there is no answer to keep, and the history
         // shows the question alone. A retry with the same key answers it.
@@ -197,7 +200,13 @@ export class ChatService {
           latency_ms: Math.round(performance.now() - call.startedAt),
           ttft_ms: relayed.ttftMs === undefined ? null : Math.round(relayed.ttftMs),
           reply_to: userMessageId,
-          context: { messages: context.turns, tokens: context.tokens, summary: context.summary !== undefined },
+          context: {
+            messages: context.turns,
+            tokens: context.tokens,
+            summary: context.summary !== undefined,
+            ...(inputs.attachments.length ? { attachments: inputs.attachments } : {}),
+          },
+          ...(inputs.sources.length ? { sources: inputs.sources } : {}),
           ...(relayed.interrupted ? { interrupted: true } : {}),
         });
       } catch (err) {
@@ -236,7 +245,8 @@ export class ChatService {
     opts: SendOptions,
     signal: AbortSignal,
   ): ModelCall | undefined {
-    if (opts.idempotencyKey || opts.target) return undefined;
+    // A question with files is stored with them before the model can be asked about them.
+    if (opts.idempotencyKey || opts.target || dto.attachment_ids?.length) return undefined;
     // Another user naming this session learns nothing, and neither does the model on their behalf.
     const known = this.known.take(sessionId, user.id);
     if (!known) return undefined;
@@ -264,11 +274,13 @@ export class ChatService {
   /** Asks the model for a question: its memory planned (a read that may still run), the call started. */
   private ask(user: AuthUser, dto: SendMessageDto, question: StoredQuestion, signal: AbortSignal): ModelCall {
     const systemPrompt = dto.system_prompt ?? question.session.system_prompt ?? this.config.chat.defaultSystemPrompt;
-    const plan = this.planner
-      .plan(user, question.session.id, question.window, systemPrompt)
-      .then((context) => ({ systemPrompt, context }));
-    const request = plan.then(({ context }): Omit<AiRequest, 'signal'> => ({
-      messages: context.messages,
+    const plan = this.planner.plan(user, question.session.id, question.window, systemPrompt).then(async (context) => ({
+      systemPrompt,
+      context,
+      inputs: await this.attachmentInputs.apply(user, question.window, context),
+    }));
+    const request = plan.then(({ inputs }): Omit<AiRequest, 'signal'> => ({
+      messages: inputs.messages,
       systemPrompt,
       temperature: dto.temperature ?? this.config.chat.defaultTemperature,
       maxTokens: dto.max_tokens ?? this.config.chat.defaultMaxTokens,
@@ -318,7 +330,12 @@ export class ChatService {
     return relayed;
   }
 
-  private resultOf(question: StoredQuestion, assistantId: string, relayed: Relayed): SendResultDto {
+  private resultOf(
+    question: StoredQuestion,
+    assistantId: string,
+    relayed: Relayed,
+    inputs: PlannedInputs,
+  ): SendResultDto {
     const { done, interrupted } = relayed;
     return {
       response: relayed.text,
@@ -333,6 +350,7 @@ export class ChatService {
       provider: this.ai.name,
       model: upstreamLabel(done?.model) || this.ai.model,
       replayed: false,
+      ...(inputs.sources.length ? { sources: inputs.sources } : {}),
     };
   }
 
@@ -410,6 +428,7 @@ export class ChatService {
   /** The stored result of an earlier request with the same key, written as a fresh answer would be. */
   private async replay(result: SendResultDto, out: AnswerOutput): Promise<void> {
     out.open(result);
+    if (result.sources?.length) out.sources(result.sources);
     if (result.response) out.text(result.response);
     await out.finish(result);
   }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { AuthUser } from '../auth/auth-user.js';
+import { MessageAttachments } from '../attachments/message-attachments.js';
 import { AppError } from '../common/app-error.js';
 import { AppConfig } from '../config/app-config.js';
 import { Database, type Queryable } from '../database/database.js';
@@ -34,6 +35,7 @@ export class QuestionsService {
     private readonly sessions: SessionsRepository,
     private readonly messages: MessagesRepository,
     private readonly idempotency: IdempotencyService,
+    private readonly attachments: MessageAttachments,
   ) {}
 
   /**
@@ -46,7 +48,9 @@ export class QuestionsService {
     { idempotencyKey: key, target }: SendOptions,
   ): Promise<QuestionStep> {
     const sessionId = dto.session_id?.toLowerCase();
-    if (!key && !target && sessionId) {
+    // Refused before the database is asked anything.
+    const attachmentIds = this.attachments.requested(dto.attachment_ids);
+    if (!key && !target && sessionId && attachmentIds.length === 0) {
       // The common send (an existing session, no key to record): one statement, one round trip,
       // committed once it returns.
       const appended = await this.db.asUserStatement(user.id, (tx) =>
@@ -64,7 +68,9 @@ export class QuestionsService {
       // The statement was its own transaction: committed already.
       return { question, committed: Promise.resolve() };
     }
-    const staged = await this.db.asUserBeforeCommit(user.id, (tx) => this.inTransaction(tx, user, dto, key, target));
+    const staged = await this.db.asUserBeforeCommit(user.id, (tx) =>
+      this.inTransaction(tx, user, dto, key, target, attachmentIds),
+    );
     const { value } = staged;
     if ('replay' in value) {
       await staged.committed;
@@ -79,6 +85,7 @@ export class QuestionsService {
     dto: SendMessageDto,
     key: string | undefined,
     target: BranchTarget | undefined,
+    attachmentIds: string[],
   ): Promise<StoredQuestion | { replay: SendResultDto }> {
     const history = this.config.context.maxMessages;
     const claim = await this.idempotency.claim(tx, user.id, key, dto, target);
@@ -86,10 +93,13 @@ export class QuestionsService {
     const { earlier } = claim;
 
     let sessionRef = earlier?.session_id ?? dto.session_id?.toLowerCase();
+    // A retry answers the question stored the first time, with the files linked then.
+    const files = earlier?.user_message_id ? [] : await this.attachments.claim(tx, sessionRef, attachmentIds);
+    const content = this.attachments.questionText(dto.message, files);
     let created = false;
     if (!sessionRef) {
       const session = await this.sessions.create(tx, user.id, {
-        title: titleFrom(dto.message),
+        title: titleFrom(content || files[0]?.filename || dto.message),
         system_prompt: dto.system_prompt ?? null,
       });
       sessionRef = session.id;
@@ -120,8 +130,17 @@ export class QuestionsService {
 
     // An edit is a new question beside the edited one (under the same parent).
     const parent = target ? { id: (await this.branchFrom(tx, sessionRef, target)).parent_id } : undefined;
-    const appended = await this.messages.appendToActiveSession(tx, user.id, sessionRef, dto.message, history, parent);
+    const appended = await this.messages.appendToActiveSession(
+      tx,
+      user.id,
+      sessionRef,
+      content,
+      history,
+      parent,
+      files.length ? { attachments: this.attachments.listed(files) } : undefined,
+    );
     if (!appended) throw sessionNotFound();
+    await this.attachments.link(tx, appended.message.id, sessionRef, files);
     await this.idempotency.attach(tx, user.id, key, sessionRef, appended.message.id);
     const { id } = appended.message;
     return { session: appended.session, userMessageId: id, window: appended.window, created, leaf: id };

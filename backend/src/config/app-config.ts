@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { AttachmentMediaType } from './attachment-types.js';
 import { parseCorsOrigins } from './cors-origins.js';
@@ -289,7 +290,7 @@ export class AppConfig {
       imageInput: env.ATTACHMENT_IMAGE_INPUT,
       modelAcceptsImages: env.AI_ACCEPTS_IMAGES ?? true,
       imageResizeOverBytes: env.IMAGE_RESIZE_OVER_BYTES,
-      dir: env.ATTACHMENTS_DIR ?? join(dirname(resolve(env.PGLITE_DATA_DIR)), 'attachments'),
+      dir: env.ATTACHMENTS_DIR ?? defaultAttachmentsDir(env.PGLITE_DATA_DIR),
       s3: env.S3_BUCKET
         ? {
             bucket: env.S3_BUCKET,
@@ -383,6 +384,12 @@ export class AppConfig {
     }
     return problems;
   }
+}
+
+/** Beside the embedded database's folder; an in-memory database keeps its files in a temporary folder. */
+function defaultAttachmentsDir(pgliteDataDir: string): string {
+  if (pgliteDataDir.startsWith('memory://')) return join(tmpdir(), `pulse-attachments-${process.pid}`);
+  return join(dirname(resolve(pgliteDataDir)), 'attachments');
 }
 
 function pickProvider(env: EnvironmentVariables): AiProviderName {

@@ -1,11 +1,14 @@
 import type { AiMessage } from '../ai/ai-provider.js';
 import type { CountTokens } from './token-counter.js';
+import type { MessageAttachmentDto } from '../attachments/dto/attachment.dto.js';
 
 /** A stored message on the path the model follows; `id` is what a summary is keyed by. */
 export interface Turn {
   id?: string;
   role: 'system' | 'user' | 'assistant';
   content: string;
+  /** A user message's files, as its metadata lists them; given to the model by AttachmentInputs. */
+  attachments?: MessageAttachmentDto[];
 }
 
 /**

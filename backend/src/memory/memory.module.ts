@@ -19,6 +19,6 @@ import { loadTokenCounter, TOKEN_COUNTER } from './token-counter.js';
     BackgroundJobs,
     { provide: TOKEN_COUNTER, useFactory: loadTokenCounter },
   ],
-  exports: [ContextPlanner, SummariesService, TitlesService, BackgroundJobs],
+  exports: [ContextPlanner, SummariesService, TitlesService, BackgroundJobs, TOKEN_COUNTER],
 })
 export class MemoryModule {}

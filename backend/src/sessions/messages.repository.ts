@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Queryable } from '../database/database.js';
+import type { MessageAttachmentDto } from '../attachments/dto/attachment.dto.js';
 import type { MessageDto } from './dto/session.dto.js';
 
 const COLUMNS = `id, session_id, seq::int as seq, role, content, created_at, metadata, parent_id`;
@@ -14,13 +15,15 @@ const FEEDBACK = `(select jsonb_build_object('rating', f.rating, 'comment', f.co
 export type Role = 'system' | 'user' | 'assistant';
 
 /** A message as stored, without what the API derives from its neighbours (its siblings). */
-export type StoredMessage = Omit<MessageDto, 'sibling_ids' | 'sibling_index'>;
+export type StoredMessage = Omit<MessageDto, 'sibling_ids' | 'sibling_index' | 'attachments'>;
 
 /** A turn of the model's memory. */
 export interface WindowTurn {
   id: string;
   role: Role;
   content: string;
+  /** Present when the message carries files (its metadata's `attachments`). */
+  attachments?: MessageAttachmentDto[];
 }
 
 /**
@@ -60,6 +63,7 @@ const SIBLING_IDS = `coalesce(
   ) as sibling_ids`;
 
 const BRANCH_COLUMNS = `b.id, b.session_id, b.seq::int as seq, b.role, b.content, b.created_at, b.metadata, b.parent_id,
+  coalesce(b.metadata->'attachments', '[]'::jsonb) as attachments,
   ${SIBLING_IDS}, ${FEEDBACK}, b.depth`;
 
 const LEAF = 'select current_leaf_id from public.chat_sessions where id = $1';
@@ -76,6 +80,9 @@ function branchPage(rows: BranchRow[], order: 'asc' | 'desc'): MessageDto[] {
     .sort((a, b) => sign * (a.depth - b.depth))
     .map(({ depth: _depth, ...m }) => ({ ...m, sibling_index: m.sibling_ids.indexOf(m.id) + 1 }));
 }
+
+const attachmentsOf = (metadata?: Record<string, unknown>): { attachments?: MessageAttachmentDto[] } =>
+  Array.isArray(metadata?.attachments) ? { attachments: metadata.attachments as MessageAttachmentDto[] } : {};
 
 /**
  * SQL for chat_messages. A session is a tree (parent_id); reads follow its active branch by
@@ -167,6 +174,7 @@ export class MessagesRepository {
     content: string,
     history: number,
     parent?: { id: string | null },
+    metadata?: Record<string, unknown>,
   ): Promise<
     | {
         session: { id: string; title: string; system_prompt: string | null };
@@ -197,34 +205,43 @@ export class MessagesRepository {
           returning c.id, c.title, c.system_prompt, c.last_seq,
                     case when $5::boolean then $6::uuid else l.current_leaf_id end as parent_id
        ), m as (
-         insert into public.chat_messages (id, session_id, seq, role, content, parent_id)
-         select n.id, s.id, s.last_seq, 'user', $3, s.parent_id from s, n
+         insert into public.chat_messages (id, session_id, seq, role, content, parent_id, metadata)
+         select n.id, s.id, s.last_seq, 'user', $3, s.parent_id, coalesce($7::jsonb, '{}'::jsonb) from s, n
          returning ${COLUMNS}
        ), ${branchFrom('select parent_id from s')}
        select s.title, s.system_prompt, to_jsonb(m) as message,
-              coalesce((select jsonb_agg(jsonb_build_object('id', w.id, 'role', w.role, 'content', w.content) order by w.depth desc)
-                          from (select id, role, content, depth from branch limit $4) w),
+              coalesce((select jsonb_agg(jsonb_strip_nulls(jsonb_build_object('id', w.id, 'role', w.role,
+                                   'content', w.content, 'attachments', w.metadata->'attachments')) order by w.depth desc)
+                          from (select id, role, content, metadata, depth from branch limit $4) w),
                        '[]'::jsonb) as history
          from s, m`,
-      [sessionId, userId, content, history, parent !== undefined, parent?.id ?? null],
+      [
+        sessionId,
+        userId,
+        content,
+        history,
+        parent !== undefined,
+        parent?.id ?? null,
+        metadata ? JSON.stringify(metadata) : null,
+      ],
     );
     const row = rows.at(0);
     if (!row) return undefined;
     return {
       session: { id: sessionId, title: row.title, system_prompt: row.system_prompt },
       message: row.message,
-      window: [...row.history, { id: row.message.id, role: 'user', content }],
+      window: [...row.history, { id: row.message.id, role: 'user', content, ...attachmentsOf(metadata) }],
     };
   }
 
   /** The model's memory: the message `uptoId` and the `count` - 1 before it on its branch, oldest first. */
   async window(tx: Queryable, sessionId: string, uptoId: string, count: number): Promise<WindowTurn[]> {
-    const { rows } = await tx.query<WindowTurn>(
+    const { rows } = await tx.query<WindowTurn & { attachments: MessageAttachmentDto[] | null }>(
       `with recursive ${branchFrom('$2::uuid')}
-       select id, role, content from branch limit $3`,
+       select id, role, content, metadata->'attachments' as attachments from branch limit $3`,
       [sessionId, uptoId, count],
     );
-    return rows.reverse();
+    return rows.reverse().map(({ attachments, ...turn }) => (attachments ? { ...turn, attachments } : turn));
   }
 
   /**

@@ -228,6 +228,19 @@ export class UiMessageStream {
     this.write({ type: 'text-delta', id: this.textId, delta: text });
   }
 
+  /** The files the model was given, as the AI SDK's source-document parts. */
+  sources(list: Array<{ source_id: string; media_type: string; title: string; filename: string }>): void {
+    for (const s of list) {
+      this.write({
+        type: 'source-document',
+        sourceId: s.source_id,
+        mediaType: s.media_type,
+        title: s.title,
+        filename: s.filename,
+      });
+    }
+  }
+
   /** Closes the text, says how the answer ended, and ends the stream. */
   async finish(result: StreamEnding): Promise<void> {
     this.endText();

@@ -10,6 +10,9 @@ import {
   TEST_SECRET,
   type TokenOptions,
 } from '@pulse/testkit';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createApp } from '../../src/app.factory.js';
 import { AppConfig } from '../../src/config/app-config.js';
@@ -34,6 +37,8 @@ export { TEST_DB };
 /** The real application on a real port, on a database of its own. */
 export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const database = await createTestDatabase();
+  // Each app keeps its files apart, so a test can look at exactly what its store holds.
+  const attachmentsDir = mkdtempSync(join(tmpdir(), 'pulse-e2e-files-'));
   const logs: string[] = [];
   const logStream = new Writable({
     write(chunk, _enc, done) {
@@ -50,6 +55,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     RATE_LIMIT_PER_MINUTE: '0',
     RATE_LIMIT_SENDS_PER_MINUTE: '0',
     AUTH_FAILURES_PER_MINUTE: '0',
+    ATTACHMENTS_DIR: attachmentsDir,
     ...database.env,
     ...env,
   });
@@ -74,6 +80,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     async close() {
       await app.close();
       await database.drop();
+      rmSync(attachmentsDir, { recursive: true, force: true });
     },
   };
 }

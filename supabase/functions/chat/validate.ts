@@ -1,11 +1,13 @@
 // Validation of the function's request body; every limit is explicit so that a
 // bad client gets a 400 naming the field instead of a confusing upstream error.
+import { type ContentPart, PART_LIMITS, validateContentParts } from './content-parts.ts';
 
 export type Role = 'system' | 'user' | 'assistant';
 
 export interface ChatMessage {
   role: Role;
-  content: string;
+  /** Parts (text and images) only in a user message: a turn with attachments. */
+  content: string | ContentPart[];
 }
 
 export interface ChatRequest {
@@ -44,19 +46,33 @@ export function validateChatRequest(body: unknown): ValidationResult {
     return { ok: false, error: `messages must hold at most ${LIMITS.maxMessages} entries` };
   }
   const cleanMessages: ChatMessage[] = [];
+  let imageChars = 0;
   for (const [index, message] of messages.entries()) {
     if (!isObject(message)) return { ok: false, error: `messages[${index}] must be an object` };
     if (typeof message.role !== 'string' || !ROLES.has(message.role)) {
       return { ok: false, error: `messages[${index}].role must be one of system, user, assistant` };
     }
+    const role = message.role as Role;
+    if (Array.isArray(message.content) && role === 'user') {
+      const parts = validateContentParts(message.content, `messages[${index}].content`);
+      if (!parts.ok) return parts;
+      imageChars += parts.imageChars;
+      if (imageChars > PART_LIMITS.maxImageCharsPerRequest) {
+        return { ok: false, error: `images must total at most ${PART_LIMITS.maxImageCharsPerRequest} characters` };
+      }
+      // Rebuilt from the checked fields only, which for a valid request is the same parts.
+      cleanMessages.push({ role, content: parts.parts });
+      continue;
+    }
     if (typeof message.content !== 'string') {
-      return { ok: false, error: `messages[${index}].content must be a string` };
+      const parts = role === 'user' ? 'a string or an array of text and image_url parts' : 'a string';
+      return { ok: false, error: `messages[${index}].content must be ${parts}` };
     }
     if (message.content.length > LIMITS.maxContentChars) {
       return { ok: false, error: `messages[${index}].content must be at most ${LIMITS.maxContentChars} characters` };
     }
     // Only role and content are forwarded, so clients cannot smuggle other upstream fields.
-    cleanMessages.push({ role: message.role as Role, content: message.content });
+    cleanMessages.push({ role, content: message.content });
   }
 
   if (system_prompt !== undefined && system_prompt !== null) {

@@ -1,20 +1,61 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsInt, IsNumber, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Max,
+  MaxLength,
+  Min,
+  ValidateBy,
+} from 'class-validator';
 import { CLEAN_TEXT_NOTE, IsCleanText } from '../../common/clean-text.js';
 import { LIMITS } from '../../sessions/dto/limits.js';
+
+/** A message needs words unless it carries attachments (a photo or a voice message can be the whole question). */
+const NotBlankWithoutAttachments = () =>
+  ValidateBy({
+    name: 'notBlankWithoutAttachments',
+    validator: {
+      validate: (value, args) =>
+        typeof value === 'string' &&
+        (/\S/.test(value) || ((args?.object as { attachment_ids?: unknown[] }).attachment_ids?.length ?? 0) > 0),
+      defaultMessage: () => 'message must not be empty',
+    },
+  });
 
 export class SendMessageDto {
   @ApiProperty({
     minLength: 1,
     maxLength: LIMITS.messageLength,
     example: 'Hello, how are you?',
-    description: CLEAN_TEXT_NOTE,
+    description:
+      'May be empty when `attachment_ids` is given: a voice message sent alone is stored as its transcript. ' +
+      CLEAN_TEXT_NOTE,
   })
   @IsString()
   @IsCleanText()
   @MaxLength(LIMITS.messageLength)
-  @Matches(/\S/, { message: 'message must not be empty' })
+  @NotBlankWithoutAttachments()
   message: string;
+
+  @ApiPropertyOptional({
+    type: [String],
+    format: 'uuid',
+    maxItems: LIMITS.attachmentsPerMessage,
+    description:
+      'Uploads (POST /api/chat/attachments) to send with the message, at most ATTACHMENTS_PER_MESSAGE ' +
+      '(else 400 TOO_MANY_ATTACHMENTS). Images reach the model as image parts, documents as their text ' +
+      '(or, when long, the passages that match the message), voice messages as their transcript.',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(LIMITS.attachmentsPerMessage)
+  @IsUUID(undefined, { each: true })
+  attachment_ids?: string[];
 
   @ApiPropertyOptional({
     format: 'uuid',

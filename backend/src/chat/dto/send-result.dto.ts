@@ -6,6 +6,16 @@ export class UsageDto {
   @ApiProperty() total_tokens: number;
 }
 
+/** A file (or a page of one) the answer was given, as the AI SDK's `source-document` part names it. */
+export class AnswerSourceDto {
+  @ApiProperty({ description: 'The attachment id, with `:p<page>` for a page of a long document.' }) source_id: string;
+  @ApiProperty() media_type: string;
+  @ApiProperty({ example: 'manual.pdf, page 12' }) title: string;
+  @ApiProperty() filename: string;
+  @ApiProperty({ nullable: true, type: Number, description: 'The page the passages came from; null for a whole file.' })
+  page: number | null;
+}
+
 export class SendResultDto {
   @ApiProperty({ description: "The assistant's answer." }) response: string;
   @ApiProperty({ format: 'uuid' }) session_id: string;
@@ -24,4 +34,11 @@ export class SendResultDto {
   @ApiProperty() model: string;
   @ApiProperty({ description: 'This result was stored earlier and replayed for a repeated Idempotency-Key.' })
   replayed: boolean;
+  @ApiPropertyOptional({
+    type: [AnswerSourceDto],
+    description:
+      'The attached files the model was given (a whole file, or for a long one each page its passages came from). ' +
+      'Absent when the question had no files.',
+  })
+  sources?: AnswerSourceDto[];
 }

@@ -7,6 +7,8 @@ export const LIMITS = {
   titleLength: 200,
   systemPromptLength: 8000,
   messageLength: 16000,
+  // The most ATTACHMENTS_PER_MESSAGE may be; the setting chooses within it.
+  attachmentsPerMessage: 20,
   searchLength: 200,
   feedbackCommentLength: 2000,
   snippetLength: 200,

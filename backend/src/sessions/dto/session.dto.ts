@@ -1,3 +1,4 @@
+import { MessageAttachmentDto } from '../../attachments/dto/attachment.dto.js';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
 export class SessionDto {
@@ -64,6 +65,13 @@ export class MessageDto {
       'whether a running summary was sent).',
   })
   metadata: Record<string, unknown>;
+  @ApiPropertyOptional({
+    type: [MessageAttachmentDto],
+    description:
+      'Files sent with a user message (POST /api/chat/send `attachment_ids`), in the order sent; fetch each from its `url`. ' +
+      'Present on reads (a session, its messages).',
+  })
+  attachments?: MessageAttachmentDto[];
   @ApiPropertyOptional({
     type: MessageFeedbackDto,
     nullable: true,

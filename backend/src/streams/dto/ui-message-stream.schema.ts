@@ -30,6 +30,12 @@ const PARTS: Record<string, SchemaObject> = {
     },
     'The session the answer belongs to, and the stored user message.',
   ),
+  UiSourceDocumentPart: part(
+    'source-document',
+    { sourceId: text, mediaType: text, title: text, filename: text },
+    'An attached file (or a page of a long one) the model was given: `sourceId` is the attachment id, with ' +
+      '`:p<page>` for a page.',
+  ),
   UiTextStartPart: part('text-start', { id: text }, 'A text block begins.'),
   UiTextDeltaPart: part('text-delta', { id: text, delta: text }, 'The next piece of the answer.'),
   UiTextEndPart: part('text-end', { id: text }, 'The text block ends.'),
