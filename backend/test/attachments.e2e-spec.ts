@@ -5,6 +5,7 @@ import { AttachmentGarbageJanitor } from '../src/attachments/attachment-garbage.
 import { fixture, png, upload, uploadClaiming, uploaded } from './support/attachments.js';
 import { messagesInDb, sendJson, storedMessages } from './support/chat.js';
 import { readWithAiSdk } from './support/sse.js';
+import { ATTACHMENT_FIXTURES, readFixture } from './fixtures/attachments/fixtures.js';
 import { useChatApp } from './support/test-app.js';
 
 const SYSTEM = 'You are the attachments e2e assistant.';
@@ -22,7 +23,12 @@ function storedKeys(dir: string): string[] {
 }
 
 describe('attachments: upload, send, download (folder store)', () => {
-  const { t, upstream } = useChatApp({ DEFAULT_SYSTEM_PROMPT: SYSTEM, ATTACHMENT_TEXT_MAX_TOKENS: '600' });
+  const { t, upstream } = useChatApp({
+    DEFAULT_SYSTEM_PROMPT: SYSTEM,
+    ATTACHMENT_TEXT_MAX_TOKENS: '600',
+    // The stub speaks /v1/audio/transcriptions and /v1/audio/speech too (TRANSCRIPTION_BASE_URL = OPENAI_BASE_URL).
+    SPEECH_MODEL: 'tts-e2e',
+  });
   const lastMessages = () => upstream.requests.at(-1)!.body.messages as Array<{ role: string; content: unknown }>;
 
   it('stores an image, sends it to the model as an image_url part, lists it with the message and serves it back', async () => {
@@ -120,7 +126,7 @@ describe('attachments: upload, send, download (folder store)', () => {
   it('searches a long PDF for the passages that match, says which pages it used, and streams them as sources', async () => {
     const u = await t.user();
     const { status, body: att } = await upload(t, u.auth, fixture('manual-300-pages.pdf'), 'manual.pdf');
-    expect(status).toBe(201);
+    expect([status, att.code]).toEqual([201, undefined]);
     expect(att).toEqual(expect.objectContaining({ kind: 'document', media_type: 'application/pdf', pages: 300 }));
     expect(att.tokens).toBeGreaterThan(600);
 
@@ -154,6 +160,67 @@ describe('attachments: upload, send, download (folder store)', () => {
     };
     expect(context.attachments).toEqual([expect.objectContaining({ id: att.id, sent: 'passages' })]);
     expect(context.attachments[0].pages).toContain(137);
+  });
+
+  it('makes of every file in the fixture table what the table says, each refusal with its own code', async () => {
+    const u = await t.user();
+    const rows = ATTACHMENT_FIXTURES.filter((f) => !f.generated);
+    expect(rows.length).toBeGreaterThanOrEqual(15);
+    const outcomes = [];
+    for (const row of rows) {
+      const { status, body } = await upload(t, u.auth, readFixture(row.file), row.file);
+      outcomes.push(
+        'code' in row.expect
+          ? [row.file, status, body.code]
+          : [row.file, status, body.media_type, body.kind, body.pages],
+      );
+    }
+    expect(outcomes).toEqual(
+      rows.map((row) =>
+        'code' in row.expect
+          ? [row.file, row.expect.code === 'ATTACHMENT_TOO_LARGE' ? 413 : 400, row.expect.code]
+          : [row.file, 201, row.expect.mediaType, row.expect.kind, row.expect.pages],
+      ),
+    );
+  });
+
+  it('transcribes a voice message at upload; sent without words, its transcript is the question', async () => {
+    const u = await t.user();
+    const audio = readFixture('voice.webm');
+    const { status, body: att } = await upload(t, u.auth, audio, 'voice.webm', 'audio/webm');
+    expect(status).toBe(201);
+    const transcript = `Transcript of voice.webm (${audio.length} bytes).`;
+    expect(att).toEqual(expect.objectContaining({ kind: 'audio', media_type: 'audio/webm', transcript }));
+    expect(upstream.transcriptions).toHaveLength(1);
+    expect(upstream.transcriptions[0]).toEqual(expect.objectContaining({ model: 'whisper-1' }));
+
+    upstream.enqueue({ kind: 'text', text: 'Here is what I know.' });
+    const sent = await sendJson(t, u.auth, { message: '', attachment_ids: [att.id] });
+    expect(sent.status).toBe(200);
+    expect(lastMessages().at(-1)).toEqual({ role: 'user', content: transcript });
+    const [question, answer] = await storedMessages(t, u.auth, sent.body.session_id);
+    expect(question.content).toBe(transcript);
+
+    // Read aloud: the answer's words go to the speech model, its audio comes back.
+    const spoken = await fetch(`${t.url}/api/chat/speech`, {
+      method: 'POST',
+      headers: { ...u.auth, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ message_id: answer.id }),
+    });
+    expect(spoken.status).toBe(200);
+    expect(spoken.headers.get('content-type')).toBe('audio/mpeg');
+    expect((await spoken.arrayBuffer()).byteLength).toBeGreaterThan(0);
+    expect(upstream.speeches.at(-1)!.body).toEqual(
+      expect.objectContaining({ model: 'tts-e2e', input: 'Here is what I know.' }),
+    );
+    // Someone else's answer is not read to them.
+    const other = await t.user();
+    const refused = await fetch(`${t.url}/api/chat/speech`, {
+      method: 'POST',
+      headers: { ...other.auth, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ message_id: answer.id }),
+    });
+    expect(refused.status).toBe(404);
   });
 
   it('refuses files by what their bytes are, each with its own code, and stores none of them', async () => {
@@ -249,16 +316,25 @@ describe('attachments: limits', () => {
 
   it('answers 413 to an upload that says it is too big, before reading it', async () => {
     const u = await t.user();
+    // Nothing past the first 32 KB is ever sent: the answer can only come from the header.
     const res = await uploadClaiming(t, u.auth, 50 * 1024 * 1024, { writeBytes: 32 * 1024 });
     expect(res).toEqual(expect.objectContaining({ status: 413, code: 'ATTACHMENT_TOO_LARGE' }));
-    expect(res.written).toBeLessThanOrEqual(32 * 1024);
+  });
+
+  it("refuses the fixture table's generated oversize file: one byte over the limit", async () => {
+    const u = await t.user();
+    const notes = readFixture('notes.pdf');
+    const tooLarge = Buffer.concat([notes, Buffer.alloc(256 * 1024 + 1 - notes.length, 0x20)]);
+    const { status, body } = await upload(t, u.auth, tooLarge, 'too-large.pdf');
+    expect([status, body.code]).toEqual([413, 'ATTACHMENT_TOO_LARGE']);
   });
 
   it('stops an upload without a length at the limit, and keeps nothing of it', async () => {
     const u = await t.user();
-    const res = await uploadClaiming(t, u.auth, 0, { chunked: true, writeBytes: 4 * 1024 * 1024 });
+    // The client would send 1 GB and never ends its request: the answer comes once the limit is passed.
+    const res = await uploadClaiming(t, u.auth, 0, { chunked: true, writeBytes: 1024 * 1024 * 1024 });
     expect(res).toEqual(expect.objectContaining({ status: 413, code: 'ATTACHMENT_TOO_LARGE' }));
-    expect(res.written).toBeLessThan(4 * 1024 * 1024);
+    expect(res.written).toBeLessThan(1024 * 1024 * 1024);
     await eventually('the partial upload is gone', () =>
       storedKeys(t.config.attachments.dir).every((k) => !k.startsWith(u.id)),
     );
@@ -268,13 +344,37 @@ describe('attachments: limits', () => {
     const u = await t.user();
     const big = Buffer.from('a'.repeat(120 * 1024));
     const results = await Promise.all([0, 1, 2, 3].map((i) => upload(t, u.auth, big, `notes-${i}.txt`)));
-    const codes = results.map((r) => (r.status === 201 ? 'ok' : r.body.code)).sort();
+    const codes = results
+      .map((r) => (r.status === 201 ? 'ok' : String(r.body.code)))
+      .sort((a, b) => a.localeCompare(b));
     expect(codes).toEqual(['ATTACHMENT_QUOTA_EXCEEDED', 'ATTACHMENT_QUOTA_EXCEEDED', 'ok', 'ok']);
     const { rows } = await t.db.query<{ used: number }>(
       'select sum(size_bytes)::int as used from public.chat_attachments where user_id = $1',
       [u.id],
     );
     expect(rows[0].used).toBe(2 * big.length);
+  });
+
+  it('says when answers cannot be read aloud (no SPEECH_MODEL): the widget then uses the browser', async () => {
+    const u = await t.user();
+    const res = await fetch(`${t.url}/api/chat/speech`, {
+      method: 'POST',
+      headers: { ...u.auth, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ message_id: '00000000-0000-4000-8000-000000000000' }),
+    });
+    expect([res.status, ((await res.json()) as { code: string }).code]).toEqual([404, 'SPEECH_NOT_CONFIGURED']);
+    const config = await fetch(`${t.url}/api/chat/attachments/config`, { headers: u.auth });
+    expect(await config.json()).toEqual({
+      max_bytes: 256 * 1024,
+      per_message: 5,
+      types: expect.arrayContaining(['image/png', 'application/pdf', 'audio/webm']),
+      image_resize_over_bytes: 1572864,
+      quota_bytes: 300 * 1024,
+      used_bytes: 0,
+      images: false,
+      transcription: true,
+      speech: false,
+    });
   });
 
   it('refuses an image when the model takes none, before storing the question', async () => {

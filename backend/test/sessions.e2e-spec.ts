@@ -151,6 +151,7 @@ describe('chat sessions API', () => {
           sibling_ids: [m.id],
           sibling_index: 1,
           feedback: null,
+          attachments: [],
         })),
       });
     });

@@ -2,6 +2,7 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShut
 import { Database } from '../database/database.js';
 import { SessionChanges } from '../sessions/session-changes.js';
 import { AttachmentsRepository } from './attachments.repository.js';
+import { isAttachmentKey } from './storage/attachment-key.js';
 import { AttachmentStore } from './storage/attachment-store.js';
 
 const EVERY_MS = 10 * 60 * 1000;
@@ -10,7 +11,7 @@ const EVERY_MS = 10 * 60 * 1000;
  * Deletes the files of deleted attachments. A database trigger queues every deleted row's file
  * (a session or user deleted, an upload taken back, one that expired unused), so no path that
  * deletes a row can forget its file; this empties the queue: at start, every ten minutes, and
- * soon after a chat changes (deleted, cleared). Several replicas may sweep at once: deleting a
+ * soon after a chat is deleted. Several replicas may sweep at once: deleting a
  * file twice is harmless.
  */
 @Injectable()
@@ -27,7 +28,7 @@ export class AttachmentGarbageJanitor implements OnApplicationBootstrap, OnAppli
     private readonly store: AttachmentStore,
     changes: SessionChanges,
   ) {
-    changes.listen(() => this.sweepSoon());
+    changes.listenRemoved(() => this.sweepSoon());
   }
 
   onApplicationBootstrap(): void {
@@ -69,7 +70,9 @@ export class AttachmentGarbageJanitor implements OnApplicationBootstrap, OnAppli
       for (;;) {
         const keys = await this.attachments.garbage(this.db);
         if (keys.length === 0) return;
-        await this.store.delete(keys);
+        // A key that is not Pulse's (written into the table by hand) names no file of ours: it is
+        // only forgotten, or it would stop every sweep after it.
+        await this.store.delete(keys.filter(isAttachmentKey));
         await this.attachments.forgetGarbage(this.db, keys);
         if (this.stopped) return;
       }

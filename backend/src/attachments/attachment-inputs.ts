@@ -15,7 +15,7 @@ import { AttachmentStore } from './storage/attachment-store.js';
  * plus 85, and a photo the widget sent (at most 2048 px) is a few tiles. A fixed estimate: the
  * image's real cost is the provider's to count.
  */
-export const IMAGE_TOKENS = 850;
+const IMAGE_TOKENS = 850;
 
 /** How long a signed image URL lives: the model's provider fetches it while it answers. */
 const SIGNED_URL_SECONDS = 600;
@@ -29,7 +29,7 @@ const STOPWORDS = new Set(
 );
 
 /** A passage of a long file that went to the model, as the answer's sources list it. */
-export interface AnswerSource {
+interface AnswerSource {
   source_id: string;
   media_type: string;
   title: string;
@@ -38,7 +38,7 @@ export interface AnswerSource {
 }
 
 /** What went to the model of each attachment in the window, kept in the answer's metadata. */
-export interface SentAttachment {
+interface SentAttachment {
   id: string;
   sent: 'image' | 'whole' | 'passages' | 'transcript' | 'left_out';
   pages?: number[];
@@ -109,6 +109,8 @@ export class AttachmentInputs {
           record.push(prepared.sent);
           sources.push(...prepared.sources);
         }
+        // A voice message alone is its transcript, which the turn's text already is.
+        if (parts.length === 0) continue;
         const message = messages[offset + i];
         const text = typeof message.content === 'string' ? message.content : '';
         messages[offset + i] = { ...message, content: [...(text ? [{ type: 'text' as const, text }] : []), ...parts] };

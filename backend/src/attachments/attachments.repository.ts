@@ -61,7 +61,7 @@ export function toMessageAttachment(row: AttachmentRow): MessageAttachmentDto {
 }
 
 export function toAttachmentDto(row: AttachmentRow): AttachmentDto {
-  return { ...toMessageAttachment(row), created_at: row.created_at, expires_at: row.expires_at };
+  return Object.assign(toMessageAttachment(row), { created_at: row.created_at, expires_at: row.expires_at });
 }
 
 /**

@@ -10,7 +10,7 @@ import { AttachmentsRepository, type AttachmentRow } from './attachments.reposit
 import type { AttachmentsConfigDto } from './dto/attachment.dto.js';
 import { AttachmentStore } from './storage/attachment-store.js';
 
-export const attachmentNotFound = () => new AppError('ATTACHMENT_NOT_FOUND', 'No such attachment.');
+const attachmentNotFound = () => new AppError('ATTACHMENT_NOT_FOUND', 'No such attachment.');
 
 /** A stored file on its way to its owner. */
 export interface AttachmentDownload {
@@ -41,7 +41,7 @@ export class AttachmentsService {
       quota_bytes: a.quotaBytes,
       used_bytes: used,
       images: a.modelAcceptsImages,
-      transcription: this.transcriber.available,
+      transcription: this.transcriber.enabled,
       speech: this.speaker.enabled,
     };
   }

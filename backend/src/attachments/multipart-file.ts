@@ -7,10 +7,7 @@ import { AppError } from '../common/app-error.js';
 /** What multipart framing adds around a file, at most, for the early Content-Length check. */
 export const MULTIPART_SLACK_BYTES = 64 * 1024;
 
-/** Bytes file-type reads to decide a type. */
-export const SNIFF_BYTES = 4100;
-
-export const uploadInvalid = (message: string) => new AppError('ATTACHMENT_UPLOAD_INVALID', message, { field: 'file' });
+const uploadInvalid = (message: string) => new AppError('ATTACHMENT_UPLOAD_INVALID', message, { field: 'file' });
 
 export const tooLarge = (maxBytes: number) =>
   new AppError(

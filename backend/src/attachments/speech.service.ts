@@ -29,7 +29,7 @@ export class SpeechService {
         messageId.toLowerCase(),
       ]),
     );
-    const answer = rows[0];
+    const answer = rows.at(0);
     if (!answer) {
       throw new AppError('MESSAGE_NOT_FOUND', 'No such answer.', { field: 'message_id' });
     }

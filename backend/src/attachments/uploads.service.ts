@@ -12,7 +12,8 @@ import { AttachmentsRepository, toAttachmentDto, type AttachmentRow } from './at
 import type { SniffedType, TextChunk } from './content/attachment-content.js';
 import { chunkText } from './content/chunk-text.js';
 import { extractText } from './content/extract-text.js';
-import { safeFilename, sniffType } from './content/sniff.js';
+import { safeFilename } from './content/safe-filename.js';
+import { SNIFF_BYTES, sniffType } from './content/sniff.js';
 import type { AttachmentDto } from './dto/attachment.dto.js';
 import {
   ByteCounter,
@@ -21,7 +22,6 @@ import {
   multipartFile,
   peek,
   readAll,
-  SNIFF_BYTES,
   tooLarge,
 } from './multipart-file.js';
 import { AttachmentStore } from './storage/attachment-store.js';
@@ -74,17 +74,20 @@ export class UploadsService {
     const key = `${user.id}/${id}`;
     const counter = new ByteCounter(limits.maxBytes);
     // The store reads from the counter, which fails past the limit and so ends the store's write.
-    const stored = await Promise.all([
+    // Both settle before the answer: a refused upload's store write is cleaned up (a multipart
+    // upload aborted) by the time the client hears of it.
+    const [fed, put] = await Promise.allSettled([
       pipeline(body, counter).catch((err: unknown) => {
         counter.destroy(err as Error);
         throw err;
       }),
       this.store.put(key, counter, type.mediaType),
-    ]).catch(async (err: unknown) => {
+    ]);
+    if (fed.status === 'rejected' || put.status === 'rejected') {
       await this.store.delete([key]).catch(() => undefined);
-      throw err;
-    });
-    const sizeBytes = stored[1].bytes;
+      throw fed.status === 'rejected' ? fed.reason : (put as PromiseRejectedResult).reason;
+    }
+    const sizeBytes = put.value.bytes;
     if (sizeBytes === 0) {
       await this.store.delete([key]);
       throw new AppError('ATTACHMENT_EMPTY', `"${filename}" is empty.`, { field: 'file' });

@@ -17,6 +17,3 @@ export const ATTACHMENT_MEDIA_TYPES = [
 ] as const;
 
 export type AttachmentMediaType = (typeof ATTACHMENT_MEDIA_TYPES)[number];
-
-/** All of them: SVG and HTML are never among them (they carry scripts). */
-export const DEFAULT_ATTACHMENT_TYPES: readonly AttachmentMediaType[] = ATTACHMENT_MEDIA_TYPES;

@@ -22,7 +22,7 @@ import {
 import { databaseUrlProblem } from './database-url.js';
 import { splitList, toBoolean } from './transforms.js';
 import { parseTrustProxy } from './trust-proxy.js';
-import { ATTACHMENT_MEDIA_TYPES, DEFAULT_ATTACHMENT_TYPES } from './attachment-types.js';
+import { ATTACHMENT_MEDIA_TYPES } from './attachment-types.js';
 
 const JWT_ALGORITHMS = ['HS256', 'HS384', 'HS512', 'RS256', 'ES256'] as const;
 export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
@@ -333,7 +333,8 @@ export class EnvironmentVariables {
   /** The types accepted, decided from the bytes (not the name): comma-separated media types. */
   @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? splitList(value) : value))
   @IsIn(ATTACHMENT_MEDIA_TYPES, { each: true })
-  ATTACHMENT_TYPES: string[] = [...DEFAULT_ATTACHMENT_TYPES];
+  // All of them: SVG and HTML are never among them (they carry scripts).
+  ATTACHMENT_TYPES: string[] = [...ATTACHMENT_MEDIA_TYPES];
 
   /** A text, PDF or DOCX file longer than this (tokens) is searched: only its best passages reach the model. */
   @IntSetting(100, 200000)

@@ -29,7 +29,7 @@ export const MESSAGE_TOKENS = 4;
 export const REPLY_TOKENS = 3;
 
 /** How the summary reaches the model: a system message right after the system prompt. */
-export const summaryMessage = (content: string): AiMessage => ({
+export const summaryMessage = (content: string): AiMessage & { content: string } => ({
   role: 'system',
   content: `Summary of the earlier part of this conversation:\n${content}`,
 });

@@ -3,7 +3,8 @@ import { cleanText } from '../common/clean-text.js';
 
 /** A whole (short) answer of the model as one string, for work nobody watches stream: summaries, titles. */
 export async function modelText(ai: AiProvider, request: Omit<AiRequest, 'systemPrompt'>): Promise<string> {
-  const systemPrompt = request.messages.find((m) => m.role === 'system')?.content ?? '';
+  const system = request.messages.find((m) => m.role === 'system')?.content;
+  const systemPrompt = typeof system === 'string' ? system : '';
   let text = '';
   for await (const event of ai.stream({ ...request, systemPrompt })) if (event.type === 'delta') text += event.text;
   return cleanText(text).trim();

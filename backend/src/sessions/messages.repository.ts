@@ -236,7 +236,7 @@ export class MessagesRepository {
 
   /** The model's memory: the message `uptoId` and the `count` - 1 before it on its branch, oldest first. */
   async window(tx: Queryable, sessionId: string, uptoId: string, count: number): Promise<WindowTurn[]> {
-    const { rows } = await tx.query<WindowTurn & { attachments: MessageAttachmentDto[] | null }>(
+    const { rows } = await tx.query<Omit<WindowTurn, 'attachments'> & { attachments: MessageAttachmentDto[] | null }>(
       `with recursive ${branchFrom('$2::uuid')}
        select id, role, content, metadata->'attachments' as attachments from branch limit $3`,
       [sessionId, uptoId, count],

@@ -8,6 +8,7 @@ import { Injectable } from '@nestjs/common';
 @Injectable()
 export class SessionChanges {
   private readonly listeners: Array<(sessionId: string) => void> = [];
+  private readonly removedListeners: Array<(sessionId: string) => void> = [];
 
   listen(listener: (sessionId: string) => void): void {
     this.listeners.push(listener);
@@ -15,5 +16,14 @@ export class SessionChanges {
 
   changed(sessionId: string): void {
     for (const listener of this.listeners) listener(sessionId);
+  }
+
+  /** After a session's deletion committed (its attachments' files can go): `changed` comes before it. */
+  listenRemoved(listener: (sessionId: string) => void): void {
+    this.removedListeners.push(listener);
+  }
+
+  removed(sessionId: string): void {
+    for (const listener of this.removedListeners) listener(sessionId);
   }
 }

@@ -109,6 +109,7 @@ export class SessionsService {
     this.changes.changed(id);
     const deleted = await this.db.asUserStatement(user.id, (tx) => this.sessions.delete(tx, user.id, id));
     if (!deleted) throw sessionNotFound();
+    this.changes.removed(id);
   }
 
   async clear(user: AuthUser, id: string): Promise<void> {

@@ -26,9 +26,10 @@ export async function upload(
 
 /** An upload that must succeed: its id. */
 export async function uploaded(t: TestApp, auth: Auth, bytes: Uint8Array, filename: string): Promise<string> {
-  const { status, body } = await upload(t, auth, bytes, filename);
-  if (status !== 201) throw new Error(`upload ${filename}: ${status} ${JSON.stringify(body)}`);
-  return body.id as string;
+  const res = await upload(t, auth, bytes, filename);
+  const body = res.body as { id: string };
+  if (res.status !== 201) throw new Error(`upload ${filename}: ${res.status} ${JSON.stringify(body)}`);
+  return body.id;
 }
 
 /**
@@ -44,8 +45,8 @@ export function uploadClaiming(
 ): Promise<{ status: number; code: string; written: number }> {
   const boundary = 'pulse-e2e-boundary';
   const head = Buffer.from(
-    `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.png"\r\n` +
-      'Content-Type: image/png\r\n\r\n',
+    `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.txt"\r\n` +
+      'Content-Type: text/plain\r\n\r\n',
   );
   const url = new URL('/api/chat/attachments', t.url);
   return new Promise((resolve, reject) => {
@@ -75,9 +76,8 @@ export function uploadClaiming(
       if (!answered) reject(err);
     });
     req.write(head);
-    // A PNG's signature, so the type is decided, then filler in 16 KB writes until told to stop.
-    req.write(png(1, 1).subarray(0, 8));
-    const filler = Buffer.alloc(16 * 1024, 7);
+    // Plain text (the type is decided from its first bytes), in 16 KB writes until told to stop.
+    const filler = Buffer.alloc(16 * 1024, 'a');
     const pump = () => {
       while (!answered && written < writeBytes) {
         written += filler.length;

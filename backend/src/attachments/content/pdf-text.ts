@@ -49,7 +49,8 @@ async function open(bytes: Uint8Array): Promise<PdfDocument> {
   try {
     // pdf.js takes the buffer over (it is detached afterwards): give it a copy, so the caller's
     // bytes stay readable.
-    return await getDocumentProxy(bytes.slice(), { verbosity: ERRORS_ONLY });
+    // A plain Uint8Array even for a Buffer, which pdf.js refuses.
+    return await getDocumentProxy(new Uint8Array(bytes), { verbosity: ERRORS_ONLY });
   } catch (error) {
     if (error instanceof Error && error.name === 'PasswordException') {
       throw new AppError(

@@ -12,3 +12,5 @@ export function checkAttachmentKey(key: string): string {
   if (!KEY.test(key)) throw new RangeError(`not an attachment key (<uuid>/<uuid>): ${JSON.stringify(key)}`);
   return key;
 }
+
+export const isAttachmentKey = (key: string): boolean => KEY.test(key);

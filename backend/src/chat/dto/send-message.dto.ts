@@ -20,9 +20,11 @@ const NotBlankWithoutAttachments = () =>
   ValidateBy({
     name: 'notBlankWithoutAttachments',
     validator: {
-      validate: (value, args) =>
-        typeof value === 'string' &&
-        (/\S/.test(value) || ((args?.object as { attachment_ids?: unknown[] }).attachment_ids?.length ?? 0) > 0),
+      validate: (value, args) => {
+        if (typeof value !== 'string') return false;
+        const ids = (args?.object as { attachment_ids?: unknown } | undefined)?.attachment_ids;
+        return /\S/.test(value) || (Array.isArray(ids) && ids.length > 0);
+      },
       defaultMessage: () => 'message must not be empty',
     },
   });
