@@ -30,8 +30,8 @@ useStack(
     browser = b;
   },
   {
-    // Small limits, so a few kilobytes of test files cross them.
-    env: { ATTACHMENT_MAX_BYTES: String(2 * 2 ** 20), IMAGE_RESIZE_OVER_BYTES: '100000' },
+    // Small limits, so a few kilobytes of test files cross them; answers read aloud by the stand-in.
+    env: { ATTACHMENT_MAX_BYTES: String(2 * 2 ** 20), IMAGE_RESIZE_OVER_BYTES: '100000', SPEECH_MODEL: 'tts-e2e' },
     // A microphone that plays a beep, allowed without asking.
     launch: { args: ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'] },
   },
@@ -266,6 +266,58 @@ describe('attachments against the real backend', () => {
     assert.equal(stored.body.messages[0].content, transcript, 'the transcript is the stored question');
     assert.equal(stored.body.messages[0].attachments[0].kind, 'audio');
     assert.deepEqual(await axe(p), []);
+    await p.context().close();
+  });
+
+  test('an answer from a long PDF lists the pages it used, also after a reload', async () => {
+    stack.user();
+    const p = await openPage(browser, page(stack));
+    await openChat(p);
+    await pick(p, [fixture('manual-300-pages.pdf', 'application/pdf')]);
+    await uploaded(p, 1);
+    await input(p).fill('Which part number is on page 137?');
+    await input(p).press('Enter');
+    const sources = assistant(p)
+      .last()
+      .locator('.note')
+      .getByText(/^Sources: .*manual-300-pages\.pdf, page 137\b/);
+    await sources.waitFor();
+    await idle(p);
+    await p.reload();
+    await openChat(p);
+    await sources.waitFor();
+    await p.context().close();
+  });
+
+  test('read aloud plays the voice Pulse made for the answer', async () => {
+    stack.user();
+    stack.upstream.enqueue({ kind: 'text', text: 'We open at nine.' });
+    const p = await openPage(browser);
+    await p.addInitScript(() => {
+      window.__played = [];
+      window.__spoken = [];
+      speechSynthesis.speak = (u) => window.__spoken.push(u.text);
+      const play = Object.getOwnPropertyDescriptor(HTMLMediaElement.prototype, 'play').value;
+      HTMLMediaElement.prototype.play = function () {
+        window.__played.push(this.src);
+        return play.call(this);
+      };
+    });
+    await p.goto(page(stack));
+    await openChat(p);
+    await input(p).fill('When do you open?');
+    await input(p).press('Enter');
+    await assistant(p).last().getByText('We open at nine.').waitFor();
+    await idle(p);
+    const aloud = assistant(p).last().getByRole('button', { name: 'Read aloud', exact: true });
+    await aloud.click();
+    await p.waitForFunction(() => window.__played.length === 1);
+    assert.match((await p.evaluate(() => window.__played))[0], /^blob:/);
+    assert.equal(stack.upstream.speeches[0].body.input, 'We open at nine.');
+    assert.equal(await aloud.getAttribute('aria-pressed'), 'true');
+    assert.deepEqual(await p.evaluate(() => window.__spoken), [], 'not the browser voice');
+    assert.deepEqual(await p.evaluate(() => window.__csp), []);
+    assert.deepEqual(p.errors, []);
     await p.context().close();
   });
 });
