@@ -152,16 +152,17 @@ const README_SETUP = readmeSnippet('get-token');
  * Starts upstream, backend and host site. `stack.page(html)` registers a host page and returns
  * its URL; `stack.user()` makes a fresh user with a signed token; `stack.call()` calls the API.
  * `backend(env)` starts the API with the settings given (one server on PGlite unless told) and
- * resolves with `{ origin, stop }`; the stack keeps it as `stack.backend`.
+ * resolves with `{ origin, stop }`; the stack keeps it as `stack.backend`. `env` adds settings
+ * to (or overrides) every backend's.
  */
-async function startStack({ backend: start = startPglite } = {}) {
+async function startStack({ backend: start = startPglite, env = {} } = {}) {
   ensureBuilt();
   const secret = randomBytes(30).toString('base64url').slice(0, 40);
   const upstream = await startOpenAIUpstream();
   let backend;
   let host;
   try {
-    backend = await start(backendEnv(upstream.url, secret));
+    backend = await start({ ...backendEnv(upstream.url, secret), ...env });
     host = await startHost();
   } catch (e) {
     await upstream.close();
@@ -229,14 +230,14 @@ async function startStack({ backend: start = startPglite } = {}) {
 /**
  * The hooks every e2e file has: one stack and one browser for the file, the stub upstream reset
  * before each test, both closed after. `use` receives them once they are up; `options` go to
- * startStack.
+ * startStack, but `options.launch`, which goes to the browser's launch (e.g. `{ args }`).
  */
-export function useStack(use, options) {
+export function useStack(use, { launch: launchOptions, ...options } = {}) {
   let stack;
   let browser;
   before(async () => {
     stack = await startStack(options);
-    browser = await launch();
+    browser = await launch(launchOptions);
     use(stack, browser);
   });
   beforeEach(() => stack.upstream.reset());

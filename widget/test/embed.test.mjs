@@ -335,25 +335,26 @@ describe('accessibility', () => {
     await page.keyboard.press('Enter');
     await page.locator('pulse-chat textarea').waitFor();
     const labels = [];
-    for (let i = 0; i < 4; i++) {
+    for (let i = 0; i < 6; i++) {
       await page.keyboard.press('Shift+Tab');
       labels.push((await focused(page)).label);
     }
     assert.deepEqual(
       labels,
-      ['Close chat', 'New chat', 'Earlier chats', 'Close chat'],
-      'header buttons, then the launcher',
+      ['Record a voice message', 'Attach files', 'Close chat', 'New chat', 'Earlier chats', 'Close chat'],
+      "the composer's tools, the header buttons, then the launcher",
     );
     await page.locator('pulse-chat textarea').focus();
     await page.keyboard.press('Tab');
     assert.equal((await focused(page)).label, 'Send');
     await page.evaluate(() => window.PulseChat.send('hello'));
-    const live = page.locator('pulse-chat [aria-live=polite]');
+    // The panel's announcements (the composer's upload errors have a live region of their own).
+    const live = page.locator('pulse-chat .sr-only[aria-live=polite]');
     await page.waitForFunction(() =>
       document
         .querySelector('pulse-chat')
         .shadowRoot.querySelector('pulse-chat-panel')
-        .shadowRoot.querySelector('[aria-live=polite]')
+        .shadowRoot.querySelector('.sr-only[aria-live=polite]')
         .textContent.includes('Hello, world!'),
     );
     assert.match(await live.textContent(), /Hello/);

@@ -11,6 +11,8 @@ const DIST = new URL('../dist/', import.meta.url);
 const TYPES = { '.js': 'text/javascript', '.html': 'text/html', '.css': 'text/css', '.json': 'application/json' };
 export const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'";
+/** What a page showing attachments adds: thumbnails and audio are object URLs of files read with the token. */
+export const ATTACHMENTS_CSP = CSP.replace("img-src 'self' data:", "img-src 'self' data: blob:; media-src blob:");
 
 /** A JWT-shaped token (the widget reads only `sub`, to key the remembered session). */
 export const jwt = (sub, tag = 'a') =>
@@ -37,6 +39,71 @@ export class FakeApi {
     this.rateLimit = { count: 0, retryAfter: 42 };
     this.feedback = new Map();
     this.nextId = 1;
+    /** Uploads by id: the attachment as the API describes it, with its bytes. */
+    this.attachments = new Map();
+    /** A file name here is refused with that code (the status is the API's for it). */
+    this.refuse = new Map();
+    /** Each upload's response waits for this promise, so a test can see the progress bar first. */
+    this.uploadGate = null;
+    this.config = {
+      max_bytes: 20 * 2 ** 20,
+      per_message: 5,
+      types: ['image/png', 'image/jpeg', 'application/pdf', 'text/markdown', 'audio/webm'],
+      image_resize_over_bytes: 1536 * 1024,
+      quota_bytes: 200 * 2 ** 20,
+      used_bytes: 0,
+      images: true,
+      speech: false,
+      transcription: true,
+    };
+    /** Titles of source-document parts each answer's stream sends before its text. */
+    this.sources = [];
+    /** A transcript for every audio upload. */
+    this.transcript = 'What time do you open?';
+    /** Bytes of POST /api/chat/speech (audio/wav); null answers 404 SPEECH_NOT_CONFIGURED. */
+    this.speech = null;
+    /** A code the next send is refused with (400), e.g. ATTACHMENT_NOT_SUPPORTED. */
+    this.sendRefusal = null;
+  }
+
+  /** POST/GET/DELETE /api/chat/attachments… and the config, as the backend answers them. */
+  async attachment(req, res, url, raw, error, send) {
+    const id = url.pathname.split('/')[4];
+    if (id === 'config') return send(200, this.config);
+    if (req.method === 'POST' && !id) {
+      // One part named `file`: its headers, then its bytes up to the closing boundary.
+      const boundary = /boundary=(.+)$/.exec(req.headers['content-type'] ?? '')?.[1];
+      const start = raw.indexOf('\r\n\r\n') + 4;
+      const head = raw.subarray(0, start).toString();
+      const filename = /filename="([^"]*)"/.exec(head)?.[1];
+      const type = /Content-Type: (\S+)/i.exec(head)?.[1] ?? 'application/octet-stream';
+      const bytes = raw.subarray(start, raw.lastIndexOf(`\r\n--${boundary}`));
+      await this.uploadGate;
+      const code = this.refuse.get(filename);
+      if (code) return error(code.endsWith('TOO_LARGE') || code.endsWith('QUOTA_EXCEEDED') ? 413 : 400, code);
+      const kind = type.startsWith('image/') ? 'image' : type.startsWith('audio/') ? 'audio' : 'document';
+      const a = {
+        id: `00000000-0000-4000-8000-${String(this.nextId++).padStart(12, '0')}`,
+        filename,
+        media_type: type,
+        kind,
+        size_bytes: bytes.length,
+        created_at: new Date().toISOString(),
+        expires_at: null,
+        ...(kind === 'audio' && { transcript: this.transcript }),
+      };
+      a.url = `/api/chat/attachments/${a.id}`;
+      this.attachments.set(a.id, { ...a, bytes });
+      return send(201, a);
+    }
+    const found = this.attachments.get(id);
+    if (!found) return error(404, 'ATTACHMENT_NOT_FOUND');
+    if (req.method === 'DELETE') {
+      this.attachments.delete(id);
+      return send(204);
+    }
+    res.writeHead(200, { 'content-type': found.media_type, 'x-content-type-options': 'nosniff' });
+    res.end(found.bytes);
   }
 
   id(prefix) {
@@ -97,13 +164,20 @@ export class FakeApi {
   }
 
   async handle(req, res, url) {
-    const body = await new Promise((resolve) => {
-      let data = '';
-      req.on('data', (c) => (data += c));
-      req.on('end', () => resolve(data ? JSON.parse(data) : undefined));
+    const raw = await new Promise((resolve) => {
+      const chunks = [];
+      req.on('data', (c) => chunks.push(c));
+      req.on('end', () => resolve(Buffer.concat(chunks)));
     });
+    const multipart = (req.headers['content-type'] ?? '').startsWith('multipart/');
+    const body = raw.length && !multipart ? JSON.parse(raw.toString()) : undefined;
     const auth = req.headers.authorization ?? '';
-    this.requests.push({ method: req.method, path: url.pathname + url.search, headers: req.headers, body });
+    this.requests.push({
+      method: req.method,
+      path: url.pathname + url.search,
+      headers: req.headers,
+      body: multipart ? { bytes: raw.length } : body,
+    });
     const send = (status, payload, headers = {}) => {
       res.writeHead(status, { 'content-type': 'application/json', ...headers });
       res.end(payload === undefined ? undefined : JSON.stringify(payload));
@@ -112,11 +186,22 @@ export class FakeApi {
       send(statusCode, { statusCode, code, message: code, requestId: 'req-test' }, headers);
     if (!this.validTokens.has(auth.replace(/^Bearer /, ''))) return error(401, 'TOKEN_EXPIRED');
 
+    if (url.pathname.startsWith('/api/chat/attachments')) return this.attachment(req, res, url, raw, error, send);
+    if (url.pathname === '/api/chat/speech') {
+      if (!this.speech) return error(404, 'SPEECH_NOT_CONFIGURED');
+      res.writeHead(200, { 'content-type': 'audio/wav' });
+      return res.end(this.speech);
+    }
     const parts = url.pathname.split('/').filter(Boolean); // api chat (sessions :id ...|messages :mid feedback)
     if (url.pathname === '/api/chat/send' && req.method === 'POST') {
       if (this.rateLimit.count > 0) {
         this.rateLimit.count--;
         return error(429, 'RATE_LIMITED', { 'retry-after': String(this.rateLimit.retryAfter) });
+      }
+      if (this.sendRefusal) {
+        const code = this.sendRefusal;
+        this.sendRefusal = null;
+        return error(400, code);
       }
       if (this.failSends > 0) {
         this.failSends--;
@@ -126,7 +211,11 @@ export class FakeApi {
         ? this.sessions.find((s) => s.id === body.session_id)
         : this.addSession(body.message.slice(0, 40));
       if (!session) return error(404, 'SESSION_NOT_FOUND');
-      const user = this.append(session, 'user', body.message, session.leaf);
+      const files = (body.attachment_ids ?? []).map((id) => this.attachments.get(id));
+      if (files.some((a) => !a)) return error(404, 'ATTACHMENT_NOT_FOUND');
+      const text = body.message || files.find((a) => a.transcript)?.transcript || '';
+      const user = this.append(session, 'user', text, session.leaf);
+      if (files.length) user.attachments = files.map(({ bytes: _bytes, ...a }) => a);
       return this.stream(req, res, session, user);
     }
     if (parts[2] === 'messages' && parts[4] === 'feedback') {
@@ -232,6 +321,8 @@ export class FakeApi {
     event({ type: 'start' });
     event({ type: 'data-session', data: { session_id: session.id, title: session.title, user_message_id: user.id } });
     res.write(': ping\n\n');
+    for (const title of this.sources)
+      event({ type: 'source-document', sourceId: 'x:p1', mediaType: 'application/pdf', title, filename: 'manual.pdf' });
     let text = '';
     for (const delta of this.reply.deltas) {
       await sleep(this.reply.delayMs);
@@ -249,7 +340,10 @@ export class FakeApi {
       event('[DONE]');
       return res.end();
     }
-    const answer = this.append(session, 'assistant', text, user.id, undefined, closed ? { interrupted: true } : {});
+    const answer = this.append(session, 'assistant', text, user.id, undefined, {
+      ...(closed && { interrupted: true }),
+      ...(this.sources.length && { sources: this.sources.map((title) => ({ title })) }),
+    });
     event({ type: 'text-end', id: 't1' });
     event({
       type: 'data-message',
@@ -261,13 +355,13 @@ export class FakeApi {
   }
 }
 
-/** The hooks a test file needs: the fake server and a browser for the file, both closed after. */
-export function useServer(use) {
+/** The hooks a test file needs: the fake server and a browser for the file (`launchOptions` for `launch`), both closed after. */
+export function useServer(use, launchOptions) {
   let server;
   let browser;
   before(async () => {
     server = await startServer();
-    browser = await launch();
+    browser = await launch(launchOptions);
     use(server, browser);
   });
   after(async () => {
@@ -304,11 +398,13 @@ export async function startServer() {
       }
       const page = pages.get(url.pathname);
       if (page) {
+        // A page is HTML (or a function of the origin making it), or `{ html, csp }` for another policy.
+        const { html: body = page, csp = CSP } = typeof page === 'object' ? page : {};
         res.writeHead(200, {
           'content-type': TYPES[extname(url.pathname)] ?? 'text/html',
-          'content-security-policy': CSP,
+          'content-security-policy': csp,
         });
-        return res.end(typeof page === 'function' ? page(origin) : page);
+        return res.end(typeof body === 'function' ? body(origin) : body);
       }
       res.writeHead(404).end();
     } catch (e) {
@@ -325,10 +421,11 @@ export async function startServer() {
 export const html = (body, { lang = 'en', dir = 'ltr' } = {}) =>
   `<!doctype html><html lang="${lang}" dir="${dir}"><head><meta charset="utf-8"><title>Host page</title></head><body><main><h1>Host page</h1><p>Content.</p></main>${body}</body></html>`;
 
-export async function launch() {
+export async function launch({ args = [] } = {}) {
   return chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: [
+      ...args,
       '--headless',
       '--no-sandbox',
       '--disable-gpu',

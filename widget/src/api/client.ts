@@ -23,7 +23,7 @@ export interface ApiAuth {
  * Sends an authenticated request. A 401 asks the host for a fresh token and retries once;
  * the token only ever travels in the Authorization header.
  */
-async function request(auth: ApiAuth, path: string, init: RequestInit = {}, retried = false): Promise<Response> {
+export async function request(auth: ApiAuth, path: string, init: RequestInit = {}, retried = false): Promise<Response> {
   // A getToken() that throws (its own fetch failed) means signed out too, not a network error.
   const token = await auth.resolveToken(retried).catch(() => null);
   if (!token) throw new ApiError(401, 'NO_TOKEN', 'Not signed in');

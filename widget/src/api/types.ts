@@ -24,11 +24,45 @@ export interface Message {
   role: 'user' | 'assistant' | 'system';
   content: string;
   created_at: string;
-  metadata: { interrupted?: boolean } | null;
+  /** Answers: `sources` are the passages of long files the model was given. */
+  metadata: { interrupted?: boolean; sources?: { title: string }[] } | null;
   /** Branches: all versions of this message (same parent and role), oldest first, and its place (1-based). */
   sibling_ids?: string[];
   sibling_index?: number;
   feedback?: Feedback | null;
+  /** User messages: the files sent with them. */
+  attachments?: Attachment[];
+}
+
+/** An uploaded file (POST /api/chat/attachments answers with one). */
+export interface Attachment {
+  id: string;
+  filename: string;
+  media_type: string;
+  kind: 'image' | 'text' | 'document' | 'audio';
+  size_bytes: number;
+  created_at: string;
+  expires_at: string | null;
+  /** `/api/chat/attachments/<id>`: read with the bearer token, like every request. */
+  url: string;
+  pages?: number;
+  tokens?: number;
+  /** Audio: what was said. */
+  transcript?: string;
+}
+
+/** GET /api/chat/attachments/config: what this user may attach. */
+export interface AttachmentConfig {
+  max_bytes: number;
+  per_message: number;
+  types: string[];
+  image_resize_over_bytes: number;
+  quota_bytes: number;
+  used_bytes: number;
+  /** Whether the model takes images at all. */
+  images: boolean;
+  speech: boolean;
+  transcription: boolean;
 }
 
 export interface List<T> {
@@ -49,5 +83,6 @@ export type StreamPart =
   | { type: 'text-delta'; id: string; delta: string }
   | { type: 'data-message'; data: { assistant_message_id: string; finish_reason: string; interrupted: boolean } }
   | { type: 'data-error'; data: { code: string; message: string } }
+  | { type: 'source-document'; sourceId: string; mediaType: string; title: string; filename?: string }
   | { type: 'error'; errorText: string }
   | { type: 'finish' };

@@ -1,5 +1,10 @@
+import type { AttachmentStrings } from './attachment-strings.js';
+
 /** Every user-visible string. Hosts override any subset through the `i18n` option. */
-export interface PulseStrings {
+export interface PulseStrings extends ChatStrings, AttachmentStrings {}
+
+/** The strings that come with the panel; the attachments' own come with their chunk on first use. */
+export interface ChatStrings {
   openChat: string;
   closeChat: string;
   unread: string;
@@ -51,9 +56,15 @@ export interface PulseStrings {
   bad: string;
   comment: string;
   thanks: string;
+  attach: string;
+  record: string;
+  readAloud: string;
+  /** `{list}`: the passages an answer used, e.g. "manual.pdf, page 12". */
+  sources: string;
+  dropFiles: string;
 }
 
-export const en: PulseStrings = {
+export const en: ChatStrings = {
   openChat: 'Open chat',
   closeChat: 'Close chat',
   unread: '{n} new',
@@ -101,10 +112,15 @@ export const en: PulseStrings = {
   bad: 'Bad answer',
   comment: 'What was wrong? (optional)',
   thanks: 'Thanks for the feedback.',
+  attach: 'Attach files',
+  record: 'Record a voice message',
+  readAloud: 'Read aloud',
+  sources: 'Sources: {list}',
+  dropFiles: 'Drop files to attach them',
 };
 
 /** Languages other than English, each its own chunk: a page downloads only its own. */
-const packs: Record<string, () => Promise<{ default: PulseStrings }>> = {
+const packs: Record<string, () => Promise<{ default: ChatStrings }>> = {
   de: () => import('./locales/de.js'),
   fr: () => import('./locales/fr.js'),
   es: () => import('./locales/es.js'),
@@ -113,6 +129,6 @@ const packs: Record<string, () => Promise<{ default: PulseStrings }>> = {
 };
 
 /** The strings of a shipped language (see `langOf`). */
-export async function loadStrings(lang: string): Promise<PulseStrings> {
+export async function loadStrings(lang: string): Promise<ChatStrings> {
   return (await packs[lang]?.())?.default ?? en;
 }

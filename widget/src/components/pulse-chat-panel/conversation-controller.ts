@@ -1,6 +1,6 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { ApiError, json, streamAnswer } from '../../api/client.js';
-import type { Feedback, List, Message, Session, SessionWithMessages } from '../../api/types.js';
+import type { Attachment, Feedback, List, Message, Session, SessionWithMessages } from '../../api/types.js';
 import type { PulseChat } from '../pulse-chat/pulse-chat.js';
 
 export interface ChatMessage {
@@ -19,6 +19,10 @@ export interface ChatMessage {
   sibling_ids?: string[];
   sibling_index?: number;
   feedback?: Feedback | null;
+  /** A question's files. */
+  attachments?: Attachment[];
+  /** An answer's sources: the titles of the passages of long files it used ("manual.pdf, page 12"). */
+  sources?: string[];
 }
 
 /** What went wrong, for the user: each kind has its own text and action. */
@@ -60,6 +64,8 @@ const fromApi = (m: Message): ChatMessage => ({
   sibling_ids: m.sibling_ids,
   sibling_index: m.sibling_index,
   feedback: m.feedback,
+  attachments: m.attachments,
+  sources: m.metadata?.sources?.map((s) => s.title),
 });
 
 const path = (...parts: string[]) => '/api/chat/' + parts.map(encodeURIComponent).join('/');
@@ -248,14 +254,19 @@ export class ConversationController implements ReactiveController {
     this.#update();
   }
 
-  async send(text: string): Promise<void> {
+  /** Sends a question with the files already uploaded; a voice message alone has no text of its own. */
+  async send(text: string, attachments: Attachment[] = []): Promise<void> {
     text = text.trim();
-    if (!text || this.streaming || !this.chat().emit('pulse-request-send', { text }, true)) return;
-    const user = this.#ask(text, '/api/chat/send', {
+    if ((!text && !attachments.length) || this.streaming || !this.chat().emit('pulse-request-send', { text }, true))
+      return;
+    // The server stores a voice message's transcript as the question's text: shown so here at once.
+    const user = this.#ask(text || (attachments.find((a) => a.transcript)?.transcript ?? ''), '/api/chat/send', {
       message: text,
       session_id: this.sessionId ?? undefined,
       system_prompt: this.chat().systemPrompt,
+      ...(attachments.length ? { attachment_ids: attachments.map((a) => a.id) } : {}),
     });
+    user.attachments = attachments;
     this.messages = [...this.messages, user];
     await this.#run(user);
   }
@@ -399,6 +410,7 @@ export class ConversationController implements ReactiveController {
               // The question now has its id at the server: it can be edited and its answer rated.
               if (user) user.id = part.data.user_message_id;
             } else if (part.type === 'text-delta') replace({ content: reply.content + part.delta });
+            else if (part.type === 'source-document') replace({ sources: [...(reply.sources ?? []), part.title] });
             else if (part.type === 'data-message') {
               interrupted = part.data.interrupted;
               this.messages = this.messages.map((m) =>

@@ -226,6 +226,7 @@ export const styles = css`
   }
   form[part='composer'] {
     display: flex;
+    flex-wrap: wrap;
     align-items: flex-end;
     gap: 8px;
     padding: 10px 12px;
@@ -247,6 +248,26 @@ export const styles = css`
     border-radius: 50%;
     background: var(--accent, var(--pulse-accent));
     color: var(--pulse-on-accent);
+  }
+  .send[aria-disabled='true'] {
+    opacity: 0.5;
+    cursor: default;
+  }
+  .tool {
+    display: grid;
+    place-items: center;
+    width: 32px;
+    height: 40px;
+    padding: 0;
+    border: 0;
+    border-radius: 8px;
+    background: none;
+  }
+  .tool:hover {
+    background: var(--pulse-surface);
+  }
+  .errors:empty {
+    display: none;
   }
   .signin,
   .empty {

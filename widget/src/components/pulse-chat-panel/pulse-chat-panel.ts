@@ -15,10 +15,14 @@
  * @csspart button - Header and list buttons.
  * @csspart message-actions - The row under a message: time, versions, copy, regenerate, edit, rating.
  * @csspart search - The search field of the chats list.
+ * @csspart attach-button - The paperclip that opens the file picker.
+ * @csspart record-button - The microphone that records a voice message.
  */
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { unsafeHTML } from 'lit/directives/unsafe-html.js';
-import { en, loadStrings, type PulseStrings } from '../../i18n/strings.js';
+import { request } from '../../api/client.js';
+import type { Attachments } from '../../attachments/attachments.js';
+import { en, loadStrings, type ChatStrings } from '../../i18n/strings.js';
 import { renderMarkdown } from '../../markdown/render.js';
 import type { PulseChat } from '../pulse-chat/pulse-chat.js';
 import { ConversationController, errorKind, type ChatMessage } from './conversation-controller.js';
@@ -42,7 +46,17 @@ const ICONS = {
   bad: 'M17 14V4h3v10zm0 0-4 7a2 2 0 0 1-3-2l1-4H5a2 2 0 0 1-2-2l2-7a2 2 0 0 1 2-2h10',
   previous: 'M15 6l-6 6 6 6',
   next: 'M9 6l6 6-6 6',
+  speaker: 'M11 5 6 9H3v6h3l5 4zM15.5 8.5a5 5 0 0 1 0 7M19 5a10 10 0 0 1 0 14',
+  attach: 'M21 11l-9 9a6 6 0 0 1-8.5-8.5l9-9a4 4 0 0 1 5.7 5.7l-9 9a2 2 0 0 1-2.9-2.9l8.5-8.4',
+  mic: 'M12 2a3 3 0 0 0-3 3v7a3 3 0 0 0 6 0V5a3 3 0 0 0-3-3zM19 10v2a7 7 0 0 1-14 0v-2M12 19v3M8 22h8',
 };
+
+/** Whether this browser can record a voice message the server takes (WebM or Ogg, Opus). */
+const CAN_RECORD =
+  // Only secure contexts have mediaDevices.
+  'mediaDevices' in navigator &&
+  typeof MediaRecorder !== 'undefined' &&
+  ['audio/webm;codecs=opus', 'audio/ogg;codecs=opus'].some((t) => MediaRecorder.isTypeSupported(t));
 
 /** A small icon button under a message: the icon is decoration, the label is its name. */
 const action = (label: string, path: string, onClick: () => void, pressed?: boolean) =>
@@ -66,16 +80,24 @@ export class PulseChatPanel extends LitElement {
     editing: { state: true },
     commenting: { state: true },
     copied: { state: true },
+    dropping: { state: true },
+    hasText: { state: true },
   };
 
   declare chat: PulseChat;
   declare view: 'chat' | 'sessions';
   /** The built-in strings of the chat's language (loaded as its own chunk), before overrides. */
-  declare strings: PulseStrings | null;
+  declare strings: ChatStrings | null;
   /** Id of the question being edited, of the answer whose rating takes a comment, of what was just copied. */
   declare editing: string | null;
   declare commenting: string | null;
   declare copied: string | null;
+  /** Files are being dragged over the panel; text is in the input. */
+  declare dropping: boolean;
+  declare hasText: boolean;
+  /** Attachments and voice: their own chunk, loaded on first use (see #loadKit). */
+  kit: Attachments | null = null;
+  #kitLoading: Promise<Attachments> | null = null;
   readonly ctl = new ConversationController(this, () => this.chat);
   #lang = '';
   #stringsReady: Promise<void> = Promise.resolve();
@@ -85,16 +107,70 @@ export class PulseChatPanel extends LitElement {
     this.view = 'chat';
     this.strings = null;
     this.editing = this.commenting = this.copied = null;
+    this.dropping = this.hasText = false;
     this.ctl.describe = (code, wait) => this.#errorText(code, wait);
-    this.addEventListener('keydown', (e) => this.#trapFocus(e));
+    this.addEventListener('keydown', (e) => {
+      // Escape while recording throws the recording away (and leaves the panel open).
+      if (e.key === 'Escape' && this.kit?.rec) {
+        e.stopPropagation();
+        this.kit.rec.stop(false);
+      }
+      this.#trapFocus(e);
+    });
+    for (const type of ['dragover', 'dragleave', 'drop'])
+      this.addEventListener(type, (e) => this.#drag(e as DragEvent));
+  }
+
+  /**
+   * Loads the attachments chunk (once) and hands it what it shares with the panel: lit, the
+   * authenticated request and the icons (see attachments.ts for why they are lent, not imported).
+   */
+  #loadKit(): Promise<Attachments> {
+    this.#kitLoading ??= import('../../attachments/attachments.js')
+      .then((m) => m.load(this, { html, nothing, request, icon }))
+      .then((kit) => {
+        this.kit = kit;
+        this.requestUpdate();
+        return kit;
+      });
+    this.#kitLoading.catch(() => (this.#kitLoading = null));
+    return this.#kitLoading;
+  }
+
+  #withKit(use: (kit: Attachments) => unknown): void {
+    this.#loadKit().then(use, () => {});
+  }
+
+  #attach(files: File[]): void {
+    if (files.length) this.#withKit((kit) => kit.add(files));
+  }
+
+  /** Files dragged over the chat show where they can be dropped; dropped, they are attached. */
+  #drag(e: DragEvent): void {
+    if (!e.dataTransfer?.types.includes('Files') || this.ctl.auth !== 'ok' || this.view !== 'chat') return;
+    e.preventDefault();
+    // Moving between the panel's own elements is no leaving.
+    if (e.type === 'dragleave' && this.contains(e.relatedTarget as Node | null)) return;
+    this.dropping = e.type === 'dragover';
+    if (e.type === 'drop') this.#attach([...e.dataTransfer.files]);
+    else this.#withKit(() => {});
+  }
+
+  /** Images pasted into the input are attached; pasted text still goes in as text. */
+  #paste(e: ClipboardEvent): void {
+    const data = e.clipboardData;
+    if (!data?.files.length) return;
+    if (!data.types.includes('text/plain')) e.preventDefault();
+    this.#attach([...data.files]);
   }
 
   /** Strings with the host's overrides; English until the page's language has loaded. */
-  get s(): PulseStrings {
+  get s(): ChatStrings {
     return { ...(this.strings ?? en), ...this.chat.overrides };
   }
 
   protected override willUpdate(): void {
+    if (!this.kit && this.ctl.messages.some((m) => m.attachments?.length)) this.#withKit(() => {});
     const lang = this.chat.language;
     if (lang === this.#lang) return;
     this.#lang = lang;
@@ -139,9 +215,12 @@ export class PulseChatPanel extends LitElement {
   #errorText(code: string | undefined, wait?: number): string {
     const s = this.s;
     const kind = errorKind(code);
-    return kind === 'rateLimited'
-      ? s.rateLimited.replace('{n}', String(wait ?? 60))
-      : s[kind === 'signedOut' ? 'signIn' : kind];
+    return (
+      this.kit?.describe(code ?? '') ??
+      (kind === 'rateLimited'
+        ? s.rateLimited.replace('{n}', String(wait ?? 60))
+        : s[kind === 'signedOut' ? 'signIn' : kind])
+    );
   }
 
   /**
@@ -160,12 +239,19 @@ export class PulseChatPanel extends LitElement {
     all[next]?.focus();
   }
 
+  /** Text or a finished upload, and nothing still uploading or recording. */
+  #canSend(hasText: boolean): boolean {
+    const { kit } = this;
+    return !this.ctl.streaming && !kit?.busy && !kit?.rec && (hasText || !!kit?.ready);
+  }
+
   #submit(e: Event): void {
     e.preventDefault();
     const input = this.renderRoot.querySelector<HTMLTextAreaElement>('form[part=composer] textarea')!;
-    if (!input.value.trim() || this.ctl.streaming) return;
-    void this.ctl.send(input.value);
+    if (!this.#canSend(!!input.value.trim())) return;
+    void this.ctl.send(input.value, this.kit?.take());
     input.value = '';
+    this.hasText = false;
     this.#grow(input);
   }
 
@@ -210,7 +296,7 @@ export class PulseChatPanel extends LitElement {
     if (code != null) void this.#copy('code', code);
   }
 
-  #sessionsView(s: PulseStrings): TemplateResult {
+  #sessionsView(s: ChatStrings): TemplateResult {
     const { ctl } = this;
     return html`<div class="body sessions" part="body">
       <pulse-sessions-list
@@ -233,7 +319,7 @@ export class PulseChatPanel extends LitElement {
   }
 
   /** Time, versions, copy, regenerate or edit, and rating: only for messages the server has stored. */
-  #actions(m: ChatMessage, s: PulseStrings, last: boolean): TemplateResult {
+  #actions(m: ChatMessage, s: ChatStrings, last: boolean): TemplateResult {
     const { ctl } = this;
     const stored = m.status !== 'streaming' && m.status !== 'failed';
     const versions = m.sibling_ids?.length ?? 1;
@@ -256,7 +342,8 @@ export class PulseChatPanel extends LitElement {
           ${
             m.role === 'user'
               ? action(s.edit, ICONS.edit, () => (this.editing = m.id))
-              : html`${last ? action(s.regenerate, ICONS.regenerate, () => void ctl.regenerate(m)) : nothing}
+              : html`${action(s.readAloud, ICONS.speaker, () => this.#withKit((kit) => kit.speak(m.id, m.content)), this.kit?.playing === m.id)}
+                ${last ? action(s.regenerate, ICONS.regenerate, () => void ctl.regenerate(m)) : nothing}
                 ${action(s.good, ICONS.good, () => void ctl.rate(m, 'up'), m.feedback?.rating === 'up')}
                 ${action(
                   s.bad,
@@ -296,7 +383,7 @@ export class PulseChatPanel extends LitElement {
     </form>`;
   }
 
-  #message(m: ChatMessage, s: PulseStrings, last: boolean): TemplateResult {
+  #message(m: ChatMessage, s: ChatStrings, last: boolean): TemplateResult {
     const who = m.role === 'user' ? s.you : s.assistant;
     const typing = m.status === 'streaming' && !m.content;
     const kind = errorKind(m.error);
@@ -309,8 +396,17 @@ export class PulseChatPanel extends LitElement {
           : this.editing === m.id
             ? this.#inlineForm(s.edit, m.content, (t) => void this.ctl.edit(m, t), close)
             : m.role === 'user'
-              ? html`<div class="text">${m.content}</div>`
-              : html`<div class="md">${unsafeHTML(renderMarkdown(m.content, s.copyCode))}</div>`
+              ? // A voice message's text is its transcript, shown with its play button.
+                html`${
+                  m.content && m.content !== m.attachments?.find((a) => a.transcript)?.transcript
+                    ? html`<div class="text">${m.content}</div>`
+                    : nothing
+                }${m.attachments?.length ? (this.kit?.files(m.attachments) ?? nothing) : nothing}`
+              : html`<div class="md">${unsafeHTML(renderMarkdown(m.content, s.copyCode))}</div>${
+                  m.sources?.length
+                    ? html`<div class="note">${s.sources.replace('{list}', m.sources.join('; '))}</div>`
+                    : nothing
+                }`
       }
       ${m.status === 'interrupted' ? html`<div class="note">${s.stopped}</div>` : nothing}
       ${
@@ -337,7 +433,7 @@ export class PulseChatPanel extends LitElement {
   }
 
   /** The messages with a day separator (Today, Yesterday, or the date) wherever the day changes. */
-  #messages(s: PulseStrings): unknown[] {
+  #messages(s: ChatStrings): unknown[] {
     const { messages } = this.ctl;
     const today = new Date();
     const yesterday = new Date(today.getTime() - 864e5);
@@ -355,7 +451,7 @@ export class PulseChatPanel extends LitElement {
     });
   }
 
-  #chatView(s: PulseStrings): TemplateResult {
+  #chatView(s: ChatStrings): TemplateResult {
     const { ctl } = this;
     const starters = this.chat.starters;
     return html`<div class="body messages" part="body" @click=${this.#copyCode}>
@@ -434,6 +530,44 @@ export class PulseChatPanel extends LitElement {
       ${
         signedIn && this.view === 'chat'
           ? html`<form part="composer" @submit=${this.#submit}>
+            ${this.kit?.tray() ?? nothing}
+            <button
+              type="button"
+              part="attach-button"
+              class="tool"
+              aria-label=${s.attach}
+              title=${s.attach}
+              @click=${() => {
+                this.renderRoot.querySelector<HTMLInputElement>('input[type=file]')!.click();
+                this.#withKit(() => {});
+              }}
+            >
+              ${icon(ICONS.attach)}
+            </button>
+            <input
+              type="file"
+              multiple
+              hidden
+              @change=${(e: Event) => {
+                const picker = e.target as HTMLInputElement;
+                this.#attach([...picker.files!]);
+                picker.value = '';
+              }}
+            />
+            ${
+              CAN_RECORD && !this.kit?.rec && this.kit?.config?.transcription !== false
+                ? html`<button
+                    type="button"
+                    part="record-button"
+                    class="tool"
+                    aria-label=${s.record}
+                    title=${s.record}
+                    @click=${() => this.#withKit((kit) => kit.record())}
+                  >
+                    ${icon(ICONS.mic)}
+                  </button>`
+                : nothing
+            }
             <textarea
               part="input"
               rows="1"
@@ -441,20 +575,34 @@ export class PulseChatPanel extends LitElement {
               aria-label=${s.inputLabel}
               placeholder=${s.placeholder}
               @keydown=${this.#keydown}
-              @input=${(e: Event) => this.#grow(e.target as HTMLTextAreaElement)}
+              @paste=${this.#paste}
+              @input=${(e: Event) => {
+                const input = e.target as HTMLTextAreaElement;
+                this.hasText = !!input.value.trim();
+                this.#grow(input);
+              }}
             ></textarea>
             ${
               ctl.streaming
                 ? html`<button type="button" part="stop-button" class="send" aria-label=${s.stop} title=${s.stop} @click=${() => ctl.stop()}>
                   ${icon('M7 7h10v10H7z')}
                 </button>`
-                : html`<button type="submit" part="send-button" class="send" aria-label=${s.send} title=${s.send}>
-                  ${icon('M5 12h14M13 6l6 6-6 6')}
-                </button>`
+                : html`<button
+                    type="submit"
+                    part="send-button"
+                    class="send"
+                    aria-label=${s.send}
+                    title=${s.send}
+                    aria-disabled=${!this.#canSend(this.hasText)}
+                  >
+                    ${icon('M5 12h14M13 6l6 6-6 6')}
+                  </button>`
             }
+            <div class="errors" aria-live="polite">${this.kit?.errorList() ?? nothing}</div>
           </form>`
           : nothing
       }
+      ${this.dropping && this.kit ? html`<div class="drop" aria-hidden="true">${s.dropFiles}</div>` : nothing}
       <div class="sr-only" aria-live="polite">${ctl.streaming ? '' : unsafeHTML(renderMarkdown(ctl.announcement, ''))}</div>`;
   }
 }

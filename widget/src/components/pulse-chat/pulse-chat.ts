@@ -98,7 +98,7 @@ export const TEXT_OPTIONS = [
 const ATTRS = ['open', 'inline', ...TEXT_OPTIONS.map(kebab)];
 
 const PANEL_PARTS =
-  'header,title,body,message,user-message,assistant-message,message-actions,composer,input,send-button,stop-button,starter,sessions,search,button';
+  'header,title,body,message,user-message,assistant-message,message-actions,composer,input,send-button,stop-button,attach-button,record-button,starter,sessions,search,button';
 
 const ICON =
   '<svg viewBox="0 0 24 24" aria-hidden="true" fill="currentColor"><path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z"/></svg>';

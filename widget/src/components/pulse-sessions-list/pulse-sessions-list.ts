@@ -13,7 +13,7 @@
  */
 import { LitElement, html, nothing, type TemplateResult } from 'lit';
 import type { Session } from '../../api/types.js';
-import type { PulseStrings } from '../../i18n/strings.js';
+import type { ChatStrings } from '../../i18n/strings.js';
 
 export interface SessionsListEventMap {
   'pulse-session-open': CustomEvent<{ id: string }>;
@@ -36,7 +36,7 @@ export class PulseSessionsList extends LitElement {
 
   declare sessions: Session[];
   declare currentId: string | null;
-  declare strings: PulseStrings;
+  declare strings: ChatStrings;
   declare hasMore: boolean;
   declare query: string;
   /** Id of the chat being renamed, and of the one whose delete waits for a yes. */
@@ -80,7 +80,7 @@ export class PulseSessionsList extends LitElement {
     this.querySelector<HTMLElement>(id ? '.confirm .danger' : '.session button.danger')?.focus();
   }
 
-  #item(session: Session, s: PulseStrings): TemplateResult {
+  #item(session: Session, s: ChatStrings): TemplateResult {
     const title = session.title || s.untitled;
     const current = session.id === this.currentId;
     return html`<li class="session ${current ? 'current' : ''}">

@@ -1,7 +1,7 @@
-import type { PulseStrings } from '../strings.js';
+import type { ChatStrings } from '../strings.js';
 
 /** Arabic (right to left): its own chunk, loaded only by pages in this language. */
-const strings: PulseStrings = {
+const strings: ChatStrings = {
   openChat: 'فتح المحادثة',
   closeChat: 'إغلاق المحادثة',
   unread: '{n} جديدة',
@@ -49,5 +49,10 @@ const strings: PulseStrings = {
   bad: 'إجابة سيئة',
   comment: 'ما الخطأ؟ (اختياري)',
   thanks: 'شكرًا على ملاحظاتك.',
+  attach: 'إرفاق ملفات',
+  record: 'تسجيل رسالة صوتية',
+  readAloud: 'قراءة بصوت عالٍ',
+  sources: 'المصادر: {list}',
+  dropFiles: 'أفلت الملفات لإرفاقها',
 };
 export default strings;

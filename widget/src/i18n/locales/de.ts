@@ -1,7 +1,7 @@
-import type { PulseStrings } from '../strings.js';
+import type { ChatStrings } from '../strings.js';
 
 /** German: its own chunk, loaded only by pages in this language. */
-const strings: PulseStrings = {
+const strings: ChatStrings = {
   openChat: 'Chat öffnen',
   closeChat: 'Chat schließen',
   unread: '{n} neu',
@@ -49,5 +49,10 @@ const strings: PulseStrings = {
   bad: 'Schlechte Antwort',
   comment: 'Was war falsch? (optional)',
   thanks: 'Danke für Ihr Feedback.',
+  attach: 'Dateien anhängen',
+  record: 'Sprachnachricht aufnehmen',
+  readAloud: 'Vorlesen',
+  sources: 'Quellen: {list}',
+  dropFiles: 'Dateien hier ablegen, um sie anzuhängen',
 };
 export default strings;

@@ -1,7 +1,7 @@
-import type { PulseStrings } from '../strings.js';
+import type { ChatStrings } from '../strings.js';
 
 /** Spanish: its own chunk, loaded only by pages in this language. */
-const strings: PulseStrings = {
+const strings: ChatStrings = {
   openChat: 'Abrir el chat',
   closeChat: 'Cerrar el chat',
   unread: '{n} nuevo(s)',
@@ -49,5 +49,10 @@ const strings: PulseStrings = {
   bad: 'Mala respuesta',
   comment: '¿Qué estuvo mal? (opcional)',
   thanks: 'Gracias por tu opinión.',
+  attach: 'Adjuntar archivos',
+  record: 'Grabar un mensaje de voz',
+  readAloud: 'Leer en voz alta',
+  sources: 'Fuentes: {list}',
+  dropFiles: 'Suelte los archivos para adjuntarlos',
 };
 export default strings;

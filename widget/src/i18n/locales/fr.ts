@@ -1,7 +1,7 @@
-import type { PulseStrings } from '../strings.js';
+import type { ChatStrings } from '../strings.js';
 
 /** French: its own chunk, loaded only by pages in this language. */
-const strings: PulseStrings = {
+const strings: ChatStrings = {
   openChat: 'Ouvrir le chat',
   closeChat: 'Fermer le chat',
   unread: '{n} nouveau(x)',
@@ -49,5 +49,10 @@ const strings: PulseStrings = {
   bad: 'Mauvaise réponse',
   comment: 'Qu’est-ce qui n’allait pas ? (facultatif)',
   thanks: 'Merci pour votre avis.',
+  attach: 'Joindre des fichiers',
+  record: 'Enregistrer un message vocal',
+  readAloud: 'Lire à voix haute',
+  sources: 'Sources : {list}',
+  dropFiles: 'Déposez les fichiers pour les joindre',
 };
 export default strings;

@@ -1,7 +1,7 @@
-import type { PulseStrings } from '../strings.js';
+import type { ChatStrings } from '../strings.js';
 
 /** Japanese: its own chunk, loaded only by pages in this language. */
-const strings: PulseStrings = {
+const strings: ChatStrings = {
   openChat: 'チャットを開く',
   closeChat: 'チャットを閉じる',
   unread: '新着 {n} 件',
@@ -49,5 +49,10 @@ const strings: PulseStrings = {
   bad: '悪い回答',
   comment: '何が問題でしたか？（任意）',
   thanks: 'フィードバックありがとうございます。',
+  attach: 'ファイルを添付',
+  record: '音声メッセージを録音',
+  readAloud: '読み上げ',
+  sources: '出典: {list}',
+  dropFiles: 'ここにドロップして添付',
 };
 export default strings;
