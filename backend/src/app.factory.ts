@@ -19,7 +19,8 @@ const DEMO_SITE = fileURLToPath(new URL('../../widget/demo', import.meta.url));
 
 /** The strict policy the demo page runs under, to show the widget needs nothing looser. */
 const DEMO_CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; media-src blob:; " +
+  "connect-src 'self'; " +
   "base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'";
 
 /**

@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { beforeEach, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { screenshotDir } from '@pulse/testkit';
+import { eventually, screenshotDir } from '@pulse/testkit';
 import { events, html, jwt, openPage, useServer } from './helpers.mjs';
 
 const TOKEN = jwt('user-1');
@@ -272,9 +272,12 @@ describe('message controls', () => {
     const id = server.api.sessions[0].leaf;
     await button(answer, 'Good answer').click();
     await answer.locator('[aria-label="Good answer"][aria-pressed=true]').waitFor();
+    // The thumb shows pressed at once; the request may still be on its way to the server.
+    await eventually('the up vote reached the server', () => requests('PUT', /\/feedback$/).length === 1);
     assert.deepEqual(requests('PUT', /\/feedback$/)[0].body, { rating: 'up' });
     await button(answer, 'Good answer').click();
     await answer.locator('[aria-label="Good answer"][aria-pressed=false]').waitFor();
+    await eventually('the vote was taken back on the server', () => requests('DELETE', /\/feedback$/).length === 1);
     assert.equal(requests('DELETE', /\/feedback$/)[0].path, `/api/chat/messages/${id}/feedback`);
 
     await button(answer, 'Bad answer').click();
@@ -282,6 +285,10 @@ describe('message controls', () => {
     await comment.fill('Too short');
     await button(answer, 'Save').click();
     await answer.locator('[aria-label="Bad answer"][aria-pressed=true]').waitFor();
+    await eventually(
+      'the down vote with its comment reached the server',
+      () => requests('PUT', /\/feedback$/).at(-1)?.body.comment === 'Too short',
+    );
     assert.deepEqual(requests('PUT', /\/feedback$/).at(-1).body, { rating: 'down', comment: 'Too short' });
     assert.deepEqual(server.api.feedback.get(id).comment, 'Too short');
     await page.context().close();
