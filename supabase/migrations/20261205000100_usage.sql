@@ -113,8 +113,16 @@ language plpgsql
 security definer
 set search_path = ''
 as $$
+declare
+  owner uuid := (select s.user_id from public.chat_sessions s where s.id = new.session_id);
+  caller uuid := public.requesting_user_id();
 begin
-  perform public.chat_admit_question((select s.user_id from public.chat_sessions s where s.id = new.session_id));
+  -- Row-level security is checked after BEFORE triggers: a message into a missing session, or
+  -- into another user's, is left for the policy to refuse, and counts (and reveals) nothing.
+  if owner is null or (caller is not null and caller <> owner) then
+    return new;
+  end if;
+  perform public.chat_admit_question(owner);
   return new;
 end;
 $$;
