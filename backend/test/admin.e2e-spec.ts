@@ -132,7 +132,6 @@ describe(`analytics (${TEST_DB})`, () => {
       questions: 5,
       answers: 4,
       active_users: 2,
-      active_sessions: 2,
       new_sessions: 2,
       prompt_tokens: 65,
       completion_tokens: 10,
@@ -195,6 +194,41 @@ describe(`analytics (${TEST_DB})`, () => {
     // Days: the one `from` falls in, through today.
     expect(after.series).toHaveLength(4);
     expect(after.series[0]).toMatchObject({ messages: 0, answers: 0, tokens: 0, error_rate: null, ttft_ms_p50: null });
+  });
+
+  it('sums closed hours once and keeps the sums; reads latency percentiles from their histograms', async () => {
+    const u = await t.user();
+    // Three days ago at 10:00 UTC: two questions, four answers, a failed send.
+    const day = new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000 - 3 * 86_400_000);
+    const at = new Date(day.getTime() + 10 * 3_600_000 + 60_000).toISOString();
+    await t.db.query(
+      `insert into public.chat_activity (at, kind, user_id, prompt_tokens, completion_tokens, ttft_ms, latency_ms, code)
+       values ($1, 'question', $2, null, null, null, null, null), ($1, 'question', $2, null, null, null, null, null),
+              ($1, 'answer', $2, 100, 10, 100, 1000, null), ($1, 'answer', $2, 100, 10, 200, 2000, null),
+              ($1, 'answer', $2, 100, 10, 300, 3000, null), ($1, 'answer', $2, 100, 10, 4000, 40000, null),
+              ($1, 'error', $2, null, null, null, null, 'UPSTREAM_TIMEOUT')`,
+      [at, u.id],
+    );
+    const admin = await adminToken(t);
+    const range = { from: day.toISOString(), to: new Date(day.getTime() + 86_400_000).toISOString() };
+    const first = (await analytics(t, admin, range)).body;
+    expect(first.series).toHaveLength(1);
+    expect(first.totals).toMatchObject({ questions: 2, answers: 4, errors: 1, prompt_tokens: 400, tokens: 440 });
+    expect(first.errors_by_code).toEqual([{ code: 'UPSTREAM_TIMEOUT', count: 1 }]);
+    // The exact median first-token time is 200-300 ms; the histogram's bins are 25% wide.
+    expect(first.totals.ttft_ms_p50).toBeGreaterThanOrEqual(160);
+    expect(first.totals.ttft_ms_p50).toBeLessThanOrEqual(375);
+    expect(first.totals.latency_ms_p95).toBeGreaterThanOrEqual(32_000);
+    expect(first.totals.latency_ms_p95).toBeLessThanOrEqual(50_000);
+    const { rows } = await t.db.query<{ answers: number }>(
+      'select answers from public.chat_activity_hours where hour = $1',
+      [new Date(day.getTime() + 10 * 3_600_000)],
+    );
+    expect(rows).toEqual([{ answers: 4 }]);
+    // The hour's sums stay when its rows go (a deleted user's activity): the site's history holds.
+    await t.db.query('delete from public.chat_activity where at = $1', [at]);
+    const second = (await analytics(t, admin, range)).body;
+    expect(second.totals).toMatchObject({ questions: 2, answers: 4, errors: 1, tokens: 440 });
   });
 
   it('refuses a backwards range and one too long for its buckets', async () => {
