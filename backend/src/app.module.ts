@@ -23,6 +23,7 @@ import { RedisModule } from './redis/redis.module.js';
 import { SearchModule } from './search/search.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
 import { StreamsModule } from './streams/streams.module.js';
+import { WebhooksModule } from './webhooks/webhooks.module.js';
 
 export interface AppOptions {
   /** Where request logs go (tests capture them); stdout by default. */
@@ -50,6 +51,7 @@ export class AppModule {
         ExportModule,
         SearchModule,
         HealthModule,
+        WebhooksModule,
         ...(config.demoMode ? [DemoModule] : []),
       ],
       providers: [
