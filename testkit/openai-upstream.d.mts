@@ -13,7 +13,8 @@ export type UpstreamBehavior = (
       finishReason?: string;
       /** The `model` the answer names; defaults to the requested model. */
       model?: string;
-      usage?: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
+      /** The usage reported; unset: counted from the request and text; null: none reported (as some servers do). */
+      usage?: { prompt_tokens: number; completion_tokens: number; total_tokens: number } | null;
     }
   | { kind: 'error'; status: number; message?: string; type?: string; code?: string | null }
   | { kind: 'hang' }

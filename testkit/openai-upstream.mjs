@@ -146,7 +146,8 @@ export async function startOpenAIUpstream({ port = 0, host = '127.0.0.1', apiKey
         : defaultText(body);
     const chunks = behavior.chunks ?? splitIntoChunks(text);
     const finishReason = behavior.finishReason ?? 'stop';
-    const usage = makeUsage(body, text, behavior.usage);
+    // `usage: null` plays a server that reports none (some OpenAI-compatible servers leave it out).
+    const usage = behavior.usage === null ? undefined : makeUsage(body, text, behavior.usage);
 
     await wait(behavior.firstTokenDelayMs ?? 0);
     if (closed) return;
@@ -172,7 +173,7 @@ export async function startOpenAIUpstream({ port = 0, host = '127.0.0.1', apiKey
             finish_reason: finishReason,
           },
         ],
-        usage,
+        ...(usage ? { usage } : {}),
         service_tier: 'default',
       });
       return;
@@ -207,7 +208,7 @@ export async function startOpenAIUpstream({ port = 0, host = '127.0.0.1', apiKey
       return;
     }
     res.write(chunkEvent({}, finishReason));
-    if (includeUsage) {
+    if (includeUsage && usage) {
       res.write(`data: ${JSON.stringify({ ...base, object: 'chat.completion.chunk', choices: [], usage })}\n\n`);
     }
     res.end('data: [DONE]\n\n');

@@ -76,6 +76,25 @@ describe('openai upstream stub', () => {
     assert.ok(chunks.length >= 6, 'several content chunks');
   });
 
+  test('usage: null leaves usage out of a completion and the usage chunk out of a stream', async () => {
+    upstream.enqueue({ kind: 'text', text: 'No figures.', usage: null });
+    const plain = await (await chat(upstream.url, { model: 'm', messages: [{ role: 'user', content: 'q' }] })).json();
+    assert.equal(plain.choices[0].message.content, 'No figures.');
+    assert.equal('usage' in plain, false);
+    upstream.enqueue({ kind: 'text', text: 'No figures.', usage: null });
+    const response = await chat(upstream.url, {
+      model: 'm',
+      stream: true,
+      stream_options: { include_usage: true },
+      messages: [{ role: 'user', content: 'q' }],
+    });
+    const chunks = parseSse(await response.text())
+      .slice(0, -1)
+      .map((event) => JSON.parse(event));
+    assert.equal(chunks.at(-1).choices[0].finish_reason, 'stop');
+    assert.ok(chunks.every((chunk) => chunk.usage === null));
+  });
+
   test('scripted text uses the given chunks and finish reason', async () => {
     upstream.enqueue({ kind: 'text', chunks: ['Hel', 'lo'], finishReason: 'length', chunkDelayMs: 5 });
     const response = await chat(upstream.url, { stream: true, messages: [{ role: 'user', content: 'x' }] });

@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
+import { AdminModule } from './admin/admin.module.js';
 import { AttachmentsModule } from './attachments/attachments.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { JwtAuthGuard } from './auth/jwt-auth.guard.js';
@@ -23,6 +24,7 @@ import { RedisModule } from './redis/redis.module.js';
 import { SearchModule } from './search/search.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
 import { StreamsModule } from './streams/streams.module.js';
+import { UsageModule } from './usage/usage.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
 
 export interface AppOptions {
@@ -50,6 +52,8 @@ export class AppModule {
         FeedbackModule,
         ExportModule,
         SearchModule,
+        UsageModule,
+        AdminModule,
         HealthModule,
         WebhooksModule,
         ...(config.demoMode ? [DemoModule] : []),

@@ -21,6 +21,6 @@ import { UsersService } from './users.service.js';
     JwtStrategy,
     { provide: APP_INTERCEPTOR, useClass: ForgetMissingUserInterceptor },
   ],
-  exports: [TokenService, UsersService],
+  exports: [TokenService, UsersService, JwtStrategy],
 })
 export class AuthModule {}

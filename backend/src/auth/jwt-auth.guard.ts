@@ -6,7 +6,7 @@ import { AppError } from '../common/app-error.js';
 import { databaseUnavailable, isDatabaseUnavailable } from '../database/database-errors.js';
 import { RateLimitsService } from '../rate-limit/rate-limits.service.js';
 import { bearerToken } from './bearer-token.js';
-import { IS_PUBLIC } from './public.decorator.js';
+import { IS_PUBLIC, OWN_AUTH } from './public.decorator.js';
 
 /**
  * A presented token that was wrong or names an unknown user: each cost a verification or a
@@ -36,6 +36,7 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
+    if (this.reflector.getAllAndOverride<boolean>(OWN_AUTH, targets)) return true;
     const req = context.switchToHttp().getRequest<Request>();
     // Read while the token is checked (with Redis its round trip overlaps the check). A blocked
     // address is refused whatever its token was, so it learns nothing from the check.

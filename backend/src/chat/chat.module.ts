@@ -4,6 +4,7 @@ import { AttachmentsModule } from '../attachments/attachments.module.js';
 import { MemoryModule } from '../memory/memory.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { StreamsModule } from '../streams/streams.module.js';
+import { UsageModule } from '../usage/usage.module.js';
 import { ChatController } from './chat.controller.js';
 import { ChatService } from './chat.service.js';
 import { IdempotencyService } from './idempotency.service.js';
@@ -14,7 +15,7 @@ import { SendRequestsJanitor } from './send-requests.janitor.js';
 
 /** Sending a message: POST /api/chat/send, edits and regenerates, and what makes a send safe to retry. */
 @Module({
-  imports: [AiModule, SessionsModule, StreamsModule, MemoryModule, AttachmentsModule],
+  imports: [AiModule, SessionsModule, StreamsModule, MemoryModule, AttachmentsModule, UsageModule],
   controllers: [ChatController],
   providers: [
     ChatService,

@@ -21,6 +21,8 @@ import { MemoryLiveAnswers } from '../streams/live-answers.memory.js';
 import type { LostAnswers } from '../streams/lost-answers.js';
 import { LocalSessionTurns, type SessionTurns } from '../streams/session-turns.js';
 import type { AnswerOutput } from './answer-output.js';
+import type { UsageRepository } from '../usage/usage.repository.js';
+import type { UsageService } from '../usage/usage.service.js';
 import { ChatService } from './chat.service.js';
 import type { SendResultDto } from './dto/send-result.dto.js';
 import type { IdempotencyService } from './idempotency.service.js';
@@ -90,6 +92,7 @@ function chatService(parts: {
       messages,
       idempotency,
       new MessageAttachments(CONFIG, {} as AttachmentsRepository),
+      {} as UsageRepository,
     ),
     idempotency,
     parts.turns,
@@ -101,7 +104,10 @@ function chatService(parts: {
     parts.known,
     // No turn here carries files: the inputs are the plan's messages as they are.
     new AttachmentInputs(parts.db, CONFIG, {} as AttachmentsRepository, {} as AttachmentStore, (t: string) => t.length),
+    // Failed sends are counted for the analytics elsewhere (usage e2e); not these tests' concern.
+    { recordSendError: () => undefined } as unknown as UsageService,
     parts.ai,
+    (text: string) => text.length,
   );
 }
 

@@ -12,12 +12,14 @@ import type { ContextPlan } from '../memory/context-budget.js';
 import { ContextPlanner } from '../memory/context-planner.js';
 import { SummariesService } from '../memory/summaries.service.js';
 import { titleFrom } from '../memory/title.js';
+import { TOKEN_COUNTER, type CountTokens } from '../memory/token-counter.js';
 import { TitlesService } from '../memory/titles.service.js';
 import { MessagesRepository } from '../sessions/messages.repository.js';
 import { sessionNotFound } from '../sessions/sessions.service.js';
 import { type InFlightAnswer, LiveAnswers, TAKEN_OVER } from '../streams/live-answers.js';
 import { LostAnswers } from '../streams/lost-answers.js';
 import { type SessionTurn, SessionTurns, type SharedTurn } from '../streams/session-turns.js';
+import { UsageService } from '../usage/usage.service.js';
 import type { AnswerOutput } from './answer-output.js';
 import type { SendMessageDto } from './dto/send-message.dto.js';
 import type { SendResultDto, UsageDto } from './dto/send-result.dto.js';
@@ -89,7 +91,9 @@ export class ChatService {
     private readonly titles: TitlesService,
     private readonly known: KnownWindows,
     private readonly attachmentInputs: AttachmentInputs,
+    private readonly usage: UsageService,
     @Inject(AI_PROVIDER) private readonly ai: AiProvider,
+    @Inject(TOKEN_COUNTER) private readonly countTokens: CountTokens,
   ) {}
 
   /**
@@ -195,7 +199,10 @@ export class ChatService {
         await this.storeAnswer(user, key, result, question.leaf, {
           provider: this.ai.name,
           model: result.model,
-          usage: result.usage,
+          // The provider's own figures; without them, counted here (the quotas and analytics need them).
+          ...(result.usage
+            ? { usage: result.usage }
+            : { usage: this.countedUsage(context.tokens, relayed.text), usage_counted: true }),
           finish_reason: result.finish_reason,
           latency_ms: Math.round(performance.now() - call.startedAt),
           ttft_ms: relayed.ttftMs === undefined ? null : Math.round(relayed.ttftMs),
@@ -218,6 +225,11 @@ export class ChatService {
       this.refineInBackground(user, question, result, systemPrompt);
       await out.finish(result);
     } catch (err) {
+      this.usage.recordSendError(
+        user.id,
+        model?.question.session.id,
+        err instanceof AppError ? err.code : 'INTERNAL_ERROR',
+      );
       // Whatever failed, no model call outlives the send (cancelling one that ended is a no-op).
       if (guess !== model) await guess?.call.cancel();
       await model?.call.cancel();
@@ -247,6 +259,8 @@ export class ChatService {
   ): ModelCall | undefined {
     // A question with files is stored with them before the model can be asked about them.
     if (opts.idempotencyKey || opts.target || dto.attachment_ids?.length) return undefined;
+    // With a daily quota the question is admitted (by its insert) before the model is asked.
+    if (this.config.quotas.messagesPerDay || this.config.quotas.tokensPerDay) return undefined;
     // Another user naming this session learns nothing, and neither does the model on their behalf.
     const known = this.known.take(sessionId, user.id);
     if (!known) return undefined;
@@ -423,6 +437,12 @@ export class ChatService {
         answer: result.response,
       });
     }
+  }
+
+  /** An answer's tokens when the provider gave none: the prompt as planned, the answer as relayed. */
+  private countedUsage(promptTokens: number, answer: string): UsageDto {
+    const completion = this.countTokens(answer);
+    return { prompt_tokens: promptTokens, completion_tokens: completion, total_tokens: promptTokens + completion };
   }
 
   /** The stored result of an earlier request with the same key, written as a fresh answer would be. */

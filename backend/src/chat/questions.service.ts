@@ -7,6 +7,8 @@ import { Database, type Queryable } from '../database/database.js';
 import { titleFrom } from '../memory/title.js';
 import { MessagesRepository, type StoredMessage } from '../sessions/messages.repository.js';
 import { SessionsRepository } from '../sessions/sessions.repository.js';
+import { quotaExceededFrom } from '../usage/quota-exceeded.js';
+import { UsageRepository } from '../usage/usage.repository.js';
 import { messageNotFound, sessionNotFound } from '../sessions/sessions.service.js';
 import type { SendMessageDto } from './dto/send-message.dto.js';
 import type { SendResultDto } from './dto/send-result.dto.js';
@@ -36,6 +38,7 @@ export class QuestionsService {
     private readonly messages: MessagesRepository,
     private readonly idempotency: IdempotencyService,
     private readonly attachments: MessageAttachments,
+    private readonly usage: UsageRepository,
   ) {}
 
   /**
@@ -53,9 +56,12 @@ export class QuestionsService {
     if (!key && !target && sessionId && attachmentIds.length === 0) {
       // The common send (an existing session, no key to record): one statement, one round trip,
       // committed once it returns.
-      const appended = await this.db.asUserStatement(user.id, (tx) =>
-        this.messages.appendToActiveSession(tx, user.id, sessionId, dto.message, this.config.context.maxMessages),
-      );
+      // The insert's trigger counts the question against the daily quotas (or refuses it).
+      const appended = await this.db
+        .asUserStatement(user.id, (tx) =>
+          this.messages.appendToActiveSession(tx, user.id, sessionId, dto.message, this.config.context.maxMessages),
+        )
+        .catch(quotaExceededFrom);
       if (!appended) throw sessionNotFound();
       const { id } = appended.message;
       const question = {
@@ -68,9 +74,9 @@ export class QuestionsService {
       // The statement was its own transaction: committed already.
       return { question, committed: Promise.resolve() };
     }
-    const staged = await this.db.asUserBeforeCommit(user.id, (tx) =>
-      this.inTransaction(tx, user, dto, key, target, attachmentIds),
-    );
+    const staged = await this.db
+      .asUserBeforeCommit(user.id, (tx) => this.inTransaction(tx, user, dto, key, target, attachmentIds))
+      .catch(quotaExceededFrom);
     const { value } = staged;
     if ('replay' in value) {
       await staged.committed;
@@ -123,6 +129,8 @@ export class QuestionsService {
       if (!session || !session.is_active) throw sessionNotFound();
       const question = (await this.branchFrom(tx, session.id, target)).parent_id;
       if (!question) throw invalidRole('This answer has no question to answer again.');
+      // No question is stored, so no insert counts it: counted here against the daily quotas.
+      await this.usage.admitRegenerate(tx);
       const window = await this.messages.window(tx, session.id, question, history + 1);
       await this.idempotency.attach(tx, user.id, key, session.id, question);
       return { session, userMessageId: question, window, created, leaf: session.current_leaf_id };

@@ -27,8 +27,11 @@ export const ERROR_STATUS = {
   TOKEN_MALFORMED: 401,
   TOKEN_WITHOUT_EXPIRY: 401,
   INVALID_API_KEY: 401,
+  ADMIN_KEY_INVALID: 401,
   USER_NOT_FOUND: 403,
   FORBIDDEN: 403,
+  ADMIN_REQUIRED: 403,
+  CONVERSATIONS_HIDDEN: 403,
   SESSION_NOT_FOUND: 404,
   MESSAGE_NOT_FOUND: 404,
   ATTACHMENT_NOT_FOUND: 404,
@@ -49,6 +52,7 @@ export const ERROR_STATUS = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,
   TOO_MANY_AUTH_FAILURES: 429,
+  QUOTA_EXCEEDED: 429,
   HEADERS_TOO_LARGE: 431,
   INTERNAL_ERROR: 500,
   UPSTREAM_ERROR: 502,
@@ -78,6 +82,10 @@ export interface ErrorDetails {
   /** A send that failed after storing the question: send again with this session_id to retry. */
   session_id?: string;
   user_message_id?: string;
+  /** A refused send over a daily quota: which one, its limit, and when it resets (ISO 8601, UTC midnight). */
+  quota?: 'messages' | 'tokens';
+  limit?: number;
+  resets_at?: string;
 }
 
 export class AppError extends Error {

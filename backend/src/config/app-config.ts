@@ -169,6 +169,20 @@ export interface ShutdownConfig {
 }
 
 /** Per minute; 0 turns a limit off. */
+/** Daily caps per user (0 = off), counted in UTC days. */
+export interface QuotasConfig {
+  messagesPerDay: number;
+  tokensPerDay: number;
+}
+
+/** Who is an admin, and what an admin may see. */
+export interface AdminConfig {
+  /** Exchanged for an admin token; unset: only a JWT carrying the pulse_admin role is an admin. */
+  key?: string;
+  tokenMinutes: number;
+  canReadConversations: boolean;
+}
+
 export interface RateLimitsConfig {
   perMinute: number;
   sendsPerMinute: number;
@@ -200,6 +214,8 @@ export class AppConfig {
   readonly rateLimits: RateLimitsConfig;
   readonly attachments: AttachmentsConfig;
   readonly voice: VoiceConfig;
+  readonly quotas: QuotasConfig;
+  readonly admin: AdminConfig;
   readonly webhooks: WebhooksConfig;
   /** Settings Pulse adjusted or would warn about, one line each, logged at start. */
   readonly notes: string[] = [];
@@ -325,6 +341,12 @@ export class AppConfig {
       transcriptionModel: env.TRANSCRIPTION_MODEL,
       speechModel: env.SPEECH_MODEL,
       speechVoice: env.SPEECH_VOICE,
+    };
+    this.quotas = { messagesPerDay: env.QUOTA_MESSAGES_PER_DAY, tokensPerDay: env.QUOTA_TOKENS_PER_DAY };
+    this.admin = {
+      key: env.PULSE_ADMIN_KEY,
+      tokenMinutes: env.ADMIN_TOKEN_MINUTES,
+      canReadConversations: env.ADMIN_CAN_READ_CONVERSATIONS,
     };
     const webhookSecret = env.WEBHOOK_SECRET;
     this.webhooks = {

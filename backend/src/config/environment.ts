@@ -414,6 +414,28 @@ export class EnvironmentVariables {
   @MinLength(1)
   SPEECH_VOICE = 'alloy';
 
+  // --- The site owner: quotas, admin ---
+  /** Messages one user may send per UTC day; the next is 429 QUOTA_EXCEEDED until midnight UTC. 0 = no quota. */
+  @IntSetting(0, 1000000000)
+  QUOTA_MESSAGES_PER_DAY = 0;
+
+  /** Tokens (prompt + completion) one user's answers may use per UTC day; past it 429 QUOTA_EXCEEDED. 0 = no quota. */
+  @IntSetting(0, 1000000000000)
+  QUOTA_TOKENS_PER_DAY = 0;
+
+  /** The admin key, exchanged at POST /api/admin/token for a short-lived admin token. Unset: only a JWT with the pulse_admin role is an admin. */
+  @OptionalStringSetting()
+  @MinLength(24, { message: 'PULSE_ADMIN_KEY must be at least 24 characters (use a random value)' })
+  PULSE_ADMIN_KEY?: string;
+
+  /** Lifetime of an admin token from POST /api/admin/token. */
+  @IntSetting(1, 1440)
+  ADMIN_TOKEN_MINUTES = 15;
+
+  /** true: the admin API and dashboard may show conversations' text; false (default): only numbers and ids. */
+  @BoolSetting()
+  ADMIN_CAN_READ_CONVERSATIONS = false;
+
   /** The proxies whose X-Forwarded-For is believed: a hop count or their addresses/CIDRs. Unset: none. */
   @IsOptional()
   @ValidateBy({
