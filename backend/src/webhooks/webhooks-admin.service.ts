@@ -82,8 +82,10 @@ export class WebhooksAdminService {
         `Only a dead delivery can be retried; this one is ${found.status}.`,
       );
     }
+    // As it is now, before a worker takes it (one may already have: its answer would say so).
+    const retried = await this.delivery(id);
     this.worker.wake();
-    return this.delivery(id);
+    return retried;
   }
 
   private async found(id: string): Promise<EndpointRow> {
