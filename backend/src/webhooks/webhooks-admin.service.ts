@@ -39,6 +39,7 @@ export class WebhooksAdminService {
     const secret = `whsec_${randomBytes(32).toString('base64')}`;
     const events = [...new Set(input.events ?? WEBHOOK_EVENT_TYPES)];
     const id = await this.webhooks.createEndpoint(this.db, { url: input.url, secret, events });
+    // oxlint-disable-next-line typescript/no-misused-spread -- toEndpoint builds a plain object: no prototype to lose.
     return { ...toEndpoint(await this.found(id)), secret };
   }
 
@@ -69,6 +70,7 @@ export class WebhooksAdminService {
   async delivery(id: string): Promise<WebhookDeliveryDetailDto> {
     const row = await this.webhooks.delivery(this.db, id);
     if (!row) throw deliveryNotFound();
+    // oxlint-disable-next-line typescript/no-misused-spread -- toDelivery builds a plain object: no prototype to lose.
     return { ...toDelivery(row), attempt_log: row.attempt_log };
   }
 

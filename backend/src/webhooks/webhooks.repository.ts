@@ -125,8 +125,9 @@ export class WebhooksRepository {
          from public.webhook_deliveries d join public.webhook_endpoints p on p.id = d.endpoint_id and p.enabled
         where d.status = 'pending'`,
     );
-    const ms = rows[0]?.ms;
-    return ms === null || ms === undefined ? undefined : Math.max(0, ms);
+    // An aggregate: always one row, null when nothing is pending.
+    const ms = rows[0].ms;
+    return ms === null ? undefined : Math.max(0, ms);
   }
 
   /** A 2xx: delivered, whoever's lease it is now (the receiver has it either way). */

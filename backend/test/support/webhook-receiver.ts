@@ -17,7 +17,7 @@ export interface ReceivedWebhook {
 }
 
 /** What to answer a request: a status, or 'hang' (hold it open until the sender gives up or the test releases it). */
-export type Behaviour = (event: ReceivedWebhook, attempt: number) => number | 'hang';
+type Behaviour = (event: ReceivedWebhook, attempt: number) => number | 'hang';
 
 export interface WebhookReceiver {
   url: string;
