@@ -472,6 +472,10 @@ describe(`webhooks across a restart (${TEST_DB})`, () => {
     apps.push(app);
     return app;
   };
+  const stop = async (app: TestApp) => {
+    apps.splice(apps.indexOf(app), 1);
+    await app.close();
+  };
 
   beforeAll(async () => {
     receiver = await startWebhookReceiver(SECRET);
@@ -490,7 +494,7 @@ describe(`webhooks across a restart (${TEST_DB})`, () => {
     const held = await createSession(first, u.auth);
     await eventually('the receiver holds the attempt', () => receiver.hanging() === 1);
     receiver.behave(() => 204);
-    await first.close();
+    await stop(first);
 
     const second = await start();
     await eventually('the held event arrives through the new process', () =>
@@ -498,7 +502,7 @@ describe(`webhooks across a restart (${TEST_DB})`, () => {
     );
     const acked = await createSession(second, u.auth);
     await eventually('acknowledged', async () => allIn(await deliveriesOf(second, u.id), 'delivered', 2));
-    await second.close();
+    await stop(second);
 
     const third = await start();
     const marker = await createSession(third, u.auth);
@@ -517,5 +521,30 @@ describe(`webhooks across a restart (${TEST_DB})`, () => {
       { http_status: null, error: 'interrupted: this Pulse replica shut down during the attempt' },
       { http_status: 204, error: null },
     ]);
+    await stop(third);
+  });
+
+  it("sends a delivery whose replica died mid-attempt once that replica's lease runs out", async () => {
+    const LEASE_MS = 1500;
+    receiver.behave(() => 204);
+    const crashed = await start();
+    // This replica's worker is gone, as after a crash: it claimed the delivery and never came back.
+    await crashed.app.get(WebhookWorker).onApplicationShutdown();
+    const u = await crashed.user();
+    const session = await createSession(crashed, u.auth);
+    const claimed = await crashed.app.get(WebhooksRepository).claimDue(crashed.db, 10, LEASE_MS);
+    const claimedAt = Date.now();
+    expect(claimed.map((d) => d.payload)).toEqual([expect.objectContaining({ session_id: session })]);
+    await stop(crashed);
+
+    const next = await start();
+    const [delivery] = await eventually('delivered by the next process', async () => {
+      const rows = await deliveriesOf(next, u.id);
+      return allIn(rows, 'delivered', 1) && rows;
+    });
+    expect(Date.now() - claimedAt).toBeGreaterThanOrEqual(LEASE_MS);
+    // The lost attempt counts: a replica that crashes on an event again and again cannot retry it forever.
+    expect(delivery.attempts).toBe(2);
+    expect(receiver.requests.filter((e) => e.data.session_id === session).map((e) => e.answer)).toEqual([204]);
   });
 });
