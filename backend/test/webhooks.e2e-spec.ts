@@ -548,3 +548,33 @@ describe(`webhooks across a restart (${TEST_DB})`, () => {
     expect(receiver.requests.filter((e) => e.data.session_id === session).map((e) => e.answer)).toEqual([204]);
   });
 });
+
+describe(`webhooks wake on commit (${TEST_DB})`, () => {
+  let receiver: WebhookReceiver;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    receiver = await startWebhookReceiver(SECRET);
+    // A poll far longer than the test: only the triggers' NOTIFY can wake the worker in time.
+    // Behind PgBouncer there is no LISTEN, and the poll is all there is.
+    t = await startTestApp({
+      ...webhookEnv(receiver.url),
+      WEBHOOK_POLL_MS: TEST_DB === 'pgbouncer' ? '200' : '600000',
+    });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await receiver?.close();
+  });
+
+  it('delivers a change as soon as it commits, without waiting for the poll', async () => {
+    const u = await t.user();
+    for (let i = 0; i < 2; i++) {
+      const session = await createSession(t, u.auth);
+      await eventually('delivered', () => receiver.acknowledged().some((e) => e.data.session_id === session), {
+        timeoutMs: 5000,
+      });
+    }
+    expect(receiver.rejected).toEqual([]);
+  });
+});
