@@ -10,6 +10,12 @@ import { when } from '../format.js';
 import { customRange, type Preset, PRESETS, presetRange, type Range, toLocalInput } from '../range.js';
 import type { Analytics } from '../types.js';
 
+/** A text field of a submitted form ('' when missing). */
+const text = (form: FormData, name: string): string => {
+  const value = form.get(name);
+  return typeof value === 'string' ? value : '';
+};
+
 export class PulseAdmin extends LitElement {
   static override properties = {
     signedIn: { state: true },
@@ -60,8 +66,8 @@ export class PulseAdmin extends LitElement {
     e.preventDefault();
     const form = e.target as HTMLFormElement;
     const field = new FormData(form);
-    const key = String(field.get('key') ?? '');
-    const token = String(field.get('token') ?? '').trim();
+    const key = text(field, 'key');
+    const token = text(field, 'token').trim();
     this.busy = true;
     this.signInError = '';
     try {
@@ -122,7 +128,7 @@ export class PulseAdmin extends LitElement {
   #applyCustom(e: SubmitEvent): void {
     e.preventDefault();
     const field = new FormData(e.target as HTMLFormElement);
-    const range = customRange(String(field.get('from')), String(field.get('to')));
+    const range = customRange(text(field, 'from'), text(field, 'to'));
     if (typeof range === 'string') {
       this.rangeError = range;
       return;

@@ -452,7 +452,9 @@ export class ConversationController implements ReactiveController {
         const { retryAfter, quota } = e instanceof ApiError ? e : {};
         this.messages = this.messages
           .filter((m) => m.id !== reply.id)
-          .map((m, i) => (i === failed ? Object.assign(m, { status: 'failed', error, retryAfter, quota } as const) : m));
+          .map((m, i) =>
+            i === failed ? Object.assign(m, { status: 'failed', error, retryAfter, quota } as const) : m,
+          );
         this.#fail(e);
       }
     } finally {
