@@ -113,8 +113,16 @@ language plpgsql
 security definer
 set search_path = ''
 as $$
+declare
+  owner uuid := (select s.user_id from public.chat_sessions s where s.id = new.session_id);
+  caller uuid := public.requesting_user_id();
 begin
-  perform public.chat_admit_question((select s.user_id from public.chat_sessions s where s.id = new.session_id));
+  -- Row-level security is checked after BEFORE triggers: a message into a missing session, or
+  -- into another user's, is left for the policy to refuse, and counts (and reveals) nothing.
+  if owner is null or (caller is not null and caller <> owner) then
+    return new;
+  end if;
+  perform public.chat_admit_question(owner);
   return new;
 end;
 $$;
@@ -187,3 +195,81 @@ revoke all on function public.chat_messages_admit(), public.chat_messages_accoun
 
 -- The analytics' feedback ratio reads the ratings given or changed in a range.
 create index chat_message_feedback_updated_idx on public.chat_message_feedback (updated_at);
+
+-- Active users per day for the analytics: the days' usage rows (one per user active that day).
+create index chat_usage_daily_day_idx on public.chat_usage_daily (day);
+
+-- The analytics per closed UTC hour, rolled up once from chat_activity and kept (also after the
+-- activity's users are deleted: the counts name no one). Latencies are kept as histograms of
+-- 60 log-spaced bins from 1 ms to 10 minutes (each 25% wider than the last), so hours merge
+-- into days and ranges and their percentiles are read within about 12%.
+create table public.chat_activity_hours (
+  hour timestamptz primary key,
+  questions integer not null,
+  answers integer not null,
+  errors integer not null,
+  new_sessions integer not null,
+  prompt_tokens bigint not null,
+  completion_tokens bigint not null,
+  ttft_hist jsonb not null,
+  latency_hist jsonb not null,
+  errors_by_code jsonb not null,
+  rolled_up_at timestamptz not null default now()
+);
+
+comment on table public.chat_activity_hours is 'chat_activity summed per closed UTC hour (latencies as log-spaced histograms), for the admin analytics.';
+
+alter table public.chat_activity_hours enable row level security;
+revoke all on public.chat_activity_hours from anon, authenticated;
+
+-- chat_activity per UTC hour of [p_from, p_to), every hour present (idle ones as zeros): what
+-- chat_activity_hours keeps for closed hours, and what the analytics read live for open ones.
+create or replace function public.chat_activity_rollup(p_from timestamptz, p_to timestamptz)
+returns setof public.chat_activity_hours
+language sql
+stable
+set search_path = ''
+as $$
+  with a as (
+    select date_bin('1 hour', at, '2000-01-01T00:00:00Z') as hour, kind, code, prompt_tokens, completion_tokens,
+           width_bucket(ln(greatest(ttft_ms, 1)::float8), 0, ln(600000::float8), 60) as ttft_bin,
+           width_bucket(ln(greatest(latency_ms, 1)::float8), 0, ln(600000::float8), 60) as latency_bin
+      from public.chat_activity
+     where at >= p_from and at < p_to
+  ),
+  sums as (
+    select hour,
+           count(*) filter (where kind = 'question')::int as questions,
+           count(*) filter (where kind = 'answer')::int as answers,
+           count(*) filter (where kind = 'error')::int as errors,
+           count(*) filter (where kind = 'session')::int as new_sessions,
+           coalesce(sum(prompt_tokens), 0)::bigint as prompt_tokens,
+           coalesce(sum(completion_tokens), 0)::bigint as completion_tokens
+      from a group by hour
+  ),
+  ttft as (
+    select hour, jsonb_object_agg(ttft_bin, n) as hist
+      from (select hour, ttft_bin, count(*) as n from a where kind = 'answer' and ttft_bin is not null group by 1, 2) b
+     group by hour
+  ),
+  latency as (
+    select hour, jsonb_object_agg(latency_bin, n) as hist
+      from (select hour, latency_bin, count(*) as n from a where kind = 'answer' and latency_bin is not null group by 1, 2) b
+     group by hour
+  ),
+  codes as (
+    select hour, jsonb_object_agg(code, n) as by_code
+      from (select hour, code, count(*) as n from a where kind = 'error' group by 1, 2) c
+     group by hour
+  )
+  select h.hour, coalesce(s.questions, 0), coalesce(s.answers, 0), coalesce(s.errors, 0), coalesce(s.new_sessions, 0),
+         coalesce(s.prompt_tokens, 0), coalesce(s.completion_tokens, 0),
+         coalesce(t.hist, '{}'), coalesce(l.hist, '{}'), coalesce(c.by_code, '{}'), now()
+    from generate_series(date_bin('1 hour', p_from, '2000-01-01T00:00:00Z'), p_to - interval '1 microsecond', interval '1 hour') h (hour)
+    left join sums s using (hour)
+    left join ttft t using (hour)
+    left join latency l using (hour)
+    left join codes c using (hour)
+$$;
+
+revoke all on function public.chat_activity_rollup(timestamptz, timestamptz) from public;

@@ -33,9 +33,7 @@ export class AdminGuard implements CanActivate {
     }
     let claims: Record<string, unknown>;
     try {
-      const user = await this.jwt.validate(req);
-      if (!user) throw new AppError('UNAUTHORIZED', 'An admin token is required.');
-      claims = user.claims;
+      claims = await this.jwt.verifiedClaims(raw);
     } catch (err) {
       if (err instanceof AppError && err.status === 401) await this.limits.recordAuthFailure(req.ip);
       throw err;

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module.js';
 import { RateLimitModule } from '../rate-limit/rate-limit.module.js';
+import { ActivityHoursJanitor } from './activity-hours.janitor.js';
 import { AdminAuthController } from './admin-auth.controller.js';
 import { AdminGuard } from './admin.guard.js';
 import { AdminTokenService } from './admin-token.service.js';
@@ -15,7 +16,7 @@ import { AnalyticsService } from './analytics.service.js';
 @Module({
   imports: [AuthModule, RateLimitModule],
   controllers: [AdminAuthController, AnalyticsController],
-  providers: [AdminTokenService, AdminGuard, AnalyticsRepository, AnalyticsService],
+  providers: [AdminTokenService, AdminGuard, AnalyticsRepository, AnalyticsService, ActivityHoursJanitor],
   exports: [AdminTokenService, AdminGuard, AuthModule, RateLimitModule],
 })
 export class AdminModule {}

@@ -1,89 +1,121 @@
 import { Injectable } from '@nestjs/common';
 import type { Queryable } from '../database/database.js';
+import type { Histogram } from './latency-histogram.js';
 
-export interface NumbersRow {
-  /** null: the totals row (the empty grouping set). */
-  bucket: Date | null;
+/** One UTC hour of chat_activity, summed (public.chat_activity_hours / chat_activity_rollup). */
+export interface HourRow {
+  hour: Date;
   questions: number;
   answers: number;
-  active_users: number;
-  active_sessions: number;
+  errors: number;
   new_sessions: number;
   prompt_tokens: number;
   completion_tokens: number;
-  errors: number;
-  ttft_ms_p50: number | null;
-  ttft_ms_p95: number | null;
-  latency_ms_p50: number | null;
-  latency_ms_p95: number | null;
+  ttft_hist: Histogram;
+  latency_hist: Histogram;
+  errors_by_code: Record<string, number>;
 }
 
-export interface DetailsRow {
-  errors_by_code: { code: string; count: number }[];
-  top_sessions: {
-    session_id: string;
-    user_id: string;
-    messages: number;
-    last_message_at: string;
-    title?: string | null;
-  }[];
-  feedback: { up: number; down: number };
+/** Distinct active users per bucket; the row whose bucket is null counts the whole range. */
+export interface ActiveUsersRow {
+  bucket: Date | null;
+  users: number;
 }
 
-/** Buckets start at UTC hours or days: date_bin from an origin at a UTC midnight. */
+export interface TopSessionRow {
+  session_id: string;
+  user_id: string;
+  messages: number;
+  last_message_at: string;
+  title?: string | null;
+}
+
 const ORIGIN = `'2000-01-01T00:00:00Z'::timestamptz`;
+const HOUR_COLUMNS = `hour, questions, answers, errors, new_sessions, prompt_tokens::float8 as prompt_tokens,
+  completion_tokens::float8 as completion_tokens, ttft_hist, latency_hist, errors_by_code`;
 
 /**
- * The analytics' two statements, both over public.chat_activity's (at) index, which includes every
- * column they read: a range is an index-only scan of its rows, whatever the table's size.
+ * The analytics' SQL. Closed hours are summed once into chat_activity_hours and read from there;
+ * only the open hours are summed live from chat_activity, so a range costs its hours, not its messages.
  */
 @Injectable()
 export class AnalyticsRepository {
-  /** Per bucket and for the whole range (the row whose bucket is null), in one pass. */
-  async numbers(db: Queryable, from: Date, to: Date, bucket: 'hour' | 'day'): Promise<NumbersRow[]> {
-    const { rows } = await db.query<NumbersRow>(
-      `select date_bin($3::interval, at, ${ORIGIN}) as bucket,
-              count(*) filter (where kind = 'question')::int as questions,
-              count(*) filter (where kind = 'answer')::int as answers,
-              count(distinct user_id) filter (where kind in ('question', 'answer'))::int as active_users,
-              count(distinct session_id) filter (where kind in ('question', 'answer'))::int as active_sessions,
-              count(*) filter (where kind = 'session')::int as new_sessions,
-              coalesce(sum(prompt_tokens), 0)::float8 as prompt_tokens,
-              coalesce(sum(completion_tokens), 0)::float8 as completion_tokens,
-              count(*) filter (where kind = 'error')::int as errors,
-              percentile_cont(0.5) within group (order by ttft_ms) filter (where kind = 'answer') as ttft_ms_p50,
-              percentile_cont(0.95) within group (order by ttft_ms) filter (where kind = 'answer') as ttft_ms_p95,
-              percentile_cont(0.5) within group (order by latency_ms) filter (where kind = 'answer') as latency_ms_p50,
-              percentile_cont(0.95) within group (order by latency_ms) filter (where kind = 'answer') as latency_ms_p95
-         from public.chat_activity
-        where at >= $1 and at < $2
-        group by grouping sets ((date_bin($3::interval, at, ${ORIGIN})), ())`,
-      [from, to, bucket === 'hour' ? '1 hour' : '1 day'],
+  /**
+   * Sums every hour before `closedUntil` not summed yet (from the last summed hour, or the first
+   * activity). Replicas doing it at once agree: an hour summed twice is kept once.
+   */
+  async rollUp(db: Queryable, closedUntil: Date): Promise<void> {
+    await db.query(
+      `insert into public.chat_activity_hours
+       select r.* from (
+           select coalesce((select max(hour) + interval '1 hour' from public.chat_activity_hours),
+                           (select date_bin('1 hour', min(at), ${ORIGIN}) from public.chat_activity)) as start
+         ) s
+         cross join lateral public.chat_activity_rollup(s.start, $1) r
+        where s.start < $1
+       on conflict (hour) do nothing`,
+      [closedUntil],
+    );
+  }
+
+  /** Every hour of [from, to): summed ones before `closedUntil`, the rest summed now. */
+  async hours(db: Queryable, from: Date, to: Date, closedUntil: Date): Promise<HourRow[]> {
+    const liveFrom = from > closedUntil ? from : closedUntil;
+    const { rows } = await db.query<HourRow>(
+      `select ${HOUR_COLUMNS} from public.chat_activity_hours where hour >= $1 and hour < $2 and hour < $3
+       union all
+       select ${HOUR_COLUMNS} from public.chat_activity_rollup($4, $3) where $4 < $3
+       order by hour`,
+      [from, closedUntil, to, liveFrom],
     );
     return rows;
   }
 
-  /** Failed sends by code, the longest sessions of the range (titled when allowed), and ratings. */
-  async details(db: Queryable, from: Date, to: Date, withTitles: boolean): Promise<DetailsRow> {
-    const { rows } = await db.query<DetailsRow>(
-      `select
-         (select coalesce(json_agg(e order by e.count desc, e.code), '[]'::json) from (
-            select code, count(*)::int as count from public.chat_activity
-             where at >= $1 and at < $2 and kind = 'error' group by code) e) as errors_by_code,
-         (select coalesce(json_agg(t order by t.messages desc, t.last_message_at desc), '[]'::json) from (
-            select a.session_id, a.user_id, a.messages,
-                   to_char(a.last_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as last_message_at,
-                   case when $3 then s.title end as title
-              from (select session_id, user_id, count(*)::int as messages, max(at) as last_at
-                      from public.chat_activity
-                     where at >= $1 and at < $2 and kind in ('question', 'answer')
-                     group by session_id, user_id
-                     order by messages desc, last_at desc
-                     limit 10) a
-              left join public.chat_sessions s on s.id = a.session_id) t) as top_sessions,
-         (select json_build_object('up', count(*) filter (where rating = 'up'), 'down', count(*) filter (where rating = 'down'))
-            from public.chat_message_feedback where updated_at >= $1 and updated_at < $2) as feedback`,
+  /** Users who asked or were answered, per UTC day: the days' usage rows, one per active user. */
+  async activeUsersByDay(db: Queryable, from: Date, to: Date): Promise<ActiveUsersRow[]> {
+    const { rows } = await db.query<ActiveUsersRow>(
+      `select day::timestamp at time zone 'UTC' as bucket, count(distinct user_id)::int as users
+         from public.chat_usage_daily
+        where day >= ($1::timestamptz at time zone 'UTC')::date and day < ($2::timestamptz at time zone 'UTC')::date + 1
+        group by grouping sets ((day), ())`,
+      [from, to],
+    );
+    return rows;
+  }
+
+  /** Users who asked or were answered, per UTC hour (hour buckets span at most a week). */
+  async activeUsersByHour(db: Queryable, from: Date, to: Date): Promise<ActiveUsersRow[]> {
+    const { rows } = await db.query<ActiveUsersRow>(
+      `select date_bin('1 hour', at, ${ORIGIN}) as bucket, count(distinct user_id)::int as users
+         from public.chat_activity
+        where at >= $1 and at < $2 and kind in ('question', 'answer')
+        group by grouping sets ((date_bin('1 hour', at, ${ORIGIN})), ())`,
+      [from, to],
+    );
+    return rows;
+  }
+
+  /** The longest sessions that were active in the range (titled only when allowed). */
+  async topSessions(db: Queryable, from: Date, to: Date, withTitles: boolean): Promise<TopSessionRow[]> {
+    const { rows } = await db.query<TopSessionRow>(
+      `select id as session_id, user_id, last_seq::int as messages,
+              to_char(last_message_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as last_message_at,
+              case when $3 then title end as title
+         from public.chat_sessions
+        where last_message_at >= $1 and last_message_at < $2
+        order by last_seq desc, last_message_at desc
+        limit 10`,
       [from, to, withTitles],
+    );
+    return rows;
+  }
+
+  /** Ratings given or changed in the range. */
+  async feedback(db: Queryable, from: Date, to: Date): Promise<{ up: number; down: number }> {
+    const { rows } = await db.query<{ up: number; down: number }>(
+      `select count(*) filter (where rating = 'up')::int as up, count(*) filter (where rating = 'down')::int as down
+         from public.chat_message_feedback where updated_at >= $1 and updated_at < $2`,
+      [from, to],
     );
     return rows[0];
   }

@@ -111,6 +111,18 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   async validate(req: Request): Promise<AuthUser | null> {
     const raw = bearerToken(req);
     if (!raw) return null;
+    const payload = await this.verifiedClaims(raw);
+    const id = userIdFor(typeof payload.iss === 'string' ? payload.iss : undefined, payload.sub);
+    await this.users.ensureKnown(id);
+    return { id, claims: payload };
+  }
+
+  /**
+   * A host-site token's claims, checked as for any visitor (signature, algorithm, issuer,
+   * audience, expiry, a usable `sub`) but without needing its user in public.users: the admin
+   * guard reads the role of a site admin who may never have chatted.
+   */
+  async verifiedClaims(raw: string): Promise<JWTPayload & { sub: string }> {
     const payload = await this.verify(raw);
     // A token that never expires cannot be taken back once it leaks.
     if (this.requireExp && typeof payload.exp !== 'number') {
@@ -124,9 +136,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
           'characters (a UUID is used as the user id; any other id, e.g. auth0|abc, is mapped to one).',
       );
     }
-    const id = userIdFor(typeof payload.iss === 'string' ? payload.iss : undefined, sub);
-    await this.users.ensureKnown(id);
-    return { id, claims: payload };
+    return { ...payload, sub };
   }
 
   /** The verified claims; every way a token can fail becomes one of our codes. */

@@ -217,3 +217,29 @@ describe('one pass over the environment', () => {
     expect(problemsOf({ DEMO_MODE: 'flase' })).toEqual(['DEMO_MODE: must be a boolean value']);
   });
 });
+
+describe('quotas and admin settings', () => {
+  it('reads the quotas and the admin settings, off by default', () => {
+    const defaults = AppConfig.fromEnvironment({ ...PRODUCTION });
+    expect(defaults.quotas).toEqual({ messagesPerDay: 0, tokensPerDay: 0 });
+    expect(defaults.admin).toEqual({ key: undefined, tokenMinutes: 15, canReadConversations: false });
+    const set = AppConfig.fromEnvironment({
+      ...PRODUCTION,
+      QUOTA_MESSAGES_PER_DAY: '50',
+      QUOTA_TOKENS_PER_DAY: '200000',
+      PULSE_ADMIN_KEY: 'k'.repeat(24),
+      ADMIN_TOKEN_MINUTES: '60',
+      ADMIN_CAN_READ_CONVERSATIONS: 'true',
+    });
+    expect(set.quotas).toEqual({ messagesPerDay: 50, tokensPerDay: 200000 });
+    expect(set.admin).toEqual({ key: 'k'.repeat(24), tokenMinutes: 60, canReadConversations: true });
+  });
+
+  it('refuses a short admin key without printing it, and a negative quota', () => {
+    const problems = problemsOf({ ...PRODUCTION, PULSE_ADMIN_KEY: 'short-secret', QUOTA_MESSAGES_PER_DAY: '-1' });
+    expect(problems).toHaveLength(2);
+    expect(problems).toContain('PULSE_ADMIN_KEY: must be at least 24 characters (use a random value)');
+    expect(problems.join('\n')).not.toContain('short-secret');
+    expect(problems.join('\n')).toContain('QUOTA_MESSAGES_PER_DAY');
+  });
+});

@@ -462,6 +462,7 @@ const SECRET = new Set([
   'OPENAI_API_KEY',
   'S3_SECRET_ACCESS_KEY',
   'TRANSCRIPTION_API_KEY',
+  'PULSE_ADMIN_KEY',
 ]);
 
 /** The Min/Max bounds declared on a numeric variable, for a one-line "from .. to .." message. */

@@ -13,9 +13,6 @@ export class AnalyticsNumbersDto {
   @ApiProperty({ description: 'Users who asked or were answered.' })
   active_users!: number;
 
-  @ApiProperty({ description: 'Sessions with a question or an answer.' })
-  active_sessions!: number;
-
   @ApiProperty({ description: 'Sessions opened.' })
   new_sessions!: number;
 
@@ -34,7 +31,11 @@ export class AnalyticsNumbersDto {
   @ApiProperty({ nullable: true, type: Number, description: 'errors / (answers + errors); null with neither.' })
   error_rate!: number | null;
 
-  @ApiProperty({ nullable: true, type: Number, description: 'Time to the first token, median (ms).' })
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    description: 'Time to the first token, median (ms), read from a histogram of 25%-wide bins: within about 12%.',
+  })
   ttft_ms_p50!: number | null;
 
   @ApiProperty({ nullable: true, type: Number })
@@ -78,7 +79,7 @@ export class TopSessionDto {
   @ApiProperty({ format: 'uuid' })
   user_id!: string;
 
-  @ApiProperty({ description: 'Questions and answers in the range.' })
+  @ApiProperty({ description: "The session's messages (every branch)." })
   messages!: number;
 
   @ApiProperty({ format: 'date-time' })
@@ -117,7 +118,7 @@ export class AnalyticsDto {
   @ApiProperty({ type: FeedbackSummaryDto, description: 'Ratings given or changed in the range.' })
   feedback!: FeedbackSummaryDto;
 
-  @ApiProperty({ type: [TopSessionDto], description: 'The 10 sessions with the most messages in the range.' })
+  @ApiProperty({ type: [TopSessionDto], description: 'The 10 longest sessions active in the range.' })
   top_sessions!: TopSessionDto[];
 
   @ApiProperty({ description: 'ADMIN_CAN_READ_CONVERSATIONS: whether titles and messages may be shown.' })

@@ -18,7 +18,8 @@ export class AnalyticsQuery {
   @ApiPropertyOptional({
     enum: ['hour', 'day'],
     default: 'day',
-    description: 'UTC hours (a range of at most 31 days) or UTC days (at most 400 days).',
+    description:
+      "UTC hours (a range of at most 7 days) or UTC days (at most 400 days). `from` is moved back to its bucket's start.",
   })
   @IsOptional()
   @IsIn(['hour', 'day'])
