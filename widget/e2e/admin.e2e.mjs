@@ -179,7 +179,7 @@ describe('the dashboard, conversations hidden (the default)', () => {
 
     assert.deepEqual(await tileText(page, 'messages'), ['7', '4 questions, 3 answers']);
     assert.deepEqual(await tileText(page, 'active-users'), ['2', '']);
-    assert.deepEqual(await tileText(page, 'sessions'), ['2', '2 new']);
+    assert.deepEqual(await tileText(page, 'sessions'), ['2', '']);
     assert.deepEqual(await tileText(page, 'tokens'), ['58', '40 prompt, 18 completion']);
     assert.deepEqual(await tileText(page, 'error-rate'), ['25%', '1 failed send']);
     assert.deepEqual(await tileText(page, 'feedback'), ['66.7%', '2 good, 1 bad']);

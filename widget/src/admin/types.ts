@@ -5,7 +5,6 @@ export interface Numbers {
   questions: number;
   answers: number;
   active_users: number;
-  active_sessions: number;
   new_sessions: number;
   prompt_tokens: number;
   completion_tokens: number;

@@ -70,7 +70,7 @@ export class PulseAdminReport extends LitElement {
     return html`<dl class="tiles">
       ${tile('messages', 'Messages', count(t.messages), `${count(t.questions)} questions, ${count(t.answers)} answers`)}
       ${tile('active-users', 'Active users', count(t.active_users))}
-      ${tile('sessions', 'Sessions', count(t.active_sessions), `${count(t.new_sessions)} new`)}
+      ${tile('sessions', 'Sessions opened', count(t.new_sessions))}
       ${tile('tokens', 'Tokens', count(t.tokens), `${count(t.prompt_tokens)} prompt, ${count(t.completion_tokens)} completion`)}
       ${tile('ttft', 'First token, median', duration(t.ttft_ms_p50), `p95 ${duration(t.ttft_ms_p95)}`)}
       ${tile('latency', 'Whole answer, median', duration(t.latency_ms_p50), `p95 ${duration(t.latency_ms_p95)}`)}
