@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { screenshotDir } from '@pulse/testkit';
+import { eventually, screenshotDir } from '@pulse/testkit';
 import { AXE, openPage, ROOT, useStack } from './harness.mjs';
 
 const ADMIN_KEY = 'dashboard-test-admin-key-0123456789abcdef';
@@ -168,6 +168,25 @@ describe('the dashboard, conversations hidden (the default)', () => {
     await page.getByRole('button', { name: 'Sign in with the token' }).click();
     await tile(page, 'messages').waitFor();
     await page.getByText('Signed in with your token.').waitFor();
+    await page.context().close();
+  });
+
+  test('a sign-in that expires goes back to the sign-in form and says why', async () => {
+    const page = await dashboard(browser, stack);
+    const expiresIn = 3;
+    const expires = Date.now() + expiresIn * 1000;
+    await page
+      .getByLabel('Token (a JWT whose role is pulse_admin)')
+      .fill(stack.mint(undefined, { expiresIn, claims: { role: 'pulse_admin' } }));
+    await page.getByRole('button', { name: 'Sign in with the token' }).click();
+    await tile(page, 'messages').waitFor();
+    // The server refuses the token from its expiry on (JWT_CLOCK_TOLERANCE_SECONDS=0).
+    await eventually('the token expired', () => Date.now() > expires + 1000, { timeoutMs: 10_000, intervalMs: 100 });
+    await page.getByLabel('Range').selectOption('7d');
+    await page.getByRole('alert').getByText('Your sign-in has expired. Sign in again.').waitFor();
+    await page.getByLabel('Admin key (PULSE_ADMIN_KEY)').waitFor();
+    assert.equal(await tile(page, 'messages').count(), 0, 'the numbers are gone with the sign-in');
+    assert.equal(page.api.at(-1).status, 401);
     await page.context().close();
   });
 
