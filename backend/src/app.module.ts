@@ -25,6 +25,7 @@ import { SearchModule } from './search/search.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
 import { StreamsModule } from './streams/streams.module.js';
 import { UsageModule } from './usage/usage.module.js';
+import { WebhooksModule } from './webhooks/webhooks.module.js';
 
 export interface AppOptions {
   /** Where request logs go (tests capture them); stdout by default. */
@@ -54,6 +55,7 @@ export class AppModule {
         UsageModule,
         AdminModule,
         HealthModule,
+        WebhooksModule,
         ...(config.demoMode ? [DemoModule] : []),
       ],
       providers: [

@@ -243,3 +243,66 @@ describe('quotas and admin settings', () => {
     expect(problems.join('\n')).toContain('QUOTA_MESSAGES_PER_DAY');
   });
 });
+
+describe('webhook settings', () => {
+  const whsec = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
+  const base = { JWT_SECRET_KEY: SECRET };
+
+  it('has no endpoint by default, and retries with backoff up to 15 attempts', () => {
+    expect(AppConfig.fromEnvironment(base).webhooks).toEqual({
+      endpoints: [],
+      maxAttempts: 15,
+      timeoutMs: 10000,
+      backoffBaseMs: 10000,
+      backoffCapMs: 3600000,
+      pollMs: 1000,
+    });
+  });
+
+  it('gives each URL the secret and the events named (all by default)', () => {
+    const urls = 'https://crm.example/hooks, http://10.0.0.5:8080/pulse';
+    expect(
+      AppConfig.fromEnvironment({ ...base, WEBHOOK_URLS: urls, WEBHOOK_SECRET: whsec }).webhooks.endpoints,
+    ).toEqual([
+      {
+        url: 'https://crm.example/hooks',
+        secret: whsec,
+        events: ['session.created', 'session.deleted', 'message.created', 'message.feedback'],
+      },
+      {
+        url: 'http://10.0.0.5:8080/pulse',
+        secret: whsec,
+        events: ['session.created', 'session.deleted', 'message.created', 'message.feedback'],
+      },
+    ]);
+    const some = AppConfig.fromEnvironment({
+      ...base,
+      WEBHOOK_URLS: 'https://crm.example/hooks',
+      WEBHOOK_SECRET: whsec,
+      WEBHOOK_EVENTS: 'message.created,message.feedback',
+    });
+    expect(some.webhooks.endpoints[0].events).toEqual(['message.created', 'message.feedback']);
+  });
+
+  it('refuses URLs without a secret, a malformed secret or URL, unknown events, and never echoes the secret', () => {
+    expect(problemsOf({ ...base, WEBHOOK_URLS: 'https://crm.example/hooks' })).toEqual([
+      expect.stringMatching(/^WEBHOOK_SECRET: WEBHOOK_URLS needs it/),
+    ]);
+    const problems = problemsOf({
+      ...base,
+      WEBHOOK_URLS: 'https://crm.example/hooks,ftp://files.example',
+      WEBHOOK_SECRET: 'whsec_tooshort-and-secret',
+      WEBHOOK_EVENTS: 'message.created,message.edited',
+      WEBHOOK_BACKOFF_BASE_MS: '5000',
+      WEBHOOK_BACKOFF_CAP_MS: '1000',
+    });
+    expect(problems.map((p) => p.split(':')[0])).toEqual([
+      'WEBHOOK_URLS',
+      'WEBHOOK_SECRET',
+      'WEBHOOK_EVENTS',
+      'WEBHOOK_BACKOFF_BASE_MS must not exceed WEBHOOK_BACKOFF_CAP_MS',
+    ]);
+    expect(problems.join('\n')).not.toContain('tooshort-and-secret');
+    expect(problems[0]).toContain('ftp://files.example');
+  });
+});

@@ -12,6 +12,7 @@ import {
   parseEnvironment,
 } from './environment.js';
 import { parseTrustProxy, type TrustProxy } from './trust-proxy.js';
+import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from './webhook-settings.js';
 
 type AiProviderName = 'supabase' | 'openai' | 'demo';
 
@@ -99,6 +100,17 @@ export interface VoiceConfig {
   /** Unset: the widget reads answers with the browser's own speech synthesis. */
   speechModel?: string;
   speechVoice: string;
+}
+
+/** Signed event deliveries: the endpoints set here (the admin API adds others) and how retries go. */
+export interface WebhooksConfig {
+  /** WEBHOOK_URLS, each with WEBHOOK_SECRET and WEBHOOK_EVENTS; kept in webhook_endpoints at start. */
+  endpoints: Array<{ url: string; secret: string; events: WebhookEventType[] }>;
+  maxAttempts: number;
+  timeoutMs: number;
+  backoffBaseMs: number;
+  backoffCapMs: number;
+  pollMs: number;
 }
 
 export interface AiConfig {
@@ -204,6 +216,7 @@ export class AppConfig {
   readonly voice: VoiceConfig;
   readonly quotas: QuotasConfig;
   readonly admin: AdminConfig;
+  readonly webhooks: WebhooksConfig;
   /** Settings Pulse adjusted or would warn about, one line each, logged at start. */
   readonly notes: string[] = [];
   private readonly problems: string[] = [];
@@ -335,6 +348,21 @@ export class AppConfig {
       tokenMinutes: env.ADMIN_TOKEN_MINUTES,
       canReadConversations: env.ADMIN_CAN_READ_CONVERSATIONS,
     };
+    const webhookSecret = env.WEBHOOK_SECRET;
+    this.webhooks = {
+      endpoints: webhookSecret
+        ? (env.WEBHOOK_URLS ?? []).map((url) => ({
+            url,
+            secret: webhookSecret,
+            events: [...new Set(env.WEBHOOK_EVENTS)] as WebhookEventType[],
+          }))
+        : [],
+      maxAttempts: env.WEBHOOK_MAX_ATTEMPTS,
+      timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+      backoffBaseMs: env.WEBHOOK_BACKOFF_BASE_MS,
+      backoffCapMs: env.WEBHOOK_BACKOFF_CAP_MS,
+      pollMs: env.WEBHOOK_POLL_MS,
+    };
   }
 
   /**
@@ -377,6 +405,17 @@ export class AppConfig {
       problems.push(
         'S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY: set both, or neither (the SDK then finds credentials itself)',
       );
+    }
+    if (env.WEBHOOK_URLS?.length && !env.WEBHOOK_SECRET) {
+      problems.push(
+        'WEBHOOK_SECRET: WEBHOOK_URLS needs it, to sign what is sent there (whsec_ and a base64 key, e.g. whsec_$(openssl rand -base64 32))',
+      );
+    }
+    if (env.WEBHOOK_EVENTS.length === 0) {
+      problems.push(`WEBHOOK_EVENTS: name at least one of ${WEBHOOK_EVENT_TYPES.join(', ')} (unset: all of them)`);
+    }
+    if (env.WEBHOOK_BACKOFF_BASE_MS > env.WEBHOOK_BACKOFF_CAP_MS) {
+      problems.push('WEBHOOK_BACKOFF_BASE_MS must not exceed WEBHOOK_BACKOFF_CAP_MS');
     }
     if (env.NODE_ENV === 'production') problems.push(...this.productionProblems());
     return problems;

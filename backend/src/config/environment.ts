@@ -23,6 +23,7 @@ import { databaseUrlProblem } from './database-url.js';
 import { splitList, toBoolean } from './transforms.js';
 import { parseTrustProxy } from './trust-proxy.js';
 import { ATTACHMENT_MEDIA_TYPES } from './attachment-types.js';
+import { WEBHOOK_EVENT_TYPES, WEBHOOK_SECRET_PATTERN } from './webhook-settings.js';
 
 const JWT_ALGORITHMS = ['HS256', 'HS384', 'HS512', 'RS256', 'ES256'] as const;
 export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
@@ -31,19 +32,22 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** isURL alone takes `127.0.0.1:8352/v1` for a URL; every request to it would then fail. */
-const IsHttpUrl = () =>
-  ValidateBy({
-    name: 'isHttpUrl',
-    validator: {
-      validate: (value) =>
-        typeof value === 'string' &&
-        isURL(value, { require_tld: false, require_protocol: true, protocols: ['http', 'https'] }),
-      defaultMessage: (args) =>
-        /^https?:\/\//i.test(String(args?.value))
-          ? `is not a valid URL (got "${String(args?.value)}")`
-          : `must start with http:// or https:// (got "${String(args?.value)}")`,
+const IsHttpUrl = (options?: { each?: boolean }) =>
+  ValidateBy(
+    {
+      name: 'isHttpUrl',
+      validator: {
+        validate: (value) =>
+          typeof value === 'string' &&
+          isURL(value, { require_tld: false, require_protocol: true, protocols: ['http', 'https'] }),
+        defaultMessage: (args) =>
+          /^https?:\/\//i.test(String(args?.value))
+            ? `is not a valid URL (got "${String(args?.value)}")`
+            : `must start with http:// or https:// (got "${String(args?.value)}")`,
+      },
     },
-  });
+    options,
+  );
 
 /** The reason is spelled out without echoing the value, which may hold a password. */
 const IsPostgresUrl = () =>
@@ -443,6 +447,44 @@ export class EnvironmentVariables {
     },
   })
   TRUST_PROXY?: string;
+
+  // --- Webhooks ---
+  /** Where Pulse POSTs signed events, comma-separated; unset: none (the admin API may add some). */
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? splitList(value) : value))
+  @IsOptional()
+  @IsHttpUrl({ each: true })
+  WEBHOOK_URLS?: string[];
+
+  /** The Standard Webhooks signing secret of those URLs: whsec_ and a base64 key of 24 to 64 bytes. */
+  @IsOptional()
+  @Matches(WEBHOOK_SECRET_PATTERN, {
+    message: 'must be whsec_ followed by a base64 key of 24 to 64 bytes (e.g. whsec_$(openssl rand -base64 32))',
+  })
+  WEBHOOK_SECRET?: string;
+
+  /** The events those URLs get, comma-separated; all of them by default. */
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? splitList(value) : value))
+  @IsIn(WEBHOOK_EVENT_TYPES, { each: true })
+  WEBHOOK_EVENTS: string[] = [...WEBHOOK_EVENT_TYPES];
+
+  /** Attempts of one delivery, then it is dead (the admin API can send it again). */
+  @IntSetting(1, 100)
+  WEBHOOK_MAX_ATTEMPTS = 15;
+
+  /** A receiver that has not answered in this long has failed that attempt. */
+  @IntSetting(100, 120000)
+  WEBHOOK_TIMEOUT_MS = 10000;
+
+  /** Retries wait a random time up to base * 2^(attempt - 1), at most the cap ("full jitter"). */
+  @IntSetting(1, 86400000)
+  WEBHOOK_BACKOFF_BASE_MS = 10000;
+
+  @IntSetting(1, 86400000)
+  WEBHOOK_BACKOFF_CAP_MS = 3600000;
+
+  /** How often a replica looks for due deliveries besides being woken by a change. */
+  @IntSetting(10, 600000)
+  WEBHOOK_POLL_MS = 1000;
 }
 
 /** Start-up refused: `problems` holds one line per bad setting, each naming its variable. */
@@ -463,6 +505,7 @@ const SECRET = new Set([
   'S3_SECRET_ACCESS_KEY',
   'TRANSCRIPTION_API_KEY',
   'PULSE_ADMIN_KEY',
+  'WEBHOOK_SECRET',
 ]);
 
 /** The Min/Max bounds declared on a numeric variable, for a one-line "from .. to .." message. */

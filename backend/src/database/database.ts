@@ -66,6 +66,15 @@ export abstract class Database implements Queryable {
   abstract close(): Promise<void>;
 
   /**
+   * Calls `onNotify` for each NOTIFY on `channel` (sent by a committed transaction, in any
+   * process), until the returned stop is called. Best effort: where a database cannot listen the
+   * caller's own polling is all there is, so this default listens to nothing.
+   */
+  listen(_channel: string, _onNotify: () => void): Promise<() => Promise<void>> {
+    return Promise.resolve(() => Promise.resolve());
+  }
+
+  /**
    * One transaction as role `authenticated` with the caller's claims set the way
    * PostgREST sets them, so row-level security checks every statement even if the
    * API forgot a `where user_id = ...`.

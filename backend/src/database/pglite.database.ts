@@ -56,6 +56,10 @@ export class PgliteDatabase extends Database {
     });
   }
 
+  override async listen(channel: string, onNotify: () => void): Promise<() => Promise<void>> {
+    return this.db.listen(channel, () => onNotify());
+  }
+
   async close(): Promise<void> {
     try {
       await this.db.close();

@@ -98,9 +98,13 @@ export class PostgresDatabase extends Database {
   private readonly preparedStatements: boolean;
   /** Sent with each BEGIN: per transaction, so they hold behind a transaction-mode pooler too. */
   private readonly limits: string;
+  private readonly connectionString: string;
+  private readonly connectMs: number;
 
   constructor(connectionString: string, poolSize: number, options: PostgresOptions = {}) {
     super();
+    this.connectionString = connectionString;
+    this.connectMs = options.timeouts?.connectMs ?? 0;
     this.preparedStatements = options.preparedStatements ?? true;
     const { connectMs, statementMs, idleInTransactionMs } = options.timeouts ?? NO_TIMEOUTS;
     this.limits = [
@@ -213,6 +217,57 @@ export class PostgresDatabase extends Database {
       known.add(name);
     }
     return params.length ? `execute ${name}(${params.map(sqlLiteral).join(', ')})` : `execute ${name}`;
+  }
+
+  /**
+   * LISTEN on a connection of its own: a pooled one goes back to the pool after each checkout.
+   * A lost connection is made again a few seconds later. Not behind a transaction-mode pooler
+   * (prepared statements off), where the server connection under LISTEN changes hands.
+   */
+  override async listen(channel: string, onNotify: () => void): Promise<() => Promise<void>> {
+    if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`not a channel name: ${channel}`);
+    if (!this.preparedStatements) return () => Promise.resolve();
+    let client: pg.Client | undefined;
+    let retry: NodeJS.Timeout | undefined;
+    let stopped = false;
+    const connect = async () => {
+      retry = undefined;
+      const c = new pg.Client({
+        connectionString: this.connectionString,
+        connectionTimeoutMillis: this.connectMs || undefined,
+        application_name: 'pulse-listen',
+        keepAlive: true,
+      });
+      const lost = () => {
+        c.removeAllListeners('notification');
+        c.end().catch(() => undefined);
+        if (client === c) client = undefined;
+        if (!stopped && !retry) retry = setTimeout(() => void connect(), 3000).unref();
+      };
+      c.on('error', lost);
+      c.on('end', () => {
+        if (client === c) lost();
+      });
+      c.on('notification', (n) => n.channel === channel && onNotify());
+      try {
+        await c.connect();
+        await c.query(`listen ${channel}`);
+        if (stopped) await c.end();
+        else client = c;
+        // Whatever was notified while no connection listened: the caller looks once anyway.
+        onNotify();
+      } catch {
+        lost();
+      }
+    };
+    await connect();
+    return async () => {
+      stopped = true;
+      clearTimeout(retry);
+      const c = client;
+      client = undefined;
+      await c?.end().catch(() => undefined);
+    };
   }
 
   async close(): Promise<void> {

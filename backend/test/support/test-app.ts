@@ -17,7 +17,7 @@ import { Writable } from 'node:stream';
 import { createApp } from '../../src/app.factory.js';
 import { AppConfig } from '../../src/config/app-config.js';
 import { Database } from '../../src/database/database.js';
-import { createTestDatabase, TEST_DB } from './test-database.js';
+import { createTestDatabase, TEST_DB, type TestDatabase } from './test-database.js';
 
 export interface TestApp {
   url: string;
@@ -34,9 +34,12 @@ export interface TestApp {
 
 export { TEST_DB };
 
-/** The real application on a real port, on a database of its own. */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
-  const database = await createTestDatabase();
+/**
+ * The real application on a real port, on a database of its own, or on `database` when given
+ * (a restart, a second replica): that one outlives the app, and its maker drops it.
+ */
+export async function startTestApp(env: Record<string, string> = {}, shared?: TestDatabase): Promise<TestApp> {
+  const database = shared ?? (await createTestDatabase());
   // Each app keeps its files apart, so a test can look at exactly what its store holds.
   const attachmentsDir = mkdtempSync(join(tmpdir(), 'pulse-e2e-files-'));
   const logs: string[] = [];
@@ -79,7 +82,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     },
     async close() {
       await app.close();
-      await database.drop();
+      if (!shared) await database.drop();
       rmSync(attachmentsDir, { recursive: true, force: true });
     },
   };
