@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { eventually, screenshotDir } from '@pulse/testkit';
@@ -61,16 +62,18 @@ async function seed(stack, firstQuestion = 'How do I reset my password?') {
   return { a, b, sessionA, sessionB };
 }
 
-/** An admin token straight from the API, for the test's own reading of the analytics. */
-async function analytics(stack, query) {
+/** An admin token straight from the API, for the test's own calls. */
+async function adminToken(stack) {
   const res = await fetch(`${stack.api}/api/admin/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ key: ADMIN_KEY }),
   });
-  const { token } = await res.json();
-  return (await stack.call(token, `/api/admin/analytics?${new URLSearchParams(query)}`)).body;
+  return (await res.json()).token;
 }
+
+const analytics = async (stack, query) =>
+  (await stack.call(await adminToken(stack), `/api/admin/analytics?${new URLSearchParams(query)}`)).body;
 
 const tile = (page, key) => page.locator(`[data-tile=${key}]`);
 const tileText = async (page, key) => [
@@ -113,7 +116,8 @@ describe('the dashboard, conversations hidden (the default)', () => {
       stack = s;
       browser = b;
     },
-    { env: { PULSE_ADMIN_KEY: ADMIN_KEY } },
+    // One attempt: a delivery the receiver refuses is dead at once, for the Retry test.
+    { env: { PULSE_ADMIN_KEY: ADMIN_KEY, WEBHOOK_MAX_ATTEMPTS: '1', WEBHOOK_POLL_MS: '100' } },
   );
 
   test('served at /admin/ under a strict policy, uncached, holding no data before sign-in', async () => {
@@ -285,6 +289,70 @@ describe('the dashboard, conversations hidden (the default)', () => {
     assert.deepEqual(await page.evaluate(() => window.__csp), []);
     assert.deepEqual(page.errors, []);
     await page.context().close();
+  });
+
+  test('webhooks: endpoints with their deliveries by status; a dead delivery retried from its row', async () => {
+    // A receiver that refuses (500) until told to accept.
+    const hits = [];
+    let answer = 500;
+    const receiver = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        hits.push({ id: req.headers['webhook-id'], status: answer });
+        res.writeHead(answer).end();
+      });
+    });
+    await new Promise((r) => receiver.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${receiver.address().port}/hooks/pulse`;
+    try {
+      const admin = await adminToken(stack);
+      const created = await stack.call(admin, '/api/admin/webhooks', {
+        method: 'POST',
+        body: JSON.stringify({ url, events: ['session.created'] }),
+      });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      const visitor = stack.user();
+      stack.upstream.enqueue({ kind: 'text', text: 'Hello.' });
+      assert.equal((await sendJson(stack, visitor.token, { message: 'Anyone there?' })).status, 200);
+      await eventually('the delivery refused and dead', async () => {
+        const { body } = await stack.call(admin, '/api/admin/webhooks/deliveries?status=dead');
+        return body.deliveries.length === 1;
+      });
+
+      const page = await dashboard(browser, stack);
+      await signInWithKey(page);
+      const endpoints = page.locator('table.endpoints tbody tr');
+      await endpoints.first().waitFor();
+      const countsOf = (row) => row.evaluate((tr) => [...tr.cells].map((c) => c.textContent.trim()));
+      assert.deepEqual(await countsOf(endpoints.first()), [url, 'session.created', 'Yes', '0', '0', '1']);
+      const deliveries = page.locator('table.deliveries tbody tr');
+      assert.equal(await deliveries.count(), 1, 'dead deliveries are shown first');
+      const row = deliveries.first();
+      assert.deepEqual((await countsOf(row)).slice(1, 6), ['session.created', url, 'Dead', '1', 'HTTP 500']);
+      assert.deepEqual(await axe(page), []);
+
+      answer = 204;
+      await row.getByRole('button', { name: /^Retry the session\.created delivery/ }).click();
+      await page
+        .getByRole('status')
+        .getByText(/^Sent again: the session\.created delivery is now (pending|delivered)\.$/)
+        .waitFor();
+      await eventually('the receiver took it', () => hits.some((h) => h.status === 204));
+      assert.deepEqual(
+        hits.map((h) => h.status),
+        [500, 204],
+      );
+      assert.equal(hits[0].id, hits[1].id, 'the same webhook-id on the retry');
+      await page.locator('pulse-admin-webhooks').getByLabel('Show deliveries').selectOption('delivered');
+      await deliveries.first().getByText('Delivered').waitFor();
+      assert.deepEqual(await countsOf(endpoints.first()), [url, 'session.created', 'Yes', '0', '1', '0']);
+      await page.locator('pulse-admin-webhooks').getByLabel('Show deliveries').selectOption('dead');
+      await page.getByText('No deliveries with this status.').waitFor();
+      assert.deepEqual(page.errors, []);
+      await page.context().close();
+    } finally {
+      await new Promise((r) => receiver.close(r));
+    }
   });
 });
 

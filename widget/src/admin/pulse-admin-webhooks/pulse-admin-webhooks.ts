@@ -136,6 +136,7 @@ export class PulseAdminWebhooks extends LitElement {
 
   #deliveries(list: WebhookDelivery[]) {
     const url = (id: string) => this.endpoints?.find((e) => e.id === id)?.url ?? id;
+    if (!list.length) return html`<p>No deliveries${this.status ? ' with this status' : ''}.</p>`;
     return html`<table class="deliveries">
         <caption>Deliveries, newest first</caption>
         <thead>
@@ -157,7 +158,7 @@ export class PulseAdminWebhooks extends LitElement {
               <td><code>${url(d.endpoint_id)}</code></td>
               <td><span class="status ${d.status}">${STATUS_LABEL[d.status]}</span></td>
               <td>${count(d.attempts)}</td>
-              <td>${[d.last_status ? `HTTP ${d.last_status}` : '', d.last_error ?? ''].filter(Boolean).join(': ') || '—'}</td>
+              <td>${d.last_error ?? (d.last_status ? `HTTP ${d.last_status}` : '—')}</td>
               <td>
                 ${
                   d.status === 'dead'
@@ -176,7 +177,6 @@ export class PulseAdminWebhooks extends LitElement {
           )}
         </tbody>
       </table>
-      ${list.length ? nothing : html`<p>No deliveries${this.status ? ` with this status` : ''}.</p>`}
       ${this.next ? html`<button type="button" @click=${() => void this.#more()}>Show older deliveries</button>` : nothing}`;
   }
 
