@@ -1,7 +1,8 @@
 // `npm run deps`: the backend's imports run downward only. config is the bottom (it imports
 // nothing else from src), common sits on it, database on both, and the features on all three.
 // CommonJS because dependency-cruiser loads its configuration with require().
-const FEATURES = 'auth|chat|sessions|feedback|export|search|rate-limit|ai|demo|health|streams|memory|attachments';
+const FEATURES =
+  'auth|chat|sessions|feedback|export|search|rate-limit|ai|demo|health|streams|memory|attachments|usage|admin|webhooks|tools';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {

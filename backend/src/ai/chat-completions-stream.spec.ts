@@ -167,6 +167,49 @@ describe('readChatCompletionStream', () => {
     expect(error).toBeInstanceOf(TypeError);
   });
 
+  it('reads tool calls: each starts with its id and name, its arguments arrive in pieces, done lists them whole', async () => {
+    const call = (index: number, fn: Record<string, unknown>, id?: string) =>
+      chunk({ tool_calls: [{ index, ...(id ? { id, type: 'function' } : {}), function: fn }] });
+    const { events, error } = await read(
+      body(
+        chunk({ role: 'assistant', content: 'On it. ' }),
+        call(0, { name: 'add_to_cart', arguments: '' }, 'call_a'),
+        call(0, { arguments: '{"product":' }),
+        call(1, { name: 'show', arguments: '{}' }, 'call_b'),
+        call(0, { arguments: '"mug"}' }),
+        chunk({}, 'tool_calls'),
+        'data: [DONE]\n\n',
+      ),
+    );
+    expect(error).toBeUndefined();
+    expect(events).toEqual([
+      { type: 'delta', text: 'On it. ' },
+      { type: 'tool-call-start', index: 0, id: 'call_a', name: 'add_to_cart' },
+      { type: 'tool-call-delta', index: 0, argumentsDelta: '{"product":' },
+      { type: 'tool-call-start', index: 1, id: 'call_b', name: 'show' },
+      { type: 'tool-call-delta', index: 1, argumentsDelta: '{}' },
+      { type: 'tool-call-delta', index: 0, argumentsDelta: '"mug"}' },
+      {
+        type: 'done',
+        finishReason: 'tool_calls',
+        usage: undefined,
+        model: 'm1',
+        toolCalls: [
+          { id: 'call_a', name: 'add_to_cart', arguments: '{"product":"mug"}' },
+          { id: 'call_b', name: 'show', arguments: '{}' },
+        ],
+      },
+    ]);
+  });
+
+  it('refuses a tool call that starts without its id or name', async () => {
+    const { error } = await read(
+      body(chunk({ tool_calls: [{ index: 0, function: { arguments: '{}' } }] }), chunk({}, 'tool_calls')),
+    );
+    expect(error).toBeInstanceOf(AiProviderError);
+    expect((error as AiProviderError).code).toBe('UPSTREAM_BAD_RESPONSE');
+  });
+
   it('calls onEvent for every event so the caller can keep its idle clock', async () => {
     let calls = 0;
     const events = readChatCompletionStream(
@@ -200,6 +243,32 @@ describe('chat completion helpers', () => {
       },
     ]);
     expect(() => chatCompletionEvents({ choices: [] })).toThrow(AiProviderError);
+  });
+
+  it('turns a chat.completion with tool calls into its text, the calls and done', () => {
+    const events = chatCompletionEvents({
+      model: 'm',
+      choices: [
+        {
+          finish_reason: 'tool_calls',
+          message: {
+            content: null,
+            tool_calls: [{ id: 'call_c', type: 'function', function: { name: 'show', arguments: '{"a":1}' } }],
+          },
+        },
+      ],
+    });
+    expect(events).toEqual([
+      { type: 'tool-call-start', index: 0, id: 'call_c', name: 'show' },
+      { type: 'tool-call-delta', index: 0, argumentsDelta: '{"a":1}' },
+      {
+        type: 'done',
+        finishReason: 'tool_calls',
+        usage: undefined,
+        model: 'm',
+        toolCalls: [{ id: 'call_c', name: 'show', arguments: '{"a":1}' }],
+      },
+    ]);
   });
 
   it('maps usage only when it holds counts', () => {

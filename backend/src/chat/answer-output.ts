@@ -20,6 +20,8 @@ export interface AnswerOutput {
   toolInput(call: StreamToolCall): void;
   /** The page's answer to a call, as a continuation opens. */
   toolOutput(call: StreamToolCall): void;
+  /** The continuation's own step begins, after the results. */
+  startStep(): void;
   finish(result: SendResultDto): Promise<void>;
   /** The send failed: reported here if the answer already began, else rethrown for the error filter. */
   fail(err: unknown): Promise<void>;
@@ -46,6 +48,8 @@ export class JsonAnswer implements AnswerOutput {
   toolInput(): void {}
 
   toolOutput(): void {}
+
+  startStep(): void {}
 
   async finish(result: SendResultDto): Promise<void> {
     this.res.status(200).json(result);
@@ -97,6 +101,10 @@ export class StreamedAnswer implements AnswerOutput {
 
   toolOutput(call: StreamToolCall): void {
     this.stream.toolOutput(call);
+  }
+
+  startStep(): void {
+    this.stream.startStep();
   }
 
   finish(result: SendResultDto): Promise<void> {

@@ -134,6 +134,7 @@ function recordingOutput(log: string[] = [], onText?: () => void) {
     toolInputDelta: () => undefined,
     toolInput: () => undefined,
     toolOutput: () => undefined,
+    startStep: () => undefined,
     dispose: () => undefined,
   };
   return { out, result: () => result! };

@@ -341,6 +341,7 @@ export class ChatService {
         answer,
       );
       for (const done of c.calls.filter((x) => x.round === c.round)) out.toolOutput(done);
+      out.startStep();
       let relayed: Relayed;
       try {
         relayed = await this.relay(call, abort.signal, out);

@@ -9,6 +9,8 @@ import { sessionNotFound } from '../sessions/sessions.service.js';
 import type { StopResultDto } from './dto/stop-result.dto.js';
 import { LiveAnswers } from './live-answers.js';
 import { LostAnswers } from './lost-answers.js';
+import { STOPPED_TEXT, ToolWaits } from '../tools/tool-waits.js';
+import { ToolWaitsRepository } from '../tools/tool-waits.repository.js';
 import { UiMessageStream } from './ui-message-stream.js';
 
 /** How long POST .../stop waits for the stopped answer to be stored. */
@@ -36,13 +38,15 @@ export class AnswerStreams implements BeforeApplicationShutdown {
     private readonly sessions: SessionsRepository,
     private readonly config: AppConfig,
     private readonly draining: Draining,
+    private readonly toolWaits: ToolWaits,
+    private readonly waits: ToolWaitsRepository,
   ) {}
 
   /** Stops the session's in-flight answer wherever it runs; undefined when nothing is in flight. */
   async stop(user: AuthUser, sessionId: string): Promise<StopResultDto | undefined> {
     await this.assertOwned(user, sessionId);
     const state = await this.live.latest(sessionId);
-    if (!state || state.ended) return undefined;
+    if (!state || state.ended) return this.stopWaiting(user, sessionId);
     const { assistantId, messageId } = state.meta;
     if (state.lost) await this.lost.recover(sessionId);
     else await this.live.requestStop(state.meta);
@@ -54,6 +58,19 @@ export class AnswerStreams implements BeforeApplicationShutdown {
       await new Promise((r) => setTimeout(r, 20));
     }
     return { session_id: sessionId, assistant_message_id: messageId ?? assistantId };
+  }
+
+  /**
+   * An answer waiting for the page's tool results is in flight too: a stop ends its wait, its
+   * pending calls stored as stopped. Undefined when nothing waits.
+   */
+  private async stopWaiting(user: AuthUser, sessionId: string): Promise<StopResultDto | undefined> {
+    const ended = await this.db.asUser(user.id, async (tx) => {
+      const waits = await this.waits.inSession(tx, sessionId);
+      for (const w of waits) await this.toolWaits.endWait(tx, sessionId, w.message_id, STOPPED_TEXT);
+      return waits.at(-1)?.message_id;
+    });
+    return ended ? { session_id: sessionId, assistant_message_id: ended } : undefined;
   }
 
   /**

@@ -4,6 +4,7 @@ import { AiModule } from '../ai/ai.module.js';
 import { AppConfig } from '../config/app-config.js';
 import { REDIS } from '../redis/redis.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
+import { ToolsModule } from '../tools/tools.module.js';
 import { AnswerStreamsController } from './answer-streams.controller.js';
 import { AnswerStreams } from './answer-streams.service.js';
 import { LiveAnswers } from './live-answers.js';
@@ -19,7 +20,7 @@ import { RedisSessionTurns } from './session-turns.redis.js';
  * process, in Redis (REDIS_URL) for several.
  */
 @Module({
-  imports: [AiModule, SessionsModule],
+  imports: [AiModule, SessionsModule, ToolsModule],
   controllers: [AnswerStreamsController],
   providers: [
     AnswerStreams,

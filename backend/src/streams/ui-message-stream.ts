@@ -302,6 +302,14 @@ export class UiMessageStream {
     }
   }
 
+  /**
+   * A new step of the answer (its continuation after the page's results): the AI SDK's
+   * `lastAssistantMessageIsCompleteWithToolCalls` reads the calls of the last step only.
+   */
+  startStep(): void {
+    this.write({ type: 'start-step' });
+  }
+
   /** Closes the text, says how the answer ended, and ends the stream. */
   async finish(result: StreamEnding): Promise<void> {
     this.endText();

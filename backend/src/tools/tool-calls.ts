@@ -1,7 +1,7 @@
 import type { AiMessage, AiToolCall } from '../ai/ai-provider.js';
 import type { ToolSet } from './tool-definitions.js';
 
-export type ToolCallState = 'input-available' | 'input-error' | 'output-available' | 'output-error' | 'output-denied';
+type ToolCallState = 'input-available' | 'input-error' | 'output-available' | 'output-error' | 'output-denied';
 
 /** A call the model made, as stored with its answer (metadata.tool_calls) and as it stands. */
 export interface StoredToolCall {
@@ -9,6 +9,8 @@ export interface StoredToolCall {
   name: string;
   /** The parsed arguments; the raw text when they were not JSON. */
   input: unknown;
+  /** The arguments exactly as the model wrote them (what it reads back in the next round). */
+  arguments: string;
   state: ToolCallState;
   /** 1 for the answer's first calls, 2 for those after their results, … */
   round: number;
@@ -26,7 +28,7 @@ export const isPending = (c: StoredToolCall) => c.state === 'input-available' ||
  */
 export function checkCalls(calls: AiToolCall[], tools: ToolSet | undefined, round: number): StoredToolCall[] {
   return calls.map((call) => {
-    const base = { id: call.id, name: call.name, round };
+    const base = { id: call.id, name: call.name, arguments: call.arguments, round };
     const validate = tools?.validators.get(call.name);
     let input: unknown;
     try {
@@ -69,11 +71,7 @@ export function toolTurns(text: string, calls: StoredToolCall[]): AiMessage[] {
       role: 'assistant',
       // The text written so far goes with the first round's calls (it came before them).
       content: i === 0 ? text : '',
-      toolCalls: inRound.map((c) => ({
-        id: c.id,
-        name: c.name,
-        arguments: typeof c.input === 'string' ? c.input : JSON.stringify(c.input),
-      })),
+      toolCalls: inRound.map((c) => ({ id: c.id, name: c.name, arguments: c.arguments })),
     });
     for (const c of inRound) turns.push({ role: 'tool', toolCallId: c.id, content: resultText(c) });
   });

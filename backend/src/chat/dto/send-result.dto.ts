@@ -22,6 +22,7 @@ export class ToolCallDto {
   @ApiProperty({ example: 'add_to_cart' }) name: string;
   @ApiProperty({ description: 'The arguments (parsed JSON; the raw text when the model wrote no valid JSON).' })
   input: unknown;
+  @ApiProperty({ description: 'The arguments exactly as the model wrote them.' }) arguments: string;
   @ApiProperty({
     enum: ['input-available', 'input-error', 'output-available', 'output-error', 'output-denied'],
     description:

@@ -39,6 +39,40 @@ const PARTS: Record<string, SchemaObject> = {
   UiTextStartPart: part('text-start', { id: text }, 'A text block begins.'),
   UiTextDeltaPart: part('text-delta', { id: text, delta: text }, 'The next piece of the answer.'),
   UiTextEndPart: part('text-end', { id: text }, 'The text block ends.'),
+  UiToolInputStartPart: part(
+    'tool-input-start',
+    { toolCallId: text, toolName: text, dynamic: { type: 'boolean', enum: [true] } },
+    "The model began a call of one of the page's tools (the send's `tools`).",
+  ),
+  UiToolInputDeltaPart: part(
+    'tool-input-delta',
+    { toolCallId: text, inputTextDelta: text },
+    "A piece of the call's JSON arguments.",
+  ),
+  UiToolInputAvailablePart: part(
+    'tool-input-available',
+    { toolCallId: text, toolName: text, input: {}, dynamic: { type: 'boolean', enum: [true] } },
+    "The call's arguments, whole and fitting the tool's schema: the page runs it and posts its result to POST " +
+      '/api/chat/sessions/{id}/tool-results.',
+  ),
+  UiToolInputErrorPart: part(
+    'tool-input-error',
+    { toolCallId: text, toolName: text, input: {}, errorText: text, dynamic: { type: 'boolean', enum: [true] } },
+    'A call Pulse refused (a tool the page did not register, arguments not JSON or not fitting the schema): the ' +
+      'page does not run it and posts `error` (this errorText) as its result.',
+  ),
+  UiToolOutputAvailablePart: part(
+    'tool-output-available',
+    { toolCallId: text, output: {}, dynamic: { type: 'boolean', enum: [true] } },
+    'What the page returned for a call (opens a continued answer).',
+  ),
+  UiToolOutputErrorPart: part(
+    'tool-output-error',
+    { toolCallId: text, errorText: text, dynamic: { type: 'boolean', enum: [true] } },
+    'The call failed in the page, was stopped, or was not answered in time.',
+  ),
+  UiToolOutputDeniedPart: part('tool-output-denied', { toolCallId: text }, 'The visitor denied the call.'),
+  UiStartStepPart: part('start-step', {}, "A continued answer's own step begins (after the tools' results)."),
   UiMessagePart: part(
     'data-message',
     {
@@ -53,6 +87,8 @@ const PARTS: Record<string, SchemaObject> = {
           provider: { type: 'string', enum: ['supabase', 'openai', 'demo'] },
           model: text,
           replayed: { type: 'boolean' },
+          tool_calls: { type: 'array', items: ref('ToolCallDto') },
+          awaiting_tool_results: { type: 'boolean' },
         },
       },
     },
