@@ -1,3 +1,4 @@
+import type { PulseTool } from './tools/registry.js';
 import {
   TEXT_OPTIONS,
   type PulseChat,
@@ -16,7 +17,10 @@ export interface PulseChatApi {
   send(text: string): Promise<void>;
   /** Sets a fixed token, or a provider that is called again after a 401. `null` signs out. */
   setToken(token: string | TokenProvider | null): void;
-  /** Removes the widget from the page; `init()` mounts it again. */
+  /** Gives the assistant a function of the page to call; throws a TypeError when the tool is not valid. */
+  registerTool<Input = never>(name: string, tool: PulseTool<Input>): void;
+  unregisterTool(name: string): boolean;
+  /** Removes the widget from the page; `init()` mounts it again (with the tools registered here). */
   destroy(): void;
   readonly element: PulseChat | null;
 }
@@ -33,11 +37,14 @@ const body = (): HTMLElement | null => document.body;
 /** Reads `data-*` options from the embedding script tag; `data-api-url` alone mounts the bubble. */
 export function createGlobalApi(data: DOMStringMap | undefined, version: string): PulseChatApi {
   let el: PulseChat | null = null;
+  // Kept here too, so an element mounted again after destroy() offers the same tools.
+  const tools = new Map<string, PulseTool>();
   const mount = (options: PulseChatOptions = {}): PulseChat => {
     if (!el || (!el.isConnected && document.readyState !== 'loading')) {
       const found = document.querySelector('pulse-chat');
       const created = found ?? document.createElement('pulse-chat');
       el = created;
+      for (const [name, tool] of tools) created.registerTool(name, tool);
       const parent = body();
       if (!found && parent) parent.append(created);
       else if (!found)
@@ -61,6 +68,14 @@ export function createGlobalApi(data: DOMStringMap | undefined, version: string)
     send: (text) => mount().send(text),
     setToken: (token) =>
       void mount(typeof token === 'function' ? { getToken: token, token: null } : { token, getToken: undefined }),
+    registerTool: (name, tool) => {
+      mount().registerTool(name, tool);
+      tools.set(name, tool as PulseTool);
+    },
+    unregisterTool: (name) => {
+      tools.delete(name);
+      return mount().unregisterTool(name);
+    },
     destroy: () => {
       el?.remove();
       el = null;
