@@ -416,3 +416,32 @@ describe('calls', () => {
     await page.context().close();
   });
 });
+
+describe('the demo shop', () => {
+  test('the assistant fills the cart of the demo page through its add_to_cart tool', async () => {
+    server.api.toolRounds = [
+      { calls: [{ name: 'add_to_cart', input: { product: 'mug', color: 'blue', quantity: 2 } }] },
+    ];
+    server.api.reply = { deltas: ['Two blue mugs are in your cart.'], delayMs: 10 };
+    const page = await openPage(browser, `${server.origin}/demo/`);
+    await page.locator('#cart-count').getByText('0 items').waitFor();
+    await page.locator('pulse-chat [part=launcher]').click();
+    await type(page, 'add two blue mugs to my cart');
+    await assistant(page).getByText('Two blue mugs are in your cart.').waitFor();
+    assert.deepEqual(await page.locator('#cart-items li').allTextContents(), ['2 × blue mug']);
+    assert.equal(await page.locator('#cart-count').textContent(), '2 items');
+    await steps(page).getByText('add_to_cart').waitFor();
+    await steps(page).getByRole('img', { name: 'Done' }).waitFor();
+
+    const tool = sends()[0].body.tools[0];
+    assert.equal(tool.name, 'add_to_cart');
+    assert.deepEqual(tool.parameters.properties.product.enum, ['mug', 't-shirt', 'poster']);
+    assert.deepEqual(results()[0].body.results[0].output.cart, [{ product: 'mug', color: 'blue', quantity: 2 }]);
+    // The page's own buttons add to the same cart.
+    await page.getByRole('button', { name: 'Add a blue mug' }).click();
+    assert.deepEqual(await page.locator('#cart-items li').allTextContents(), ['3 × blue mug']);
+    assert.deepEqual(await page.evaluate(() => window.__csp), []);
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
+  });
+});
