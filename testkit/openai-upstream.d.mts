@@ -17,6 +17,19 @@ export type UpstreamBehavior = (
       usage?: { prompt_tokens: number; completion_tokens: number; total_tokens: number } | null;
     }
   | { kind: 'error'; status: number; message?: string; type?: string; code?: string | null }
+  | {
+      /** The model calls functions (finish_reason `tool_calls`), after an optional text. */
+      kind: 'tool_calls';
+      calls: {
+        id?: string;
+        name: string;
+        /** JSON text as sent (may be malformed on purpose), or a value to serialize. */ arguments?: unknown;
+      }[];
+      text?: string;
+      chunkDelayMs?: number;
+      firstTokenDelayMs?: number;
+      usage?: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
+    }
   | { kind: 'hang' }
   | { kind: 'cut'; afterChunks: number; text?: string; chunkDelayMs?: number; firstTokenDelayMs?: number }
   | { kind: 'garbage' }

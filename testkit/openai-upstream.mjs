@@ -102,6 +102,93 @@ export async function startOpenAIUpstream({ port = 0, host = '127.0.0.1', apiKey
     };
   }
 
+  /**
+   * The model calls functions, as OpenAI streams it: an optional text first, then per call a chunk
+   * with its index, id, type and name and then its arguments in pieces, then finish_reason
+   * `tool_calls` (and the usage chunk when asked for). Without `stream`, one message with `tool_calls`.
+   */
+  async function serveToolCalls(res, body, behavior, base, stream) {
+    const calls = behavior.calls.map((call, index) => ({
+      index,
+      id: call.id ?? `call_${randomBytes(9).toString('base64url')}`,
+      name: call.name,
+      arguments: typeof call.arguments === 'string' ? call.arguments : JSON.stringify(call.arguments ?? {}),
+    }));
+    const text = behavior.text ?? '';
+    const usage = makeUsage(body, text + calls.map((c) => c.arguments).join(' '), behavior.usage ?? undefined);
+    await wait(behavior.firstTokenDelayMs ?? 0);
+    if (closed) return;
+    if (!stream) {
+      sendJson(res, 200, {
+        ...base,
+        object: 'chat.completion',
+        choices: [
+          {
+            index: 0,
+            message: {
+              role: 'assistant',
+              content: text || null,
+              refusal: null,
+              tool_calls: calls.map((c) => ({
+                id: c.id,
+                type: 'function',
+                function: { name: c.name, arguments: c.arguments },
+              })),
+            },
+            logprobs: null,
+            finish_reason: 'tool_calls',
+          },
+        ],
+        usage,
+      });
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
+    const includeUsage = body?.stream_options?.include_usage === true;
+    const chunk = (delta, finish) =>
+      `data: ${JSON.stringify({
+        ...base,
+        object: 'chat.completion.chunk',
+        choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+        ...(includeUsage ? { usage: null } : {}),
+      })}\n\n`;
+    res.write(chunk({ role: 'assistant', content: text ? '' : null, refusal: null }, null));
+    for (const piece of splitIntoChunks(text)) {
+      await wait(behavior.chunkDelayMs ?? 0);
+      if (closed || res.destroyed) return;
+      res.write(chunk({ content: piece }, null));
+    }
+    for (const call of calls) {
+      res.write(
+        chunk(
+          {
+            tool_calls: [
+              { index: call.index, id: call.id, type: 'function', function: { name: call.name, arguments: '' } },
+            ],
+          },
+          null,
+        ),
+      );
+      // The arguments arrive in a few pieces, as the real API streams them.
+      const size = Math.max(1, Math.ceil(call.arguments.length / 3));
+      for (let at = 0; at < call.arguments.length; at += size) {
+        await wait(behavior.chunkDelayMs ?? 0);
+        if (closed || res.destroyed) return;
+        res.write(
+          chunk(
+            { tool_calls: [{ index: call.index, function: { arguments: call.arguments.slice(at, at + size) } }] },
+            null,
+          ),
+        );
+      }
+    }
+    res.write(chunk({}, 'tool_calls'));
+    if (includeUsage) {
+      res.write(`data: ${JSON.stringify({ ...base, object: 'chat.completion.chunk', choices: [], usage })}\n\n`);
+    }
+    res.end('data: [DONE]\n\n');
+  }
+
   async function serveCompletion(req, res, body, behavior) {
     const stream = body?.stream === true;
     const includeUsage = stream && body?.stream_options?.include_usage === true;
@@ -136,6 +223,11 @@ export async function startOpenAIUpstream({ port = 0, host = '127.0.0.1', apiKey
       } else {
         sendJson(res, 200, { ...base, object: 'chat.completion', choices: [], usage: makeUsage(body, '') });
       }
+      return;
+    }
+
+    if (behavior.kind === 'tool_calls') {
+      await serveToolCalls(res, body, behavior, base, stream);
       return;
     }
 

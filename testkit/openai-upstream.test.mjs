@@ -95,6 +95,49 @@ describe('openai upstream stub', () => {
     assert.ok(chunks.every((chunk) => chunk.usage === null));
   });
 
+  test('tool_calls streams each call (id and name, then its arguments in pieces) and finish_reason tool_calls', async () => {
+    upstream.enqueue({
+      kind: 'tool_calls',
+      text: 'Adding it.',
+      calls: [
+        { id: 'call_a', name: 'add_to_cart', arguments: { product: 'mug', quantity: 2 } },
+        { id: 'call_b', name: 'show', arguments: '{"color":"blue"}' },
+      ],
+    });
+    const response = await chat(upstream.url, {
+      model: 'm',
+      stream: true,
+      messages: [{ role: 'user', content: 'q' }],
+      tools: [{ type: 'function', function: { name: 'add_to_cart', parameters: { type: 'object' } } }],
+    });
+    const chunks = parseSse(await response.text())
+      .slice(0, -1)
+      .map((event) => JSON.parse(event));
+    const text = chunks.map((c) => c.choices[0]?.delta.content ?? '').join('');
+    assert.equal(text, 'Adding it.');
+    const calls = {};
+    for (const c of chunks) {
+      for (const tc of c.choices[0]?.delta.tool_calls ?? []) {
+        calls[tc.index] ??= { id: tc.id, name: tc.function.name, arguments: '' };
+        calls[tc.index].arguments += tc.function.arguments ?? '';
+      }
+    }
+    assert.deepEqual(Object.values(calls), [
+      { id: 'call_a', name: 'add_to_cart', arguments: '{"product":"mug","quantity":2}' },
+      { id: 'call_b', name: 'show', arguments: '{"color":"blue"}' },
+    ]);
+    assert.equal(chunks.at(-1).choices[0].finish_reason, 'tool_calls');
+    assert.equal(upstream.requests[0].body.tools[0].function.name, 'add_to_cart');
+
+    upstream.enqueue({ kind: 'tool_calls', calls: [{ id: 'call_c', name: 'show', arguments: {} }] });
+    const plain = await (await chat(upstream.url, { model: 'm', messages: [{ role: 'user', content: 'q' }] })).json();
+    assert.equal(plain.choices[0].finish_reason, 'tool_calls');
+    assert.equal(plain.choices[0].message.content, null);
+    assert.deepEqual(plain.choices[0].message.tool_calls, [
+      { id: 'call_c', type: 'function', function: { name: 'show', arguments: '{}' } },
+    ]);
+  });
+
   test('scripted text uses the given chunks and finish reason', async () => {
     upstream.enqueue({ kind: 'text', chunks: ['Hel', 'lo'], finishReason: 'length', chunkDelayMs: 5 });
     const response = await chat(upstream.url, { stream: true, messages: [{ role: 'user', content: 'x' }] });

@@ -3,8 +3,8 @@
 // talking to the in-process OpenAI stand-in, a separate host-site server on another origin, and
 // headless Chromium. Each test file starts its own stack; every test signs in as a fresh user.
 import { execFileSync } from 'node:child_process';
-import { createHmac, randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { cp, mkdtemp, rename, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -22,10 +22,10 @@ export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  * An HS256 JWT for `sub`, valid for `expiresIn` seconds. Made by hand rather than with jose:
  * jose signs asynchronously, and the stack hands tokens to the host page synchronously.
  */
-function hs256Token(secret, sub, expiresIn) {
+function hs256Token(secret, sub, expiresIn, claims = {}) {
   const part = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
   const iat = Math.floor(Date.now() / 1000);
-  const input = `${part({ alg: 'HS256', typ: 'JWT' })}.${part({ sub, iat, exp: iat + expiresIn })}`;
+  const input = `${part({ alg: 'HS256', typ: 'JWT' })}.${part({ ...claims, sub, iat, exp: iat + expiresIn })}`;
   return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
 }
 
@@ -40,11 +40,25 @@ function ensureBuilt() {
 
 // Creating a PGlite database (initdb + migrations) takes 5 to 20 s on a small machine; opening a
 // copy of one already made takes a fraction. The template is made once (by a backend that starts
-// and shuts down cleanly) and copied per file; pending migrations still apply at start.
-const TEMPLATE = join(tmpdir(), `pulse-widget-e2e-pglite-${process.getuid?.() ?? 0}`);
+// and shuts down cleanly) and copied per file. It is named after the migrations' contents: a
+// migration changed before it landed (the runner applies only names it has not seen) gets a new
+// template instead of a stale copy.
+const TEMPLATE_PREFIX = `pulse-widget-e2e-pglite-${process.getuid?.() ?? 0}-`;
+const TEMPLATE = join(tmpdir(), `${TEMPLATE_PREFIX}${migrationsHash()}`);
+
+function migrationsHash() {
+  const dir = join(ROOT, 'supabase/migrations');
+  const hash = createHash('sha256');
+  for (const name of readdirSync(dir).sort()) hash.update(name).update(readFileSync(join(dir, name)));
+  return hash.digest('hex').slice(0, 16);
+}
 
 async function pgliteDir(env) {
   if (!existsSync(join(TEMPLATE, 'PG_VERSION'))) {
+    // Templates of earlier migrations are of no further use.
+    for (const old of readdirSync(tmpdir()).filter((n) => n.startsWith(TEMPLATE_PREFIX))) {
+      await rm(join(tmpdir(), old), { recursive: true, force: true });
+    }
     const fresh = await mkdtemp(join(tmpdir(), 'pulse-widget-e2e-template-'));
     const backend = await startBackend(env, fresh);
     await backend.stop({ keep: true });
@@ -182,9 +196,9 @@ async function startStack({ backend: start = startPglite, env = {} } = {}) {
     upstream,
     host,
     strictCsp,
-    /** A signed HS256 token for `sub` (a new user unless given), valid for `expiresIn` seconds. */
-    mint(sub = randomUUID(), { expiresIn = 30 * 60 } = {}) {
-      return hs256Token(secret, sub, expiresIn);
+    /** A signed HS256 token for `sub` (a new user unless given), valid for `expiresIn` seconds, with `claims` added. */
+    mint(sub = randomUUID(), { expiresIn = 30 * 60, claims } = {}) {
+      return hs256Token(secret, sub, expiresIn, claims);
     },
     /** A fresh user whose token the host site's `/my-session/jwt` hands out. */
     user() {

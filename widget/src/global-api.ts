@@ -20,7 +20,7 @@ export interface PulseChatApi {
   /** Gives the assistant a function of the page to call; throws a TypeError when the tool is not valid. */
   registerTool<Input = never>(name: string, tool: PulseTool<Input>): void;
   unregisterTool(name: string): boolean;
-  /** Removes the widget from the page; `init()` mounts it again (with the tools registered here). */
+  /** Removes the widget from the page, and its tools; `init()` mounts it again. */
   destroy(): void;
   readonly element: PulseChat | null;
 }
@@ -37,14 +37,11 @@ const body = (): HTMLElement | null => document.body;
 /** Reads `data-*` options from the embedding script tag; `data-api-url` alone mounts the bubble. */
 export function createGlobalApi(data: DOMStringMap | undefined, version: string): PulseChatApi {
   let el: PulseChat | null = null;
-  // Kept here too, so an element mounted again after destroy() offers the same tools.
-  const tools = new Map<string, PulseTool>();
   const mount = (options: PulseChatOptions = {}): PulseChat => {
     if (!el || (!el.isConnected && document.readyState !== 'loading')) {
       const found = document.querySelector('pulse-chat');
       const created = found ?? document.createElement('pulse-chat');
       el = created;
-      for (const [name, tool] of tools) created.registerTool(name, tool);
       const parent = body();
       if (!found && parent) parent.append(created);
       else if (!found)
@@ -68,14 +65,8 @@ export function createGlobalApi(data: DOMStringMap | undefined, version: string)
     send: (text) => mount().send(text),
     setToken: (token) =>
       void mount(typeof token === 'function' ? { getToken: token, token: null } : { token, getToken: undefined }),
-    registerTool: (name, tool) => {
-      mount().registerTool(name, tool);
-      tools.set(name, tool as PulseTool);
-    },
-    unregisterTool: (name) => {
-      tools.delete(name);
-      return mount().unregisterTool(name);
-    },
+    registerTool: (name, tool) => mount().registerTool(name, tool),
+    unregisterTool: (name) => mount().unregisterTool(name),
     destroy: () => {
       el?.remove();
       el = null;

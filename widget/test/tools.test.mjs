@@ -108,7 +108,7 @@ describe('registering', () => {
     });
     assert.match(errors.name, /^TypeError: Pulse registerTool\("9lives"\): the name must match/);
     assert.match(errors.spaces, /the name must match/);
-    assert.match(errors.schema, /parameters must be a JSON Schema with type "object"/);
+    assert.match(errors.schema, /parameters must be a JSON Schema of type "object"/);
     assert.match(errors.noSchema, /parameters must be a JSON Schema/);
     assert.match(errors.execute, /execute must be a function/);
     assert.match(errors.description, /description must be 1 to 1024 characters/);
@@ -214,7 +214,8 @@ describe('calls', () => {
 
     const received = await events(page, 'pulse-message-received');
     assert.equal(received.length, 1, 'one answer, announced once when it ended');
-    assert.equal(received[0].detail.text, 'Adding them now.\n\nTwo mugs are in your cart.');
+    // The text as the stream gave it (each round's text is shown as its own block beside the steps).
+    assert.equal(received[0].detail.text, 'Adding them now.Two mugs are in your cart.');
     assert.equal(received[0].detail.messageId, answer.id);
     assert.deepEqual(await page.evaluate(() => window.__csp), []);
     assert.deepEqual(page.errors, []);

@@ -101,10 +101,10 @@ export type ToolPart =
   | { type: 'tool-output-denied'; toolCallId: string };
 
 /**
- * What the chat keeps of an answer's calls: their stream parts as they came, or the stored calls
- * of an answer read back; `at` is where in the answer's text each came.
+ * What the chat keeps of an answer's calls: their stream parts as they came, with `at`, where in
+ * the answer's text each came; or the stored calls of an answer read back.
  */
-export type CallPart = (ToolPart | ({ type: 'tool-stored' } & StoredToolCall)) & { at: number };
+export type CallPart = (ToolPart & { at: number }) | StoredToolCall;
 
 /** Parts of the AI SDK UI message stream (v1) that the widget reads. */
 export type StreamPart =

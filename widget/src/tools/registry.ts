@@ -45,10 +45,10 @@ export function addTool(tools: Map<string, PulseTool>, name: string, tool: Pulse
     ? `the name must match ${NAME}`
     : typeof execute != 'function'
       ? 'execute must be a function'
-      : typeof d != 'string' || !d.trim() || d.length > 1024
+      : typeof d != 'string' || !d || d.length > 1024
         ? 'description must be 1 to 1024 characters'
-        : p?.type !== 'object' || !schema || new TextEncoder().encode(schema).length > 8192
-          ? 'parameters must be a JSON Schema with type "object", at most 8 KB as JSON'
+        : p?.type !== 'object' || !schema || schema.length > 8192
+          ? 'parameters must be a JSON Schema of type "object", at most 8 KB'
           : !tools.has(name) && tools.size > 15 && 'at most 16 tools';
   if (why) throw new TypeError(`Pulse registerTool(${JSON.stringify(name)}): ${why}`);
   tools.set(name, {

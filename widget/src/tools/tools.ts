@@ -119,16 +119,20 @@ export class Tools implements ReactiveController {
     for (const part of calls) {
       if (this.#applied.has(part)) continue;
       this.#applied.add(part);
-      const id = part.type === 'tool-stored' ? part.id : part.toolCallId;
+      // A stored call (an answer read back) is whole: it replaces whatever was shown of it.
+      if (!('type' in part)) {
+        this.#steps.set(part.id, { ...part, at: 0 });
+        continue;
+      }
+      const id = part.toolCallId;
       let step = this.#steps.get(id);
       if (!step) {
-        if (!('name' in part || 'toolName' in part)) continue;
-        step = { id, name: 'name' in part ? part.name : part.toolName, at: part.at, state: 'input-streaming' };
+        if (!('toolName' in part)) continue;
+        step = { id, name: part.toolName, at: part.at, state: 'input-streaming' };
         this.#steps.set(id, step);
       }
       const { type } = part;
-      if (type === 'tool-stored') Object.assign(step, part, { at: step.at });
-      else if (type === 'tool-input-delta') step.inputText = (step.inputText ?? '') + part.inputTextDelta;
+      if (type === 'tool-input-delta') step.inputText = (step.inputText ?? '') + part.inputTextDelta;
       else if (type === 'tool-input-available') Object.assign(step, { input: part.input, state: 'input-available' });
       else if (type === 'tool-input-error')
         Object.assign(step, { input: part.input, state: 'input-error', error: part.errorText });
@@ -137,24 +141,35 @@ export class Tools implements ReactiveController {
       else if (type === 'tool-output-error') Object.assign(step, { state: 'output-error', error: part.errorText });
       else step.state = 'output-denied';
     }
-    return [...new Set(calls.map((p) => (p.type === 'tool-stored' ? p.id : p.toolCallId)))].flatMap(
+    return [...new Set(calls.map((p) => ('type' in p ? p.toolCallId : p.id)))].flatMap(
       (id) => this.#steps.get(id) ?? [],
     );
   }
 
   /**
-   * Runs the calls of an answer's last round (those it waits for) one after the other, each may
-   * ask the visitor first, and resolves with all their answers, to be posted at once. An abort
-   * (the visitor stopped the answer) rejects.
+   * Runs the calls the answer waits for one after the other (each may ask the visitor first) and
+   * resolves with the request that posts all their answers at once to …/tool-results, whose
+   * response streams the rest of the answer; null when none waits. An abort (the visitor stopped
+   * the answer) rejects.
    */
-  async run(calls: CallPart[], tools: ReadonlyMap<string, PulseTool>, signal: AbortSignal): Promise<ToolResult[]> {
+  async run(
+    answer: { id: string; calls?: CallPart[] },
+    tools: ReadonlyMap<string, PulseTool>,
+    signal: AbortSignal,
+  ): Promise<RequestInit | null> {
     const results: ToolResult[] = [];
-    for (const step of this.steps(calls).filter((x) => x.state === 'input-available')) {
+    for (const step of this.steps(answer.calls ?? []).filter((x) => x.state === 'input-available')) {
       results.push(await this.#call(step, tools.get(step.name), signal));
       signal.throwIfAborted();
       this.host.requestUpdate();
     }
-    return results;
+    return results.length
+      ? {
+          method: 'POST',
+          body: JSON.stringify({ assistant_message_id: answer.id, results }),
+          headers: { Accept: 'text/event-stream' },
+        }
+      : null;
   }
 
   async #call(step: ToolStep, tool: PulseTool | undefined, signal: AbortSignal): Promise<ToolResult> {
@@ -206,15 +221,15 @@ export class Tools implements ReactiveController {
     }).finally(() => this.#asks.delete(step.id));
   }
 
-  /** An answer's text with its calls where they came in it; `md` draws a piece of text (nothing when blank). */
-  answer(content: string, calls: CallPart[], md: (text: string, always: boolean) => unknown): unknown[] {
+  /** An answer's text with its calls where they came in it; `md` draws a piece of text. */
+  answer(content: string, calls: CallPart[], md: (text: string) => unknown): unknown[] {
     const out: unknown[] = [];
     let from = 0;
     for (const step of this.steps(calls)) {
-      out.push(md(content.slice(from, step.at), false), this.#view(step));
+      out.push(md(content.slice(from, step.at)), this.#view(step));
       from = Math.max(from, step.at);
     }
-    out.push(md(content.slice(from), false));
+    out.push(md(content.slice(from)));
     return out;
   }
 

@@ -1,6 +1,15 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { ApiError, json, streamAnswer } from '../../api/client.js';
-import type { Attachment, CallPart, Feedback, List, Message, Session, SessionWithMessages } from '../../api/types.js';
+import { ApiError, json, type Quota, streamAnswer } from '../../api/client.js';
+import type {
+  Attachment,
+  CallPart,
+  Feedback,
+  ToolPart,
+  List,
+  Message,
+  Session,
+  SessionWithMessages,
+} from '../../api/types.js';
 import type { ToolDefinition } from '../../tools/registry.js';
 import type { Tools } from '../../tools/tools.js';
 import type { PulseChat } from '../pulse-chat/pulse-chat.js';
@@ -15,9 +24,10 @@ export interface ChatMessage {
   key?: string;
   /** The request that asks this question (send, regenerate or edit): a retry repeats it exactly. */
   req?: { path: string; body: unknown };
-  /** The error code of a failed request, and Retry-After seconds for RATE_LIMITED. */
+  /** The error code of a failed request, Retry-After seconds for RATE_LIMITED, the quota of QUOTA_EXCEEDED. */
   error?: string;
   retryAfter?: number;
+  quota?: Quota;
   sibling_ids?: string[];
   sibling_index?: number;
   feedback?: Feedback | null;
@@ -30,16 +40,18 @@ export interface ChatMessage {
 }
 
 /** What went wrong, for the user: each kind has its own text and action. */
-export type ErrorKind = 'signedOut' | 'rateLimited' | 'unanswered' | 'failed';
+export type ErrorKind = 'signedOut' | 'rateLimited' | 'quota' | 'unanswered' | 'failed';
 
 export const errorKind = (code = ''): ErrorKind =>
   code === 'NO_TOKEN' || code.startsWith('TOKEN_')
     ? 'signedOut'
     : code === 'RATE_LIMITED'
       ? 'rateLimited'
-      : code.startsWith('UPSTREAM_')
-        ? 'unanswered'
-        : 'failed';
+      : code === 'QUOTA_EXCEEDED'
+        ? 'quota'
+        : code.startsWith('UPSTREAM_')
+          ? 'unanswered'
+          : 'failed';
 
 export type AuthState = 'unknown' | 'ok' | 'none';
 
@@ -70,7 +82,7 @@ const fromApi = (m: Message): ChatMessage => ({
   feedback: m.feedback,
   attachments: m.attachments,
   sources: m.metadata?.sources?.map((s) => s.title),
-  calls: m.metadata?.tool_calls?.map((c) => ({ ...c, type: 'tool-stored', at: 0 })),
+  calls: m.metadata?.tool_calls,
 });
 
 const path = (...parts: string[]) => '/api/chat/' + parts.map(encodeURIComponent).join('/');
@@ -116,7 +128,7 @@ export class ConversationController implements ReactiveController {
   }
 
   /** Set by the panel: loads the chunk that runs the page's tools and shows their calls. */
-  loadTools: () => Promise<Tools> = () => Promise.reject(new Error('no tools'));
+  declare loadTools: () => Promise<Tools>;
 
   /** The page's tools for a request's body (never their functions); none, no `tools` at all. */
   #tools(): { tools?: ToolDefinition[] } {
@@ -129,12 +141,12 @@ export class ConversationController implements ReactiveController {
   }
 
   /** Set by the panel: the text the user reads for an error. */
-  describe: (code: string, retryAfter?: number) => string = (code) => code;
+  describe: (code: string, retryAfter?: number, quota?: Quota) => string = (code) => code;
 
   #fail(e: unknown): void {
     const code = e instanceof ApiError ? e.code : 'NETWORK_ERROR';
     if (e instanceof ApiError && e.status === 401) this.auth = 'none';
-    this.announcement = this.describe(code, e instanceof ApiError ? e.retryAfter : undefined);
+    this.announcement = e instanceof ApiError ? this.describe(code, e.retryAfter, e.quota) : this.describe(code);
     this.chat().emit('pulse-error', { code, message: e instanceof Error ? e.message : String(e) });
     this.#update();
   }
@@ -366,7 +378,7 @@ export class ConversationController implements ReactiveController {
     const i = this.messages.indexOf(user);
     this.messages = [
       ...this.messages.slice(0, i),
-      { ...user, status: 'done', error: undefined, retryAfter: undefined },
+      { ...user, status: 'done', error: undefined, retryAfter: undefined, quota: undefined },
     ];
     await this.#run(this.messages[i]!);
   }
@@ -429,7 +441,6 @@ export class ConversationController implements ReactiveController {
     };
     // Set by the stream's callback, which the compiler's narrowing does not see.
     let interrupted = false as boolean;
-    let finishReason = '' as string | undefined;
     /** The answer has called the page's tools: it is stored, whatever happens next. */
     let continued = false;
     const signal = this.#abort.signal;
@@ -443,12 +454,8 @@ export class ConversationController implements ReactiveController {
               // The question now has its id at the server: it can be edited and its answer rated.
               if (user) user.id = part.data.user_message_id;
             } else if (part.type === 'text-delta') replace({ content: reply.content + part.delta });
-            // Text after a round of tool calls is a paragraph of its own.
-            else if (part.type === 'text-start' && reply.content && reply.calls)
-              replace({ content: reply.content + '\n\n' });
             else if (part.type.startsWith('tool-'))
-              replace({ calls: [...(reply.calls ?? []), { ...(part as CallPart), at: reply.content.length }] });
-            else if (part.type === 'finish') finishReason = part.finishReason;
+              replace({ calls: [...(reply.calls ?? []), { ...(part as ToolPart), at: reply.content.length }] });
             else if (part.type === 'source-document') replace({ sources: [...(reply.sources ?? []), part.title] });
             else if (part.type === 'data-message') {
               interrupted = part.data.interrupted;
@@ -465,21 +472,17 @@ export class ConversationController implements ReactiveController {
             if (sid) await this.openSession(sid, false, false);
             return;
           }
-          if (finishReason !== 'tool-calls') break;
-          // The answer waits for the page: its tools run here, then the answer goes on in this same message.
+          // Calls whose input came whole and no output yet: the answer waits for the page (its stream
+          // ended with finish reason tool-calls). They run here; the answer goes on in this same message.
+          if (!reply.calls) break;
           this.#inTools = continued = true;
-          const results = await (await this.loadTools()).run(reply.calls ?? [], chat.tools, signal).finally(() => {
+          const results = await (await this.loadTools()).run(reply, chat.tools, signal).finally(() => {
             this.#inTools = false;
           });
-          if (!results.length) break;
+          if (!results) break;
           replace({});
-          finishReason = undefined;
           url = path('sessions', sid!, 'tool-results');
-          init = {
-            method: 'POST',
-            body: JSON.stringify({ assistant_message_id: reply.id, results }),
-            headers: { Accept: 'text/event-stream' },
-          };
+          init = results;
           tries = -1;
         } catch (e) {
           // A dropped connection mid-answer: the answer goes on at the server; pick it up after the last event seen.
@@ -504,10 +507,12 @@ export class ConversationController implements ReactiveController {
       } else {
         const failed = this.messages.indexOf(user!);
         const error = e instanceof ApiError ? e.code : 'NETWORK_ERROR';
-        const retryAfter = e instanceof ApiError ? e.retryAfter : undefined;
+        const { retryAfter, quota } = e instanceof ApiError ? e : {};
         this.messages = this.messages
           .filter((m) => m.id !== reply.id)
-          .map((m, i) => (i === failed ? Object.assign(m, { status: 'failed', error, retryAfter } as const) : m));
+          .map((m, i) =>
+            i === failed ? Object.assign(m, { status: 'failed', error, retryAfter, quota } as const) : m,
+          );
         this.#fail(e);
       }
     } finally {

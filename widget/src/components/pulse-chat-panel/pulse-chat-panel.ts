@@ -21,7 +21,7 @@
  */
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { unsafeHTML } from 'lit/directives/unsafe-html.js';
-import { request } from '../../api/client.js';
+import { type Quota, request } from '../../api/client.js';
 import type { Attachments } from '../../attachments/attachments.js';
 import { en, loadStrings, type ChatStrings } from '../../i18n/strings.js';
 import { renderMarkdown } from '../../markdown/render.js';
@@ -113,7 +113,7 @@ export class PulseChatPanel extends LitElement {
     this.strings = null;
     this.editing = this.commenting = this.copied = null;
     this.dropping = this.hasText = false;
-    this.ctl.describe = (code, wait) => this.#errorText(code, wait);
+    this.ctl.describe = (code, wait, quota) => this.#errorText(code, wait, quota);
     this.ctl.loadTools = () => this.#loadTools();
     this.addEventListener('keydown', (e) => {
       // Escape while recording throws the recording away (and leaves the panel open).
@@ -143,6 +143,7 @@ export class PulseChatPanel extends LitElement {
     return this.#kitLoading;
   }
 
+  /** Loads the tools chunk (once; again after a failure), lending it what attachments get but `request`. */
   #loadTools(): Promise<Tools> {
     this.#toolsLoading ??= import('../../tools/tools.js')
       .then((m) => m.load(this, { html, nothing, icon }))
@@ -231,15 +232,30 @@ export class PulseChatPanel extends LitElement {
     if (body && this.ctl.streaming) body.scrollTop = body.scrollHeight;
   }
 
-  #errorText(code: string | undefined, wait?: number): string {
+  #errorText(code: string | undefined, wait?: number, quota?: Quota): string {
     const s = this.s;
     const kind = errorKind(code);
     return (
       this.kit?.describe(code ?? '') ??
       (kind === 'rateLimited'
         ? s.rateLimited.replace('{n}', String(wait ?? 60))
-        : s[kind === 'signedOut' ? 'signIn' : kind])
+        : kind === 'quota'
+          ? this.#quotaText(quota, wait)
+          : s[kind === 'signedOut' ? 'signIn' : kind])
     );
+  }
+
+  /** The daily quota's words, with when it resets in the visitor's own clock (its weekday when not today). */
+  #quotaText(quota?: Quota, wait?: number): string {
+    const at = new Date(quota?.resets_at ?? Date.now() + (wait ?? 0) * 1000);
+    const time = at.toLocaleTimeString(this.#lang, {
+      hour: '2-digit',
+      minute: '2-digit',
+      ...(at.toDateString() !== new Date().toDateString() && { weekday: 'long' }),
+    });
+    return (quota?.quota === 'messages' ? this.s.quotaMessages : this.s.quotaTokens)
+      .replace('{n}', String(quota?.limit))
+      .replace('{time}', time);
   }
 
   /**
@@ -431,7 +447,7 @@ export class PulseChatPanel extends LitElement {
       ${
         m.status === 'failed'
           ? html`<div class="note error" role="alert">
-            ${this.#errorText(m.error, m.retryAfter)}
+            ${this.#errorText(m.error, m.retryAfter, m.quota)}
             ${
               kind === 'signedOut'
                 ? nothing
@@ -451,9 +467,8 @@ export class PulseChatPanel extends LitElement {
     </li>`;
   }
 
-  /** An answer's text (or a part of it, shown only when it holds more than white space). */
-  #md = (text: string, always = true) =>
-    always || text.trim() ? html`<div class="md">${unsafeHTML(renderMarkdown(text, this.s.copyCode))}</div>` : nothing;
+  /** An answer's text, or the part of it between two of its calls of the page's tools. */
+  #md = (text: string) => html`<div class="md">${unsafeHTML(renderMarkdown(text, this.s.copyCode))}</div>`;
 
   /** The messages with a day separator (Today, Yesterday, or the date) wherever the day changes. */
   #messages(s: ChatStrings): unknown[] {

@@ -141,7 +141,6 @@ export class PulseChat extends HTMLElement {
   #unread = 0;
   /** Tracks open state apart from the attribute, which the host may also toggle. */
   #opened = false;
-  #tools = new Map<string, PulseTool>();
 
   constructor() {
     super();
@@ -315,18 +314,16 @@ export class PulseChat extends HTMLElement {
    * description or schema is not one the server takes. The same name again replaces the tool.
    */
   registerTool<Input = never>(name: string, tool: PulseTool<Input>): void {
-    addTool(this.#tools, name, tool as PulseTool);
+    addTool(this.tools as Map<string, PulseTool>, name, tool as PulseTool);
   }
 
   /** Takes a tool back: later messages no longer offer it, and a call to it is answered with an error. */
   unregisterTool(name: string): boolean {
-    return this.#tools.delete(name);
+    return (this.tools as Map<string, PulseTool>).delete(name);
   }
 
-  /** The registered tools, by name. */
-  get tools(): ReadonlyMap<string, PulseTool> {
-    return this.#tools;
-  }
+  /** The registered tools, by name (change them through registerTool and unregisterTool). */
+  readonly tools: ReadonlyMap<string, PulseTool> = new Map();
 
   /** Called by the panel when an answer arrives, to count it while the panel is closed. */
   notifyAnswer(): void {
