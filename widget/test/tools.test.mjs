@@ -22,12 +22,6 @@ const steps = (page) => page.locator('pulse-chat [part~=tool-step]');
 const sends = () => server.api.requests.filter((r) => r.path === '/api/chat/send');
 const results = () => server.api.requests.filter((r) => r.path.endsWith('/tool-results'));
 
-const CART_SCHEMA = {
-  type: 'object',
-  properties: { product: { type: 'string' }, quantity: { type: 'integer', minimum: 1 } },
-  required: ['product', 'quantity'],
-};
-
 /** A signed-in page whose tools are registered by `register` (run in the page with `window.calls` to record calls). */
 async function openChat(register) {
   const page = await openPage(browser, `${server.origin}/`, { token: TOKEN });

@@ -81,7 +81,7 @@ export interface List<T> {
 export type SessionWithMessages = Session & { messages: Message[]; has_more: boolean };
 
 /** A call of a host page's tool as an answer stores it. */
-export interface StoredToolCall {
+interface StoredToolCall {
   id: string;
   name: string;
   input: unknown;

@@ -33,8 +33,9 @@ const NAME = /^[a-zA-Z][a-zA-Z0-9_-]{0,63}$/;
  * Adds `tool` to `tools` under `name` (replacing one of that name), or throws a TypeError that
  * says what is wrong. The tool is copied: changing the object afterwards changes nothing.
  */
-export function addTool(tools: Map<string, PulseTool>, name: string, tool: PulseTool): void {
-  const { description: d, parameters: p, execute, needsApproval } = tool ?? ({} as PulseTool);
+export function addTool(tools: Map<string, PulseTool>, name: string, tool: Partial<PulseTool> | undefined): void {
+  // Typed for TypeScript callers, but a page's script may pass anything.
+  const { description: d, parameters: p, execute, needsApproval } = tool ?? {};
   let schema: string | undefined;
   try {
     schema = JSON.stringify(p);
@@ -52,9 +53,9 @@ export function addTool(tools: Map<string, PulseTool>, name: string, tool: Pulse
           : !tools.has(name) && tools.size > 15 && 'at most 16 tools';
   if (why) throw new TypeError(`Pulse registerTool(${JSON.stringify(name)}): ${why}`);
   tools.set(name, {
-    description: d,
-    parameters: JSON.parse(schema!),
-    execute: execute.bind(tool),
+    description: d!,
+    parameters: JSON.parse(schema!) as Record<string, unknown>,
+    execute: execute!.bind(tool),
     needsApproval: !!needsApproval,
   });
 }

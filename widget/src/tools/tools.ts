@@ -76,8 +76,7 @@ const STATES: Record<ToolStep['state'], [string, keyof ToolStrings]> = {
 };
 
 /** JSON as it reads best: text as itself, anything else indented. */
-const show = (value: unknown): string =>
-  typeof value === 'string' ? value : (JSON.stringify(value, null, 2) ?? String(value));
+const show = (value: unknown): string => (typeof value === 'string' ? value : String(JSON.stringify(value, null, 2)));
 
 export class Tools implements ReactiveController {
   #lang = '';
