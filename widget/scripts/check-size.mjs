@@ -6,8 +6,10 @@
 // language (the "per language" lines), so that budget is stricter than the issue's "per language" one.
 // "First use" is the attachments and voice chunk (src/attachments/) and its own language chunks,
 // loaded only on the first attach, drop, paste, microphone or read-aloud click, or when a message
-// with attachments is shown. "Everything" is both: the 25 KB the issue set for the whole widget no
-// longer holds it since attachments and voice (issue 21); the two parts have their own budgets.
+// with attachments is shown. "Tools" is the chunk that runs the host page's tools and shows their
+// calls (src/tools/tools.ts) and its language chunks, loaded when the chat first shows a call.
+// "Everything" is all of it: the 25 KB the issue set for the whole widget no longer holds it since
+// attachments and voice (issue 21); each part has its own budget.
 import { readFileSync } from 'node:fs';
 import { brotliCompressSync, constants } from 'node:zlib';
 
@@ -15,28 +17,33 @@ const dist = new URL('../dist/', import.meta.url);
 const BUBBLE_BUDGET = 6 * 1024;
 const UNTIL_FIRST_USE_BUDGET = 25 * 1024;
 const FIRST_USE_BUDGET = 7 * 1024;
+const TOOLS_BUDGET = 4 * 1024;
 
 const brotli = (file) =>
   brotliCompressSync(readFileSync(new URL(file, dist)), { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
 
 // The manifest lists each chunk's static and dynamic imports; walk them from the panel entry,
-// stopping at the attachments chunk, then from the attachments chunk.
+// stopping at the lazy chunks, then from each lazy chunk.
 const manifest = JSON.parse(readFileSync(new URL('.vite/manifest.json', dist), 'utf8'));
 const panelKey = Object.keys(manifest).find((k) => manifest[k].file === 'pulse-chat-panel.js');
-const firstUseKey = Object.keys(manifest).find((k) => manifest[k].src === 'src/attachments/attachments.ts');
+const keyOf = (src) => Object.keys(manifest).find((k) => manifest[k].src === src);
+const firstUseKey = keyOf('src/attachments/attachments.ts');
+const toolsKey = keyOf('src/tools/tools.ts');
+const lazy = new Set([firstUseKey, toolsKey]);
 const walk = (key, into, skip = new Set()) => {
   const chunk = manifest[key];
-  if (!chunk || into.has(chunk.file) || skip.has(chunk.file) || (key === firstUseKey && into.size)) return into;
+  if (!chunk || into.has(chunk.file) || skip.has(chunk.file) || (lazy.has(key) && into.size)) return into;
   into.add(chunk.file);
   for (const k of [...(chunk.imports ?? []), ...(chunk.dynamicImports ?? [])]) walk(k, into, skip);
   return into;
 };
 const panel = walk(panelKey, new Set());
 const firstUse = firstUseKey ? walk(firstUseKey, new Set(), panel) : new Set();
+const tools = toolsKey ? walk(toolsKey, new Set(), panel) : new Set();
 
 const sizes = new Map([
   ['pulse-chat.js', brotli('pulse-chat.js')],
-  ...[...panel, ...firstUse].map((f) => [f, brotli(f)]),
+  ...[...panel, ...firstUse, ...tools].map((f) => [f, brotli(f)]),
 ]);
 const sum = (files) => [...files].reduce((n, f) => n + sizes.get(f), 0);
 const kb = (n) => `${(n / 1024).toFixed(2)} KB`;
@@ -56,16 +63,19 @@ const perLanguage = (label, files, dir) => {
 const bubble = sizes.get('pulse-chat.js');
 perLanguage('until first use, per language', new Set(['pulse-chat.js', ...panel]), 'src/i18n/locales/');
 perLanguage('first use adds, per language', firstUse, 'src/i18n/locales/attachments/');
+perLanguage('tools add, per language', tools, 'src/i18n/locales/tools/');
 const untilFirstUse = bubble + sum(panel);
 line('bubble (first paint)', bubble, BUBBLE_BUDGET);
 line('until first use (all languages)', untilFirstUse, UNTIL_FIRST_USE_BUDGET);
 line('first use: attachments, voice (all languages)', sum(firstUse), FIRST_USE_BUDGET);
-line('everything', untilFirstUse + sum(firstUse));
+line('tools: steps, running them (all languages)', sum(tools), TOOLS_BUDGET);
+line('everything', untilFirstUse + sum(firstUse) + sum(tools));
 
 const over = [
   bubble > BUBBLE_BUDGET && 'bubble',
   untilFirstUse > UNTIL_FIRST_USE_BUDGET && 'until first use',
   sum(firstUse) > FIRST_USE_BUDGET && 'first use',
+  sum(tools) > TOOLS_BUDGET && 'tools',
 ].filter(Boolean);
 if (over.length) {
   console.error(`Size budget exceeded: ${over.join(', ')}`);

@@ -1,3 +1,4 @@
+import type { PulseTool } from './tools/registry.js';
 import {
   TEXT_OPTIONS,
   type PulseChat,
@@ -16,7 +17,10 @@ export interface PulseChatApi {
   send(text: string): Promise<void>;
   /** Sets a fixed token, or a provider that is called again after a 401. `null` signs out. */
   setToken(token: string | TokenProvider | null): void;
-  /** Removes the widget from the page; `init()` mounts it again. */
+  /** Gives the assistant a function of the page to call; throws a TypeError when the tool is not valid. */
+  registerTool<Input = never>(name: string, tool: PulseTool<Input>): void;
+  unregisterTool(name: string): boolean;
+  /** Removes the widget from the page, and its tools; `init()` mounts it again. */
   destroy(): void;
   readonly element: PulseChat | null;
 }
@@ -61,6 +65,8 @@ export function createGlobalApi(data: DOMStringMap | undefined, version: string)
     send: (text) => mount().send(text),
     setToken: (token) =>
       void mount(typeof token === 'function' ? { getToken: token, token: null } : { token, getToken: undefined }),
+    registerTool: (name, tool) => mount().registerTool(name, tool),
+    unregisterTool: (name) => mount().unregisterTool(name),
     destroy: () => {
       el?.remove();
       el = null;

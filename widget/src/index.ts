@@ -13,5 +13,6 @@ export { PulseChat, setPanelLoader } from './components/pulse-chat/pulse-chat.js
 export type { PulseChatOptions, TokenProvider } from './components/pulse-chat/pulse-chat.js';
 export { createGlobalApi, type PulseChatApi } from './global-api.js';
 export type { PulseStrings } from './i18n/strings.js';
+export type { PulseTool, ToolDefinition } from './tools/registry.js';
 export type * from './events.js';
 export type { Session, Message } from './api/types.js';

@@ -66,6 +66,11 @@ export class FakeApi {
     this.speech = null;
     /** A code the next send is refused with (400), e.g. ATTACHMENT_NOT_SUPPORTED. */
     this.sendRefusal = null;
+    /**
+     * Rounds of calls of the page's tools, one per stream, before the answer's text:
+     * `{ calls: [{ name, input, inputError? }], text? }` (text before the calls).
+     */
+    this.toolRounds = [];
   }
 
   /** POST/GET/DELETE /api/chat/attachments… and the config, as the backend answers them. */
@@ -282,6 +287,8 @@ export class FakeApi {
       const user = this.append(session, 'user', body.message, target.parent_id);
       return this.stream(req, res, session, user);
     }
+    if (parts[4] === 'tool-results' && req.method === 'POST')
+      return this.toolResults(req, res, session, body, send, error);
     if (parts[4] === 'branch' && req.method === 'POST') {
       const all = this.messages.get(id);
       let m = all.find((x) => x.id === body.message_id);
@@ -335,6 +342,7 @@ export class FakeApi {
     res.write(': ping\n\n');
     for (const title of this.sources)
       event({ type: 'source-document', sourceId: 'x:p1', mediaType: 'application/pdf', title, filename: 'manual.pdf' });
+    if (this.toolRounds.length) return this.toolRound(event, res, this.append(session, 'assistant', '', user.id));
     let text = '';
     for (const delta of this.reply.deltas) {
       await sleep(this.reply.delayMs);
@@ -362,6 +370,104 @@ export class FakeApi {
       data: { assistant_message_id: answer.id, finish_reason: 'stop', usage: {}, interrupted: false },
     });
     event({ type: 'finish' });
+    event('[DONE]');
+    res.end();
+  }
+
+  /** Streams the next round of `toolRounds` into `answer` and ends the stream waiting for the page, as the backend does. */
+  toolRound(event, res, answer) {
+    const round = this.toolRounds.shift();
+    if (round.text) {
+      const id = `t${this.nextId++}`;
+      event({ type: 'text-start', id });
+      event({ type: 'text-delta', id, delta: round.text });
+      event({ type: 'text-end', id });
+      answer.content += (answer.content ? '\n\n' : '') + round.text;
+    }
+    const calls = (answer.metadata.tool_calls ??= []);
+    for (const { name, input, inputError } of round.calls) {
+      const id = `call_${this.nextId++}`;
+      const args = JSON.stringify(input);
+      event({ type: 'tool-input-start', toolCallId: id, toolName: name, dynamic: true });
+      event({ type: 'tool-input-delta', toolCallId: id, inputTextDelta: args.slice(0, 5) });
+      event({ type: 'tool-input-delta', toolCallId: id, inputTextDelta: args.slice(5) });
+      if (inputError) {
+        event({
+          type: 'tool-input-error',
+          toolCallId: id,
+          toolName: name,
+          input,
+          errorText: inputError,
+          dynamic: true,
+        });
+        calls.push({ id, name, input, state: 'output-error', error: inputError });
+      } else {
+        event({ type: 'tool-input-available', toolCallId: id, toolName: name, input, dynamic: true });
+        calls.push({ id, name, input, state: 'input-available' });
+      }
+    }
+    answer.metadata.awaiting_tool_results = true;
+    event({
+      type: 'data-message',
+      data: {
+        assistant_message_id: answer.id,
+        finish_reason: 'tool_calls',
+        awaiting_tool_results: true,
+        tool_calls: calls.filter((c) => c.state === 'input-available'),
+        interrupted: false,
+      },
+    });
+    event({ type: 'finish', finishReason: 'tool-calls' });
+    event('[DONE]');
+    res.end();
+  }
+
+  /** POST …/tool-results: records the results; with none pending any more, the answer goes on in this response. */
+  async toolResults(req, res, session, body, send, error) {
+    const answer = this.messages.get(session.id).find((m) => m.id === body.assistant_message_id);
+    if (!answer) return error(404, 'MESSAGE_NOT_FOUND');
+    const calls = answer.metadata.tool_calls ?? [];
+    const pending = (id) => calls.find((c) => c.id === id && c.state === 'input-available');
+    if (!body.results.every((r) => pending(r.tool_call_id))) return error(409, 'TOOL_CALL_NOT_PENDING');
+    for (const r of body.results)
+      Object.assign(
+        pending(r.tool_call_id),
+        r.denied
+          ? { state: 'output-denied' }
+          : r.error !== undefined
+            ? { state: 'output-error', error: r.error }
+            : { state: 'output-available', output: r.output },
+      );
+    const waiting = calls.filter((c) => c.state === 'input-available');
+    if (waiting.length) return send(202, { pending: waiting.map((c) => c.id) });
+    answer.metadata.awaiting_tool_results = false;
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'x-vercel-ai-ui-message-stream': 'v1' });
+    let n = 0;
+    const event = (part) =>
+      res.write(`id: ${n++}\ndata: ${typeof part === 'string' ? part : JSON.stringify(part)}\n\n`);
+    event({ type: 'start', messageId: answer.id });
+    for (const r of body.results)
+      event(
+        r.denied
+          ? { type: 'tool-output-denied', toolCallId: r.tool_call_id }
+          : r.error !== undefined
+            ? { type: 'tool-output-error', toolCallId: r.tool_call_id, errorText: r.error, dynamic: true }
+            : { type: 'tool-output-available', toolCallId: r.tool_call_id, output: r.output, dynamic: true },
+      );
+    if (this.toolRounds.length) return this.toolRound(event, res, answer);
+    const id = `t${this.nextId++}`;
+    event({ type: 'text-start', id });
+    for (const delta of this.reply.deltas) {
+      await sleep(this.reply.delayMs);
+      event({ type: 'text-delta', id, delta });
+    }
+    event({ type: 'text-end', id });
+    answer.content += (answer.content ? '\n\n' : '') + this.reply.deltas.join('');
+    event({
+      type: 'data-message',
+      data: { assistant_message_id: answer.id, finish_reason: 'stop', interrupted: false },
+    });
+    event({ type: 'finish', finishReason: 'stop' });
     event('[DONE]');
     res.end();
   }

@@ -91,7 +91,7 @@ function feed(text: string, onPart: (part: StreamPart, id?: string) => void): st
 /**
  * Reads an answer's stream, a send's or a resume's (GET /api/chat/sessions/{id}/stream), handing
  * each part and its event id to `onPart` until `[DONE]` or the body ends. False when the server
- * had nothing in flight to resume (204).
+ * had nothing in flight to resume (204), or nothing to stream yet (202).
  */
 export async function streamAnswer(
   auth: ApiAuth,
@@ -100,7 +100,8 @@ export async function streamAnswer(
   onPart: (part: StreamPart, id?: string) => void,
 ): Promise<boolean> {
   const res = await request(auth, path, init);
-  if (res.status === 204) return false;
+  // 202: tool results taken while other calls of the answer still wait (nothing streams yet).
+  if (res.status === 204 || res.status === 202) return false;
   const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = '';
   try {

@@ -25,7 +25,12 @@ export interface Message {
   content: string;
   created_at: string;
   /** Answers: `sources` are the passages of long files the model was given. */
-  metadata: { interrupted?: boolean; sources?: { title: string }[] } | null;
+  metadata: {
+    interrupted?: boolean;
+    sources?: { title: string }[];
+    /** The host page's tools the answer called, and what came of each. */
+    tool_calls?: StoredToolCall[];
+  } | null;
   /** Branches: all versions of this message (same parent and role), oldest first, and its place (1-based). */
   sibling_ids?: string[];
   sibling_index?: number;
@@ -75,6 +80,32 @@ export interface List<T> {
 
 export type SessionWithMessages = Session & { messages: Message[]; has_more: boolean };
 
+/** A call of a host page's tool as an answer stores it. */
+interface StoredToolCall {
+  id: string;
+  name: string;
+  input: unknown;
+  state: 'input-available' | 'output-available' | 'output-error' | 'output-denied';
+  output?: unknown;
+  error?: string;
+}
+
+/** The stream parts of a call of a host page's tool (all `dynamic: true`). */
+export type ToolPart =
+  | { type: 'tool-input-start'; toolCallId: string; toolName: string }
+  | { type: 'tool-input-delta'; toolCallId: string; inputTextDelta: string }
+  | { type: 'tool-input-available'; toolCallId: string; toolName: string; input: unknown }
+  | { type: 'tool-input-error'; toolCallId: string; toolName: string; input: unknown; errorText: string }
+  | { type: 'tool-output-available'; toolCallId: string; output: unknown }
+  | { type: 'tool-output-error'; toolCallId: string; errorText: string }
+  | { type: 'tool-output-denied'; toolCallId: string };
+
+/**
+ * What the chat keeps of an answer's calls: their stream parts as they came, with `at`, where in
+ * the answer's text each came; or the stored calls of an answer read back.
+ */
+export type CallPart = (ToolPart & { at: number }) | StoredToolCall;
+
 /** Parts of the AI SDK UI message stream (v1) that the widget reads. */
 export type StreamPart =
   | { type: 'start'; messageId?: string }
@@ -85,4 +116,6 @@ export type StreamPart =
   | { type: 'data-error'; data: { code: string; message: string } }
   | { type: 'source-document'; sourceId: string; mediaType: string; title: string; filename?: string }
   | { type: 'error'; errorText: string }
-  | { type: 'finish' };
+  | ToolPart
+  /** `tool-calls`: the answer waits for the page's tools (POST …/tool-results). */
+  | { type: 'finish'; finishReason?: string };

@@ -1,7 +1,8 @@
 import type { AttachmentStrings } from './attachment-strings.js';
+import type { ToolStrings } from './tool-strings.js';
 
 /** Every user-visible string. Hosts override any subset through the `i18n` option. */
-export interface PulseStrings extends ChatStrings, AttachmentStrings {}
+export interface PulseStrings extends ChatStrings, AttachmentStrings, ToolStrings {}
 
 /** The strings that come with the panel; the attachments' own come with their chunk on first use. */
 export interface ChatStrings {

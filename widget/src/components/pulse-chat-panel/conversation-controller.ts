@@ -1,6 +1,17 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { ApiError, json, type Quota, streamAnswer } from '../../api/client.js';
-import type { Attachment, Feedback, List, Message, Session, SessionWithMessages } from '../../api/types.js';
+import type {
+  Attachment,
+  CallPart,
+  Feedback,
+  ToolPart,
+  List,
+  Message,
+  Session,
+  SessionWithMessages,
+} from '../../api/types.js';
+import type { ToolDefinition } from '../../tools/registry.js';
+import type { Tools } from '../../tools/tools.js';
 import type { PulseChat } from '../pulse-chat/pulse-chat.js';
 
 export interface ChatMessage {
@@ -24,6 +35,8 @@ export interface ChatMessage {
   attachments?: Attachment[];
   /** An answer's sources: the titles of the passages of long files it used ("manual.pdf, page 12"). */
   sources?: string[];
+  /** An answer's calls of the host page's tools (the tools chunk makes them into steps). */
+  calls?: CallPart[];
 }
 
 /** What went wrong, for the user: each kind has its own text and action. */
@@ -69,6 +82,7 @@ const fromApi = (m: Message): ChatMessage => ({
   feedback: m.feedback,
   attachments: m.attachments,
   sources: m.metadata?.sources?.map((s) => s.title),
+  calls: m.metadata?.tool_calls,
 });
 
 const path = (...parts: string[]) => '/api/chat/' + parts.map(encodeURIComponent).join('/');
@@ -89,6 +103,8 @@ export class ConversationController implements ReactiveController {
   announcement = '';
   #abort: AbortController | null = null;
   #stopped = false;
+  /** The answer waits for the page's tools (or the visitor's Allow / Deny): no stream is open. */
+  #inTools = false;
   /** Storage key of the user whose chat is shown; undefined until the first token. */
   #userKey: string | null | undefined = undefined;
   #authChecks = 0;
@@ -109,6 +125,19 @@ export class ConversationController implements ReactiveController {
 
   #update(): void {
     this.host.requestUpdate();
+  }
+
+  /** Set by the panel: loads the chunk that runs the page's tools and shows their calls. */
+  declare loadTools: () => Promise<Tools>;
+
+  /** The page's tools for a request's body (never their functions); none, no `tools` at all. */
+  #tools(): { tools?: ToolDefinition[] } {
+    const tools = [...this.chat().tools].map(([name, { description, parameters }]) => ({
+      name,
+      description,
+      parameters,
+    }));
+    return tools.length ? { tools } : {};
   }
 
   /** Set by the panel: the text the user reads for an error. */
@@ -268,6 +297,7 @@ export class ConversationController implements ReactiveController {
       session_id: this.sessionId ?? undefined,
       system_prompt: this.chat().systemPrompt,
       ...(attachments.length ? { attachment_ids: attachments.map((a) => a.id) } : {}),
+      ...this.#tools(),
     });
     user.attachments = attachments;
     this.messages = [...this.messages, user];
@@ -286,7 +316,11 @@ export class ConversationController implements ReactiveController {
     if (this.streaming || !this.sessionId || !question) return;
     const user = {
       ...question,
-      ...this.#ask(question.content, path('sessions', this.sessionId, 'messages', answer.id, 'regenerate'), {}),
+      ...this.#ask(
+        question.content,
+        path('sessions', this.sessionId, 'messages', answer.id, 'regenerate'),
+        this.#tools(),
+      ),
       id: question.id,
       created_at: question.created_at,
     };
@@ -298,7 +332,10 @@ export class ConversationController implements ReactiveController {
   async edit(question: ChatMessage, text: string): Promise<void> {
     text = text.trim();
     if (this.streaming || !this.sessionId || !text) return;
-    const user = this.#ask(text, path('sessions', this.sessionId, 'messages', question.id, 'edit'), { message: text });
+    const user = this.#ask(text, path('sessions', this.sessionId, 'messages', question.id, 'edit'), {
+      message: text,
+      ...this.#tools(),
+    });
     this.messages = [...this.messages.slice(0, this.messages.indexOf(question)), user];
     await this.#run(user);
   }
@@ -351,6 +388,8 @@ export class ConversationController implements ReactiveController {
     const abort = this.#abort;
     this.#stopped = true;
     if (!abort || !this.sessionId) return abort?.abort();
+    // Waiting for the page's tools, there is no stream to end by itself: the page stops waiting at once.
+    if (this.#inTools) abort.abort();
     // Once the server has stopped it, the stream ends by itself with the stored partial's last words
     // (relayed through Redis when another replica produced it); cutting it at once could show less
     // than was stored. A stop the server refused cuts it here at once.
@@ -402,6 +441,8 @@ export class ConversationController implements ReactiveController {
     };
     // Set by the stream's callback, which the compiler's narrowing does not see.
     let interrupted = false as boolean;
+    /** The answer has called the page's tools: it is stored, whatever happens next. */
+    let continued = false;
     const signal = this.#abort.signal;
     try {
       for (let tries = 0; ; tries++) {
@@ -413,6 +454,8 @@ export class ConversationController implements ReactiveController {
               // The question now has its id at the server: it can be edited and its answer rated.
               if (user) user.id = part.data.user_message_id;
             } else if (part.type === 'text-delta') replace({ content: reply.content + part.delta });
+            else if (part.type.startsWith('tool-'))
+              replace({ calls: [...(reply.calls ?? []), { ...(part as ToolPart), at: reply.content.length }] });
             else if (part.type === 'source-document') replace({ sources: [...(reply.sources ?? []), part.title] });
             else if (part.type === 'data-message') {
               interrupted = part.data.interrupted;
@@ -429,7 +472,18 @@ export class ConversationController implements ReactiveController {
             if (sid) await this.openSession(sid, false, false);
             return;
           }
-          break;
+          // Calls whose input came whole and no output yet: the answer waits for the page (its stream
+          // ended with finish reason tool-calls). They run here; the answer goes on in this same message.
+          if (!reply.calls) break;
+          this.#inTools = continued = true;
+          const results = await (await this.loadTools()).run(reply, chat.tools, signal).finally(() => {
+            this.#inTools = false;
+          });
+          if (!results) break;
+          replace({});
+          url = path('sessions', sid!, 'tool-results');
+          init = results;
+          tries = -1;
         } catch (e) {
           // A dropped connection mid-answer: the answer goes on at the server; pick it up after the last event seen.
           if ((this.#stopped as boolean) || e instanceof ApiError || !sid || !lastId || tries > 4) throw e;
@@ -446,6 +500,10 @@ export class ConversationController implements ReactiveController {
       if (this.#stopped as boolean) {
         replace({ status: 'interrupted' });
         this.#received(reply, true);
+      } else if (continued) {
+        // The results were refused (expired, already answered): the stored answer says how it ended.
+        this.#fail(e);
+        if (sid) await this.openSession(sid, false, false);
       } else {
         const failed = this.messages.indexOf(user!);
         const error = e instanceof ApiError ? e.code : 'NETWORK_ERROR';

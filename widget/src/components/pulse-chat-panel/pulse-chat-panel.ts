@@ -17,6 +17,7 @@
  * @csspart search - The search field of the chats list.
  * @csspart attach-button - The paperclip that opens the file picker.
  * @csspart record-button - The microphone that records a voice message.
+ * @csspart tool-step - A call of one of the page's tools in an answer (a collapsible row).
  */
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { unsafeHTML } from 'lit/directives/unsafe-html.js';
@@ -28,6 +29,7 @@ import type { PulseChat } from '../pulse-chat/pulse-chat.js';
 import { ConversationController, errorKind, type ChatMessage } from './conversation-controller.js';
 import { styles } from './pulse-chat-panel.styles.js';
 import type { SessionsListEventMap } from '../pulse-sessions-list/pulse-sessions-list.js';
+import type { Tools } from '../../tools/tools.js';
 
 /** LIMITS.messageLength of the backend, inlined by vite.config.ts. */
 declare const __PULSE_MESSAGE_MAX_LENGTH__: number;
@@ -98,6 +100,9 @@ export class PulseChatPanel extends LitElement {
   /** Attachments and voice: their own chunk, loaded on first use (see #loadKit). */
   kit: Attachments | null = null;
   #kitLoading: Promise<Attachments> | null = null;
+  /** The page's tools: running them and drawing their calls, a chunk loaded with the first call shown. */
+  tools: Tools | null = null;
+  #toolsLoading: Promise<Tools> | null = null;
   readonly ctl = new ConversationController(this, () => this.chat);
   #lang = '';
   #stringsReady: Promise<void> = Promise.resolve();
@@ -109,6 +114,7 @@ export class PulseChatPanel extends LitElement {
     this.editing = this.commenting = this.copied = null;
     this.dropping = this.hasText = false;
     this.ctl.describe = (code, wait, quota) => this.#errorText(code, wait, quota);
+    this.ctl.loadTools = () => this.#loadTools();
     this.addEventListener('keydown', (e) => {
       // Escape while recording throws the recording away (and leaves the panel open).
       if (e.key === 'Escape' && this.kit?.rec) {
@@ -135,6 +141,19 @@ export class PulseChatPanel extends LitElement {
       });
     this.#kitLoading.catch(() => (this.#kitLoading = null));
     return this.#kitLoading;
+  }
+
+  /** Loads the tools chunk (once; again after a failure), lending it what attachments get but `request`. */
+  #loadTools(): Promise<Tools> {
+    this.#toolsLoading ??= import('../../tools/tools.js')
+      .then((m) => m.load(this, { html, nothing, icon }))
+      .then((tools) => {
+        this.tools = tools;
+        this.requestUpdate();
+        return tools;
+      });
+    this.#toolsLoading.catch(() => (this.#toolsLoading = null));
+    return this.#toolsLoading;
   }
 
   #withKit(use: (kit: Attachments) => unknown): void {
@@ -171,6 +190,7 @@ export class PulseChatPanel extends LitElement {
 
   protected override willUpdate(): void {
     if (!this.kit && this.ctl.messages.some((m) => m.attachments?.length)) this.#withKit(() => {});
+    if (!this.tools && this.ctl.messages.some((m) => m.calls)) this.#loadTools().catch(() => {});
     const lang = this.chat.language;
     if (lang === this.#lang) return;
     this.#lang = lang;
@@ -400,7 +420,7 @@ export class PulseChatPanel extends LitElement {
 
   #message(m: ChatMessage, s: ChatStrings, last: boolean): TemplateResult {
     const who = m.role === 'user' ? s.you : s.assistant;
-    const typing = m.status === 'streaming' && !m.content;
+    const typing = m.status === 'streaming' && !m.content && !m.calls;
     const kind = errorKind(m.error);
     const close = () => (this.editing = this.commenting = null);
     return html`<li part="message ${m.role}-message" class="msg ${m.role} ${m.status}">
@@ -417,7 +437,7 @@ export class PulseChatPanel extends LitElement {
                     ? html`<div class="text">${m.content}</div>`
                     : nothing
                 }${m.attachments?.length ? (this.kit?.files(m.attachments) ?? nothing) : nothing}`
-              : html`<div class="md">${unsafeHTML(renderMarkdown(m.content, s.copyCode))}</div>${
+              : html`${this.tools && m.calls ? this.tools.answer(m.content, m.calls, this.#md) : this.#md(m.content)}${
                   m.sources?.length
                     ? html`<div class="note">${s.sources.replace('{list}', m.sources.join('; '))}</div>`
                     : nothing
@@ -446,6 +466,9 @@ export class PulseChatPanel extends LitElement {
       }
     </li>`;
   }
+
+  /** An answer's text, or the part of it between two of its calls of the page's tools. */
+  #md = (text: string) => html`<div class="md">${unsafeHTML(renderMarkdown(text, this.s.copyCode))}</div>`;
 
   /** The messages with a day separator (Today, Yesterday, or the date) wherever the day changes. */
   #messages(s: ChatStrings): unknown[] {

@@ -27,6 +27,9 @@
  * @fires pulse-error - A request failed. `detail: { code, message }`.
  * @fires pulse-session-change - The current chat changed. `detail: { sessionId }`.
  *
+ * Methods beyond the options: `registerTool(name, tool)` and `unregisterTool(name)` give the
+ * assistant a function of the page to call (see `PulseTool`).
+ *
  * @slot icon - Replaces the launcher icon.
  *
  * @csspart launcher - The round bubble button.
@@ -44,6 +47,7 @@
 import type { PulseEventMap } from '../../events.js';
 import { bubbleStrings, isRtl, langOf } from '../../i18n/bubble.js';
 import type { PulseStrings } from '../../i18n/strings.js';
+import { addTool, type PulseTool } from '../../tools/registry.js';
 import { styles } from './pulse-chat.styles.js';
 
 /** Supplies the host page's JWT; return null when the user is signed out. */
@@ -303,6 +307,23 @@ export class PulseChat extends HTMLElement {
     const panel = await this.#ensurePanel();
     await panel.send(text);
   }
+
+  /**
+   * Gives the assistant a function of this page to call: sent with every message from now on
+   * (its name, description and schema; never the function). Throws a TypeError when the name,
+   * description or schema is not one the server takes. The same name again replaces the tool.
+   */
+  registerTool<Input = never>(name: string, tool: PulseTool<Input>): void {
+    addTool(this.tools as Map<string, PulseTool>, name, tool as PulseTool);
+  }
+
+  /** Takes a tool back: later messages no longer offer it, and a call to it is answered with an error. */
+  unregisterTool(name: string): boolean {
+    return (this.tools as Map<string, PulseTool>).delete(name);
+  }
+
+  /** The registered tools, by name (change them through registerTool and unregisterTool). */
+  readonly tools: ReadonlyMap<string, PulseTool> = new Map();
 
   /** Called by the panel when an answer arrives, to count it while the panel is closed. */
   notifyAnswer(): void {
