@@ -109,38 +109,61 @@ function minifyTemplates(): Plugin {
 }
 
 /**
+ * The site owner's dashboard (`--mode admin`): a page of its own, built from src/admin/ into
+ * dist-admin/, which the server serves at /admin/. Outside dist/, so it is neither in the
+ * widget's size budget nor in the npm package, and no embed can load it.
+ */
+const admin = defineConfig({
+  root: 'src/admin',
+  base: './',
+  publicDir: false,
+  plugins: [minifyTemplates()],
+  build: { target: 'es2022', outDir: '../../dist-admin', emptyOutDir: true, minify: true, modulePreload: false },
+});
+
+/**
  * Two builds into dist/:
  * - default: ES modules for npm users (`index.js`) and the lazily loaded panel
  *   (`pulse-chat-panel.js`, which the script-tag file imports by URL);
  * - `--mode embed`: `pulse-chat.js`, a classic script holding only the bubble.
+ * And the dashboard, `--mode admin` (above).
  */
-export default defineConfig(({ mode }) => ({
-  // The server's message limit, inlined as a plain number at build time: the widget stays in
-  // step with backend/src/sessions/dto/limits.ts without shipping any of the backend.
-  define: {
-    __PULSE_VERSION__: JSON.stringify(version),
-    __PULSE_MESSAGE_MAX_LENGTH__: JSON.stringify(LIMITS.messageLength),
-  },
-  plugins: [minifyTemplates()],
-  build:
-    mode === 'embed'
-      ? {
-          target: 'es2022',
-          emptyOutDir: false,
-          minify: true,
-          lib: { entry: 'src/embed.ts', formats: ['iife'], name: 'PulseChatEmbed', fileName: () => 'pulse-chat.js' },
-        }
-      : {
-          target: 'es2022',
-          emptyOutDir: true,
-          minify: true,
-          manifest: true,
-          modulePreload: false,
-          copyPublicDir: false,
-          rolldownOptions: {
-            input: { index: 'src/index.ts', 'pulse-chat-panel': 'src/components/pulse-chat-panel/define.ts' },
-            preserveEntrySignatures: 'strict',
-            output: { format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
-          },
+export default defineConfig(({ mode }) =>
+  mode === 'admin'
+    ? admin
+    : {
+        // The server's message limit, inlined as a plain number at build time: the widget stays in
+        // step with backend/src/sessions/dto/limits.ts without shipping any of the backend.
+        define: {
+          __PULSE_VERSION__: JSON.stringify(version),
+          __PULSE_MESSAGE_MAX_LENGTH__: JSON.stringify(LIMITS.messageLength),
         },
-}));
+        plugins: [minifyTemplates()],
+        build:
+          mode === 'embed'
+            ? {
+                target: 'es2022',
+                emptyOutDir: false,
+                minify: true,
+                lib: {
+                  entry: 'src/embed.ts',
+                  formats: ['iife'],
+                  name: 'PulseChatEmbed',
+                  fileName: () => 'pulse-chat.js',
+                },
+              }
+            : {
+                target: 'es2022',
+                emptyOutDir: true,
+                minify: true,
+                manifest: true,
+                modulePreload: false,
+                copyPublicDir: false,
+                rolldownOptions: {
+                  input: { index: 'src/index.ts', 'pulse-chat-panel': 'src/components/pulse-chat-panel/define.ts' },
+                  preserveEntrySignatures: 'strict',
+                  output: { format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
+                },
+              },
+      },
+);

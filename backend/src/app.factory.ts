@@ -16,12 +16,21 @@ import { setupOpenApi } from './openapi.js';
 
 const WIDGET_DIST = fileURLToPath(new URL('../../widget/dist', import.meta.url));
 const DEMO_SITE = fileURLToPath(new URL('../../widget/demo', import.meta.url));
+const ADMIN_DIST = fileURLToPath(new URL('../../widget/dist-admin', import.meta.url));
 
 /** The strict policy the demo page runs under, to show the widget needs nothing looser. */
 const DEMO_CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; media-src blob:; " +
   "connect-src 'self'; " +
   "base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'";
+
+/**
+ * The dashboard's policy: its own scripts, styles and API only (uPlot draws on a canvas and sizes
+ * it through the CSSOM, which style-src does not govern), never framed, nothing cached.
+ */
+const ADMIN_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+  "base-uri 'none'; form-action 'none'; frame-ancestors 'none'; object-src 'none'";
 
 /**
  * Builds the whole application (not yet listening): used by main.ts and the e2e tests alike.
@@ -85,6 +94,23 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
       setHeaders: (res: ServerResponse) => {
         res.setHeader('Content-Security-Policy', DEMO_CSP);
         res.setHeader('Cache-Control', 'no-cache');
+      },
+    });
+  }
+
+  // The dashboard is served whatever the settings: the page holds no data, the admin API guards it.
+  if (existsSync(ADMIN_DIST)) {
+    app.use('/admin', (req: { originalUrl: string }, res: ServerResponse, next: () => void) => {
+      if (req.originalUrl !== '/admin') return next();
+      res.writeHead(308, { Location: '/admin/' }).end();
+    });
+    app.useStaticAssets(ADMIN_DIST, {
+      prefix: '/admin/',
+      setHeaders: (res: ServerResponse) => {
+        res.setHeader('Content-Security-Policy', ADMIN_CSP);
+        res.setHeader('Cache-Control', 'no-cache');
+        res.setHeader('Referrer-Policy', 'no-referrer');
+        res.setHeader('X-Content-Type-Options', 'nosniff');
       },
     });
   }

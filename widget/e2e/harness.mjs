@@ -22,10 +22,10 @@ export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  * An HS256 JWT for `sub`, valid for `expiresIn` seconds. Made by hand rather than with jose:
  * jose signs asynchronously, and the stack hands tokens to the host page synchronously.
  */
-function hs256Token(secret, sub, expiresIn) {
+function hs256Token(secret, sub, expiresIn, claims = {}) {
   const part = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
   const iat = Math.floor(Date.now() / 1000);
-  const input = `${part({ alg: 'HS256', typ: 'JWT' })}.${part({ sub, iat, exp: iat + expiresIn })}`;
+  const input = `${part({ alg: 'HS256', typ: 'JWT' })}.${part({ ...claims, sub, iat, exp: iat + expiresIn })}`;
   return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
 }
 
@@ -182,9 +182,9 @@ async function startStack({ backend: start = startPglite, env = {} } = {}) {
     upstream,
     host,
     strictCsp,
-    /** A signed HS256 token for `sub` (a new user unless given), valid for `expiresIn` seconds. */
-    mint(sub = randomUUID(), { expiresIn = 30 * 60 } = {}) {
-      return hs256Token(secret, sub, expiresIn);
+    /** A signed HS256 token for `sub` (a new user unless given), valid for `expiresIn` seconds, with `claims` added. */
+    mint(sub = randomUUID(), { expiresIn = 30 * 60, claims } = {}) {
+      return hs256Token(secret, sub, expiresIn, claims);
     },
     /** A fresh user whose token the host site's `/my-session/jwt` hands out. */
     user() {

@@ -37,6 +37,8 @@ export class FakeApi {
     this.failSends = 0;
     /** Number of upcoming sends refused with 429 RATE_LIMITED and this Retry-After. */
     this.rateLimit = { count: 0, retryAfter: 42 };
+    /** The next send is refused with 429 QUOTA_EXCEEDED and this `{ quota, limit, resets_at }`, as the backend words it. */
+    this.quota = null;
     this.feedback = new Map();
     this.nextId = 1;
     /** Uploads by id: the attachment as the API describes it, with its bytes. */
@@ -197,6 +199,16 @@ export class FakeApi {
       if (this.rateLimit.count > 0) {
         this.rateLimit.count--;
         return error(429, 'RATE_LIMITED', { 'retry-after': String(this.rateLimit.retryAfter) });
+      }
+      if (this.quota) {
+        const { quota, limit, resets_at } = this.quota;
+        this.quota = null;
+        const retryAfter = String(Math.max(1, Math.ceil((Date.parse(resets_at) - Date.now()) / 1000)));
+        return send(
+          429,
+          { statusCode: 429, code: 'QUOTA_EXCEEDED', message: 'quota', requestId: 'req-test', quota, limit, resets_at },
+          { 'retry-after': retryAfter },
+        );
       }
       if (this.sendRefusal) {
         const code = this.sendRefusal;

@@ -2,9 +2,28 @@
 export type AiContentPart = { type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string } };
 
 export interface AiMessage {
-  role: 'system' | 'user' | 'assistant';
+  role: 'system' | 'user' | 'assistant' | 'tool';
   /** A plain string, or (a user turn with attachments) parts the providers pass on unchanged. */
   content: string | AiContentPart[];
+  /** An assistant turn that called the page's tools. */
+  toolCalls?: AiToolCall[];
+  /** A tool turn: the call whose result `content` is. */
+  toolCallId?: string;
+}
+
+/** A tool the host page registered, offered to the model as an OpenAI function. */
+export interface AiTool {
+  name: string;
+  description: string;
+  /** A JSON Schema object (checked by the send's validation). */
+  parameters: Record<string, unknown>;
+}
+
+/** A call the model made: its id, the tool, and its arguments as the JSON text the model wrote. */
+export interface AiToolCall {
+  id: string;
+  name: string;
+  arguments: string;
 }
 
 export interface AiRequest {
@@ -14,6 +33,8 @@ export interface AiRequest {
   systemPrompt: string;
   /** A model other than the provider's own (SUMMARY_MODEL, TITLE_MODEL); only the openai provider can switch. */
   model?: string;
+  /** The page's tools; none: the model is offered no tool. */
+  tools?: AiTool[];
   temperature: number;
   maxTokens: number;
   /** Aborted when the client disconnects; the upstream call is aborted with it. */
@@ -32,7 +53,11 @@ export interface AiUsage {
 }
 
 export type AiStreamEvent =
-  { type: 'delta'; text: string } | { type: 'done'; finishReason: string; usage?: AiUsage; model?: string };
+  | { type: 'delta'; text: string }
+  /** The model began a call (`index` orders the calls of one answer). */
+  | { type: 'tool-call-start'; index: number; id: string; name: string }
+  | { type: 'tool-call-delta'; index: number; argumentsDelta: string }
+  | { type: 'done'; finishReason: string; usage?: AiUsage; model?: string; toolCalls?: AiToolCall[] };
 
 export interface AiProvider {
   readonly name: 'supabase' | 'openai' | 'demo';

@@ -1,5 +1,11 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import { AiProviderError, type AiProviderErrorCode, type AiStreamEvent, type AiUsage } from './ai-provider.js';
+import {
+  AiProviderError,
+  type AiProviderErrorCode,
+  type AiStreamEvent,
+  type AiToolCall,
+  type AiUsage,
+} from './ai-provider.js';
 
 /** The longest SSE event read from an upstream (an answer's chunk is a few hundred bytes). */
 const MAX_EVENT_BYTES = 1024 * 1024;
@@ -47,6 +53,8 @@ export async function* readChatCompletionStream(
   let model: string | undefined;
   let sawDone = false;
   let sawText = false;
+  // The calls by their index, their arguments gathered from the pieces.
+  const calls = new Map<number, AiToolCall>();
 
   for await (const event of events) {
     onEvent();
@@ -64,6 +72,7 @@ export async function* readChatCompletionStream(
         sawText = true;
         yield { type: 'delta', text: delta.content };
       }
+      if (Array.isArray(delta?.tool_calls)) yield* toolCallEvents(delta.tool_calls, calls);
       if (typeof choice.finish_reason === 'string' && choice.finish_reason) finishReason = choice.finish_reason;
     }
   }
@@ -71,10 +80,49 @@ export async function* readChatCompletionStream(
   if (!sawDone && !finishReason) {
     throw new AiProviderError('UPSTREAM_BAD_RESPONSE', 'The AI provider’s answer stopped before it was complete.');
   }
-  if (!finishReason && !sawText) {
+  if (!finishReason && !sawText && calls.size === 0) {
     throw new AiProviderError('UPSTREAM_BAD_RESPONSE', 'The AI provider sent an empty answer.');
   }
-  yield { type: 'done', finishReason: finishReason ?? 'stop', usage, model };
+  const toolCalls = [...calls.values()];
+  yield {
+    type: 'done',
+    finishReason: finishReason ?? 'stop',
+    usage,
+    model,
+    ...(toolCalls.length ? { toolCalls } : {}),
+  };
+}
+
+/** The most calls one answer may make; more is not a model Pulse can work with. */
+const MAX_CALLS = 32;
+/** The longest arguments of one call (a page's tool takes a few fields). */
+const MAX_ARGUMENTS_BYTES = 64 * 1024;
+
+/**
+ * Pieces of `delta.tool_calls`: the first piece of a call carries its index, id and name, the
+ * next ones more of its arguments (a JSON text, whole only at the end).
+ */
+function* toolCallEvents(pieces: unknown[], calls: Map<number, AiToolCall>): Generator<AiStreamEvent> {
+  for (const piece of pieces) {
+    if (!isRecord(piece) || typeof piece.index !== 'number') continue;
+    const fn = isRecord(piece.function) ? piece.function : {};
+    let call = calls.get(piece.index);
+    if (!call) {
+      if (typeof piece.id !== 'string' || typeof fn.name !== 'string' || !fn.name || calls.size >= MAX_CALLS) {
+        throw new AiProviderError('UPSTREAM_BAD_RESPONSE', 'The AI provider sent a tool call Pulse could not read.');
+      }
+      call = { id: piece.id, name: fn.name, arguments: '' };
+      calls.set(piece.index, call);
+      yield { type: 'tool-call-start', index: piece.index, id: call.id, name: call.name };
+    }
+    if (typeof fn.arguments === 'string' && fn.arguments !== '') {
+      call.arguments += fn.arguments;
+      if (call.arguments.length > MAX_ARGUMENTS_BYTES) {
+        throw new AiProviderError('UPSTREAM_BAD_RESPONSE', 'The AI provider sent a tool call too large to use.');
+      }
+      yield { type: 'tool-call-delta', index: piece.index, argumentsDelta: fn.arguments };
+    }
+  }
 }
 
 /** How long, and how much, an upstream body may still send after its [DONE] before its connection is closed instead. */
@@ -124,10 +172,29 @@ async function readRest(chunks: AsyncIterator<Uint8Array>, close: () => void): P
 export function chatCompletionEvents(json: unknown): AiStreamEvent[] {
   const choice = isRecord(json) && Array.isArray(json.choices) ? (json.choices as unknown[])[0] : undefined;
   const message = isRecord(choice) && isRecord(choice.message) ? choice.message : undefined;
-  if (!isRecord(json) || typeof message?.content !== 'string') {
+  const toolCalls = Array.isArray(message?.tool_calls) ? message.tool_calls : [];
+  if (!isRecord(json) || (typeof message?.content !== 'string' && toolCalls.length === 0)) {
     throw new AiProviderError('UPSTREAM_BAD_RESPONSE', 'The AI provider’s answer had no message.');
   }
-  return answerEvents(message.content, {
+  if (toolCalls.length > 0) {
+    const calls = new Map<number, AiToolCall>();
+    const events = [
+      ...toolCallEvents(
+        toolCalls.map((c, index) => ({ ...(isRecord(c) ? c : {}), index })),
+        calls,
+      ),
+    ];
+    const [text, done] = answerEvents(typeof message?.content === 'string' ? message.content : '', {
+      finishReason: isRecord(choice) ? choice.finish_reason : undefined,
+      usage: json.usage,
+      model: json.model,
+    }).reduce<[AiStreamEvent[], AiStreamEvent[]]>(
+      ([t, d], e) => (e.type === 'done' ? [t, [...d, { ...e, toolCalls: [...calls.values()] }]] : [[...t, e], d]),
+      [[], []],
+    );
+    return [...text, ...events, ...done];
+  }
+  return answerEvents(typeof message?.content === 'string' ? message.content : '', {
     finishReason: isRecord(choice) ? choice.finish_reason : undefined,
     usage: json.usage,
     model: json.model,

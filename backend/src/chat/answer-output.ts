@@ -1,7 +1,7 @@
 import type { Response } from 'express';
 import { toErrorBody } from '../common/http-error.filter.js';
 import type { InFlightAnswer } from '../streams/live-answers.js';
-import { UiMessageStream } from '../streams/ui-message-stream.js';
+import { type StreamToolCall, UiMessageStream } from '../streams/ui-message-stream.js';
 import type { AnswerSourceDto, SendResultDto } from './dto/send-result.dto.js';
 import type { PreparedSend } from './send.js';
 
@@ -14,6 +14,12 @@ export interface AnswerOutput {
   text(piece: string): void;
   /** The files (or pages) the model was given; a JSON answer carries them in its result. */
   sources(list: AnswerSourceDto[]): void;
+  /** A call of the page's tools as it comes (a JSON answer carries the calls in its result). */
+  toolInputStart(id: string, name: string): void;
+  toolInputDelta(id: string, delta: string): void;
+  toolInput(call: StreamToolCall): void;
+  /** The page's answer to a call, as a continuation opens. */
+  toolOutput(call: StreamToolCall): void;
   finish(result: SendResultDto): Promise<void>;
   /** The send failed: reported here if the answer already began, else rethrown for the error filter. */
   fail(err: unknown): Promise<void>;
@@ -32,6 +38,14 @@ export class JsonAnswer implements AnswerOutput {
   text(): void {}
 
   sources(): void {}
+
+  toolInputStart(): void {}
+
+  toolInputDelta(): void {}
+
+  toolInput(): void {}
+
+  toolOutput(): void {}
 
   async finish(result: SendResultDto): Promise<void> {
     this.res.status(200).json(result);
@@ -67,6 +81,22 @@ export class StreamedAnswer implements AnswerOutput {
 
   sources(list: AnswerSourceDto[]): void {
     this.stream.sources(list);
+  }
+
+  toolInputStart(id: string, name: string): void {
+    this.stream.toolInputStart(id, name);
+  }
+
+  toolInputDelta(id: string, delta: string): void {
+    this.stream.toolInputDelta(id, delta);
+  }
+
+  toolInput(call: StreamToolCall): void {
+    this.stream.toolInput(call);
+  }
+
+  toolOutput(call: StreamToolCall): void {
+    this.stream.toolOutput(call);
   }
 
   finish(result: SendResultDto): Promise<void> {

@@ -46,6 +46,8 @@ const AnswersLikeSend = () =>
       'UPSTREAM_ERROR',
       'UPSTREAM_BAD_RESPONSE',
       'UPSTREAM_TIMEOUT',
+      'TOOL_DEFINITION_INVALID',
+      'TOOL_NOT_ALLOWED',
     ),
   );
 
@@ -101,6 +103,9 @@ export class ChatController {
     'UPSTREAM_ERROR',
     'UPSTREAM_BAD_RESPONSE',
     'UPSTREAM_TIMEOUT',
+    'QUOTA_EXCEEDED',
+    'TOOL_DEFINITION_INVALID',
+    'TOOL_NOT_ALLOWED',
   )
   async send(
     @CurrentUser() user: AuthUser,
@@ -131,7 +136,13 @@ export class ChatController {
     @Req() req: Request & { id?: string },
     @Res() res: Response,
   ): Promise<void> {
-    const send = { message: '', session_id: sessionId, temperature: body.temperature, max_tokens: body.max_tokens };
+    const send = {
+      message: '',
+      session_id: sessionId,
+      temperature: body.temperature,
+      max_tokens: body.max_tokens,
+      tools: body.tools,
+    };
     await this.answer(user, send, { kind: 'regenerate', messageId }, idempotencyKey, req, res);
   }
 
@@ -158,6 +169,7 @@ export class ChatController {
       session_id: sessionId,
       temperature: body.temperature,
       max_tokens: body.max_tokens,
+      tools: body.tools,
     };
     await this.answer(user, send, { kind: 'edit', messageId }, idempotencyKey, req, res);
   }

@@ -21,6 +21,8 @@ import { MemoryLiveAnswers } from '../streams/live-answers.memory.js';
 import type { LostAnswers } from '../streams/lost-answers.js';
 import { LocalSessionTurns, type SessionTurns } from '../streams/session-turns.js';
 import type { AnswerOutput } from './answer-output.js';
+import { ToolDefinitions } from '../tools/tool-definitions.js';
+import type { ToolWaitsRepository } from '../tools/tool-waits.repository.js';
 import type { UsageRepository } from '../usage/usage.repository.js';
 import type { UsageService } from '../usage/usage.service.js';
 import { ChatService } from './chat.service.js';
@@ -106,6 +108,8 @@ function chatService(parts: {
     new AttachmentInputs(parts.db, CONFIG, {} as AttachmentsRepository, {} as AttachmentStore, (t: string) => t.length),
     // Failed sends are counted for the analytics elsewhere (usage e2e); not these tests' concern.
     { recordSendError: () => undefined } as unknown as UsageService,
+    new ToolDefinitions(CONFIG),
+    {} as ToolWaitsRepository,
     parts.ai,
     (text: string) => text.length,
   );
@@ -126,6 +130,10 @@ function recordingOutput(log: string[] = [], onText?: () => void) {
       throw err;
     },
     sources: () => undefined,
+    toolInputStart: () => undefined,
+    toolInputDelta: () => undefined,
+    toolInput: () => undefined,
+    toolOutput: () => undefined,
     dispose: () => undefined,
   };
   return { out, result: () => result! };

@@ -1,7 +1,14 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { setImmediate } from 'node:timers/promises';
-import { AI_PROVIDER, AiProviderError, type AiProvider, type AiRequest, type AiUsage } from '../ai/ai-provider.js';
+import {
+  AI_PROVIDER,
+  AiProviderError,
+  type AiProvider,
+  type AiRequest,
+  type AiToolCall,
+  type AiUsage,
+} from '../ai/ai-provider.js';
 import { AttachmentInputs, type PlannedInputs } from '../attachments/attachment-inputs.js';
 import type { AuthUser } from '../auth/auth-user.js';
 import { AppError, type ErrorDetails } from '../common/app-error.js';
@@ -19,6 +26,9 @@ import { sessionNotFound } from '../sessions/sessions.service.js';
 import { type InFlightAnswer, LiveAnswers, TAKEN_OVER } from '../streams/live-answers.js';
 import { LostAnswers } from '../streams/lost-answers.js';
 import { type SessionTurn, SessionTurns, type SharedTurn } from '../streams/session-turns.js';
+import { checkCalls, type StoredToolCall, toolTurns } from '../tools/tool-calls.js';
+import { ToolDefinitions, type ToolSet } from '../tools/tool-definitions.js';
+import { ToolWaitsRepository } from '../tools/tool-waits.repository.js';
 import { UsageService } from '../usage/usage.service.js';
 import type { AnswerOutput } from './answer-output.js';
 import type { SendMessageDto } from './dto/send-message.dto.js';
@@ -27,7 +37,7 @@ import { EarlyModelCall } from './early-model-call.js';
 import { IdempotencyService } from './idempotency.service.js';
 import { KnownWindows, sameWindow } from './known-windows.js';
 import { QuestionsService } from './questions.service.js';
-import type { SendOptions, StoredQuestion } from './send.js';
+import type { Continuation, SendOptions, StoredQuestion } from './send.js';
 
 /** A model call under way, the question it answers (stored, or guessed from memory), and what of the memory went into it. */
 interface ModelCall {
@@ -40,7 +50,7 @@ interface ModelCall {
 interface Relayed {
   text: string;
   ttftMs?: number;
-  done?: { finishReason: string; usage?: AiUsage; model?: string };
+  done?: { finishReason: string; usage?: AiUsage; model?: string; toolCalls?: AiToolCall[] };
   /** A stop or the drain limit ended it early. */
   interrupted: boolean;
 }
@@ -92,6 +102,8 @@ export class ChatService {
     private readonly known: KnownWindows,
     private readonly attachmentInputs: AttachmentInputs,
     private readonly usage: UsageService,
+    private readonly toolDefinitions: ToolDefinitions,
+    private readonly toolWaits: ToolWaitsRepository,
     @Inject(AI_PROVIDER) private readonly ai: AiProvider,
     @Inject(TOKEN_COUNTER) private readonly countTokens: CountTokens,
   ) {}
@@ -102,6 +114,7 @@ export class ChatService {
    */
   async send(user: AuthUser, dto: SendMessageDto, opts: SendOptions, out: AnswerOutput): Promise<void> {
     const key = opts.idempotencyKey;
+    let tools: ToolSet | undefined;
     // Not tied to the connection: a client that drops can resume. A stop (from any replica) or
     // the drain limit aborts the model call, and the partial answer is kept.
     const abort = new AbortController();
@@ -111,6 +124,8 @@ export class ChatService {
     let model: ModelCall | undefined;
     let answer: InFlightAnswer | undefined;
     try {
+      // The page's tools are checked before anything is stored or asked.
+      tools = this.toolDefinitions.check(dto.tools);
       // 1. The session's turn: one send at a time per session, here and across replicas. A new
       // session has no other send to wait for.
       const sessionId = dto.session_id?.toLowerCase();
@@ -136,7 +151,7 @@ export class ChatService {
       model =
         guess && sameWindow(windowOf(guess.question), windowOf(question))
           ? guess
-          : this.ask(user, dto, question, abort.signal);
+          : this.ask(user, dto, question, abort.signal, tools);
       if (guess && model !== guess) guess = this.dropGuess(guess);
       const { call, plan } = model;
       try {
@@ -187,8 +202,12 @@ export class ChatService {
       // took the answer over (this one stalled past its lease) and stored the partial itself.
       if (abort.signal.reason === TAKEN_OVER) throw answerLost(where);
 
+      // The page's tools the model called: checked, shown, and stored with the answer, which then waits.
+      const calls = relayed.done?.toolCalls && !relayed.interrupted ? checkCalls(relayed.done.toolCalls, tools, 1) : [];
+      for (const c of calls) out.toolInput(c);
+
       // 4. The answer, stored (with the result a retry with the same key replays).
-      const result = this.resultOf(question, assistantId, relayed, inputs);
+      const result = this.resultOf(question, assistantId, relayed, inputs, calls);
       if (relayed.interrupted && relayed.text === '') {
         // Stopped before the model said anything: there is no answer to keep, and the history
         // shows the question alone. A retry with the same key answers it.
@@ -196,26 +215,45 @@ export class ChatService {
         return await out.finish(result);
       }
       try {
-        await this.storeAnswer(user, key, result, question.leaf, {
-          provider: this.ai.name,
-          model: result.model,
-          // The provider's own figures; without them, counted here (the quotas and analytics need them).
-          ...(result.usage
-            ? { usage: result.usage }
-            : { usage: this.countedUsage(context.tokens, relayed.text), usage_counted: true }),
-          finish_reason: result.finish_reason,
-          latency_ms: Math.round(performance.now() - call.startedAt),
-          ttft_ms: relayed.ttftMs === undefined ? null : Math.round(relayed.ttftMs),
-          reply_to: userMessageId,
-          context: {
-            messages: context.turns,
-            tokens: context.tokens,
-            summary: context.summary !== undefined,
-            ...(inputs.attachments.length ? { attachments: inputs.attachments } : {}),
+        await this.storeAnswer(
+          user,
+          key,
+          result,
+          question.leaf,
+          {
+            provider: this.ai.name,
+            model: result.model,
+            // The provider's own figures; without them, counted here (the quotas and analytics need them).
+            ...(result.usage
+              ? { usage: result.usage }
+              : { usage: this.countedUsage(context.tokens, relayed.text), usage_counted: true }),
+            finish_reason: result.finish_reason,
+            latency_ms: Math.round(performance.now() - call.startedAt),
+            ttft_ms: relayed.ttftMs === undefined ? null : Math.round(relayed.ttftMs),
+            reply_to: userMessageId,
+            context: {
+              messages: context.turns,
+              tokens: context.tokens,
+              summary: context.summary !== undefined,
+              ...(inputs.attachments.length ? { attachments: inputs.attachments } : {}),
+            },
+            ...(inputs.sources.length ? { sources: inputs.sources } : {}),
+            ...(relayed.interrupted ? { interrupted: true } : {}),
+            ...(calls.length
+              ? {
+                  tool_calls: calls,
+                  awaiting_tool_results: true,
+                  tools: tools?.definitions,
+                  tool_settings: {
+                    system_prompt: systemPrompt,
+                    temperature: dto.temperature,
+                    max_tokens: dto.max_tokens,
+                  },
+                }
+              : {}),
           },
-          ...(inputs.sources.length ? { sources: inputs.sources } : {}),
-          ...(relayed.interrupted ? { interrupted: true } : {}),
-        });
+          calls.length ? 1 : 0,
+        );
       } catch (err) {
         // Left pending, the key would answer every retry with 409 IDEMPOTENCY_KEY_IN_USE until it went stale.
         await this.idempotency.fail(user.id, key);
@@ -246,6 +284,127 @@ export class ChatService {
   }
 
   /**
+   * The model continues an answer whose tools' results are all in (POST …/tool-results), in the
+   * same message: the results go out first, then the new text, appended to the stored answer. It
+   * may call the page's tools again (another round) up to MAX_TOOL_ROUNDS. The caller holds the
+   * session's turn.
+   */
+  async continueAnswer(user: AuthUser, c: Continuation, out: AnswerOutput): Promise<void> {
+    const abort = new AbortController();
+    let call: EarlyModelCall | undefined;
+    let answer: InFlightAnswer | undefined;
+    const meta = c.metadata;
+    const settings = (meta.tool_settings ?? {}) as {
+      system_prompt?: string;
+      temperature?: number;
+      max_tokens?: number;
+    };
+    const definitions = (meta.tools ?? []) as ToolSet['definitions'];
+    // The last round allowed: the model answers with what it has, offered no tool.
+    const tools = c.round < this.config.tools.maxRounds ? this.toolDefinitions.check(definitions) : undefined;
+    const where = { session_id: c.session.id, user_message_id: c.questionId };
+    try {
+      const systemPrompt = settings.system_prompt ?? c.session.system_prompt ?? this.config.chat.defaultSystemPrompt;
+      const request = this.planner.plan(user, c.session.id, c.window, systemPrompt).then(async (context) => {
+        const inputs = await this.attachmentInputs.apply(user, c.window, context);
+        return {
+          messages: [...inputs.messages, ...toolTurns(c.text, c.calls)],
+          systemPrompt,
+          ...(tools ? { tools: tools.definitions } : {}),
+          temperature: settings.temperature ?? this.config.chat.defaultTemperature,
+          maxTokens: settings.max_tokens ?? this.config.chat.defaultMaxTokens,
+          timeoutMs: this.config.chat.timeoutMs,
+        };
+      });
+      call = new EarlyModelCall(this.ai, request, abort.signal);
+      // Registered under a key of its own (the answer's first round keeps its events under the
+      // answer's id); a stop or a resume finds it as the session's latest answer.
+      answer = this.live.begin(
+        {
+          sessionId: c.session.id,
+          assistantId: randomUUID(),
+          messageId: c.messageId,
+          userId: user.id,
+          userMessageId: c.questionId,
+          streamed: out.streamed,
+        },
+        abort,
+      );
+      out.open(
+        {
+          session_id: c.session.id,
+          title: c.session.title,
+          created_session: false,
+          user_message_id: c.questionId,
+          assistant_message_id: c.messageId,
+        },
+        answer,
+      );
+      for (const done of c.calls.filter((x) => x.round === c.round)) out.toolOutput(done);
+      let relayed: Relayed;
+      try {
+        relayed = await this.relay(call, abort.signal, out);
+      } catch (err) {
+        throw this.toAppError(err, where);
+      }
+      if (abort.signal.reason === TAKEN_OVER) throw answerLost(where);
+      const calls =
+        relayed.done?.toolCalls && !relayed.interrupted ? checkCalls(relayed.done.toolCalls, tools, c.round + 1) : [];
+      for (const next of calls) out.toolInput(next);
+      const allCalls = [...c.calls, ...calls];
+      const usage = sumUsage(meta.usage as UsageDto | null | undefined, toUsage(relayed.done?.usage));
+      const result: SendResultDto = {
+        response: c.text + relayed.text,
+        session_id: c.session.id,
+        title: c.session.title,
+        created_session: false,
+        user_message_id: c.questionId,
+        assistant_message_id: c.messageId,
+        finish_reason: relayed.interrupted ? 'interrupted' : upstreamLabel(relayed.done?.finishReason) || 'stop',
+        interrupted: relayed.interrupted,
+        usage,
+        provider: this.ai.name,
+        model: upstreamLabel(relayed.done?.model) || this.ai.model,
+        replayed: false,
+        tool_calls: allCalls,
+        ...(calls.length ? { awaiting_tool_results: true } : {}),
+      };
+      const { awaiting_tool_results: _waited, interrupted: _was, ...kept } = meta;
+      await this.db.asUser(user.id, async (tx) => {
+        const updated = await this.toolWaits.updateAnswer(tx, c.session.id, c.messageId, relayed.text, {
+          ...kept,
+          model: result.model,
+          usage: usage ?? undefined,
+          finish_reason: result.finish_reason,
+          tool_calls: allCalls,
+          ...(calls.length ? { awaiting_tool_results: true } : {}),
+          ...(relayed.interrupted ? { interrupted: true } : {}),
+        });
+        if (!updated) throw sessionNotFound();
+        if (calls.length) {
+          await this.toolWaits.insert(tx, {
+            message_id: c.messageId,
+            session_id: c.session.id,
+            user_id: user.id,
+            round: c.round + 1,
+            deadline: new Date(Date.now() + this.config.tools.resultTimeoutMs),
+          });
+        }
+      });
+      await out.finish(result);
+    } catch (err) {
+      await call?.cancel();
+      await out.fail(err);
+    } finally {
+      try {
+        out.dispose();
+      } finally {
+        await answer?.end();
+      }
+    }
+  }
+
+  /**
    * A plain send (an existing session, no key, no branch) in a chat whose last answer this process
    * stored: the model is asked at once with the window stored then. Taken, not read: a send that
    * ends without storing an answer leaves nothing to guess from.
@@ -258,7 +417,7 @@ export class ChatService {
     signal: AbortSignal,
   ): ModelCall | undefined {
     // A question with files is stored with them before the model can be asked about them.
-    if (opts.idempotencyKey || opts.target || dto.attachment_ids?.length) return undefined;
+    if (opts.idempotencyKey || opts.target || dto.attachment_ids?.length || dto.tools?.length) return undefined;
     // With a daily quota the question is admitted (by its insert) before the model is asked.
     if (this.config.quotas.messagesPerDay || this.config.quotas.tokensPerDay) return undefined;
     // Another user naming this session learns nothing, and neither does the model on their behalf.
@@ -271,7 +430,7 @@ export class ChatService {
       created: false,
       leaf: known.leafId,
     };
-    return this.ask(user, dto, question, signal);
+    return this.ask(user, dto, question, signal, undefined);
   }
 
   /**
@@ -286,7 +445,13 @@ export class ChatService {
   }
 
   /** Asks the model for a question: its memory planned (a read that may still run), the call started. */
-  private ask(user: AuthUser, dto: SendMessageDto, question: StoredQuestion, signal: AbortSignal): ModelCall {
+  private ask(
+    user: AuthUser,
+    dto: SendMessageDto,
+    question: StoredQuestion,
+    signal: AbortSignal,
+    tools: ToolSet | undefined,
+  ): ModelCall {
     const systemPrompt = dto.system_prompt ?? question.session.system_prompt ?? this.config.chat.defaultSystemPrompt;
     const plan = this.planner.plan(user, question.session.id, question.window, systemPrompt).then(async (context) => ({
       systemPrompt,
@@ -296,6 +461,7 @@ export class ChatService {
     const request = plan.then(({ inputs }): Omit<AiRequest, 'signal'> => ({
       messages: inputs.messages,
       systemPrompt,
+      ...(tools ? { tools: tools.definitions } : {}),
       temperature: dto.temperature ?? this.config.chat.defaultTemperature,
       maxTokens: dto.max_tokens ?? this.config.chat.defaultMaxTokens,
       timeoutMs: this.config.chat.timeoutMs,
@@ -324,7 +490,18 @@ export class ChatService {
       out.text(piece);
     };
     try {
+      const callIds = new Map<number, string>();
       for await (const event of call.events()) {
+        if (event.type === 'tool-call-start') {
+          callIds.set(event.index, event.id);
+          out.toolInputStart(event.id, event.name);
+          continue;
+        }
+        if (event.type === 'tool-call-delta') {
+          const id = callIds.get(event.index);
+          if (id) out.toolInputDelta(id, event.argumentsDelta);
+          continue;
+        }
         if (event.type !== 'delta') {
           relayed.done = event;
           continue;
@@ -349,6 +526,7 @@ export class ChatService {
     assistantId: string,
     relayed: Relayed,
     inputs: PlannedInputs,
+    calls: StoredToolCall[] = [],
   ): SendResultDto {
     const { done, interrupted } = relayed;
     return {
@@ -365,6 +543,7 @@ export class ChatService {
       model: upstreamLabel(done?.model) || this.ai.model,
       replayed: false,
       ...(inputs.sources.length ? { sources: inputs.sources } : {}),
+      ...(calls.length ? { tool_calls: calls, awaiting_tool_results: true } : {}),
     };
   }
 
@@ -375,6 +554,7 @@ export class ChatService {
     result: SendResultDto,
     leaf: string | null,
     metadata: Record<string, unknown>,
+    waitRound: number,
   ): Promise<void> {
     const append = (tx: Queryable) =>
       this.messages.append(tx, result.session_id, 'assistant', result.response, metadata, result.assistant_message_id, {
@@ -387,10 +567,20 @@ export class ChatService {
       return saved;
     };
     // Without a key there is nothing to record for a retry: one statement, one round trip.
-    if (!key) return this.db.asUserStatement(user.id, append).then((saved) => void attached(saved));
+    if (!key && !waitRound) return this.db.asUserStatement(user.id, append).then((saved) => void attached(saved));
     return this.db.asUser(user.id, async (tx) => {
       attached(await append(tx));
-      await this.idempotency.complete(tx, user.id, key, result);
+      // Waiting for the page's results: any replica takes them, and the janitor ends the wait at its deadline.
+      if (waitRound) {
+        await this.toolWaits.insert(tx, {
+          message_id: result.assistant_message_id,
+          session_id: result.session_id,
+          user_id: user.id,
+          round: waitRound,
+          deadline: new Date(Date.now() + this.config.tools.resultTimeoutMs),
+        });
+      }
+      if (key) await this.idempotency.complete(tx, user.id, key, result);
     });
   }
 
@@ -463,6 +653,17 @@ export class ChatService {
     const code = err.code === 'UPSTREAM_ABORTED' ? 'UPSTREAM_ERROR' : err.code;
     return new AppError(code, UPSTREAM_MESSAGES[code], where);
   }
+}
+
+/** Two rounds' usage together (either may be missing). */
+function sumUsage(a: UsageDto | null | undefined, b: UsageDto | null): UsageDto | null {
+  if (!a) return b;
+  if (!b) return a;
+  return {
+    prompt_tokens: a.prompt_tokens + b.prompt_tokens,
+    completion_tokens: a.completion_tokens + b.completion_tokens,
+    total_tokens: a.total_tokens + b.total_tokens,
+  };
 }
 
 /** Keeps a guessed call only while no other replica has answered in the session since. */

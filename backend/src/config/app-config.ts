@@ -169,6 +169,17 @@ export interface ShutdownConfig {
 }
 
 /** Per minute; 0 turns a limit off. */
+/** The host page's tools: how many, which, and how long and how much their results may be. */
+export interface ToolsConfig {
+  /** 0: page tools are off (a send with tools is refused). */
+  maxPerSend: number;
+  /** Only these names; undefined: any valid name. */
+  allowed?: ReadonlySet<string>;
+  resultTimeoutMs: number;
+  resultMaxBytes: number;
+  maxRounds: number;
+}
+
 /** Daily caps per user (0 = off), counted in UTC days. */
 export interface QuotasConfig {
   messagesPerDay: number;
@@ -215,6 +226,7 @@ export class AppConfig {
   readonly attachments: AttachmentsConfig;
   readonly voice: VoiceConfig;
   readonly quotas: QuotasConfig;
+  readonly tools: ToolsConfig;
   readonly admin: AdminConfig;
   readonly webhooks: WebhooksConfig;
   /** Settings Pulse adjusted or would warn about, one line each, logged at start. */
@@ -341,6 +353,13 @@ export class AppConfig {
       transcriptionModel: env.TRANSCRIPTION_MODEL,
       speechModel: env.SPEECH_MODEL,
       speechVoice: env.SPEECH_VOICE,
+    };
+    this.tools = {
+      maxPerSend: env.MAX_CLIENT_TOOLS,
+      allowed: env.ALLOWED_CLIENT_TOOLS?.length ? new Set(env.ALLOWED_CLIENT_TOOLS) : undefined,
+      resultTimeoutMs: env.TOOL_RESULT_TIMEOUT_SECONDS * 1000,
+      resultMaxBytes: env.TOOL_RESULT_MAX_BYTES,
+      maxRounds: env.MAX_TOOL_ROUNDS,
     };
     this.quotas = { messagesPerDay: env.QUOTA_MESSAGES_PER_DAY, tokensPerDay: env.QUOTA_TOKENS_PER_DAY };
     this.admin = {

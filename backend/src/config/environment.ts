@@ -414,6 +414,33 @@ export class EnvironmentVariables {
   @MinLength(1)
   SPEECH_VOICE = 'alloy';
 
+  // --- The host page's tools ---
+  /** Tools one send may carry; more is 400 TOOL_DEFINITION_INVALID. 0 turns page tools off. */
+  @IntSetting(0, 64)
+  MAX_CLIENT_TOOLS = 16;
+
+  /** Only these tool names may be registered by pages (comma-separated); unset: any valid name. */
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? splitList(value) : value))
+  @IsOptional()
+  @IsString({ each: true })
+  @Matches(/^[a-zA-Z][a-zA-Z0-9_-]{0,63}$/, {
+    each: true,
+    message: 'ALLOWED_CLIENT_TOOLS: each name must match ^[a-zA-Z][a-zA-Z0-9_-]{0,63}$',
+  })
+  ALLOWED_CLIENT_TOOLS?: string[];
+
+  /** Seconds a tool call waits for the page's result; then it ends as an error and the answer with it. */
+  @IntSetting(5, 86400)
+  TOOL_RESULT_TIMEOUT_SECONDS = 300;
+
+  /** The largest result (serialized JSON) a page may give a tool call; larger is 413 TOOL_RESULT_TOO_LARGE. */
+  @IntSetting(256, 1048576)
+  TOOL_RESULT_MAX_BYTES = 16384;
+
+  /** Rounds of tool calls one answer may make before the model is asked to answer without tools. */
+  @IntSetting(1, 32)
+  MAX_TOOL_ROUNDS = 8;
+
   // --- The site owner: quotas, admin ---
   /** Messages one user may send per UTC day; the next is 429 QUOTA_EXCEEDED until midnight UTC. 0 = no quota. */
   @IntSetting(0, 1000000000)

@@ -43,7 +43,7 @@ export class AnswerStreams implements BeforeApplicationShutdown {
     await this.assertOwned(user, sessionId);
     const state = await this.live.latest(sessionId);
     if (!state || state.ended) return undefined;
-    const { assistantId } = state.meta;
+    const { assistantId, messageId } = state.meta;
     if (state.lost) await this.lost.recover(sessionId);
     else await this.live.requestStop(state.meta);
     const deadline = Date.now() + STOP_WAIT_MS;
@@ -53,7 +53,7 @@ export class AnswerStreams implements BeforeApplicationShutdown {
       if (Date.now() > deadline) break;
       await new Promise((r) => setTimeout(r, 20));
     }
-    return { session_id: sessionId, assistant_message_id: assistantId };
+    return { session_id: sessionId, assistant_message_id: messageId ?? assistantId };
   }
 
   /**

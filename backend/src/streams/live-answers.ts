@@ -17,6 +17,11 @@ export interface AnswerMeta {
   assistantId: string;
   userId: string;
   userMessageId: string;
+  /**
+   * The stored message the events belong to, when not `assistantId`: an answer continued after
+   * its tools' results streams under a key of its own.
+   */
+  messageId?: string;
   idempotencyKey?: string;
   /** Streamed (SSE) answers buffer their events; JSON ones only take part in stop and drain. */
   streamed: boolean;

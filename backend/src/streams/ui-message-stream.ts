@@ -29,6 +29,19 @@ export interface StreamEnding {
   provider: string;
   model: string;
   replayed: boolean;
+  /** The page's tools the model called, when it did: the answer waits for their results. */
+  tool_calls?: unknown[];
+  awaiting_tool_results?: boolean;
+}
+
+/** A call of the page's tool as a stream shows it (tools/tool-calls.ts StoredToolCall). */
+export interface StreamToolCall {
+  id: string;
+  name: string;
+  input: unknown;
+  state: string;
+  output?: unknown;
+  error?: string;
 }
 
 type UiFinishReason = 'stop' | 'length' | 'content-filter' | 'tool-calls' | 'error' | 'interrupted' | 'other';
@@ -241,6 +254,54 @@ export class UiMessageStream {
     }
   }
 
+  /** The model began calling a page tool; its arguments follow in pieces. */
+  toolInputStart(id: string, name: string): void {
+    this.endText();
+    this.write({ type: 'tool-input-start', toolCallId: id, toolName: name, dynamic: true });
+  }
+
+  toolInputDelta(id: string, delta: string): void {
+    this.write({ type: 'tool-input-delta', toolCallId: id, inputTextDelta: delta });
+  }
+
+  /** The call's arguments, whole and checked: the page runs it, or (refused) answers its error. */
+  toolInput(call: StreamToolCall): void {
+    if (call.state === 'input-error') {
+      this.write({
+        type: 'tool-input-error',
+        toolCallId: call.id,
+        toolName: call.name,
+        input: call.input,
+        errorText: call.error ?? 'The call could not be used.',
+        dynamic: true,
+      });
+      return;
+    }
+    this.write({
+      type: 'tool-input-available',
+      toolCallId: call.id,
+      toolName: call.name,
+      input: call.input,
+      dynamic: true,
+    });
+  }
+
+  /** What the page answered a call, as the continuation of the answer opens. */
+  toolOutput(call: StreamToolCall): void {
+    if (call.state === 'output-available') {
+      this.write({ type: 'tool-output-available', toolCallId: call.id, output: call.output ?? null, dynamic: true });
+    } else if (call.state === 'output-denied') {
+      this.write({ type: 'tool-output-denied', toolCallId: call.id });
+    } else {
+      this.write({
+        type: 'tool-output-error',
+        toolCallId: call.id,
+        errorText: call.error ?? 'The tool failed.',
+        dynamic: true,
+      });
+    }
+  }
+
   /** Closes the text, says how the answer ended, and ends the stream. */
   async finish(result: StreamEnding): Promise<void> {
     this.endText();
@@ -254,6 +315,9 @@ export class UiMessageStream {
         provider: result.provider,
         model: result.model,
         replayed: result.replayed,
+        ...(result.tool_calls
+          ? { tool_calls: result.tool_calls, awaiting_tool_results: result.awaiting_tool_results }
+          : {}),
       },
     });
     this.write({ type: 'finish', finishReason: toUiFinishReason(result.finish_reason) });

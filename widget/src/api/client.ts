@@ -1,5 +1,12 @@
 import type { StreamPart } from './types.js';
 
+/** A send refused over a daily quota (429 QUOTA_EXCEEDED): which one, its limit, when it resets (ISO 8601). */
+export interface Quota {
+  quota: 'messages' | 'tokens';
+  limit: number;
+  resets_at: string;
+}
+
 /** An API error with the backend's stable code (`TOKEN_EXPIRED`, `RATE_LIMITED`, ...). */
 export class ApiError extends Error {
   constructor(
@@ -8,6 +15,7 @@ export class ApiError extends Error {
     message: string,
     /** Seconds from the Retry-After header of a 429. */
     readonly retryAfter?: number,
+    readonly quota?: Quota,
   ) {
     super(message);
   }
@@ -33,13 +41,14 @@ export async function request(auth: ApiAuth, path: string, init: RequestInit = {
   const res = await fetch(auth.apiUrl + path, { ...init, headers });
   if (res.status === 401 && !retried) return request(auth, path, init, true);
   if (!res.ok) {
-    const body = (await res.json().catch(() => ({}))) as { code?: string; message?: string };
+    const body = (await res.json().catch(() => ({}))) as Partial<Quota> & { code?: string; message?: string };
     const wait = Number(res.headers.get('Retry-After'));
     throw new ApiError(
       res.status,
       body.code ?? `HTTP_${res.status}`,
       body.message ?? res.statusText,
       wait > 0 ? wait : undefined,
+      body.code === 'QUOTA_EXCEEDED' ? (body as Quota) : undefined,
     );
   }
   return res;

@@ -27,6 +27,10 @@ export interface ChatStrings {
   askAgain: string;
   /** `{n}`: seconds from Retry-After. */
   rateLimited: string;
+  /** A daily quota used up (429 QUOTA_EXCEEDED). `{n}`: the messages allowed per day; `{time}`: when it resets, the visitor's clock. */
+  quotaMessages: string;
+  /** The same for the day's tokens (which visitors do not count): `{time}` only. */
+  quotaTokens: string;
   loadEarlier: string;
   loadMore: string;
   noChats: string;
@@ -84,6 +88,8 @@ export const en: ChatStrings = {
   unanswered: 'Your message was saved, but no answer came.',
   askAgain: 'Ask again',
   rateLimited: 'Too many messages. Try again in {n} s.',
+  quotaMessages: "You've reached today's limit of {n} messages. You can write again at {time} (your time).",
+  quotaTokens: "You've reached today's usage limit. You can write again at {time} (your time).",
   loadEarlier: 'Show earlier messages',
   loadMore: 'Show more chats',
   noChats: 'No earlier chats yet.',

@@ -11,9 +11,12 @@ import {
   MaxLength,
   Min,
   ValidateBy,
+  ValidateNested,
 } from 'class-validator';
+import { Type } from 'class-transformer';
 import { CLEAN_TEXT_NOTE, IsCleanText } from '../../common/clean-text.js';
 import { LIMITS } from '../../sessions/dto/limits.js';
+import { ClientToolDto } from '../../tools/dto/client-tool.dto.js';
 
 /** A message needs words unless it carries attachments (a photo or a voice message can be the whole question). */
 const NotBlankWithoutAttachments = () =>
@@ -58,6 +61,21 @@ export class SendMessageDto {
   @ArrayMaxSize(LIMITS.attachmentsPerMessage)
   @IsUUID(undefined, { each: true })
   attachment_ids?: string[];
+
+  @ApiPropertyOptional({
+    type: [ClientToolDto],
+    maxItems: 64,
+    description:
+      "The host page's tools (PulseChat.registerTool), offered to the model for this answer: when it calls one, the " +
+      'answer ends with `tool_calls` and continues once the page posts the results to ' +
+      'POST /api/chat/sessions/{id}/tool-results. At most MAX_CLIENT_TOOLS; with ALLOWED_CLIENT_TOOLS only those names.',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(64)
+  @ValidateNested({ each: true })
+  @Type(() => ClientToolDto)
+  tools?: ClientToolDto[];
 
   @ApiPropertyOptional({
     format: 'uuid',

@@ -16,6 +16,24 @@ export class AnswerSourceDto {
   page: number | null;
 }
 
+/** A call of one of the page's tools the model made, and where it stands. */
+export class ToolCallDto {
+  @ApiProperty({ example: 'call_abc123' }) id: string;
+  @ApiProperty({ example: 'add_to_cart' }) name: string;
+  @ApiProperty({ description: 'The arguments (parsed JSON; the raw text when the model wrote no valid JSON).' })
+  input: unknown;
+  @ApiProperty({
+    enum: ['input-available', 'input-error', 'output-available', 'output-error', 'output-denied'],
+    description:
+      'input-available: the page should run it; input-error: refused (unknown tool, arguments not JSON or not fitting ' +
+      'the schema), the page answers with `error`; output-*: answered.',
+  })
+  state: string;
+  @ApiProperty({ description: '1 for the answer’s first calls, 2 for the calls after their results, …' }) round: number;
+  @ApiPropertyOptional({ description: 'What the page returned.' }) output?: unknown;
+  @ApiPropertyOptional({ description: 'Why the call failed or was refused.' }) error?: string;
+}
+
 export class SendResultDto {
   @ApiProperty({ description: "The assistant's answer." }) response: string;
   @ApiProperty({ format: 'uuid' }) session_id: string;
@@ -41,4 +59,15 @@ export class SendResultDto {
       'Absent when the question had no files.',
   })
   sources?: AnswerSourceDto[];
+  @ApiPropertyOptional({
+    type: [ToolCallDto],
+    description:
+      "Calls of the page's tools (the send's `tools`) the model made; with `awaiting_tool_results` the answer " +
+      'continues once POST /api/chat/sessions/{id}/tool-results has a result for each.',
+  })
+  tool_calls?: ToolCallDto[];
+  @ApiPropertyOptional({
+    description: 'The answer waits for the results of `tool_calls` (finish_reason `tool_calls`).',
+  })
+  awaiting_tool_results?: boolean;
 }

@@ -1,5 +1,5 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { ApiError, json, streamAnswer } from '../../api/client.js';
+import { ApiError, json, type Quota, streamAnswer } from '../../api/client.js';
 import type { Attachment, Feedback, List, Message, Session, SessionWithMessages } from '../../api/types.js';
 import type { PulseChat } from '../pulse-chat/pulse-chat.js';
 
@@ -13,9 +13,10 @@ export interface ChatMessage {
   key?: string;
   /** The request that asks this question (send, regenerate or edit): a retry repeats it exactly. */
   req?: { path: string; body: unknown };
-  /** The error code of a failed request, and Retry-After seconds for RATE_LIMITED. */
+  /** The error code of a failed request, Retry-After seconds for RATE_LIMITED, the quota of QUOTA_EXCEEDED. */
   error?: string;
   retryAfter?: number;
+  quota?: Quota;
   sibling_ids?: string[];
   sibling_index?: number;
   feedback?: Feedback | null;
@@ -26,16 +27,18 @@ export interface ChatMessage {
 }
 
 /** What went wrong, for the user: each kind has its own text and action. */
-export type ErrorKind = 'signedOut' | 'rateLimited' | 'unanswered' | 'failed';
+export type ErrorKind = 'signedOut' | 'rateLimited' | 'quota' | 'unanswered' | 'failed';
 
 export const errorKind = (code = ''): ErrorKind =>
   code === 'NO_TOKEN' || code.startsWith('TOKEN_')
     ? 'signedOut'
     : code === 'RATE_LIMITED'
       ? 'rateLimited'
-      : code.startsWith('UPSTREAM_')
-        ? 'unanswered'
-        : 'failed';
+      : code === 'QUOTA_EXCEEDED'
+        ? 'quota'
+        : code.startsWith('UPSTREAM_')
+          ? 'unanswered'
+          : 'failed';
 
 export type AuthState = 'unknown' | 'ok' | 'none';
 
@@ -109,12 +112,12 @@ export class ConversationController implements ReactiveController {
   }
 
   /** Set by the panel: the text the user reads for an error. */
-  describe: (code: string, retryAfter?: number) => string = (code) => code;
+  describe: (code: string, retryAfter?: number, quota?: Quota) => string = (code) => code;
 
   #fail(e: unknown): void {
     const code = e instanceof ApiError ? e.code : 'NETWORK_ERROR';
     if (e instanceof ApiError && e.status === 401) this.auth = 'none';
-    this.announcement = this.describe(code, e instanceof ApiError ? e.retryAfter : undefined);
+    this.announcement = e instanceof ApiError ? this.describe(code, e.retryAfter, e.quota) : this.describe(code);
     this.chat().emit('pulse-error', { code, message: e instanceof Error ? e.message : String(e) });
     this.#update();
   }
@@ -338,7 +341,7 @@ export class ConversationController implements ReactiveController {
     const i = this.messages.indexOf(user);
     this.messages = [
       ...this.messages.slice(0, i),
-      { ...user, status: 'done', error: undefined, retryAfter: undefined },
+      { ...user, status: 'done', error: undefined, retryAfter: undefined, quota: undefined },
     ];
     await this.#run(this.messages[i]!);
   }
@@ -446,10 +449,12 @@ export class ConversationController implements ReactiveController {
       } else {
         const failed = this.messages.indexOf(user!);
         const error = e instanceof ApiError ? e.code : 'NETWORK_ERROR';
-        const retryAfter = e instanceof ApiError ? e.retryAfter : undefined;
+        const { retryAfter, quota } = e instanceof ApiError ? e : {};
         this.messages = this.messages
           .filter((m) => m.id !== reply.id)
-          .map((m, i) => (i === failed ? Object.assign(m, { status: 'failed', error, retryAfter } as const) : m));
+          .map((m, i) =>
+            i === failed ? Object.assign(m, { status: 'failed', error, retryAfter, quota } as const) : m,
+          );
         this.#fail(e);
       }
     } finally {

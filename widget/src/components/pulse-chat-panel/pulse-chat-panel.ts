@@ -20,7 +20,7 @@
  */
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { unsafeHTML } from 'lit/directives/unsafe-html.js';
-import { request } from '../../api/client.js';
+import { type Quota, request } from '../../api/client.js';
 import type { Attachments } from '../../attachments/attachments.js';
 import { en, loadStrings, type ChatStrings } from '../../i18n/strings.js';
 import { renderMarkdown } from '../../markdown/render.js';
@@ -108,7 +108,7 @@ export class PulseChatPanel extends LitElement {
     this.strings = null;
     this.editing = this.commenting = this.copied = null;
     this.dropping = this.hasText = false;
-    this.ctl.describe = (code, wait) => this.#errorText(code, wait);
+    this.ctl.describe = (code, wait, quota) => this.#errorText(code, wait, quota);
     this.addEventListener('keydown', (e) => {
       // Escape while recording throws the recording away (and leaves the panel open).
       if (e.key === 'Escape' && this.kit?.rec) {
@@ -212,15 +212,30 @@ export class PulseChatPanel extends LitElement {
     if (body && this.ctl.streaming) body.scrollTop = body.scrollHeight;
   }
 
-  #errorText(code: string | undefined, wait?: number): string {
+  #errorText(code: string | undefined, wait?: number, quota?: Quota): string {
     const s = this.s;
     const kind = errorKind(code);
     return (
       this.kit?.describe(code ?? '') ??
       (kind === 'rateLimited'
         ? s.rateLimited.replace('{n}', String(wait ?? 60))
-        : s[kind === 'signedOut' ? 'signIn' : kind])
+        : kind === 'quota'
+          ? this.#quotaText(quota, wait)
+          : s[kind === 'signedOut' ? 'signIn' : kind])
     );
+  }
+
+  /** The daily quota's words, with when it resets in the visitor's own clock (its weekday when not today). */
+  #quotaText(quota?: Quota, wait?: number): string {
+    const at = new Date(quota?.resets_at ?? Date.now() + (wait ?? 0) * 1000);
+    const time = at.toLocaleTimeString(this.#lang, {
+      hour: '2-digit',
+      minute: '2-digit',
+      ...(at.toDateString() !== new Date().toDateString() && { weekday: 'long' }),
+    });
+    return (quota?.quota === 'messages' ? this.s.quotaMessages : this.s.quotaTokens)
+      .replace('{n}', String(quota?.limit))
+      .replace('{time}', time);
   }
 
   /**
@@ -412,7 +427,7 @@ export class PulseChatPanel extends LitElement {
       ${
         m.status === 'failed'
           ? html`<div class="note error" role="alert">
-            ${this.#errorText(m.error, m.retryAfter)}
+            ${this.#errorText(m.error, m.retryAfter, m.quota)}
             ${
               kind === 'signedOut'
                 ? nothing

@@ -21,6 +21,9 @@ const strings: ChatStrings = {
   unanswered: 'Ihre Nachricht wurde gespeichert, aber es kam keine Antwort.',
   askAgain: 'Erneut fragen',
   rateLimited: 'Zu viele Nachrichten. Bitte in {n} s erneut versuchen.',
+  quotaMessages:
+    'Sie haben das heutige Limit von {n} Nachrichten erreicht. Sie können um {time} (Ihre Zeit) wieder schreiben.',
+  quotaTokens: 'Sie haben das heutige Nutzungslimit erreicht. Sie können um {time} (Ihre Zeit) wieder schreiben.',
   loadEarlier: 'Frühere Nachrichten anzeigen',
   loadMore: 'Weitere Chats anzeigen',
   noChats: 'Noch keine früheren Chats.',

@@ -21,6 +21,8 @@ const strings: ChatStrings = {
   unanswered: 'Tu mensaje se guardó, pero no llegó ninguna respuesta.',
   askAgain: 'Preguntar de nuevo',
   rateLimited: 'Demasiados mensajes. Inténtalo de nuevo en {n} s.',
+  quotaMessages: 'Has alcanzado el límite de {n} mensajes de hoy. Podrás volver a escribir a las {time} (tu hora).',
+  quotaTokens: 'Has alcanzado el límite de uso de hoy. Podrás volver a escribir a las {time} (tu hora).',
   loadEarlier: 'Ver mensajes anteriores',
   loadMore: 'Ver más chats',
   noChats: 'Aún no hay chats anteriores.',

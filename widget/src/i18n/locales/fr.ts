@@ -21,6 +21,10 @@ const strings: ChatStrings = {
   unanswered: 'Votre message a été enregistré, mais aucune réponse n’est arrivée.',
   askAgain: 'Redemander',
   rateLimited: 'Trop de messages. Réessayez dans {n} s.',
+  quotaMessages:
+    'Vous avez atteint la limite de {n} messages pour aujourd’hui. Vous pourrez écrire à nouveau à {time} (votre heure).',
+  quotaTokens:
+    'Vous avez atteint la limite d’utilisation pour aujourd’hui. Vous pourrez écrire à nouveau à {time} (votre heure).',
   loadEarlier: 'Afficher les messages précédents',
   loadMore: 'Afficher plus de conversations',
   noChats: 'Aucune conversation pour l’instant.',

@@ -21,6 +21,8 @@ const strings: ChatStrings = {
   unanswered: 'メッセージは保存されましたが、回答が届きませんでした。',
   askAgain: 'もう一度質問する',
   rateLimited: 'メッセージが多すぎます。{n} 秒後にもう一度お試しください。',
+  quotaMessages: '本日の上限（{n} 件のメッセージ）に達しました。{time}（お使いの地域の時刻）から再び送信できます。',
+  quotaTokens: '本日の利用上限に達しました。{time}（お使いの地域の時刻）から再び送信できます。',
   loadEarlier: '以前のメッセージを表示',
   loadMore: 'さらにチャットを表示',
   noChats: '過去のチャットはまだありません。',
