@@ -23,6 +23,7 @@ export const TOOL_LIMITS = {
   /** Calls of one assistant turn (the backend reads at most 32 from a model). */
   maxCallsPerMessage: 32,
   maxCallIdChars: 256,
+  maxCallNameChars: 256,
   /** One call's arguments as the model wrote them (the backend's own bound). */
   maxArgumentsChars: 64 * 1024,
 } as const;
@@ -116,8 +117,12 @@ export function validateToolCalls(calls: unknown, where: string): Checked<ToolCa
     if (!isObject(fn) || !onlyKeys(fn, ['name', 'arguments'])) {
       return { ok: false, error: `${at}.function must be an object with name and arguments only` };
     }
-    if (typeof fn.name !== 'string' || !TOOL_NAME.test(fn.name)) {
-      return { ok: false, error: `${at}.function.name must match ${TOOL_NAME.source}` };
+    // The name the model wrote, which need not be a tool's: such a call went back to it as an error.
+    if (typeof fn.name !== 'string' || fn.name === '' || fn.name.length > TOOL_LIMITS.maxCallNameChars) {
+      return {
+        ok: false,
+        error: `${at}.function.name must be a non-empty string of at most ${TOOL_LIMITS.maxCallNameChars} characters`,
+      };
     }
     // The model's own text, possibly not valid JSON: the upstream takes it back as it was written.
     if (typeof fn.arguments !== 'string' || fn.arguments.length > TOOL_LIMITS.maxArgumentsChars) {

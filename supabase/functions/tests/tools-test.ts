@@ -121,6 +121,15 @@ withUpstream('forwards an assistant tool_calls turn and the tool result, nothing
   assertEquals(sseData(await streamed.text()).at(-1), '[DONE]');
   assertEquals(upstream.lastRequest().messages, withText);
 
+  // A call of a tool that does not exist went back to the model as an error: the turn still goes up.
+  const odd = [
+    continuation[0],
+    { ...continuation[1], tool_calls: [{ ...call, function: { name: 'functions.add to cart', arguments: '{' } }] },
+    continuation[2],
+  ];
+  await (await handleChat(chatRequest({ messages: odd, tools: [addToCart] }))).body?.cancel();
+  assertEquals(upstream.lastRequest().messages, odd);
+
   // The content of a tool-calling turn may be left out: it goes up as null.
   const { content: _dropped, ...noContent } = continuation[1];
   await (
@@ -211,8 +220,8 @@ withUpstream('refuses bad tool-calling turns and tool results with 400, never ca
       /^messages\[1\]\.tool_calls\[0\]\.function\.arguments/,
     ],
     [
-      'a bad function name',
-      [user, withCall({ function: { name: 'rm -rf', arguments: '{}' } })],
+      'a call without a function name',
+      [user, withCall({ function: { name: '', arguments: '{}' } })],
       /^messages\[1\]\.tool_calls\[0\]\.function\.name/,
     ],
     [
