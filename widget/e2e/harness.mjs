@@ -3,8 +3,8 @@
 // talking to the in-process OpenAI stand-in, a separate host-site server on another origin, and
 // headless Chromium. Each test file starts its own stack; every test signs in as a fresh user.
 import { execFileSync } from 'node:child_process';
-import { createHmac, randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { cp, mkdtemp, rename, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -40,11 +40,25 @@ function ensureBuilt() {
 
 // Creating a PGlite database (initdb + migrations) takes 5 to 20 s on a small machine; opening a
 // copy of one already made takes a fraction. The template is made once (by a backend that starts
-// and shuts down cleanly) and copied per file; pending migrations still apply at start.
-const TEMPLATE = join(tmpdir(), `pulse-widget-e2e-pglite-${process.getuid?.() ?? 0}`);
+// and shuts down cleanly) and copied per file. It is named after the migrations' contents: a
+// migration changed before it landed (the runner applies only names it has not seen) gets a new
+// template instead of a stale copy.
+const TEMPLATE_PREFIX = `pulse-widget-e2e-pglite-${process.getuid?.() ?? 0}-`;
+const TEMPLATE = join(tmpdir(), `${TEMPLATE_PREFIX}${migrationsHash()}`);
+
+function migrationsHash() {
+  const dir = join(ROOT, 'supabase/migrations');
+  const hash = createHash('sha256');
+  for (const name of readdirSync(dir).sort()) hash.update(name).update(readFileSync(join(dir, name)));
+  return hash.digest('hex').slice(0, 16);
+}
 
 async function pgliteDir(env) {
   if (!existsSync(join(TEMPLATE, 'PG_VERSION'))) {
+    // Templates of earlier migrations are of no further use.
+    for (const old of readdirSync(tmpdir()).filter((n) => n.startsWith(TEMPLATE_PREFIX))) {
+      await rm(join(tmpdir(), old), { recursive: true, force: true });
+    }
     const fresh = await mkdtemp(join(tmpdir(), 'pulse-widget-e2e-template-'));
     const backend = await startBackend(env, fresh);
     await backend.stop({ keep: true });
