@@ -107,6 +107,72 @@ describe('POST /api/chat/send through the Supabase Edge Function under Deno', ()
       expect(stored[1].content).toBe(textOf(ui.message));
     });
 
+    it('offers the page’s tool through the function and streams the model’s call, then continues with its result', async () => {
+      const u = await t.user();
+      const parameters = {
+        type: 'object',
+        properties: {
+          product: { type: 'string', enum: ['mug', 't-shirt', 'poster'] },
+          color: { type: 'string' },
+          quantity: { type: 'integer', minimum: 1, maximum: 20 },
+        },
+        required: ['product', 'quantity'],
+      };
+      const tool = { name: 'add_to_cart', description: 'Adds a product to the cart.', parameters };
+      const input = { product: 'mug', color: 'blue', quantity: 2 };
+      upstream.enqueue({ kind: 'tool_calls', calls: [{ id: 'call_edge1', name: 'add_to_cart', arguments: input }] });
+
+      const res = await send(t, u.auth, { message: 'add two blue mugs to my cart', tools: [tool] }, { stream: true });
+      expect(res.status).toBe(200);
+      const ui = await readWithAiSdk(res.body!);
+
+      expect(ui.errors).toEqual([]);
+      expect(ui.chunks).toContainEqual(
+        expect.objectContaining({ type: 'tool-input-start', toolCallId: 'call_edge1', toolName: 'add_to_cart' }),
+      );
+      expect(ui.chunks).toContainEqual({
+        type: 'tool-input-available',
+        toolCallId: 'call_edge1',
+        toolName: 'add_to_cart',
+        input,
+        dynamic: true,
+      });
+      expect(ui.chunks.at(-1)).toEqual({ type: 'finish', finishReason: 'tool-calls' });
+      const offered = upstream.requests[0].body;
+      expect(offered.tools).toEqual([{ type: 'function', function: tool }]);
+      expect(offered.tool_choice).toBe('auto');
+
+      // The page's result goes back through the function as a tool message after the call.
+      const dataOf = (type: string) =>
+        (ui.chunks.find((c) => c.type === type) as { data: Record<string, string> }).data;
+      const { session_id } = dataOf('data-session');
+      const { assistant_message_id } = dataOf('data-message');
+      upstream.enqueue({ kind: 'text', text: 'Two blue mugs are in your cart.' });
+      const continued = await fetch(`${t.url}/api/chat/sessions/${session_id}/tool-results`, {
+        method: 'POST',
+        headers: { ...u.auth, 'Content-Type': 'application/json', Accept: 'application/json' },
+        body: JSON.stringify({ assistant_message_id, results: [{ tool_call_id: 'call_edge1', output: { ok: true } }] }),
+      });
+      // The body beside the status, so a refusal shows its reason.
+      expect([continued.status, await continued.json()]).toEqual([
+        200,
+        expect.objectContaining({ response: 'Two blue mugs are in your cart.' }),
+      ]);
+      const followUp = upstream.requests[1].body.messages as Record<string, unknown>[];
+      const [calling, result] = followUp.slice(-2);
+      const [replayed] = calling.tool_calls as { function: { arguments: string } }[];
+      // The stored input is replayed as JSON (its key order is the database's, not the model's).
+      expect(JSON.parse(replayed.function.arguments)).toEqual(input);
+      expect(calling).toEqual({
+        role: 'assistant',
+        content: null,
+        tool_calls: [
+          { id: 'call_edge1', type: 'function', function: { name: 'add_to_cart', arguments: expect.any(String) } },
+        ],
+      });
+      expect(result).toEqual({ role: 'tool', tool_call_id: 'call_edge1', content: '{"ok":true}' });
+    });
+
     it('turns an upstream failure into 502 and keeps the question', async () => {
       const u = await t.user();
       upstream.enqueue({ kind: 'error', status: 500, message: 'the model fell over' });

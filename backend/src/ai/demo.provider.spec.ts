@@ -140,3 +140,96 @@ describe('DemoProvider', () => {
     });
   });
 });
+
+describe('DemoProvider with the page’s tools', () => {
+  const provider = new DemoProvider({ chunkDelayMs: 0 });
+  const addToCart = {
+    name: 'add_to_cart',
+    description: 'Adds a product of the shop to the cart.',
+    parameters: {
+      type: 'object',
+      properties: {
+        product: { type: 'string', enum: ['mug', 't-shirt', 'poster'] },
+        color: { type: 'string' },
+        quantity: { type: 'integer', minimum: 1, maximum: 20 },
+      },
+      required: ['product', 'quantity'],
+    },
+  };
+  const withTools = (messages: AiRequest['messages']): AiRequest => ({ ...request(messages), tools: [addToCart] });
+  const asked: AiRequest['messages'] = [
+    { role: 'user', content: 'Hi' },
+    { role: 'assistant', content: 'Hello.' },
+    { role: 'user', content: 'add two blue mugs to my cart' },
+  ];
+
+  it('calls the tool the message asks for, streamed as a model streams a call', async () => {
+    const { events, text } = await collect(provider.stream(withTools(asked)));
+    expect(text).toBe('');
+    const [start, ...rest] = events;
+    const id = start.type === 'tool-call-start' ? start.id : '';
+    expect(id).toMatch(/^call_demo_[\w-]{12}$/);
+    expect(start).toEqual({ type: 'tool-call-start', index: 0, id, name: 'add_to_cart' });
+    const deltas = rest.filter((e) => e.type === 'tool-call-delta');
+    expect(deltas.length).toBeGreaterThan(1);
+    expect(deltas.every((e) => e.index === 0)).toBe(true);
+    const args = deltas.map((e) => e.argumentsDelta).join('');
+    expect(args).toBe('{"product":"mug","color":"blue","quantity":2}');
+    expect(events.at(-1)).toEqual({
+      type: 'done',
+      finishReason: 'tool_calls',
+      model: 'pulse-demo',
+      // The conversation's words, and the arguments as one.
+      usage: { promptTokens: 9, completionTokens: 1, totalTokens: 10 },
+      toolCalls: [{ id, name: 'add_to_cart', arguments: args }],
+    });
+    expect(events).toHaveLength(2 + deltas.length);
+  });
+
+  it('answers in its usual words when no tool fits, or without tools', async () => {
+    const plain = await collect(provider.stream(withTools([{ role: 'user', content: 'Hello?' }])));
+    expect(plain.text).toContain('offline demo');
+    expect(plain.events.at(-1)).toMatchObject({ type: 'done', finishReason: 'stop' });
+    const noTools = await collect(provider.stream(request(asked)));
+    expect(noTools.text).toContain('offline demo');
+    expect(noTools.events.some((e) => e.type === 'tool-call-start')).toBe(false);
+  });
+
+  it('after the page answered, says how it went instead of calling again', async () => {
+    const called = await collect(provider.stream(withTools(asked)));
+    const done = called.events.at(-1) as Extract<AiStreamEvent, { type: 'done' }>;
+    const call = done.toolCalls![0];
+    const continuation: AiRequest['messages'] = [
+      ...asked,
+      { role: 'assistant', content: '', toolCalls: [call] },
+      { role: 'tool', toolCallId: call.id, content: '{"ok":true,"cart":{"mug":2}}' },
+    ];
+    const { events, text } = await collect(provider.stream(withTools(continuation)));
+    expect(text).toBe('Done: 2 blue mugs are in your cart.');
+    expect(events.filter((e) => e.type === 'delta').length).toBeGreaterThan(1);
+    expect(events.at(-1)).toMatchObject({ type: 'done', finishReason: 'stop', usage: { completionTokens: 8 } });
+
+    const denied = [
+      ...continuation.slice(0, -1),
+      { ...continuation.at(-1)!, content: '{"error":"The visitor denied this action."}' },
+    ];
+    expect((await collect(provider.stream(withTools(denied)))).text).toBe(
+      'Okay, I did not run add_to_cart: you declined it.',
+    );
+  });
+
+  it('stops a call’s arguments with UPSTREAM_ABORTED when the signal aborts', async () => {
+    const controller = new AbortController();
+    const paced = new DemoProvider({ chunkDelayMs: 1 });
+    const received: AiStreamEvent[] = [];
+    await expect(
+      (async () => {
+        for await (const event of paced.stream({ ...withTools(asked), signal: controller.signal })) {
+          received.push(event);
+          if (received.length === 2) controller.abort();
+        }
+      })(),
+    ).rejects.toMatchObject({ code: 'UPSTREAM_ABORTED' });
+    expect(received.map((e) => e.type)).toEqual(['tool-call-start', 'tool-call-delta']);
+  });
+});

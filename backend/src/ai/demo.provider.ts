@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   AiProviderError,
@@ -7,6 +8,7 @@ import {
   type AiRequest,
   type AiStreamEvent,
 } from './ai-provider.js';
+import { type DemoCall, demoToolCall, demoToolResultAnswer } from './demo-tool-call.js';
 
 export interface DemoProviderOptions {
   /** Pause before each streamed word, so streaming shows in the widget; 0 for tests and benchmarks. */
@@ -17,7 +19,9 @@ const DEMO_MODEL = 'pulse-demo';
 
 /**
  * The answer when no model is configured, so a fresh checkout runs offline. It says what it
- * is instead of imitating a model, and shows that the conversation's memory reaches it.
+ * is instead of imitating a model, and shows that the conversation's memory reaches it. Given
+ * the page's tools, it calls one when the message plainly asks for it (demo-tool-call.ts), so
+ * the tool round trip can be tried offline too.
  */
 export class DemoProvider implements AiProvider {
   readonly name = 'demo' as const;
@@ -29,26 +33,73 @@ export class DemoProvider implements AiProvider {
   }
 
   async *stream(request: AiRequest): AsyncGenerator<AiStreamEvent> {
-    const answer = demoAnswer(request.messages);
+    // The page answered the demo's calls: say how they went instead of starting over.
+    if (request.messages.at(-1)?.role === 'tool') {
+      yield* this.answer(demoToolResultAnswer(request.messages), request);
+      return;
+    }
+    const asked = request.messages.findLast((m) => m.role === 'user');
+    const call =
+      request.tools?.length && asked ? demoToolCall(request.tools, readTurn(asked.content).words) : undefined;
+    if (call) yield* this.callTool(call, request);
+    else yield* this.answer(demoAnswer(request.messages), request);
+  }
+
+  private async *answer(answer: string, request: AiRequest): AsyncGenerator<AiStreamEvent> {
     for (const word of splitWords(answer)) {
-      if (request.signal.aborted) throw aborted();
-      if (this.chunkDelayMs > 0) {
-        await sleep(this.chunkDelayMs, undefined, { signal: request.signal }).catch(() => {
-          throw aborted();
-        });
-      }
+      await this.pause(request.signal);
       yield { type: 'delta', text: word };
     }
     if (request.signal.aborted) throw aborted();
-    const promptTokens = request.messages.reduce((sum, m) => sum + countWords(allText(m.content)), 0);
-    const completionTokens = countWords(answer);
+    yield { type: 'done', finishReason: 'stop', model: DEMO_MODEL, usage: usage(request, countWords(answer)) };
+  }
+
+  /** A call in the shape a model's stream gives it: its start, the arguments in pieces, then the end. */
+  private async *callTool(call: DemoCall, request: AiRequest): AsyncGenerator<AiStreamEvent> {
+    const toolCall = {
+      id: `call_demo_${randomBytes(9).toString('base64url')}`,
+      name: call.name,
+      arguments: JSON.stringify(call.arguments),
+    };
+    yield { type: 'tool-call-start', index: 0, id: toolCall.id, name: toolCall.name };
+    for (const piece of inPieces(toolCall.arguments, ARGUMENT_PIECES)) {
+      await this.pause(request.signal);
+      yield { type: 'tool-call-delta', index: 0, argumentsDelta: piece };
+    }
+    if (request.signal.aborted) throw aborted();
     yield {
       type: 'done',
-      finishReason: 'stop',
+      finishReason: 'tool_calls',
       model: DEMO_MODEL,
-      usage: { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens },
+      usage: usage(request, countWords(toolCall.arguments)),
+      toolCalls: [toolCall],
     };
   }
+
+  private async pause(signal: AbortSignal): Promise<void> {
+    if (signal.aborted) throw aborted();
+    if (this.chunkDelayMs > 0) {
+      await sleep(this.chunkDelayMs, undefined, { signal }).catch(() => {
+        throw aborted();
+      });
+    }
+  }
+}
+
+/** Word counts stand in for tokens. */
+function usage(request: AiRequest, completionTokens: number) {
+  const promptTokens = request.messages.reduce((sum, m) => sum + countWords(allText(m.content)), 0);
+  return { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens };
+}
+
+/** As a model streams arguments: a few pieces that join back to the whole text. */
+const ARGUMENT_PIECES = 3;
+
+function inPieces(text: string, count: number): string[] {
+  const size = Math.max(1, Math.ceil(text.length / count));
+  const pieces: string[] = [];
+  for (let at = 0; at < text.length; at += size) pieces.push(text.slice(at, at + size));
+  return pieces;
 }
 
 /** The demo's whole reply for a conversation; exported for tests and the demo page. */

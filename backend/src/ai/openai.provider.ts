@@ -1,11 +1,5 @@
-import {
-  AiProviderError,
-  type AiMessage,
-  type AiProvider,
-  type AiRequest,
-  type AiStreamEvent,
-  type AiTool,
-} from './ai-provider.js';
+import { AiProviderError, type AiProvider, type AiRequest, type AiStreamEvent } from './ai-provider.js';
+import { toChatMessage, toolFields } from './chat-messages.js';
 import {
   badResponse as unreadable,
   brokenStream as brokeOff,
@@ -106,7 +100,7 @@ export class OpenAiProvider implements AiProvider {
     const body = JSON.stringify({
       model: request.model ?? this.model,
       messages: request.messages.map(toChatMessage),
-      ...(request.tools?.length ? { tools: request.tools.map(toFunctionTool), tool_choice: 'auto' } : {}),
+      ...toolFields(request.tools),
       temperature: request.temperature,
       max_tokens: request.maxTokens,
       stream: true,
@@ -131,27 +125,6 @@ export class OpenAiProvider implements AiProvider {
       }
     }
   }
-}
-
-/** A message as the Chat Completions API takes it, a tool-calling turn or a tool's result included. */
-export function toChatMessage(m: AiMessage): Record<string, unknown> {
-  if (m.role === 'tool') return { role: 'tool', tool_call_id: m.toolCallId, content: m.content };
-  if (m.toolCalls?.length) {
-    return {
-      role: 'assistant',
-      content: m.content === '' ? null : m.content,
-      tool_calls: m.toolCalls.map((c) => ({
-        id: c.id,
-        type: 'function',
-        function: { name: c.name, arguments: c.arguments },
-      })),
-    };
-  }
-  return { role: m.role, content: m.content };
-}
-
-export function toFunctionTool(t: AiTool): Record<string, unknown> {
-  return { type: 'function', function: { name: t.name, description: t.description, parameters: t.parameters } };
 }
 
 function isJson(headers: Dispatcher.ResponseData['headers']): boolean {

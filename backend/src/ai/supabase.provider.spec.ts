@@ -14,6 +14,12 @@ const messages: AiRequest['messages'] = [
   { role: 'user', content: 'Where do I live?' },
 ];
 
+const cartSchema = {
+  type: 'object',
+  properties: { product: { type: 'string', enum: ['mug', 'poster'] }, quantity: { type: 'integer' } },
+  required: ['product', 'quantity'],
+};
+
 const request = (overrides: Partial<AiRequest> = {}) =>
   aiRequest({ messages, systemPrompt: 'Be brief.', temperature: 0.2, maxTokens: 321 }, overrides);
 
@@ -169,6 +175,77 @@ describe('SupabaseProvider against an edge function', () => {
     ];
     await drain(provider.stream(request({ messages: withParts })));
     expect((edge.requests[0].body as { messages: unknown }).messages).toEqual(withParts);
+  });
+
+  it('sends the page’s tools and the tool-calling turns in the Chat Completions shape', async () => {
+    const call = { id: 'call_1', name: 'add_to_cart', arguments: '{"product":"mug","quantity":2}' };
+    const withTools = request({
+      messages: [
+        { role: 'user', content: 'add two mugs to my cart' },
+        { role: 'assistant', content: '', toolCalls: [call] },
+        { role: 'tool', toolCallId: 'call_1', content: '{"ok":true}' },
+        { role: 'assistant', content: 'Added.' },
+        { role: 'user', content: 'and a poster' },
+        { role: 'assistant', content: 'One moment.', toolCalls: [{ ...call, id: 'call_2' }] },
+        { role: 'tool', toolCallId: 'call_2', content: '{"error":"Out of stock"}' },
+      ],
+      tools: [{ name: 'add_to_cart', description: 'Adds to the cart.', parameters: cartSchema }],
+    });
+    await drain(provider.stream(withTools));
+    const body = edge.requests[0].body as Record<string, unknown>;
+    const wireCall = (id: string) => ({
+      id,
+      type: 'function',
+      function: { name: call.name, arguments: call.arguments },
+    });
+    expect(body.messages).toEqual([
+      { role: 'user', content: 'add two mugs to my cart' },
+      { role: 'assistant', content: null, tool_calls: [wireCall('call_1')] },
+      { role: 'tool', tool_call_id: 'call_1', content: '{"ok":true}' },
+      { role: 'assistant', content: 'Added.' },
+      { role: 'user', content: 'and a poster' },
+      { role: 'assistant', content: 'One moment.', tool_calls: [wireCall('call_2')] },
+      { role: 'tool', tool_call_id: 'call_2', content: '{"error":"Out of stock"}' },
+    ]);
+    expect(body.tools).toEqual([
+      { type: 'function', function: { name: 'add_to_cart', description: 'Adds to the cart.', parameters: cartSchema } },
+    ]);
+    expect(body.tool_choice).toBe('auto');
+
+    // Without tools the function hears of none.
+    await drain(provider.stream(request({ tools: [] })));
+    expect(Object.keys(edge.requests[1].body as object).sort()).toEqual([
+      'max_tokens',
+      'messages',
+      'stream',
+      'system_prompt',
+      'temperature',
+    ]);
+  });
+
+  it('reads tool calls from a JSON answer', async () => {
+    edge.answer(
+      json(200, {
+        response: '',
+        finish_reason: 'tool_calls',
+        tool_calls: [
+          { id: 'call_j', type: 'function', function: { name: 'add_to_cart', arguments: '{"quantity":3}' } },
+        ],
+      }),
+    );
+    const { events, error } = await drain(provider.stream(request()));
+    expect(error).toBeUndefined();
+    expect(events).toEqual([
+      { type: 'tool-call-start', index: 0, id: 'call_j', name: 'add_to_cart' },
+      { type: 'tool-call-delta', index: 0, argumentsDelta: '{"quantity":3}' },
+      {
+        type: 'done',
+        finishReason: 'tool_calls',
+        usage: undefined,
+        model: undefined,
+        toolCalls: [{ id: 'call_j', name: 'add_to_cart', arguments: '{"quantity":3}' }],
+      },
+    ]);
   });
 
   it('defaults a JSON answer without metadata to finish reason stop', async () => {
@@ -360,6 +437,38 @@ describe('SupabaseProvider streaming from an OpenAI-style upstream', () => {
     expect(result.error).toBeUndefined();
     expect(result.text).toBe(text);
     expect(result.done).toMatchObject({ type: 'done', finishReason: 'length' });
+  });
+
+  it('reads the model’s streamed tool calls', async () => {
+    const args = '{"product":"mug","color":"blue","quantity":2}';
+    upstream.enqueue({
+      kind: 'tool_calls',
+      text: 'Sure.',
+      calls: [
+        { id: 'call_a', name: 'add_to_cart', arguments: args },
+        { id: 'call_b', name: 'add_to_cart', arguments: { product: 'poster', quantity: 1 } },
+      ],
+    });
+    const result = await drain(provider.stream(request()));
+    expect(result.error).toBeUndefined();
+    expect(result.text).toBe('Sure.');
+    const starts = result.events.filter((e) => e.type === 'tool-call-start');
+    expect(starts).toEqual([
+      { type: 'tool-call-start', index: 0, id: 'call_a', name: 'add_to_cart' },
+      { type: 'tool-call-start', index: 1, id: 'call_b', name: 'add_to_cart' },
+    ]);
+    const pieces = result.events.flatMap((e) =>
+      e.type === 'tool-call-delta' && e.index === 0 ? [e.argumentsDelta] : [],
+    );
+    expect(pieces.length).toBeGreaterThan(1);
+    expect(pieces.join('')).toBe(args);
+    expect(result.done).toMatchObject({
+      finishReason: 'tool_calls',
+      toolCalls: [
+        { id: 'call_a', name: 'add_to_cart', arguments: args },
+        { id: 'call_b', name: 'add_to_cart', arguments: '{"product":"poster","quantity":1}' },
+      ],
+    });
   });
 
   it('maps garbage to UPSTREAM_BAD_RESPONSE', async () => {

@@ -9,6 +9,7 @@ import {
   isRecord,
   readReusably,
 } from './chat-completions-stream.js';
+import { toChatMessage, toolFields } from './chat-messages.js';
 import { UpstreamCall, httpError } from './upstream-call.js';
 
 export interface SupabaseProviderOptions {
@@ -52,9 +53,10 @@ export function resolveEdgeFunction(options: SupabaseProviderOptions): EdgeFunct
 }
 
 /**
- * The Pulse `chat` Supabase Edge Function, called through supabase-js. The function answers
- * either JSON `{ response, model?, usage?, finish_reason? }` or, when it streams, OpenAI
- * chat.completion.chunk SSE; both become the same events.
+ * The Pulse `chat` Supabase Edge Function, called through supabase-js. It takes the Chat
+ * Completions shape of the messages and tools (chat-messages.ts) and answers either JSON
+ * `{ response, model?, usage?, finish_reason?, tool_calls? }` or, when it streams, OpenAI
+ * chat.completion.chunk SSE (tool calls as `delta.tool_calls`); both become the same events.
  */
 export class SupabaseProvider implements AiProvider {
   readonly name = 'supabase' as const;
@@ -84,7 +86,8 @@ export class SupabaseProvider implements AiProvider {
       // functions-js types the error as `any`: read it as unknown.
       const answer: { data: unknown; error: unknown } = await this.functions.invoke<unknown>(this.target.name, {
         body: {
-          messages: request.messages.map(({ role, content }) => ({ role, content })),
+          messages: request.messages.map(toChatMessage),
+          ...toolFields(request.tools),
           system_prompt: request.systemPrompt,
           temperature: request.temperature,
           max_tokens: request.maxTokens,
@@ -121,6 +124,15 @@ export class SupabaseProvider implements AiProvider {
 
 /** The JSON answer of the spec's contract, or a plain chat.completion from a proxying function. */
 function edgeFunctionAnswerEvents(data: unknown): AiStreamEvent[] {
+  // The model called tools: the contract's answer carries them as a chat.completion message does.
+  if (isRecord(data) && typeof data.response === 'string' && Array.isArray(data.tool_calls) && data.tool_calls.length) {
+    const message = { role: 'assistant', content: data.response, tool_calls: data.tool_calls };
+    return chatCompletionEvents({
+      model: data.model,
+      usage: data.usage,
+      choices: [{ index: 0, message, finish_reason: data.finish_reason }],
+    });
+  }
   if (isRecord(data) && typeof data.response === 'string') {
     return answerEvents(data.response, { finishReason: data.finish_reason, usage: data.usage, model: data.model });
   }

@@ -1,8 +1,10 @@
-// Pulse's chat Edge Function: forwards a conversation to an OpenAI-compatible
-// Chat Completions API and answers `{ response }` as JSON, or passes the SSE
-// stream through unchanged when the client asks for one.
+// Pulse's chat Edge Function: forwards a conversation (and the tools the model may call) to an
+// OpenAI-compatible Chat Completions API and answers `{ response }` (with `tool_calls` when the
+// model called tools) as JSON, or passes the SSE stream through unchanged when the client asks
+// for one: every chunk's JSON as the upstream wrote it, `delta.tool_calls` included.
 import { corsHeaders } from '../_shared/cors.ts';
 import { readSseData } from '../_shared/sse.ts';
+import { type ToolCall, validateToolCalls } from './tools.ts';
 import { type ChatRequest, validateChatRequest, withSystemPrompt } from './validate.ts';
 
 const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
@@ -112,6 +114,8 @@ function upstreamPayload(request: ChatRequest, config: UpstreamConfig, stream: b
     messages: withSystemPrompt(request.messages, request.system_prompt),
     ...(request.temperature !== undefined && { temperature: request.temperature }),
     ...(request.max_tokens !== undefined && { max_tokens: request.max_tokens }),
+    ...(request.tools !== undefined && { tools: request.tools }),
+    ...(request.tool_choice !== undefined && { tool_choice: request.tool_choice }),
     ...(stream && { stream: true, stream_options: { include_usage: true } }),
   };
 }
@@ -162,7 +166,7 @@ async function completeChat(request: ChatRequest, config: UpstreamConfig, deadli
   let body: {
     model?: unknown;
     usage?: { prompt_tokens?: unknown; completion_tokens?: unknown; total_tokens?: unknown } | null;
-    choices?: { message?: { content?: unknown; refusal?: unknown }; finish_reason?: unknown }[];
+    choices?: { message?: { content?: unknown; refusal?: unknown; tool_calls?: unknown }; finish_reason?: unknown }[];
   };
   try {
     body = JSON.parse(text);
@@ -170,8 +174,12 @@ async function completeChat(request: ChatRequest, config: UpstreamConfig, deadli
     throw badResponse('Upstream answer was not valid JSON');
   }
   const choice = Array.isArray(body?.choices) ? body.choices[0] : undefined;
-  // A refusal is still an answer the user should see.
-  const content = typeof choice?.message?.content === 'string' ? choice.message.content : choice?.message?.refusal;
+  const toolCalls = answerToolCalls(choice?.message?.tool_calls);
+  // A refusal is still an answer the user should see; a turn that only calls tools has no text.
+  const content =
+    typeof choice?.message?.content === 'string'
+      ? choice.message.content
+      : (choice?.message?.refusal ?? (toolCalls ? '' : undefined));
   if (typeof content !== 'string') throw badResponse('Upstream answer held no message content');
 
   const usage = body.usage;
@@ -190,7 +198,16 @@ async function completeChat(request: ChatRequest, config: UpstreamConfig, deadli
         }
       : null,
     finish_reason: typeof choice?.finish_reason === 'string' ? choice.finish_reason : null,
+    ...(toolCalls && { tool_calls: toolCalls }),
   });
+}
+
+/** The calls of a JSON answer in the shape the upstream wrote them; none, or unreadable: a bad answer. */
+function answerToolCalls(calls: unknown): ToolCall[] | undefined {
+  if (calls === undefined || calls === null || (Array.isArray(calls) && calls.length === 0)) return undefined;
+  const checked = validateToolCalls(calls, 'tool_calls');
+  if (!checked.ok) throw badResponse(`Upstream answer held unreadable tool calls: ${checked.error}`);
+  return checked.value;
 }
 
 const encoder = new TextEncoder();

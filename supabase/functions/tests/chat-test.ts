@@ -96,7 +96,7 @@ withUpstream('rejects bad bodies with 400 INVALID_REQUEST and never calls upstre
     ['not an object', [1, 2]],
     ['no messages', {}],
     ['empty messages', { messages: [] }],
-    ['unknown role', { messages: [{ role: 'tool', content: 'x' }] }],
+    ['unknown role', { messages: [{ role: 'function', content: 'x' }] }],
     ['non-string content', { messages: [{ role: 'user', content: 42 }] }],
     ['temperature too high', { ...hello, temperature: 2.5 }],
     ['temperature negative', { ...hello, temperature: -0.1 }],
