@@ -133,7 +133,9 @@ describe(`the host page's tools (${TEST_DB})`, () => {
       },
     ]);
     // The continuation is a step of its own (the AI SDK reads the last step's calls).
-    expect(next.findIndex((p) => p.type === 'start-step')).toBe(next.findIndex((p) => p.type === 'tool-output-available') + 1);
+    expect(next.findIndex((p) => p.type === 'start-step')).toBe(
+      next.findIndex((p) => p.type === 'tool-output-available') + 1,
+    );
     expect(cont.text()).toBe('Two blue mugs are in your cart.');
     expect(next.at(-1)).toEqual({ type: 'finish', finishReason: 'stop' });
     // The model read its call and the page's result as the turns after the question.
