@@ -2,7 +2,7 @@ import { jest } from '@jest/globals';
 import { startOpenAIUpstream, type OpenAIUpstream } from '@pulse/testkit';
 import request from 'supertest';
 import { ToolWaitsJanitor } from '../src/tools/tool-waits.janitor.js';
-import { type Auth, stopAnswer, streamPost, streamSend } from './support/answers.js';
+import { type Auth, resumeStream, stopAnswer, streamPost, streamSend } from './support/answers.js';
 import { sendJson } from './support/chat.js';
 import { expectError } from './support/errors.js';
 import { createTestDatabase } from './support/test-database.js';
@@ -309,6 +309,27 @@ describe(`the host page's tools (${TEST_DB})`, () => {
     expectError(late, 409, 'TOOL_CALL_NOT_PENDING', 'results');
     // Nothing waits now: a second stop has nothing to stop.
     expect((await stopAnswer(t.url, u.auth, sessionId)).status).toBe(204);
+  });
+
+  it('a page reloaded while waiting resumes the stream, gets the call again, and its result continues the answer', async () => {
+    const u = await t.user();
+    const { sessionId, assistantId } = await sendCalling(t, upstream, u.auth, [
+      { id: 'call_w', name: 'add_to_cart', arguments: TWO_BLUE_MUGS },
+    ]);
+    const resumed = await resumeStream(t.url, u.auth, sessionId);
+    await resumed.done;
+    expect(resumed.status).toBe(200);
+    expect(ofType(resumed.parts(), 'tool-input-available')).toEqual([
+      expect.objectContaining({ toolCallId: 'call_w', input: TWO_BLUE_MUGS }),
+    ]);
+    expect(resumed.parts().at(-1)).toEqual({ type: 'finish', finishReason: 'tool-calls' });
+    upstream.enqueue({ kind: 'text', text: 'Added after the reload.' });
+    const cont = await postResults(t, u.auth, sessionId, {
+      assistant_message_id: assistantId,
+      results: [{ tool_call_id: 'call_w', output: { ok: true } }],
+    });
+    await cont.done;
+    expect(cont.text()).toBe('Added after the reload.');
   });
 
   it('a call never answered ends at its deadline: the janitor stores it as failed, a late result is 409', async () => {

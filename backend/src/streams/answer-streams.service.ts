@@ -60,6 +60,13 @@ export class AnswerStreams implements BeforeApplicationShutdown {
     return { session_id: sessionId, assistant_message_id: messageId ?? assistantId };
   }
 
+  private async isWaiting(user: AuthUser, sessionId: string): Promise<boolean> {
+    return this.db.asUser(
+      user.id,
+      async (tx) => (await this.waits.inSession(tx, sessionId, { lock: false })).length > 0,
+    );
+  }
+
   /**
    * An answer waiting for the page's tool results is in flight too: a stop ends its wait, its
    * pending calls stored as stopped. Undefined when nothing waits.
@@ -82,7 +89,10 @@ export class AnswerStreams implements BeforeApplicationShutdown {
     await this.assertOwned(user, sessionId);
     const state = await this.live.latest(sessionId);
     if (!state || !state.meta.streamed) return false;
-    if (state.ended && (lastEventId === undefined || lastEventId >= state.lastId)) return false;
+    // An answer that ended waiting for the page's tool results is still in flight for a page that
+    // reloads: without Last-Event-ID it gets the whole stream again, the calls included.
+    const replayWaiting = state.ended && lastEventId === undefined && (await this.isWaiting(user, sessionId));
+    if (state.ended && !replayWaiting && (lastEventId === undefined || lastEventId >= state.lastId)) return false;
     if (state.lost) await this.lost.recover(sessionId);
 
     const abort = new AbortController();

@@ -34,10 +34,11 @@ export class ToolWaitsRepository {
     await tx.query('delete from public.chat_tool_waits where message_id = $1', [messageId]);
   }
 
-  /** The waits of a session (a stop ends them). */
-  async inSession(tx: Queryable, sessionId: string): Promise<ToolWait[]> {
+  /** The waits of a session (a stop ends them, locked; a resume looks). */
+  async inSession(tx: Queryable, sessionId: string, { lock = true } = {}): Promise<ToolWait[]> {
     const { rows } = await tx.query<ToolWait>(
-      `select message_id, session_id, user_id, round, deadline from public.chat_tool_waits where session_id = $1 for update`,
+      `select message_id, session_id, user_id, round, deadline from public.chat_tool_waits
+        where session_id = $1${lock ? ' for update' : ''}`,
       [sessionId],
     );
     return rows;
