@@ -78,6 +78,10 @@ comment on table public.webhook_delivery_attempts is 'The delivery log: each att
 
 create index webhook_delivery_attempts_delivery_idx on public.webhook_delivery_attempts (delivery_id, attempted_at);
 
+-- The retention janitor (WEBHOOK_RETENTION_DAYS): delivered deliveries by age, events by age.
+create index webhook_deliveries_delivered_idx on public.webhook_deliveries (delivered_at) where status = 'delivered';
+create index webhook_events_created_idx on public.webhook_events (created_at);
+
 alter table public.webhook_endpoints enable row level security;
 alter table public.webhook_events enable row level security;
 alter table public.webhook_deliveries enable row level security;

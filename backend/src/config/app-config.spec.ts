@@ -256,6 +256,7 @@ describe('webhook settings', () => {
       backoffBaseMs: 10000,
       backoffCapMs: 3600000,
       pollMs: 1000,
+      retentionDays: 7,
     });
   });
 

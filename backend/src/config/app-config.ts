@@ -111,6 +111,8 @@ export interface WebhooksConfig {
   backoffBaseMs: number;
   backoffCapMs: number;
   pollMs: number;
+  /** 0: delivered events are kept forever. */
+  retentionDays: number;
 }
 
 export interface AiConfig {
@@ -381,6 +383,7 @@ export class AppConfig {
       backoffBaseMs: env.WEBHOOK_BACKOFF_BASE_MS,
       backoffCapMs: env.WEBHOOK_BACKOFF_CAP_MS,
       pollMs: env.WEBHOOK_POLL_MS,
+      retentionDays: env.WEBHOOK_RETENTION_DAYS,
     };
   }
 

@@ -512,6 +512,10 @@ export class EnvironmentVariables {
   /** How often a replica looks for due deliveries besides being woken by a change. */
   @IntSetting(10, 600000)
   WEBHOOK_POLL_MS = 1000;
+
+  /** Days a delivered event and its delivery log are kept; dead ones stay until retried or deleted. 0 = forever. */
+  @IntSetting(0, 3650)
+  WEBHOOK_RETENTION_DAYS = 7;
 }
 
 /** Start-up refused: `problems` holds one line per bad setting, each naming its variable. */

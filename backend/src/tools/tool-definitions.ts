@@ -7,6 +7,8 @@ import type { ClientToolDto } from './dto/client-tool.dto.js';
 
 const MAX_SCHEMA_BYTES = 8 * 1024;
 const MAX_SCHEMA_DEPTH = 10;
+/** Compiled schemas kept (a page sends the same few with every send): oldest dropped past this. */
+const COMPILED_KEPT = 256;
 
 /** The page's tools of one send, checked: what the model is offered, and how to check its calls. */
 export interface ToolSet {
@@ -35,8 +37,15 @@ const invalid = (index: number, field: string, message: string) =>
  */
 @Injectable()
 export class ToolDefinitions {
-  // No remote $refs, no formats that need code: a page's schema is data, never a fetch or a regex bomb's host.
-  private readonly ajv = new Ajv({ allErrors: false, strict: false, validateFormats: false, loadSchema: undefined });
+  // No remote $refs, no formats that need code: a page's schema is data, never a fetch or a regex
+  // bomb's host. addUsedSchema off: a schema's `$id` does not register it (a second send with the
+  // same `$id` would be refused as a duplicate).
+  private readonly ajv = new Ajv({ allErrors: false, strict: false, validateFormats: false, addUsedSchema: false });
+  /**
+   * By the schema's text: compiling costs milliseconds per tool, and every send and continuation
+   * brings the same schemas as new objects (which ajv's own cache, keyed by object, would keep forever).
+   */
+  private readonly compiled = new Map<string, ValidateFunction>();
 
   constructor(private readonly config: AppConfig) {}
 
@@ -76,7 +85,7 @@ export class ToolDefinitions {
       }
       let validate: ValidateFunction;
       try {
-        validate = this.ajv.compile(schema);
+        validate = this.compile(schema);
       } catch (err) {
         throw invalid(
           i,
@@ -88,5 +97,22 @@ export class ToolDefinitions {
       definitions.push({ name: tool.name, description: tool.description, parameters: schema });
     });
     return { definitions, validators };
+  }
+
+  private compile(schema: Record<string, unknown>): ValidateFunction {
+    const key = JSON.stringify(schema);
+    const known = this.compiled.get(key);
+    if (known) {
+      // Most recently used last: the map's order is the eviction order.
+      this.compiled.delete(key);
+      this.compiled.set(key, known);
+      return known;
+    }
+    const validate = this.ajv.compile(schema);
+    // Out of ajv's own cache: ours holds it, by its text.
+    this.ajv.removeSchema(schema);
+    this.compiled.set(key, validate);
+    if (this.compiled.size > COMPILED_KEPT) this.compiled.delete(this.compiled.keys().next().value as string);
+    return validate;
   }
 }

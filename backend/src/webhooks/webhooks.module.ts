@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AdminModule } from '../admin/admin.module.js';
+import { WebhookRetentionJanitor } from './webhook-retention.janitor.js';
 import { WebhookWorker } from './webhook-worker.js';
 import { WebhooksAdminController } from './webhooks-admin.controller.js';
 import { WebhooksAdminService } from './webhooks-admin.service.js';
@@ -9,6 +10,6 @@ import { WebhooksRepository } from './webhooks.repository.js';
 @Module({
   imports: [AdminModule],
   controllers: [WebhooksAdminController],
-  providers: [WebhooksRepository, WebhookWorker, WebhooksAdminService],
+  providers: [WebhooksRepository, WebhookWorker, WebhooksAdminService, WebhookRetentionJanitor],
 })
 export class WebhooksModule {}

@@ -184,6 +184,25 @@ export class WebhooksRepository {
     );
   }
 
+  /**
+   * Deletes deliveries delivered more than `days` ago (their log goes with them), then the events
+   * no delivery refers to any more that are as old. Pending and dead deliveries are kept. The
+   * number of deliveries deleted.
+   */
+  async purgeDelivered(db: Queryable, days: number): Promise<number> {
+    const { rowCount } = await db.query(
+      `delete from public.webhook_deliveries where status = 'delivered' and delivered_at < now() - make_interval(days => $1)`,
+      [days],
+    );
+    await db.query(
+      `delete from public.webhook_events e
+        where e.created_at < now() - make_interval(days => $1)
+          and not exists (select 1 from public.webhook_deliveries d where d.event_id = e.id)`,
+      [days],
+    );
+    return rowCount;
+  }
+
   async listEndpoints(db: Queryable): Promise<EndpointRow[]> {
     const { rows } = await db.query<EndpointRow>(
       `select ${ENDPOINT_COLUMNS} from public.webhook_endpoints e order by e.created_at, e.id`,
