@@ -104,6 +104,13 @@ function late<T extends object>(what: string, current: () => T | undefined): T {
 }
 
 /**
+ * The bound of starting (or closing) an app: a copy of the migrated database, Nest's start, the
+ * port. Not the 5 s a spec's tests get by default: on a machine busy with other suites a start
+ * took longer, and jest then tore the file down under a start still running.
+ */
+const APP_START_MS = 120_000;
+
+/**
  * The app for the enclosing describe block: started in beforeAll with `env`, closed in afterAll.
  * `env` may be a function, read in the beforeAll, for settings known only then (a server's URL).
  */
@@ -111,8 +118,8 @@ export function useTestApp(env: Record<string, string> | (() => Record<string, s
   let t: TestApp | undefined;
   beforeAll(async () => {
     t = await startTestApp(typeof env === 'function' ? env() : env);
-  });
-  afterAll(() => t?.close());
+  }, APP_START_MS);
+  afterAll(() => t?.close(), APP_START_MS);
   return late('the test app', () => t);
 }
 
@@ -139,11 +146,11 @@ export function useChatApp(
       ...(apiKey ? { OPENAI_API_KEY: apiKey } : {}),
       ...env,
     });
-  });
+  }, APP_START_MS);
   afterAll(async () => {
     await t?.close();
     await upstream?.close();
-  });
+  }, APP_START_MS);
   beforeEach(() => upstream?.reset());
   return { t: late('the chat app', () => t), upstream: late('the OpenAI stub', () => upstream) };
 }
