@@ -158,7 +158,10 @@ describe('attaching files', () => {
     await input(page).press('Enter');
     await assistant(page).last().getByText('Hello, world!').waitFor();
     const [sent] = sends();
-    const ids = [...server.api.attachments.keys()];
+    // The two uploads run at once, so the fake API numbers them in arrival order; the send
+    // keeps the order the visitor attached them in.
+    const idOf = (name) => [...server.api.attachments.values()].find((a) => a.filename === name).id;
+    const ids = [idOf('photo.png'), idOf('notes.md')];
     assert.deepEqual(sent.body.attachment_ids, ids);
     assert.equal(sent.body.message, 'What is in these?');
     assert.equal(await tray(page).count(), 0, 'the composer is empty again');
