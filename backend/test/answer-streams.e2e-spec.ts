@@ -70,7 +70,8 @@ describe.each([
   it('replays from the first event without Last-Event-ID, while the answer is in flight', async () => {
     const u = await t.user();
     const chunks = words(20);
-    upstream.enqueue({ kind: 'text', chunks, chunkDelayMs: 15 });
+    // 2 s in all: the resume must find the answer still running, also on a busy machine.
+    upstream.enqueue({ kind: 'text', chunks, chunkDelayMs: 100 });
     const first = await streamSend(t.url, u.auth, { message: 'Reload mid-answer' });
     await first.until((x) => deltaCount(x) >= 2);
     first.drop();
@@ -90,7 +91,8 @@ describe.each([
   it("resumes through the AI SDK's own transport (reconnectToStream), which assembles the whole answer", async () => {
     const u = await t.user();
     const chunks = words(20);
-    upstream.enqueue({ kind: 'text', chunks, chunkDelayMs: 15 });
+    // 2 s in all: the resume must find the answer still running, also on a busy machine.
+    upstream.enqueue({ kind: 'text', chunks, chunkDelayMs: 100 });
     const first = await streamSend(t.url, u.auth, { message: 'SDK resume' });
     await first.until((x) => deltaCount(x) >= 2);
     first.drop();
@@ -219,7 +221,8 @@ describe('drain on shutdown (SIGTERM runs the same app.close())', () => {
     const t = await start('20');
     const u = await t.user();
     const chunks = words(30);
-    upstream.enqueue({ kind: 'text', chunks, chunkDelayMs: 20 });
+    // 3 s in all: readiness and the refused send are checked while it still runs.
+    upstream.enqueue({ kind: 'text', chunks, chunkDelayMs: 100 });
     const s = await streamSend(t.url, u.auth, { message: 'Finish me' });
     await s.until((x) => deltaCount(x) >= 2);
     const sessionId = s.sessionId()!;

@@ -93,14 +93,14 @@ describe('attachments against the real backend', () => {
     const user = stack.user();
     const p = await openPage(browser, page(stack));
     await openChat(p);
-    // Uploads slowed to 64 kB/s, so the progress bar is seen moving.
+    // Uploads slowed to 8 kB/s (the photo takes about 2 s), so the progress bar is seen moving.
     const cdp = await p.context().newCDPSession(p);
     await cdp.send('Network.enable');
     await cdp.send('Network.emulateNetworkConditions', {
       offline: false,
       latency: 0,
       downloadThroughput: -1,
-      uploadThroughput: 64 * 1024,
+      uploadThroughput: 8 * 1024,
     });
     await pick(p, [fixture('photo.png', 'image/png'), fixture('notes.md', 'text/markdown')]);
     const bar = composer(p).getByRole('progressbar', { name: 'Uploading photo.png' });

@@ -3,6 +3,7 @@
 // thumbs with a comment and search need the issue-10 API (branches, feedback, search).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { eventually } from '@pulse/testkit';
 import { assistant, button, chat, idle, openChat, openPage, send, useStack, userMessages } from './harness.mjs';
 
 let stack;
@@ -108,7 +109,11 @@ describe('controls on the issue-10 API', () => {
     await answer.getByRole('button', { name: 'Save', exact: true }).click();
     await answer.locator('[aria-label="Bad answer"][aria-pressed=true]').waitFor();
     const id = (await sessionOf(user.token)).id;
-    let stored = await branch(user.token, id);
+    // The thumb's own PUT may answer before Save's: the page shows it pressed either way.
+    let stored = await eventually('the comment stored', async () => {
+      const messages = await branch(user.token, id);
+      return messages[1].feedback?.comment ? messages : null;
+    });
     assert.deepEqual(
       { rating: stored[1].feedback?.rating, comment: stored[1].feedback?.comment },
       { rating: 'down', comment: 'It did not say.' },

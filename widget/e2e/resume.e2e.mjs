@@ -54,13 +54,14 @@ async function startCutter(target) {
 
 describe('answers that outlive the page', () => {
   test('a reload mid-answer shows the whole answer once, as stored', async () => {
-    const { user, page, words } = await longAnswer(stack, browser, { count: 30, chunkDelayMs: 80, reached: 'word2' });
+    // Long enough (8 s) that the reloaded page finds the answer still running on a busy machine.
+    const { user, page, words } = await longAnswer(stack, browser, { count: 80, chunkDelayMs: 100, reached: 'word2' });
     const resumes = [];
     page.on('request', (r) => r.url().endsWith('/stream') && resumes.push(r.url()));
     await page.reload();
     await openChat(page);
     await idle(page);
-    await showing(page, 'word29');
+    await showing(page, 'word79');
 
     assert.ok(resumes.length >= 1, 'the widget resumed the answer in flight');
     const sessionId = await rememberedSession(page, user.id);
@@ -80,8 +81,8 @@ describe('answers that outlive the page', () => {
     const csp = stack.strictCsp.replaceAll(stack.api, cutter.origin);
     const url = stack.page(snippet, { embed: false, csp });
     const { user, page, words } = await longAnswer(stack, browser, {
-      count: 40,
-      chunkDelayMs: 60,
+      count: 60,
+      chunkDelayMs: 80,
       reached: 'word3',
       url,
     });
@@ -90,7 +91,7 @@ describe('answers that outlive the page', () => {
     // The network drops every open connection: the answer's stream breaks mid-way.
     cutter.cut();
     await idle(page);
-    await showing(page, 'word39');
+    await showing(page, 'word59');
 
     assert.ok(resumes.length >= 1 && resumes.every((id) => Number(id) > 0), `resumed with Last-Event-ID: ${resumes}`);
     const sessionId = await rememberedSession(page, user.id);

@@ -97,15 +97,19 @@ describe('sending', () => {
   });
 
   test('stop aborts the stream and keeps the partial answer marked as stopped', async () => {
-    server.api.reply = { deltas: ['Partial', ' answer', ' that', ' goes', ' on', ' and', ' on'], delayMs: 300 };
+    // 6 s of answer: the stop lands well before its end, however busy the machine.
+    const deltas = ['Partial', ' answer', ' that', ' goes', ...Array(16).fill(' on')];
+    server.api.reply = { deltas, delayMs: 300 };
     const page = await openChat();
     await type(page, 'Tell me a long story');
     await assistant(page).getByText('Partial').waitFor();
     await page.locator('pulse-chat').getByRole('button', { name: 'Stop' }).click();
     await assistant(page).getByText('Stopped.').waitFor();
+    const stopped = await assistant(page).last().textContent();
     await page.waitForTimeout(700);
     const text = await assistant(page).last().textContent();
-    assert.ok(!text.includes(' on'), `stream stopped growing: ${text}`);
+    assert.equal(text, stopped, 'the stream stopped growing');
+    assert.ok(text.includes('Partial') && !text.includes(deltas.join('')), `a partial answer: ${text}`);
     const received = await events(page, 'pulse-message-received');
     assert.equal(received.length, 1);
     assert.equal(received[0].detail.interrupted, true);
@@ -373,7 +377,8 @@ describe('sessions', () => {
 
 describe('host events and the bubble', () => {
   test('message events carry details, and an answer arriving while closed raises the unread badge', async () => {
-    server.api.reply = { deltas: ['Slow', ' reply'], delayMs: 300 };
+    // 3 s of answer: the panel is closed (Escape) well before it ends.
+    server.api.reply = { deltas: ['Slow', ' reply'], delayMs: 1500 };
     const page = await openChat();
     await type(page, 'Ping');
     await page.keyboard.press('Escape');

@@ -293,6 +293,32 @@ describe('message controls', () => {
     assert.deepEqual(server.api.feedback.get(id).comment, 'Too short');
     await page.context().close();
   });
+
+  test("a comment saved while the thumb's own request is slow is not overwritten by it", async () => {
+    const page = await openChat();
+    await type(page, 'Rate me');
+    await received(page, 1);
+    const answer = assistant(page).last();
+    const id = server.api.sessions[0].leaf;
+    let release;
+    server.api.feedbackGate = new Promise((r) => (release = r));
+    await button(answer, 'Bad answer').click();
+    await answer.getByRole('textbox', { name: 'What was wrong? (optional)' }).fill('Too long');
+    await button(answer, 'Save').click();
+    await eventually('the thumb reached the server', () => requests('PUT', /\/feedback$/).length >= 1);
+    // Held at the server; the page waits for its answer before it sends the comment.
+    await page.waitForTimeout(300);
+    assert.equal(requests('PUT', /\/feedback$/).length, 1, 'the comment waits for the thumb');
+    release();
+    await eventually('the comment reached the server', () => requests('PUT', /\/feedback$/).length === 2);
+    await eventually('the comment stored', () => server.api.feedback.get(id)?.comment === 'Too long');
+    assert.deepEqual(
+      requests('PUT', /\/feedback$/).map((r) => r.body),
+      [{ rating: 'down' }, { rating: 'down', comment: 'Too long' }],
+    );
+    await answer.locator('[aria-label="Bad answer"][aria-pressed=true]').waitFor();
+    await page.context().close();
+  });
 });
 
 describe('chats list', () => {

@@ -40,6 +40,8 @@ export class FakeApi {
     /** The next send is refused with 429 QUOTA_EXCEEDED and this `{ quota, limit, resets_at }`, as the backend words it. */
     this.quota = null;
     this.feedback = new Map();
+    /** The next feedback request waits for this promise before it is stored (a slow request). */
+    this.feedbackGate = null;
     this.nextId = 1;
     /** Uploads by id: the attachment as the API describes it, with its bytes. */
     this.attachments = new Map();
@@ -238,6 +240,9 @@ export class FakeApi {
     if (parts[2] === 'messages' && parts[4] === 'feedback') {
       const m = [...this.messages.values()].flat().find((x) => x.id === parts[3]);
       if (!m) return error(404, 'MESSAGE_NOT_FOUND');
+      const gate = this.feedbackGate;
+      this.feedbackGate = null;
+      await gate;
       if (req.method === 'DELETE') {
         this.feedback.delete(m.id);
         return send(204);

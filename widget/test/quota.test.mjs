@@ -22,9 +22,14 @@ const input = (page) => page.locator('pulse-chat form[part=composer] textarea');
 const note = (page) => page.locator('pulse-chat [part~=user-message] .note.error');
 const sends = () => server.api.requests.filter((r) => r.path === '/api/chat/send');
 
-/** The next midnight UTC, as the backend's resets_at. */
+// The page's clock is fixed at noon UTC today: whether the reset falls on another local day
+// depends on the hour, and the test must not depend on when it runs.
+const NOW = new Date();
+NOW.setUTCHours(12, 0, 0, 0);
+
+/** The next midnight UTC after NOW, as the backend's resets_at. */
 const nextUtcMidnight = () => {
-  const d = new Date();
+  const d = new Date(NOW);
   d.setUTCHours(24, 0, 0, 0);
   return d.toISOString();
 };
@@ -40,7 +45,9 @@ const localTime = (iso, lang, timeZone, weekday) =>
 
 async function refusedSend(path, timezoneId, quota) {
   server.api.quota = quota;
-  const page = await openPage(browser, `${server.origin}${path}`, { token: TOKEN, contextOptions: { timezoneId } });
+  const page = await openPage(browser, null, { token: TOKEN, contextOptions: { timezoneId } });
+  await page.clock.setFixedTime(NOW);
+  await page.goto(`${server.origin}${path}`);
   await page.locator('pulse-chat [part=launcher]').click();
   await input(page).fill('One more question');
   await input(page).press('Enter');
@@ -49,7 +56,7 @@ async function refusedSend(path, timezoneId, quota) {
 }
 
 describe('daily quota', () => {
-  test('messages: the limit and the local time it resets (New York: the same day, no weekday)', async () => {
+  test('messages: the limit and the local time it resets (New York at 07:00: the same day, no weekday)', async () => {
     const resets = nextUtcMidnight();
     const page = await refusedSend('/', 'America/New_York', { quota: 'messages', limit: 20, resets_at: resets });
     const time = localTime(resets, 'en', 'America/New_York', false);
@@ -64,7 +71,7 @@ describe('daily quota', () => {
     await page.context().close();
   });
 
-  test('tokens, in German, where the reset is tomorrow (Tokyo): names the weekday', async () => {
+  test('tokens, in German, where the reset is tomorrow (Tokyo at 21:00): names the weekday', async () => {
     const resets = nextUtcMidnight();
     const page = await refusedSend('/de', 'Asia/Tokyo', { quota: 'tokens', limit: 50000, resets_at: resets });
     const time = localTime(resets, 'de', 'Asia/Tokyo', true);

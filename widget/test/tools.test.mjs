@@ -3,6 +3,7 @@
 // the answer going on in the same message, errors, Allow / Deny, size limit, text-only steps.
 import assert from 'node:assert/strict';
 import { beforeEach, describe, test } from 'node:test';
+import { eventually } from '@pulse/testkit';
 import { events, html, jwt, openPage, useServer } from './helpers.mjs';
 
 const TOKEN = jwt('user-1');
@@ -405,7 +406,8 @@ describe('calls', () => {
     await assistant(page).getByText('Stopped.').waitFor();
     await idle(page);
     assert.equal(await page.locator('pulse-chat [data-ask]').count(), 0);
-    assert.ok(server.api.requests.some((r) => r.path.endsWith('/stop')));
+    // The page stops at once; its POST …/stop goes without being waited for.
+    await eventually('the stop reached the server', () => server.api.requests.some((r) => r.path.endsWith('/stop')));
     assert.equal(results().length, 0);
     assert.deepEqual(await page.evaluate(() => window.calls), []);
     await page.context().close();

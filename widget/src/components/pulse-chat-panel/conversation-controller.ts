@@ -105,6 +105,7 @@ export class ConversationController implements ReactiveController {
   #stopped = false;
   /** The answer waits for the page's tools (or the visitor's Allow / Deny): no stream is open. */
   #inTools = false;
+  #rating = Promise.resolve();
   /** Storage key of the user whose chat is shown; undefined until the first token. */
   #userKey: string | null | undefined = undefined;
   #authChecks = 0;
@@ -357,19 +358,26 @@ export class ConversationController implements ReactiveController {
   }
 
   /** Rates an answer; the same rating again (without a comment) takes it back. */
-  async rate(m: ChatMessage, rating: 'up' | 'down', comment?: string): Promise<void> {
-    const p = path('messages', m.id, 'feedback');
-    const undo = comment === undefined && m.feedback?.rating === rating;
-    try {
-      const saved = undo
-        ? null
-        : await json<Feedback>(this.chat(), p, 'PUT', { rating, ...(comment?.trim() && { comment: comment.trim() }) });
-      if (undo) await json(this.chat(), p, 'DELETE');
-      this.messages = this.messages.map((x) => (x.id === m.id ? { ...x, feedback: saved && { ...saved } } : x));
-    } catch (e) {
-      this.#fail(e);
-    }
-    this.#update();
+  rate(m: ChatMessage, rating: 'up' | 'down', comment?: string): Promise<void> {
+    // One rating request at a time, in the order asked: the thumb's own PUT must not land after
+    // a comment saved right behind it and wipe it.
+    return (this.#rating = this.#rating.then(async () => {
+      const p = path('messages', m.id, 'feedback');
+      const undo = comment === undefined && m.feedback?.rating === rating;
+      try {
+        const saved = undo
+          ? null
+          : await json<Feedback>(this.chat(), p, 'PUT', {
+              rating,
+              ...(comment?.trim() && { comment: comment.trim() }),
+            });
+        if (undo) await json(this.chat(), p, 'DELETE');
+        this.messages = this.messages.map((x) => (x.id === m.id ? { ...x, feedback: saved && { ...saved } } : x));
+      } catch (e) {
+        this.#fail(e);
+      }
+      this.#update();
+    }));
   }
 
   /** Sends a failed message again with the same Idempotency-Key, so the server can de-duplicate. */
