@@ -244,7 +244,8 @@ export class Attachments implements ReactiveController {
     const recorder = new MediaRecorder(stream, { mimeType: VOICE_TYPES.find((t) => MediaRecorder.isTypeSupported(t)) });
     const chunks: Blob[] = [];
     let keep = false;
-    const tick = setInterval(() => this.#update(), 1000);
+    // Four ticks a second: a late timer on a busy page still shows every second, none skipped.
+    const tick = setInterval(() => this.#update(), 250);
     recorder.ondataavailable = (e) => chunks.push(e.data);
     recorder.onstop = () => {
       clearInterval(tick);
