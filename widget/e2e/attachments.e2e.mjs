@@ -241,7 +241,10 @@ describe('attachments against the real backend', () => {
     await openChat(p);
     await button(p, 'Record a voice message').click();
     const rec = chat(p).getByRole('group', { name: 'Recording' });
-    await rec.getByRole('timer').getByText(/^0:0[1-9]$/).waitFor();
+    await rec
+      .getByRole('timer')
+      .getByText(/^0:0[1-9]$/)
+      .waitFor();
     await button(p, 'Stop recording').click();
     const transcript = await eventually('the transcript in the composer', async () =>
       (

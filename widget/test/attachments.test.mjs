@@ -375,7 +375,10 @@ describe('voice', () => {
     const page = await openChat();
     await button(chat(page), 'Record a voice message').click();
     const rec = chat(page).getByRole('group', { name: 'Recording' });
-    await rec.getByRole('timer').getByText(/^0:0[1-9]$/).waitFor();
+    await rec
+      .getByRole('timer')
+      .getByText(/^0:0[1-9]$/)
+      .waitFor();
     assert.equal(
       await page.evaluate(() => document.querySelector('pulse-chat').shadowRoot.activeElement?.tagName),
       'PULSE-CHAT-PANEL',
@@ -398,7 +401,10 @@ describe('voice', () => {
     const page = await openChat();
     await button(chat(page), 'Record a voice message').click();
     const rec = chat(page).getByRole('group', { name: 'Recording' });
-    await rec.getByRole('timer').getByText(/^0:0[1-9]$/).waitFor();
+    await rec
+      .getByRole('timer')
+      .getByText(/^0:0[1-9]$/)
+      .waitFor();
     await button(rec, 'Stop recording').click();
     await tray(page).first().locator('q').getByText('What time do you open?').waitFor();
     const [stored] = server.api.attachments.values();
