@@ -1,5 +1,5 @@
 import { jest } from '@jest/globals';
-import { newUserId, signToken } from '@pulse/testkit';
+import { eventually, newUserId, signToken } from '@pulse/testkit';
 import { SignJWT } from 'jose';
 import { createHmac, createSecretKey } from 'node:crypto';
 import request from 'supertest';
@@ -122,7 +122,12 @@ describe(`analytics (${TEST_DB})`, () => {
     expect((await rate(bob, b.body.assistant_message_id as string, 'down')).status).toBe(200);
 
     const to = new Date(Date.now() + 1000).toISOString();
-    const res = await analytics(t, await adminToken(t), { from, to, bucket: 'hour' });
+    const token = await adminToken(t);
+    // The failed send is counted beside the send, not awaited by it.
+    const res = await eventually('the failed send counted', async () => {
+      const r = await analytics(t, token, { from, to, bucket: 'hour' });
+      return r.status !== 200 || r.body.totals?.errors ? r : undefined;
+    });
     expect(res.status).toBe(200);
     const { body } = res;
     expect(body).toMatchObject({ from, to, bucket: 'hour', conversations_visible: false });
