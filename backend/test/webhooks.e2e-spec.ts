@@ -178,9 +178,10 @@ describe(`webhooks (${TEST_DB})`, () => {
     // Delivery order is not promised (one claim sends its events at once), but each event's
     // timestamp is when it happened: the chat's creation first, its deletion last.
     const at = (e: (typeof got)[number]) => Date.parse(e.timestamp);
+    const [created, deleted] = [at(one('session.created')), at(one('session.deleted'))];
     for (const e of got) {
-      expect(at(one('session.created'))).toBeLessThanOrEqual(at(e));
-      expect(at(one('session.deleted'))).toBeGreaterThanOrEqual(at(e));
+      expect(created).toBeLessThanOrEqual(at(e));
+      expect(deleted).toBeGreaterThanOrEqual(at(e));
     }
   });
 

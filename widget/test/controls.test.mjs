@@ -264,12 +264,16 @@ describe('message controls', () => {
     await page.context().close();
   });
 
-  test('thumbs up and down with an optional comment; the same thumb again takes it back', async () => {
+  /** A chat with one answer to rate: the page, that answer and its message id. */
+  async function answerToRate() {
     const page = await openChat();
     await type(page, 'Rate me');
     await received(page, 1);
-    const answer = assistant(page).last();
-    const id = server.api.sessions[0].leaf;
+    return { page, answer: assistant(page).last(), id: server.api.sessions[0].leaf };
+  }
+
+  test('thumbs up and down with an optional comment; the same thumb again takes it back', async () => {
+    const { page, answer, id } = await answerToRate();
     await button(answer, 'Good answer').click();
     await answer.locator('[aria-label="Good answer"][aria-pressed=true]').waitFor();
     // The thumb shows pressed at once; the request may still be on its way to the server.
@@ -295,11 +299,7 @@ describe('message controls', () => {
   });
 
   test("a comment saved while the thumb's own request is slow is not overwritten by it", async () => {
-    const page = await openChat();
-    await type(page, 'Rate me');
-    await received(page, 1);
-    const answer = assistant(page).last();
-    const id = server.api.sessions[0].leaf;
+    const { page, answer, id } = await answerToRate();
     let release;
     server.api.feedbackGate = new Promise((r) => (release = r));
     await button(answer, 'Bad answer').click();
